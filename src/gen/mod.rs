@@ -1,0 +1,352 @@
+//! Pure generation: row `i` of a table is a function of (seed, table, i).
+//!
+//! A [`World`] is built once from a [`Profile`]: it holds the node counts, the
+//! data-centre partitions and the per-family degree totals, all computed
+//! without generating a row. After that, [`World::node_row`] and [`RelRows`]
+//! produce any row range of any table on any thread; relationship ends are
+//! computed, never looked up, so every end exists by construction.
+//!
+//! Rows are lists of [`Value`]s; the writers (`crate::write`) render them.
+
+pub mod index;
+mod nodes;
+pub mod pools;
+mod rels;
+
+pub use rels::RelRows;
+
+use crate::model::{NodeKind, RelKind, Shape, Table};
+use crate::profile::{Fanout, Profile};
+use crate::rng::{self, Perm, Stream};
+use index::{Cumulative, Partition};
+
+/// One cell of a generated row.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// Absent: an empty field, no property.
+    Null,
+    /// A string.
+    Str(&'a str),
+    /// An id: `prefix` + `n` zero-padded to 9 digits (`srv-000000042`).
+    Id {
+        /// Kind prefix such as `srv-`.
+        prefix: &'static str,
+        /// Node index.
+        n: u64,
+    },
+    /// A composed name: `a` [`sep` `b`] `sep` `n` (`web-prd-42`, `US East 2`).
+    Name {
+        /// First part.
+        a: &'a str,
+        /// Optional middle part (empty for none).
+        b: &'a str,
+        /// Separator.
+        sep: &'static str,
+        /// Trailing number.
+        n: u64,
+    },
+    /// An integer (`int` or `long`).
+    Int(i64),
+    /// A decimal with two digits, as hundredths (`double`).
+    Cents(i64),
+    /// Seconds since the Unix epoch, UTC (`datetime`).
+    DateTime(i64),
+    /// An IPv4 address, as a string.
+    Ipv4(u32),
+    /// `:LABEL` values.
+    Labels(&'static [&'static str]),
+    /// A `string[]` of tags: bit k selects `pools::TAGS[k]`.
+    Tags(u16),
+    /// A `boolean`.
+    Bool(bool),
+}
+
+/// Stream ids: stable constants (changing one changes the output).
+mod streams {
+    pub const NODE: u64 = 0x100;
+    pub const PARTITION: u64 = 0x200;
+    pub const DEGREE: u64 = 0x300;
+    pub const TARGET: u64 = 0x400;
+    pub const REL_PROPS: u64 = 0x500;
+    pub const AFFECTS: u64 = 0x600;
+    pub const PERM: u64 = 0x700;
+}
+
+/// Sources that report a kind, with weights.
+#[derive(Clone, Debug)]
+struct SourcePool {
+    names: Vec<String>,
+    weights: Vec<u32>,
+    total: u64,
+}
+
+impl SourcePool {
+    #[inline]
+    fn pick(&self, h: u64) -> &str {
+        &self.names[rng::weighted(h, &self.weights, self.total)]
+    }
+}
+
+/// A relationship family's derived layout.
+#[derive(Clone, Debug)]
+struct Family {
+    rows: u64,
+    /// For fan-out and one-of families: degree totals per block.
+    cum: Option<Cumulative>,
+}
+
+/// Everything needed to produce any row of any table.
+pub struct World {
+    profile: Profile,
+    counts: [u64; 8],
+    node_streams: [Stream; 8],
+    degree_streams: [Stream; 14],
+    target_streams: [Stream; 14],
+    prop_streams: [Stream; 14],
+    affects_stream: Stream,
+    affects_weights: [u32; 5],
+    affects_total: u64,
+    perms: [Perm; 8],
+    sources: Vec<SourcePool>,
+    dc_in_region: Partition,
+    server_in_dc: Partition,
+    device_in_dc: Partition,
+    families: Vec<Family>,
+}
+
+fn kind_index(k: NodeKind) -> usize {
+    NodeKind::ALL.iter().position(|&x| x == k).unwrap_or(0)
+}
+
+fn rel_index(r: RelKind) -> usize {
+    RelKind::ALL.iter().position(|&x| x == r).unwrap_or(0)
+}
+
+impl World {
+    /// Builds the world of a profile. Cost: O(number of start nodes of the
+    /// fan-out families), in parallel; memory: O(regions + data centres) plus
+    /// at most 512 KiB per family.
+    pub fn new(profile: &Profile) -> World {
+        let seed = profile.seed;
+        let counts = NodeKind::ALL.map(|k| profile.count(k));
+        let node_streams =
+            NodeKind::ALL.map(|k| Stream::new(seed, streams::NODE + kind_index(k) as u64));
+        let rel_stream =
+            |base: u64| RelKind::ALL.map(|r| Stream::new(seed, base + rel_index(r) as u64));
+        let perms = NodeKind::ALL.map(|k| {
+            let i = kind_index(k);
+            Perm::new(counts[i], Stream::new(seed, streams::PERM).at(i as u64))
+        });
+        let sources = NodeKind::ALL
+            .iter()
+            .map(|k| {
+                let chosen: Vec<_> = profile
+                    .sources
+                    .iter()
+                    .filter(|s| s.kinds.contains(k))
+                    .collect();
+                SourcePool {
+                    names: chosen.iter().map(|s| s.name.clone()).collect(),
+                    weights: chosen.iter().map(|s| s.weight).collect(),
+                    total: chosen.iter().map(|s| u64::from(s.weight)).sum(),
+                }
+            })
+            .collect();
+        let size_weight = |salt: u64| {
+            let stream = Stream::new(seed, streams::PARTITION + salt);
+            let alpha = profile.size_alpha;
+            move |p: u64| {
+                let u = rng::unit(stream.at(p));
+                (100.0 / u.powf(1.0 / alpha)).min(1e7) as u64
+            }
+        };
+        let c = |k: NodeKind| counts[kind_index(k)];
+        let dc_in_region =
+            Partition::new(c(NodeKind::Region), c(NodeKind::DataCenter), size_weight(0));
+        let dc_weight = size_weight(1);
+        let server_in_dc = Partition::new(c(NodeKind::DataCenter), c(NodeKind::Server), dc_weight);
+        let device_in_dc = Partition::new(
+            c(NodeKind::DataCenter),
+            c(NodeKind::NetworkDevice),
+            // Network gear follows the servers: the same data-centre sizes.
+            dc_weight,
+        );
+        let mut affects_weights = profile.affects;
+        for (slot, r) in RelKind::AFFECTS.iter().enumerate() {
+            if c(r.spec().end) == 0 {
+                affects_weights[slot] = 0;
+            }
+        }
+        let mut world = World {
+            profile: profile.clone(),
+            counts,
+            node_streams,
+            degree_streams: rel_stream(streams::DEGREE),
+            target_streams: rel_stream(streams::TARGET),
+            prop_streams: rel_stream(streams::REL_PROPS),
+            affects_stream: Stream::new(seed, streams::AFFECTS),
+            affects_weights,
+            affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
+            perms,
+            sources,
+            dc_in_region,
+            server_in_dc,
+            device_in_dc,
+            families: Vec::new(),
+        };
+        world.families = RelKind::ALL
+            .iter()
+            .map(|&r| {
+                let spec = r.spec();
+                let n = world.count(spec.start);
+                match spec.shape {
+                    Shape::Parent => Family { rows: n, cum: None },
+                    Shape::Fanout | Shape::OneOf => {
+                        let cum = Cumulative::new(n, |j| world.degree(r, j));
+                        Family {
+                            rows: cum.total(),
+                            cum: Some(cum),
+                        }
+                    }
+                }
+            })
+            .collect();
+        world
+    }
+
+    /// The profile the world was built from.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The number of nodes of a kind.
+    pub fn count(&self, k: NodeKind) -> u64 {
+        self.counts[kind_index(k)]
+    }
+
+    /// The number of rows of a table.
+    pub fn rows(&self, t: Table) -> u64 {
+        match t {
+            Table::Node(k) => self.count(k),
+            Table::Rel(r) => self.families[rel_index(r)].rows,
+        }
+    }
+
+    fn fanout(&self, r: RelKind) -> Fanout {
+        self.profile.fanout[&r]
+    }
+
+    /// The number of relationships of family `r` that start at node `j`.
+    #[inline]
+    pub fn degree(&self, r: RelKind, j: u64) -> u64 {
+        let spec = r.spec();
+        match spec.shape {
+            Shape::Parent => 1,
+            Shape::OneOf => {
+                if self.affects_total == 0 {
+                    return 0;
+                }
+                let slot = rng::weighted(
+                    self.affects_stream.at(j),
+                    &self.affects_weights,
+                    self.affects_total,
+                );
+                u64::from(Some(slot) == r.affects_slot())
+            }
+            Shape::Fanout => {
+                let (_, candidates) = self.candidates(r, j);
+                let cap = if spec.start == spec.end {
+                    candidates.saturating_sub(1)
+                } else {
+                    candidates
+                };
+                let d = self
+                    .fanout(r)
+                    .dist
+                    .sample(self.degree_streams[rel_index(r)].at(j));
+                d.min(cap)
+            }
+        }
+    }
+
+    /// The candidate ends of a fan-out family for start node `j`, as
+    /// `(first, how many)`: a device connects to servers in its data centre.
+    #[inline]
+    fn candidates(&self, r: RelKind, j: u64) -> (u64, u64) {
+        if r == RelKind::NetworkDeviceConnectsToServer {
+            let dc = self.device_in_dc.parent_of(j);
+            let range = self.server_in_dc.children_of(dc);
+            (range.start, range.end - range.start)
+        } else {
+            (0, self.count(r.spec().end))
+        }
+    }
+
+    /// Fills `out` with the distinct ends of start node `j` in fan-out family
+    /// `r`, in generation order (`degree(r, j)` of them).
+    pub fn fanout_targets(&self, r: RelKind, j: u64, out: &mut Vec<u64>) {
+        out.clear();
+        let d = self.degree(r, j);
+        if d == 0 {
+            return;
+        }
+        let spec = r.spec();
+        let (lo, n) = self.candidates(r, j);
+        let skew = self.fanout(r).target_skew;
+        let own = (spec.start == spec.end).then_some(j);
+        let mut draws = self.target_streams[rel_index(r)].draws(j);
+        let local = lo != 0 || n != self.count(spec.end);
+        let local_perm = if local {
+            Perm::new(n, draws.next())
+        } else {
+            self.perms[kind_index(spec.end)]
+        };
+        let taken = |t: u64, out: &Vec<u64>| Some(t) == own || out.contains(&t);
+        for _ in 0..d {
+            let mut t = lo + local_perm.apply(rng::skewed(draws.next(), n, skew));
+            let mut attempts = 0;
+            while taken(t, out) {
+                attempts += 1;
+                t = if attempts < 8 {
+                    lo + local_perm.apply(rng::skewed(draws.next(), n, skew))
+                } else {
+                    // Dense case: walk to the next free candidate.
+                    lo + (t - lo + 1) % n
+                };
+            }
+            out.push(t);
+        }
+    }
+
+    /// The end of a `Parent`-shaped relationship starting at `j`.
+    #[inline]
+    fn parent(&self, r: RelKind, j: u64) -> u64 {
+        match r {
+            RelKind::DataCenterLocatedInRegion => self.dc_in_region.parent_of(j),
+            RelKind::ServerHostedInDataCenter => self.server_in_dc.parent_of(j),
+            RelKind::NetworkDeviceHostedInDataCenter => self.device_in_dc.parent_of(j),
+            _ => unreachable!("{r} is not parent-shaped"),
+        }
+    }
+
+    /// The CI an event affects, in a one-of family.
+    #[inline]
+    fn affected(&self, r: RelKind, j: u64) -> u64 {
+        let end = r.spec().end;
+        let n = self.count(end);
+        let h = self.target_streams[rel_index(r)].at(j);
+        self.perms[kind_index(end)].apply(rng::skewed(h, n, self.profile.affects_skew))
+    }
+
+    fn source_of(&self, k: NodeKind, h: u64) -> &str {
+        self.sources[kind_index(k)].pick(h)
+    }
+
+    /// The rows of a relationship table from row `start` on.
+    pub fn rel_rows(&self, r: RelKind, start: u64) -> RelRows<'_> {
+        RelRows::new(self, r, start)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,271 @@
+//! Node rows: one function per kind, each a pure function of (seed, i).
+//! The values are pushed in the order of the kind's columns in `model.rs`.
+
+use super::pools::{self, Pool};
+use super::{kind_index, Value, World};
+use crate::model::NodeKind;
+use crate::rng::{self, Draws};
+
+/// 2012-01-01T00:00:00Z: the earliest `created_at`.
+const CREATED_FROM: i64 = 1_325_376_000;
+/// Fourteen years of seconds: `created_at` spans 2012..2026.
+const CREATED_SPAN: u64 = 14 * 365 * 86_400;
+/// 2025-01-01T00:00:00Z: the start of the event window.
+const EVENTS_FROM: i64 = 1_735_689_600;
+/// One year of seconds: the event window.
+const EVENTS_SPAN: u64 = 365 * 86_400;
+
+#[inline]
+fn pick(p: &'static Pool, d: &mut Draws) -> Value<'static> {
+    Value::Str(p.pick(d.next()))
+}
+
+#[inline]
+fn int(v: u64) -> Value<'static> {
+    Value::Int(v as i64)
+}
+
+impl World {
+    /// Appends row `i` of node kind `kind` to `out` (`i < count(kind)`).
+    pub fn node_row<'w>(&'w self, kind: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
+        let mut d = self.node_streams[kind_index(kind)].draws(i);
+        match kind {
+            NodeKind::Region => self.region(i, &mut d, out),
+            NodeKind::DataCenter => self.datacenter(i, &mut d, out),
+            NodeKind::Server => self.server(i, &mut d, out),
+            NodeKind::NetworkDevice => self.device(i, &mut d, out),
+            NodeKind::Database => self.database(i, &mut d, out),
+            NodeKind::Application => self.application(i, &mut d, out),
+            NodeKind::BusinessService => self.business_service(i, &mut d, out),
+            NodeKind::Event => self.event(i, &mut d, out),
+        }
+    }
+
+    /// The columns every configuration item shares, `id` to `source`.
+    fn ci_common<'w>(
+        &'w self,
+        kind: NodeKind,
+        i: u64,
+        labels: &'static [&'static str],
+        name: Value<'w>,
+        d: &mut Draws,
+        out: &mut Vec<Value<'w>>,
+    ) {
+        out.push(Value::Id {
+            prefix: kind.id_prefix(),
+            n: i,
+        });
+        out.push(Value::Labels(labels));
+        out.push(name);
+        out.push(pick(&pools::CI_STATUS, d));
+        out.push(pick(&pools::CRITICALITY, d));
+        out.push(pick(&pools::ENVIRONMENT, d));
+        out.push(pick(&pools::OWNER_TEAM, d));
+        out.push(Value::DateTime(CREATED_FROM + d.below(CREATED_SPAN) as i64));
+        // Zero to three tags.
+        let mut mask = 0u16;
+        for _ in 0..d.below(4) {
+            mask |= 1 << d.below(pools::TAGS.len() as u64);
+        }
+        out.push(Value::Tags(mask));
+        out.push(Value::Str(self.source_of(kind, d.next())));
+    }
+
+    fn region<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let n = pools::REGION_NAMES.len() as u64;
+        let slot = (i % n) as usize;
+        let name = if i < n {
+            Value::Str(pools::REGION_NAMES[slot])
+        } else {
+            Value::Name {
+                a: pools::REGION_NAMES[slot],
+                b: "",
+                sep: " ",
+                n: i / n + 1,
+            }
+        };
+        self.ci_common(NodeKind::Region, i, pools::REGION_LABELS[0], name, d, out);
+        out.push(pick(&pools::GEO, d));
+        out.push(if i < n {
+            Value::Str(pools::REGION_CODES[slot])
+        } else {
+            Value::Name {
+                a: pools::REGION_CODES[slot],
+                b: "",
+                sep: "-",
+                n: i / n + 1,
+            }
+        });
+    }
+
+    fn datacenter<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let city = pools::CITY.pick(d.next());
+        let name = Value::Name {
+            a: city,
+            b: "DC",
+            sep: " ",
+            n: i,
+        };
+        self.ci_common(
+            NodeKind::DataCenter,
+            i,
+            pools::DATACENTER_LABELS[0],
+            name,
+            d,
+            out,
+        );
+        out.push(Value::Str(city));
+        out.push(int(1 + d.below(4)));
+        out.push(pick(&pools::DC_PROVIDER, d));
+    }
+
+    fn server<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let t = rng::weighted(d.next(), pools::SERVER_TYPE_WEIGHTS, 100);
+        let name = Value::Name {
+            a: pools::SERVER_ROLE.pick(d.next()),
+            b: pools::ENV_SHORT.pick(d.next()),
+            sep: "-",
+            n: i,
+        };
+        self.ci_common(NodeKind::Server, i, pools::SERVER_LABELS[t], name, d, out);
+        out.push(Value::Str(pools::SERVER_TYPES[t].0));
+        out.push(pick(&pools::OS, d));
+        let cores = 1u64 << d.below(8); // 1..128
+        let memory = cores * (2 << d.below(3)); // 2, 4 or 8 GB a core
+        out.push(int(cores));
+        out.push(int(memory));
+        out.push(Value::Cents(
+            (cores * 1_500 + memory * 400 + d.below(10_000)) as i64,
+        ));
+        out.push(Value::Ipv4(0x0A00_0000 | (i as u32 & 0x00FF_FFFF)));
+    }
+
+    fn device<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let t = rng::weighted(d.next(), pools::DEVICE_TYPE_WEIGHTS, 100);
+        let name = Value::Name {
+            a: pools::DEVICE_TYPES[t].0,
+            b: pools::ENV_SHORT.pick(d.next()),
+            sep: "-",
+            n: i,
+        };
+        self.ci_common(
+            NodeKind::NetworkDevice,
+            i,
+            pools::DEVICE_LABELS[t],
+            name,
+            d,
+            out,
+        );
+        out.push(Value::Str(pools::DEVICE_TYPES[t].0));
+        out.push(pick(&pools::NET_VENDOR, d));
+        out.push(pick(&pools::NET_MODEL, d));
+        out.push(Value::Ipv4(0xAC10_0000 | (i as u32 & 0x000F_FFFF)));
+        out.push(int(8 << d.below(4))); // 8..64 ports
+    }
+
+    fn database<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let engine = pools::DB_ENGINE.pick(d.next());
+        let name = Value::Name {
+            a: engine,
+            b: pools::ENV_SHORT.pick(d.next()),
+            sep: " ",
+            n: i,
+        };
+        self.ci_common(
+            NodeKind::Database,
+            i,
+            pools::DATABASE_LABELS[0],
+            name,
+            d,
+            out,
+        );
+        out.push(Value::Str(engine));
+        out.push(pick(&pools::DB_VERSION, d));
+        // Sizes are log-uniform from 1 GB to 64 TB.
+        out.push(int(1u64 << d.below(17)));
+        out.push(int(d.below(4)));
+        out.push(Value::Bool(d.below(10) < 7));
+    }
+
+    fn application<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let t = rng::weighted(d.next(), pools::APP_TYPE_WEIGHTS, 100);
+        let name = Value::Name {
+            a: pools::APP_WORD_A.pick(d.next()),
+            b: pools::APP_WORD_B.pick(d.next()),
+            sep: " ",
+            n: i,
+        };
+        self.ci_common(NodeKind::Application, i, pools::APP_LABELS[t], name, d, out);
+        out.push(Value::Str(pools::APP_TYPES[t].0));
+        out.push(pick(&pools::LANGUAGE, d));
+        let (major, minor, patch) = (d.below(12), d.below(30), d.below(100));
+        // Versions are drawn from a small static table to avoid allocation.
+        out.push(Value::Name {
+            a: VERSION_MAJOR[major as usize],
+            b: VERSION_MINOR[minor as usize],
+            sep: ".",
+            n: patch,
+        });
+        // Users: log-uniform up to about 10 million.
+        let digits = 1 + d.below(7) as u32;
+        out.push(int(d.below(10u64.pow(digits))));
+        out.push(Value::Cents(d.below(5_000_000) as i64));
+    }
+
+    fn business_service<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let name = Value::Name {
+            a: pools::BSVC_NAME.pick(d.next()),
+            b: "",
+            sep: " ",
+            n: i,
+        };
+        self.ci_common(
+            NodeKind::BusinessService,
+            i,
+            pools::BSVC_LABELS[0],
+            name,
+            d,
+            out,
+        );
+        out.push(pick(&pools::BSVC_TIER, d));
+        out.push(Value::Cents(d.below(100_000_000) as i64));
+        out.push(pick(&pools::BSVC_DESC, d));
+    }
+
+    fn event<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
+        let p = &self.profile;
+        let total: u64 = p.event_types.iter().map(|&w| u64::from(w)).sum();
+        let t = rng::weighted(d.next(), &p.event_types, total);
+        out.push(Value::Id {
+            prefix: NodeKind::Event.id_prefix(),
+            n: i,
+        });
+        out.push(Value::Labels(pools::EVENT_LABELS[t]));
+        let title = match t {
+            0 => &pools::ALERT_TITLE,
+            1 => &pools::INCIDENT_TITLE,
+            _ => &pools::CHANGE_TITLE,
+        };
+        out.push(pick(title, d));
+        out.push(Value::Str(pools::EVENT_TYPES[t].0));
+        out.push(pick(&pools::SEVERITY, d));
+        out.push(pick(&pools::EVENT_STATUS, d));
+        // Events are spread evenly over a year in index order, with jitter.
+        let n = self.count(NodeKind::Event).max(1);
+        let slot = EVENTS_SPAN / n;
+        let at = u128::from(i) * u128::from(EVENTS_SPAN) / u128::from(n);
+        out.push(Value::DateTime(
+            EVENTS_FROM + at as i64 + d.below(slot + 1) as i64,
+        ));
+        out.push(int(d.below(24 * 60)));
+        out.push(Value::Str(self.source_of(NodeKind::Event, d.next())));
+    }
+}
+
+static VERSION_MAJOR: [&str; 12] = [
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
+];
+static VERSION_MINOR: [&str; 30] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+    "17", "18", "19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29",
+];

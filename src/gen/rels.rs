@@ -1,0 +1,124 @@
+//! Relationship rows: a cursor over one family's rows from any starting row.
+
+use super::{kind_index, pools, rel_index, Value, World};
+use crate::model::{RelKind, Shape};
+
+/// Ports a network device connects to servers on.
+static PORTS: &[i64] = &[22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017];
+
+/// Streams the rows of one relationship family, starting at any row. Each
+/// call to [`RelRows::next_row`] produces the next row; the sequence from row
+/// `r` on is the same wherever the cursor was started.
+pub struct RelRows<'w> {
+    world: &'w World,
+    rel: RelKind,
+    shape: Shape,
+    /// The next row's index.
+    row: u64,
+    /// The family's row count.
+    end: u64,
+    /// Current start node and the index of its next relationship.
+    j: u64,
+    k: u64,
+    /// Ends of start node `j` (fan-out families).
+    targets: Vec<u64>,
+}
+
+impl<'w> RelRows<'w> {
+    pub(super) fn new(world: &'w World, rel: RelKind, start: u64) -> Self {
+        let shape = rel.spec().shape;
+        let end = world.families[rel_index(rel)].rows;
+        let start = start.min(end);
+        let mut rows = RelRows {
+            world,
+            rel,
+            shape,
+            row: start,
+            end,
+            j: start,
+            k: 0,
+            targets: Vec::new(),
+        };
+        if shape != Shape::Parent && start < end {
+            let cum = world.families[rel_index(rel)]
+                .cum
+                .as_ref()
+                .expect("fan-out families have totals");
+            let (j, k) = cum.locate(start, |j| world.degree(rel, j));
+            rows.j = j;
+            rows.k = k;
+            rows.load();
+        }
+        rows
+    }
+
+    fn load(&mut self) {
+        if self.shape == Shape::Fanout {
+            self.world
+                .fanout_targets(self.rel, self.j, &mut self.targets);
+        } else {
+            self.targets.clear();
+            self.targets
+                .extend((0..self.world.degree(self.rel, self.j)).map(|_| 0));
+        }
+    }
+
+    /// The (start, end) node indices of the next row, or `None` at the end.
+    pub fn next_pair(&mut self) -> Option<(u64, u64)> {
+        if self.row >= self.end {
+            return None;
+        }
+        let pair = match self.shape {
+            Shape::Parent => {
+                let j = self.row;
+                (j, self.world.parent(self.rel, j))
+            }
+            Shape::Fanout | Shape::OneOf => {
+                while self.k >= self.targets.len() as u64 {
+                    self.j += 1;
+                    self.k = 0;
+                    self.load();
+                }
+                let end = if self.shape == Shape::Fanout {
+                    self.targets[self.k as usize]
+                } else {
+                    self.world.affected(self.rel, self.j)
+                };
+                self.k += 1;
+                (self.j, end)
+            }
+        };
+        self.row += 1;
+        Some(pair)
+    }
+
+    /// Appends the next row's values to `out`; `false` at the end.
+    pub fn next_row(&mut self, out: &mut Vec<Value<'w>>) -> bool {
+        let row = self.row;
+        let Some((s, e)) = self.next_pair() else {
+            return false;
+        };
+        let w = self.world;
+        let spec = self.rel.spec();
+        let mut d = w.prop_streams[rel_index(self.rel)].draws(row);
+        out.push(Value::Id {
+            prefix: spec.start.id_prefix(),
+            n: s,
+        });
+        out.push(Value::Id {
+            prefix: spec.end.id_prefix(),
+            n: e,
+        });
+        out.push(Value::Str(w.sources[kind_index(spec.start)].pick(d.next())));
+        match self.rel {
+            RelKind::NetworkDeviceConnectsToServer => {
+                out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));
+            }
+            RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
+                out.push(Value::Str(pools::DEP_TYPE.pick(d.next())));
+            }
+            _ => {}
+        }
+        true
+    }
+}

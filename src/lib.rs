@@ -1,0 +1,33 @@
+//! cmdbgen: a deterministic, streaming generator of large CMDB graphs in the
+//! exact input format of `neo4j-admin database import`.
+//!
+//! Architecture (pure modules first, I/O after):
+//! * [`model`]: the one table of node kinds, relationship families, columns.
+//! * [`profile`]: TOML profiles, validated and resolved.
+//! * [`rng`], [`gen`]: pure generation; row `i` of a table is a function of
+//!   (seed, table, i), and relationship ends are computed, never looked up.
+//! * [`plan`]: exact counts and shard ranges, known before writing.
+//! * [`write`]: format writers, header files, atomic hashed shard files.
+//! * [`manifest`], [`runner`]: the resumable run and its manifest.
+//! * [`validate`]: checks a bundle against the import spec without Neo4j.
+//! * [`cli`]: one file per subcommand.
+//!
+//! ```
+//! use cmdbgen::{gen::World, model::{NodeKind, Table}, profile::Profile, write};
+//! let world = World::new(&Profile::load("tiny").unwrap());
+//! let csv = write::render_csv(&world, Table::Node(NodeKind::Region), 0..1);
+//! assert!(String::from_utf8(csv).unwrap().starts_with("reg-000000000,ConfigurationItem;Region,US East,"));
+//! ```
+
+pub mod cli;
+pub mod error;
+pub mod gen;
+pub mod manifest;
+pub mod model;
+pub mod plan;
+pub mod profile;
+pub mod progress;
+pub mod rng;
+pub mod runner;
+pub mod validate;
+pub mod write;

@@ -1,0 +1,217 @@
+//! The manifest: the record of a complete bundle, written last. A bundle is
+//! complete if and only if its `manifest.json` exists.
+
+use crate::model::{RelKind, Table};
+use crate::plan::{Plan, ShardSize};
+use crate::profile::Profile;
+use crate::write::{FileInfo, Format};
+use serde::{Deserialize, Serialize};
+
+/// The manifest's file name in the bundle root.
+pub const FILE: &str = "manifest.json";
+/// The neo4j-admin argument file written beside it.
+pub const ARGS_FILE: &str = "import.args";
+/// The ready-to-run import script.
+pub const SCRIPT_FILE: &str = "import.sh";
+
+/// Everything that determines the bytes of a bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunKey {
+    /// cmdbgen's version.
+    pub version: String,
+    /// The resolved profile (with the effective seed).
+    pub profile: Profile,
+    /// Output format.
+    pub format: Format,
+    /// Shard sizing.
+    pub shard_size: ShardSize,
+}
+
+impl RunKey {
+    /// A short hex fingerprint of the key.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a run key always serialises");
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))
+    }
+}
+
+/// One table in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableEntry {
+    /// Table name (`Server`, `Server-HOSTED_IN-DataCenter`).
+    pub name: String,
+    /// `node` or `relationship`.
+    pub kind: String,
+    /// The node kind's ID group, or the relationship type.
+    pub label_or_type: String,
+    /// Start and end ID groups of a relationship table.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub start: Option<String>,
+    /// End ID group.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub end: Option<String>,
+    /// Rows in all shards.
+    pub rows: u64,
+    /// The header file.
+    pub header: FileInfo,
+    /// The shard files, in order.
+    pub shards: Vec<FileInfo>,
+}
+
+/// Totals over the bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Node rows.
+    pub nodes: u64,
+    /// Relationship rows.
+    pub relationships: u64,
+    /// Files (headers and shards; not the manifest or scripts).
+    pub files: u64,
+    /// Bytes of those files.
+    pub bytes: u64,
+}
+
+/// How to import the bundle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Import {
+    /// The arguments after `neo4j-admin database import full <database>`,
+    /// with paths relative to the bundle root (also in `import.args`).
+    pub args: Vec<String>,
+    /// A complete command line, run from the bundle root.
+    pub command: String,
+}
+
+/// The manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `cmdbgen`.
+    pub tool: String,
+    /// The fingerprint of [`RunKey`].
+    pub fingerprint: String,
+    /// What determines the bytes.
+    pub run: RunKey,
+    /// Totals.
+    pub totals: Totals,
+    /// Tables, nodes first.
+    pub tables: Vec<TableEntry>,
+    /// The import command.
+    pub import: Import,
+}
+
+/// The neo4j-admin arguments for a plan: one `--nodes`/`--relationships`
+/// group per table, header first, then a regex for its shards.
+pub fn import_args(plan: &Plan) -> Vec<String> {
+    let pattern = plan.format.shard_pattern();
+    let mut args = Vec::new();
+    for t in &plan.tables {
+        let files = format!("{},{}/{}", t.header, t.table.dir(), pattern);
+        args.push(match t.table {
+            Table::Node(_) => format!("--nodes={files}"),
+            Table::Rel(r) => format!("--relationships={}={files}", r.spec().rel_type),
+        });
+    }
+    args.extend(
+        [
+            "--id-type=string",
+            "--delimiter=,",
+            "--array-delimiter=;",
+            "--skip-duplicate-nodes=false",
+            "--skip-bad-relationships=false",
+            "--bad-tolerance=0",
+            "--report-file=import.report",
+        ]
+        .map(String::from),
+    );
+    args
+}
+
+/// Builds the manifest of a finished run.
+pub fn build(key: &RunKey, plan: &Plan, headers: &[FileInfo], shards: &[FileInfo]) -> Manifest {
+    let mut tables = Vec::new();
+    let mut files = 0u64;
+    let mut bytes = 0u64;
+    for (t, header) in plan.tables.iter().zip(headers) {
+        let mine: Vec<FileInfo> = t
+            .shards
+            .iter()
+            .map(|s| {
+                shards
+                    .iter()
+                    .find(|f| f.path == s.path)
+                    .cloned()
+                    .expect("every planned shard was written")
+            })
+            .collect();
+        files += 1 + mine.len() as u64;
+        bytes += header.bytes + mine.iter().map(|f| f.bytes).sum::<u64>();
+        let (kind, label_or_type, start, end) = match t.table {
+            Table::Node(k) => ("node", k.name().to_string(), None, None),
+            Table::Rel(r) => {
+                let s = r.spec();
+                (
+                    "relationship",
+                    s.rel_type.to_string(),
+                    Some(s.start.name().to_string()),
+                    Some(s.end.name().to_string()),
+                )
+            }
+        };
+        tables.push(TableEntry {
+            name: t.table.name(),
+            kind: kind.to_string(),
+            label_or_type,
+            start,
+            end,
+            rows: t.rows,
+            header: header.clone(),
+            shards: mine,
+        });
+    }
+    let args = import_args(plan);
+    let command = format!("neo4j-admin database import full ${{DATABASE:-neo4j}} @{ARGS_FILE}");
+    Manifest {
+        tool: "cmdbgen".to_string(),
+        fingerprint: key.fingerprint(),
+        run: key.clone(),
+        totals: Totals {
+            nodes: plan.nodes(),
+            relationships: plan.relationships(),
+            files,
+            bytes,
+        },
+        tables,
+        import: Import { args, command },
+    }
+}
+
+/// The table of a manifest entry's name.
+pub fn table_of(name: &str) -> Option<Table> {
+    crate::model::NodeKind::from_name(name)
+        .map(Table::Node)
+        .or_else(|| RelKind::from_name(name).map(Table::Rel))
+}
+
+/// The import script written into every bundle.
+pub fn import_script() -> String {
+    format!(
+        r#"#!/usr/bin/env bash
+# Imports this bundle with neo4j-admin (Neo4j 5.x). Written by cmdbgen.
+#   DATABASE=neo4j ./import.sh [extra neo4j-admin options, e.g. --overwrite-destination]
+# neo4j-admin is taken from NEO4J_HOME/bin, else from PATH. The database name
+# comes first, as neo4j-admin 5 requires; paths in {ARGS_FILE} are relative to
+# this folder, so the script runs from here.
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -f {FILE} ]; then
+  echo "import.sh: {FILE} is missing: this bundle is incomplete; rerun cmdbgen generate" >&2
+  exit 2
+fi
+ADMIN="${{NEO4J_HOME:+$NEO4J_HOME/bin/}}neo4j-admin"
+if ! command -v "$ADMIN" >/dev/null 2>&1; then
+  echo "import.sh: neo4j-admin not found (set NEO4J_HOME or put it on PATH)" >&2
+  exit 2
+fi
+exec "$ADMIN" database import full "${{DATABASE:-neo4j}}" @{ARGS_FILE} "$@"
+"#
+    )
+}

@@ -1,0 +1,622 @@
+//! The data model: the one table of node kinds, relationship families and their
+//! columns. Header files, the Parquet schema, docs/model.md and the validator
+//! are all derived from the tables in this file.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A Neo4j property type as written in an import header (`name:type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PropType {
+    /// `string` (written without a type suffix).
+    String,
+    /// `int` (stored as long after Neo4j's type normalisation).
+    Int,
+    /// `long`.
+    Long,
+    /// `double`.
+    Double,
+    /// `boolean`: exactly `true` or `false`.
+    Boolean,
+    /// `datetime`: ISO-8601 with a `Z` offset.
+    DateTime,
+    /// `string[]`: elements joined by the array delimiter `;`.
+    StringArray,
+}
+
+impl PropType {
+    /// The header suffix, without the colon (`None` for plain strings).
+    pub fn header_suffix(self) -> Option<&'static str> {
+        match self {
+            PropType::String => None,
+            PropType::Int => Some("int"),
+            PropType::Long => Some("long"),
+            PropType::Double => Some("double"),
+            PropType::Boolean => Some("boolean"),
+            PropType::DateTime => Some("datetime"),
+            PropType::StringArray => Some("string[]"),
+        }
+    }
+}
+
+/// What a column is, in neo4j-admin's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColKind {
+    /// `name:ID(Group)`: the node's id in its kind's ID group, stored as `name`.
+    Id,
+    /// `:LABEL`: labels joined by `;`.
+    Label,
+    /// `:START_ID(Group)`.
+    StartId,
+    /// `:END_ID(Group)`.
+    EndId,
+    /// A property.
+    Prop(PropType),
+}
+
+/// A column of a node or relationship file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Property name (empty for `:LABEL`, `:START_ID`, `:END_ID`).
+    pub name: &'static str,
+    /// What the column is.
+    pub kind: ColKind,
+}
+
+const fn prop(name: &'static str, ty: PropType) -> Column {
+    Column {
+        name,
+        kind: ColKind::Prop(ty),
+    }
+}
+
+const fn s(name: &'static str) -> Column {
+    prop(name, PropType::String)
+}
+
+/// The kinds of node. Every kind except [`NodeKind::Event`] is a configuration
+/// item and also carries the label `ConfigurationItem`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum NodeKind {
+    /// A geographic region.
+    Region,
+    /// A data centre, located in a region.
+    DataCenter,
+    /// A physical, virtual, container or cloud server, hosted in a data centre.
+    Server,
+    /// A switch, router, load balancer or firewall, hosted in a data centre.
+    NetworkDevice,
+    /// A database instance, running on a server.
+    Database,
+    /// A web application, API service or batch job.
+    Application,
+    /// A business service, supported by applications.
+    BusinessService,
+    /// An alert, incident or change affecting a configuration item.
+    Event,
+}
+
+impl NodeKind {
+    /// All kinds, in output order.
+    pub const ALL: [NodeKind; 8] = [
+        NodeKind::Region,
+        NodeKind::DataCenter,
+        NodeKind::Server,
+        NodeKind::NetworkDevice,
+        NodeKind::Database,
+        NodeKind::Application,
+        NodeKind::BusinessService,
+        NodeKind::Event,
+    ];
+
+    /// The kind's name: its primary label, its ID group and its profile key.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeKind::Region => "Region",
+            NodeKind::DataCenter => "DataCenter",
+            NodeKind::Server => "Server",
+            NodeKind::NetworkDevice => "NetworkDevice",
+            NodeKind::Database => "Database",
+            NodeKind::Application => "Application",
+            NodeKind::BusinessService => "BusinessService",
+            NodeKind::Event => "Event",
+        }
+    }
+
+    /// Parses a kind's name.
+    pub fn from_name(s: &str) -> Option<NodeKind> {
+        NodeKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The prefix of the kind's string ids (`srv-000000042`).
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            NodeKind::Region => "reg-",
+            NodeKind::DataCenter => "dc-",
+            NodeKind::Server => "srv-",
+            NodeKind::NetworkDevice => "net-",
+            NodeKind::Database => "db-",
+            NodeKind::Application => "app-",
+            NodeKind::BusinessService => "bsvc-",
+            NodeKind::Event => "evt-",
+        }
+    }
+
+    /// Whether the kind is a configuration item (label `ConfigurationItem`).
+    pub fn is_ci(self) -> bool {
+        self != NodeKind::Event
+    }
+
+    /// The kind's columns, in file order.
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            NodeKind::Region => REGION,
+            NodeKind::DataCenter => DATACENTER,
+            NodeKind::Server => SERVER,
+            NodeKind::NetworkDevice => NETWORK_DEVICE,
+            NodeKind::Database => DATABASE,
+            NodeKind::Application => APPLICATION,
+            NodeKind::BusinessService => BUSINESS_SERVICE,
+            NodeKind::Event => EVENT,
+        }
+    }
+
+    /// Every label set a node of this kind may carry.
+    pub fn label_sets(self) -> &'static [&'static [&'static str]] {
+        crate::gen::pools::label_sets(self)
+    }
+}
+
+impl fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+const ID: Column = Column {
+    name: "id",
+    kind: ColKind::Id,
+};
+const LABEL: Column = Column {
+    name: "",
+    kind: ColKind::Label,
+};
+
+macro_rules! ci_columns {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            ID,
+            LABEL,
+            s("name"),
+            s("status"),
+            s("criticality"),
+            s("environment"),
+            s("owner_team"),
+            prop("created_at", PropType::DateTime),
+            prop("tags", PropType::StringArray),
+            s("source"),
+            $($extra,)*
+        ]
+    };
+}
+
+const REGION: &[Column] = ci_columns![s("geo"), s("code")];
+const DATACENTER: &[Column] = ci_columns![s("city"), prop("tier", PropType::Int), s("provider")];
+const SERVER: &[Column] = ci_columns![
+    s("server_type"),
+    s("os"),
+    prop("cpu_cores", PropType::Int),
+    prop("memory_gb", PropType::Int),
+    prop("cost", PropType::Double),
+    s("ip"),
+];
+const NETWORK_DEVICE: &[Column] = ci_columns![
+    s("device_type"),
+    s("vendor"),
+    s("model"),
+    s("ip"),
+    prop("port_count", PropType::Int),
+];
+const DATABASE: &[Column] = ci_columns![
+    s("engine"),
+    s("engine_version"),
+    prop("size_gb", PropType::Int),
+    prop("replicas", PropType::Int),
+    prop("encrypted", PropType::Boolean),
+];
+const APPLICATION: &[Column] = ci_columns![
+    s("app_type"),
+    s("language"),
+    s("version"),
+    prop("users", PropType::Long),
+    prop("cost", PropType::Double),
+];
+const BUSINESS_SERVICE: &[Column] = ci_columns![
+    s("service_tier"),
+    prop("revenue_impact", PropType::Double),
+    s("description"),
+];
+const EVENT: &[Column] = &[
+    ID,
+    LABEL,
+    s("title"),
+    s("event_type"),
+    s("severity"),
+    s("status"),
+    prop("occurred_at", PropType::DateTime),
+    prop("duration_min", PropType::Int),
+    s("source"),
+];
+
+/// The relationship families: one file group per (type, start kind, end kind),
+/// because start and end ids live in their kinds' ID groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum RelKind {
+    /// DataCenter -LOCATED_IN-> Region (each data centre in exactly one region).
+    DataCenterLocatedInRegion,
+    /// Server -HOSTED_IN-> DataCenter (each server in exactly one data centre).
+    ServerHostedInDataCenter,
+    /// NetworkDevice -HOSTED_IN-> DataCenter.
+    NetworkDeviceHostedInDataCenter,
+    /// NetworkDevice -CONNECTS_TO-> Server, within the device's data centre.
+    NetworkDeviceConnectsToServer,
+    /// Database -RUNS_ON-> Server.
+    DatabaseRunsOnServer,
+    /// Application -RUNS_ON-> Server.
+    ApplicationRunsOnServer,
+    /// Application -DEPENDS_ON-> Database.
+    ApplicationDependsOnDatabase,
+    /// Application -DEPENDS_ON-> Application (no self-dependencies).
+    ApplicationDependsOnApplication,
+    /// Application -SUPPORTS-> BusinessService.
+    ApplicationSupportsBusinessService,
+    /// Event -AFFECTS-> Server.
+    EventAffectsServer,
+    /// Event -AFFECTS-> NetworkDevice.
+    EventAffectsNetworkDevice,
+    /// Event -AFFECTS-> Database.
+    EventAffectsDatabase,
+    /// Event -AFFECTS-> Application.
+    EventAffectsApplication,
+    /// Event -AFFECTS-> BusinessService.
+    EventAffectsBusinessService,
+}
+
+/// How a family's relationships are laid out over its start nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Each start node has exactly one end: its parent in a contiguous,
+    /// skew-sized partition of the start kind over the end kind.
+    Parent,
+    /// Each start node has a drawn number of distinct ends (a fan-out
+    /// distribution from the profile).
+    Fanout,
+    /// Each start node has exactly one relationship, of one of several
+    /// families chosen by weight (an event affects one CI of some kind).
+    OneOf,
+}
+
+/// The static description of a relationship family.
+#[derive(Clone, Copy, Debug)]
+pub struct RelSpec {
+    /// The family.
+    pub kind: RelKind,
+    /// The relationship type (`:TYPE`).
+    pub rel_type: &'static str,
+    /// Start node kind (ID group of `:START_ID`).
+    pub start: NodeKind,
+    /// End node kind (ID group of `:END_ID`).
+    pub end: NodeKind,
+    /// Layout.
+    pub shape: Shape,
+    /// Columns after `:START_ID` and `:END_ID`.
+    pub props: &'static [Column],
+}
+
+const START: Column = Column {
+    name: "",
+    kind: ColKind::StartId,
+};
+const END: Column = Column {
+    name: "",
+    kind: ColKind::EndId,
+};
+const REL_SOURCE: &[Column] = &[START, END, s("source")];
+const CONNECTS: &[Column] = &[START, END, s("source"), prop("port", PropType::Int)];
+const DEPENDS: &[Column] = &[START, END, s("source"), s("dependency_type")];
+
+impl RelKind {
+    /// All families, in output order.
+    pub const ALL: [RelKind; 14] = [
+        RelKind::DataCenterLocatedInRegion,
+        RelKind::ServerHostedInDataCenter,
+        RelKind::NetworkDeviceHostedInDataCenter,
+        RelKind::NetworkDeviceConnectsToServer,
+        RelKind::DatabaseRunsOnServer,
+        RelKind::ApplicationRunsOnServer,
+        RelKind::ApplicationDependsOnDatabase,
+        RelKind::ApplicationDependsOnApplication,
+        RelKind::ApplicationSupportsBusinessService,
+        RelKind::EventAffectsServer,
+        RelKind::EventAffectsNetworkDevice,
+        RelKind::EventAffectsDatabase,
+        RelKind::EventAffectsApplication,
+        RelKind::EventAffectsBusinessService,
+    ];
+
+    /// The families an event's one relationship is chosen from, in slot order.
+    pub const AFFECTS: [RelKind; 5] = [
+        RelKind::EventAffectsServer,
+        RelKind::EventAffectsNetworkDevice,
+        RelKind::EventAffectsDatabase,
+        RelKind::EventAffectsApplication,
+        RelKind::EventAffectsBusinessService,
+    ];
+
+    /// The family's static description.
+    pub fn spec(self) -> RelSpec {
+        use NodeKind as N;
+        use RelKind as R;
+        let (rel_type, start, end, shape, props) = match self {
+            R::DataCenterLocatedInRegion => (
+                "LOCATED_IN",
+                N::DataCenter,
+                N::Region,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerHostedInDataCenter => (
+                "HOSTED_IN",
+                N::Server,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::NetworkDeviceHostedInDataCenter => (
+                "HOSTED_IN",
+                N::NetworkDevice,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::NetworkDeviceConnectsToServer => (
+                "CONNECTS_TO",
+                N::NetworkDevice,
+                N::Server,
+                Shape::Fanout,
+                CONNECTS,
+            ),
+            R::DatabaseRunsOnServer => {
+                ("RUNS_ON", N::Database, N::Server, Shape::Fanout, REL_SOURCE)
+            }
+            R::ApplicationRunsOnServer => (
+                "RUNS_ON",
+                N::Application,
+                N::Server,
+                Shape::Fanout,
+                REL_SOURCE,
+            ),
+            R::ApplicationDependsOnDatabase => (
+                "DEPENDS_ON",
+                N::Application,
+                N::Database,
+                Shape::Fanout,
+                DEPENDS,
+            ),
+            R::ApplicationDependsOnApplication => (
+                "DEPENDS_ON",
+                N::Application,
+                N::Application,
+                Shape::Fanout,
+                DEPENDS,
+            ),
+            R::ApplicationSupportsBusinessService => (
+                "SUPPORTS",
+                N::Application,
+                N::BusinessService,
+                Shape::Fanout,
+                REL_SOURCE,
+            ),
+            R::EventAffectsServer => ("AFFECTS", N::Event, N::Server, Shape::OneOf, REL_SOURCE),
+            R::EventAffectsNetworkDevice => (
+                "AFFECTS",
+                N::Event,
+                N::NetworkDevice,
+                Shape::OneOf,
+                REL_SOURCE,
+            ),
+            R::EventAffectsDatabase => ("AFFECTS", N::Event, N::Database, Shape::OneOf, REL_SOURCE),
+            R::EventAffectsApplication => (
+                "AFFECTS",
+                N::Event,
+                N::Application,
+                Shape::OneOf,
+                REL_SOURCE,
+            ),
+            R::EventAffectsBusinessService => (
+                "AFFECTS",
+                N::Event,
+                N::BusinessService,
+                Shape::OneOf,
+                REL_SOURCE,
+            ),
+        };
+        RelSpec {
+            kind: self,
+            rel_type,
+            start,
+            end,
+            shape,
+            props,
+        }
+    }
+
+    /// The family's name: `Start-TYPE-End`, used for its folder and profile key.
+    pub fn name(self) -> String {
+        let s = self.spec();
+        format!("{}-{}-{}", s.start.name(), s.rel_type, s.end.name())
+    }
+
+    /// Parses a family's name.
+    pub fn from_name(s: &str) -> Option<RelKind> {
+        RelKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// The family's columns, in file order.
+    pub fn columns(self) -> &'static [Column] {
+        self.spec().props
+    }
+
+    /// The slot of an `AFFECTS` family among [`RelKind::AFFECTS`].
+    pub fn affects_slot(self) -> Option<usize> {
+        RelKind::AFFECTS.iter().position(|&k| k == self)
+    }
+}
+
+impl fmt::Display for RelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// A table of the output: a node kind or a relationship family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Table {
+    /// Nodes of a kind.
+    Node(NodeKind),
+    /// Relationships of a family.
+    Rel(RelKind),
+}
+
+impl Table {
+    /// Every table, nodes first.
+    pub fn all() -> impl Iterator<Item = Table> {
+        NodeKind::ALL
+            .into_iter()
+            .map(Table::Node)
+            .chain(RelKind::ALL.into_iter().map(Table::Rel))
+    }
+
+    /// The table's name (its folder).
+    pub fn name(self) -> String {
+        match self {
+            Table::Node(k) => k.name().to_string(),
+            Table::Rel(r) => r.name(),
+        }
+    }
+
+    /// The table's folder relative to the bundle root.
+    pub fn dir(self) -> String {
+        match self {
+            Table::Node(k) => format!("nodes/{}", k.name()),
+            Table::Rel(r) => format!("relationships/{}", r.name()),
+        }
+    }
+
+    /// The table's columns.
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Table::Node(k) => k.columns(),
+            Table::Rel(r) => r.columns(),
+        }
+    }
+
+    /// Whether the table holds nodes.
+    pub fn is_node(self) -> bool {
+        matches!(self, Table::Node(_))
+    }
+
+    /// The header cells in neo4j-admin syntax, e.g. `id:ID(Server)`, `:LABEL`,
+    /// `cpu_cores:int`, `:START_ID(Server)`.
+    pub fn header_cells(self) -> Vec<String> {
+        let (start, end) = match self {
+            Table::Node(k) => (k, k),
+            Table::Rel(r) => {
+                let s = r.spec();
+                (s.start, s.end)
+            }
+        };
+        self.columns()
+            .iter()
+            .map(|c| match c.kind {
+                ColKind::Id => format!("{}:ID({})", c.name, start.name()),
+                ColKind::Label => ":LABEL".to_string(),
+                ColKind::StartId => format!(":START_ID({})", start.name()),
+                ColKind::EndId => format!(":END_ID({})", end.name()),
+                ColKind::Prop(t) => match t.header_suffix() {
+                    None => c.name.to_string(),
+                    Some(suffix) => format!("{}:{}", c.name, suffix),
+                },
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for k in NodeKind::ALL {
+            assert_eq!(NodeKind::from_name(k.name()), Some(k));
+        }
+        for r in RelKind::ALL {
+            assert_eq!(RelKind::from_name(&r.name()), Some(r));
+        }
+    }
+
+    #[test]
+    fn every_node_table_starts_with_id_and_label() {
+        for k in NodeKind::ALL {
+            let c = k.columns();
+            assert_eq!(c[0].kind, ColKind::Id);
+            assert_eq!(c[1].kind, ColKind::Label);
+            assert!(c.iter().any(|c| c.name == "source"), "{k} has no source");
+        }
+    }
+
+    #[test]
+    fn every_rel_table_has_start_end_and_source() {
+        for r in RelKind::ALL {
+            let c = r.columns();
+            assert_eq!(c[0].kind, ColKind::StartId);
+            assert_eq!(c[1].kind, ColKind::EndId);
+            assert!(c.iter().any(|c| c.name == "source"), "{r} has no source");
+        }
+    }
+
+    #[test]
+    fn headers_look_like_neo4j() {
+        let h = Table::Node(NodeKind::Server).header_cells().join(",");
+        assert!(h.starts_with("id:ID(Server),:LABEL,name,"), "{h}");
+        assert!(h.contains("cpu_cores:int"));
+        assert!(h.contains("tags:string[]"));
+        let r = Table::Rel(RelKind::ServerHostedInDataCenter)
+            .header_cells()
+            .join(",");
+        assert_eq!(r, ":START_ID(Server),:END_ID(DataCenter),source");
+    }
+
+    #[test]
+    fn property_names_are_unique_per_table() {
+        for t in Table::all() {
+            let mut names: Vec<_> = t
+                .columns()
+                .iter()
+                .filter(|c| !c.name.is_empty())
+                .map(|c| c.name)
+                .collect();
+            names.sort_unstable();
+            let n = names.len();
+            names.dedup();
+            assert_eq!(n, names.len(), "{t} has a duplicate property");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Bundle validation (being implemented).

@@ -1,0 +1,303 @@
+//! CSV rendering in exactly the dialect `neo4j-admin database import` reads
+//! with its defaults (../shared/neo4j-import-spec.md §1.5–1.8): `,` between
+//! fields, `;` between array elements and labels, `"` quotes doubled inside
+//! quoted fields, `\n` line ends, an unquoted empty field for an absent value.
+
+use crate::gen::{pools, Value};
+
+/// Whether a string must be quoted: it holds the delimiter, a quote or a line
+/// break, starts or ends with white space, or is empty (an unquoted empty
+/// field would mean "absent").
+#[inline]
+pub fn needs_quotes(s: &[u8]) -> bool {
+    match (s.first(), s.last()) {
+        (None, _) => true,
+        (Some(&f), Some(&l)) if f <= b' ' || l <= b' ' => true,
+        _ => has_special(s),
+    }
+}
+
+/// Whether `s` holds the delimiter, a quote or a line break.
+#[inline]
+fn has_special(s: &[u8]) -> bool {
+    s.iter()
+        .any(|&b| b == b',' || b == b'"' || b == b'\n' || b == b'\r')
+}
+
+/// Appends `s` with its quotes doubled.
+#[inline]
+fn escaped(s: &[u8], out: &mut Vec<u8>) {
+    for &b in s {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+}
+
+/// Appends a string field, quoted when needed.
+#[inline]
+pub fn put_str(s: &str, out: &mut Vec<u8>) {
+    let b = s.as_bytes();
+    if needs_quotes(b) {
+        out.push(b'"');
+        escaped(b, out);
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(b);
+    }
+}
+
+#[inline]
+fn put_u64(n: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends `n` zero-padded to at least 9 digits.
+#[inline]
+fn put_padded(n: u64, out: &mut Vec<u8>) {
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n).as_bytes();
+    for _ in digits.len()..9 {
+        out.push(b'0');
+    }
+    out.extend_from_slice(digits);
+}
+
+/// Appends `prefix` + `n` padded: the id of node `n` of a kind.
+#[inline]
+pub fn put_id(prefix: &str, n: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(prefix.as_bytes());
+    put_padded(n, out);
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[inline]
+fn two(n: u32, out: &mut Vec<u8>) {
+    out.push(b'0' + (n / 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// Appends a UTC datetime as `YYYY-MM-DDTHH:MM:SSZ` (years 0..=9999).
+pub fn put_datetime(secs: i64, out: &mut Vec<u8>) {
+    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400) as u32;
+    let y = y.clamp(0, 9999) as u32;
+    two(y / 100, out);
+    two(y % 100, out);
+    out.push(b'-');
+    two(m, out);
+    out.push(b'-');
+    two(d, out);
+    out.push(b'T');
+    two(t / 3600, out);
+    out.push(b':');
+    two(t / 60 % 60, out);
+    out.push(b':');
+    two(t % 60, out);
+    out.push(b'Z');
+}
+
+/// Appends hundredths as a decimal with two digits (`1234.05`, `-0.50`).
+pub fn put_cents(c: i64, out: &mut Vec<u8>) {
+    if c < 0 {
+        out.push(b'-');
+    }
+    let c = c.unsigned_abs();
+    put_u64(c / 100, out);
+    out.push(b'.');
+    two((c % 100) as u32, out);
+}
+
+fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
+    for (k, b) in ip.to_be_bytes().iter().enumerate() {
+        if k > 0 {
+            out.push(b'.');
+        }
+        put_u64(u64::from(*b), out);
+    }
+}
+
+/// Appends one value as a CSV field.
+#[inline]
+pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
+    match *v {
+        Value::Null => {}
+        Value::Str(s) => put_str(s, out),
+        Value::Id { prefix, n } => put_id(prefix, n, out),
+        Value::Name { a, b, sep, n } => {
+            // The value ends with digits, so only its start and its special
+            // characters decide the quoting.
+            let quote = a.as_bytes().first().is_none_or(|&f| f <= b' ')
+                || has_special(a.as_bytes())
+                || has_special(b.as_bytes())
+                || has_special(sep.as_bytes());
+            if quote {
+                out.push(b'"');
+            }
+            escaped(a.as_bytes(), out);
+            if !b.is_empty() {
+                escaped(sep.as_bytes(), out);
+                escaped(b.as_bytes(), out);
+            }
+            escaped(sep.as_bytes(), out);
+            put_u64(n, out);
+            if quote {
+                out.push(b'"');
+            }
+        }
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+        Value::Cents(c) => put_cents(c, out),
+        Value::DateTime(t) => put_datetime(t, out),
+        Value::Ipv4(ip) => put_ipv4(ip, out),
+        Value::Labels(ls) => {
+            for (k, l) in ls.iter().enumerate() {
+                if k > 0 {
+                    out.push(b';');
+                }
+                out.extend_from_slice(l.as_bytes());
+            }
+        }
+        Value::Tags(mask) => {
+            let mut first = true;
+            for (k, t) in pools::TAGS.iter().enumerate() {
+                if mask & (1 << k) != 0 {
+                    if !first {
+                        out.push(b';');
+                    }
+                    first = false;
+                    out.extend_from_slice(t.as_bytes());
+                }
+            }
+        }
+        Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+    }
+}
+
+/// Appends a row: fields separated by `,`, ended by `\n`.
+#[inline]
+pub fn put_row(row: &[Value<'_>], out: &mut Vec<u8>) {
+    for (k, v) in row.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        put_value(v, out);
+    }
+    out.push(b'\n');
+}
+
+/// The text of a header file: the cells, quoted when needed, and `\n`.
+pub fn header_line(cells: &[String]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, c) in cells.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        put_str(c, &mut out);
+    }
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(v: Value<'_>) -> String {
+        let mut out = Vec::new();
+        put_value(&v, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn strings_are_quoted_only_when_needed() {
+        assert_eq!(render(Value::Str("plain")), "plain");
+        assert_eq!(render(Value::Str("a,b")), "\"a,b\"");
+        assert_eq!(render(Value::Str("say \"hi\"")), "\"say \"\"hi\"\"\"");
+        assert_eq!(render(Value::Str(" lead")), "\" lead\"");
+        assert_eq!(render(Value::Str("")), "\"\"");
+        assert_eq!(render(Value::Str("Zürich")), "Zürich");
+        assert_eq!(render(Value::Str("th\"ree")), "\"th\"\"ree\"");
+    }
+
+    #[test]
+    fn composed_values() {
+        assert_eq!(
+            render(Value::Id {
+                prefix: "srv-",
+                n: 42
+            }),
+            "srv-000000042"
+        );
+        assert_eq!(
+            render(Value::Id {
+                prefix: "srv-",
+                n: 12_345_678_901
+            }),
+            "srv-12345678901"
+        );
+        let name = Value::Name {
+            a: "web",
+            b: "prd",
+            sep: "-",
+            n: 7,
+        };
+        assert_eq!(render(name), "web-prd-7");
+        let name = Value::Name {
+            a: "Billing, Inc",
+            b: "",
+            sep: " ",
+            n: 3,
+        };
+        assert_eq!(render(name), "\"Billing, Inc 3\"");
+        let name = Value::Name {
+            a: "Customer",
+            b: "Portal",
+            sep: " ",
+            n: 3,
+        };
+        assert_eq!(render(name), "Customer Portal 3");
+        let name = Value::Name {
+            a: "\"Gold\" Line",
+            b: "",
+            sep: " ",
+            n: 1,
+        };
+        assert_eq!(render(name), "\"\"\"Gold\"\" Line 1\"");
+        assert_eq!(render(Value::Cents(123_405)), "1234.05");
+        assert_eq!(render(Value::Cents(-50)), "-0.50");
+        assert_eq!(render(Value::Ipv4(0x0A00_0102)), "10.0.1.2");
+        assert_eq!(render(Value::Labels(&["A", "B"])), "A;B");
+        assert_eq!(render(Value::Tags(0)), "");
+        assert_eq!(render(Value::Tags(0b101)), "pci;gdpr");
+        assert_eq!(render(Value::Bool(true)), "true");
+        assert_eq!(render(Value::Null), "");
+    }
+
+    #[test]
+    fn datetimes_are_iso() {
+        assert_eq!(render(Value::DateTime(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            render(Value::DateTime(1_735_689_600)),
+            "2025-01-01T00:00:00Z"
+        );
+        assert_eq!(render(Value::DateTime(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            render(Value::DateTime(1_709_210_096)),
+            "2024-02-29T12:34:56Z"
+        );
+    }
+}

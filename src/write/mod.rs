@@ -1,0 +1,382 @@
+//! Writing tables to files: one writer per format behind [`RowWriter`], header
+//! files, and shard files that are hashed as they are written and only appear
+//! under their final name once complete.
+
+pub mod csv;
+
+use crate::gen::{Value, World};
+use crate::model::Table;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use xxhash_rust::xxh3::Xxh3;
+
+/// Rows are rendered into a buffer of about this size before it is handed on.
+const CHUNK: usize = 1 << 20;
+
+/// The output format of data files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "format", rename_all = "kebab-case")]
+pub enum Format {
+    /// Plain CSV.
+    Csv,
+    /// CSV, each shard one gzip member, at a deflate level 0..=9.
+    CsvGz {
+        /// Compression level.
+        level: u32,
+    },
+}
+
+impl Format {
+    /// The shard files' extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::CsvGz { .. } => "csv.gz",
+        }
+    }
+
+    /// A shard file's name.
+    pub fn shard_name(self, index: u32) -> String {
+        format!("part-{index:05}.{}", self.extension())
+    }
+
+    /// A Java regex (file name part) that matches every shard file and never
+    /// the header. It has no backslash, quote or space, so it passes through
+    /// picocli `@`-files and shells unchanged.
+    pub fn shard_pattern(self) -> String {
+        let ext = self.extension().replace('.', "[.]");
+        format!("part-[0-9]+[.]{ext}")
+    }
+}
+
+/// What was written to one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// Path relative to the bundle root, with `/` separators.
+    pub path: String,
+    /// Data rows (0 for a header file).
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// xxh3-64 of the file's bytes, as 16 hex digits.
+    pub xxh3: String,
+}
+
+/// Shared counters for progress reporting.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Rows written so far.
+    pub rows: AtomicU64,
+    /// Uncompressed bytes rendered so far.
+    pub bytes: AtomicU64,
+}
+
+/// Counts and hashes the bytes passing through.
+struct Hashing<W> {
+    inner: W,
+    hasher: Xxh3,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A file written under a temporary name and renamed into place on commit.
+pub struct AtomicFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    out: Hashing<File>,
+}
+
+impl AtomicFile {
+    /// Creates `path.tmp`; the parent folder must exist.
+    pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let file = File::create(&tmp)
+            .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", tmp.display())))?;
+        Ok(AtomicFile {
+            tmp,
+            path: path.to_path_buf(),
+            out: Hashing {
+                inner: file,
+                hasher: Xxh3::new(),
+                bytes: 0,
+            },
+        })
+    }
+
+    /// Flushes, renames into place, and returns (bytes, xxh3).
+    pub fn commit(mut self) -> io::Result<(u64, u64)> {
+        self.out.flush()?;
+        drop(self.out.inner);
+        fs::rename(&self.tmp, &self.path).map_err(|e| {
+            io::Error::new(e.kind(), format!("renaming {}: {e}", self.tmp.display()))
+        })?;
+        Ok((self.out.bytes, self.out.hasher.digest()))
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// One format's row writer. Rows arrive in order; `finish` completes the
+/// stream (flushes buffers, writes trailers) and returns the inner writer.
+pub trait RowWriter {
+    /// The underlying sink.
+    type Inner;
+    /// Writes one row.
+    fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()>;
+    /// Completes the stream.
+    fn finish(self) -> io::Result<Self::Inner>;
+}
+
+/// CSV rows, rendered into a buffer and handed to `W` in large chunks.
+pub struct CsvRows<W: Write> {
+    buf: Vec<u8>,
+    inner: W,
+}
+
+/// The CSV writer over a plain or gzip sink. One exists per shard being
+/// written, so the variants' size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum CsvSink {
+    /// Plain bytes.
+    Plain(AtomicFile),
+    /// A gzip member.
+    Gzip(GzEncoder<AtomicFile>),
+}
+
+impl Write for CsvSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            CsvSink::Plain(f) => f.write(buf),
+            CsvSink::Gzip(g) => g.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            CsvSink::Plain(f) => f.write_all(buf),
+            CsvSink::Gzip(g) => g.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            CsvSink::Plain(f) => f.flush(),
+            CsvSink::Gzip(g) => g.flush(),
+        }
+    }
+}
+
+impl CsvSink {
+    fn open(path: &Path, format: Format) -> io::Result<CsvSink> {
+        let file = AtomicFile::create(path)?;
+        Ok(match format {
+            Format::Csv => CsvSink::Plain(file),
+            Format::CsvGz { level } => CsvSink::Gzip(
+                flate2::GzBuilder::new()
+                    .mtime(0)
+                    .write(file, flate2::Compression::new(level)),
+            ),
+        })
+    }
+
+    fn into_file(self) -> io::Result<AtomicFile> {
+        match self {
+            CsvSink::Plain(f) => Ok(f),
+            CsvSink::Gzip(g) => g.finish(),
+        }
+    }
+}
+
+impl<W: Write> CsvRows<W> {
+    /// A CSV row writer over `inner`.
+    pub fn new(inner: W) -> Self {
+        CsvRows {
+            buf: Vec::with_capacity(CHUNK + 4096),
+            inner,
+        }
+    }
+
+    fn spill(&mut self) -> io::Result<()> {
+        self.inner.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write> RowWriter for CsvRows<W> {
+    type Inner = W;
+
+    #[inline]
+    fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
+        csv::put_row(row, &mut self.buf);
+        if self.buf.len() >= CHUNK {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        self.spill()?;
+        Ok(self.inner)
+    }
+}
+
+/// Feeds rows `range` of `table` to `w`, updating `counters` every few
+/// thousand rows.
+pub fn fill<W: RowWriter>(
+    world: &World,
+    table: Table,
+    range: Range<u64>,
+    w: &mut W,
+    counters: &Counters,
+) -> io::Result<()> {
+    const TICK: u64 = 4096;
+    let mut row: Vec<Value<'_>> = Vec::with_capacity(32);
+    let mut since = 0u64;
+    let tick = |since: &mut u64| {
+        counters.rows.fetch_add(*since, Ordering::Relaxed);
+        *since = 0;
+    };
+    match table {
+        Table::Node(kind) => {
+            for i in range {
+                row.clear();
+                world.node_row(kind, i, &mut row);
+                w.write_row(&row)?;
+                since += 1;
+                if since == TICK {
+                    tick(&mut since);
+                }
+            }
+        }
+        Table::Rel(r) => {
+            let mut rows = world.rel_rows(r, range.start);
+            for _ in range {
+                row.clear();
+                if !rows.next_row(&mut row) {
+                    return Err(io::Error::other(format!(
+                        "internal error: {r} ended before its planned row count"
+                    )));
+                }
+                w.write_row(&row)?;
+                since += 1;
+                if since == TICK {
+                    tick(&mut since);
+                }
+            }
+        }
+    }
+    tick(&mut since);
+    Ok(())
+}
+
+fn info(root: &Path, path: &Path, rows: u64, bytes: u64, hash: u64) -> FileInfo {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    FileInfo {
+        path: rel.to_string_lossy().replace('\\', "/"),
+        rows,
+        bytes,
+        xxh3: format!("{hash:016x}"),
+    }
+}
+
+/// Writes rows `range` of `table` to `root/rel_path` in `format`, atomically.
+pub fn write_shard(
+    world: &World,
+    table: Table,
+    range: Range<u64>,
+    root: &Path,
+    rel_path: &str,
+    format: Format,
+    counters: &Counters,
+) -> io::Result<FileInfo> {
+    let path = root.join(rel_path);
+    let rows = range.end - range.start;
+    let mut w = CsvRows::new(CountingWrite {
+        inner: CsvSink::open(&path, format)?,
+        counters,
+    });
+    fill(world, table, range, &mut w, counters)?;
+    let sink = w.finish()?.inner;
+    let (bytes, hash) = sink.into_file()?.commit()?;
+    Ok(info(root, &path, rows, bytes, hash))
+}
+
+/// Counts uncompressed bytes for progress.
+struct CountingWrite<'c, W> {
+    inner: W,
+    counters: &'c Counters,
+}
+
+impl<W: Write> Write for CountingWrite<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.counters.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a table's header file (always plain CSV), atomically.
+pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<FileInfo> {
+    let path = root.join(rel_path);
+    let mut f = AtomicFile::create(&path)?;
+    f.write_all(&csv::header_line(&table.header_cells()))?;
+    let (bytes, hash) = f.commit()?;
+    Ok(info(root, &path, 0, bytes, hash))
+}
+
+/// Size and xxh3 of an existing file.
+pub fn hash_file(path: &Path) -> io::Result<(u64, u64)> {
+    let mut f = File::open(path)?;
+    let mut hasher = Xxh3::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok((bytes, hasher.digest()))
+}
+
+/// Renders rows `range` of `table` as CSV into memory (tests, sampling).
+pub fn render_csv(world: &World, table: Table, range: Range<u64>) -> Vec<u8> {
+    let mut w = CsvRows::new(Vec::new());
+    let counters = Counters::default();
+    fill(world, table, range, &mut w, &counters).expect("writing to memory cannot fail");
+    w.finish().expect("writing to memory cannot fail")
+}
