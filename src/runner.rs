@@ -227,6 +227,11 @@ pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<O
         .num_threads(opts.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
+    // Test hook: fail like a crash after this many shards (resume tests).
+    let fail_after: Option<usize> = std::env::var("CMDBGEN_FAIL_AFTER_SHARDS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let written: Vec<FileInfo> = pool.install(|| {
         todo.par_iter()
             .map(|s| -> Result<FileInfo> {
@@ -247,6 +252,10 @@ pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<O
                     .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?
                     .write_all(&line)
                     .context("appending to the run journal")?;
+                let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                if fail_after.is_some_and(|limit| n >= limit) {
+                    anyhow::bail!("stopping after {n} shards (CMDBGEN_FAIL_AFTER_SHARDS)");
+                }
                 Ok(info)
             })
             .collect::<Result<Vec<_>>>()

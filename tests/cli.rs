@@ -1,0 +1,316 @@
+//! CLI behaviour of `generate`: exit codes, determinism across threads and
+//! shard sizes, resume, refusal to mix runs, and the golden `tiny` bundle.
+
+use crate::util::{self, files, generate, run};
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn unknown_profile_is_a_usage_error() {
+    let o = run(&[
+        "generate",
+        "--profile",
+        "no-such-profile",
+        "--out",
+        "/nonexistent/x",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no-such-profile"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_profile_values_name_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, key) in [
+        (
+            "[nodes]\nServer = -5\nDataCenter = 1\nRegion = 1\n",
+            "nodes.Server",
+        ),
+        ("[nodes]\nServer = 5\n", "nodes.DataCenter"),
+        ("[nodes]\nGadget = 5\n", "nodes.Gadget"),
+        ("surprise = true\n", "surprise"),
+        (
+            "[fanout.Application-DEPENDS_ON-Application]\ndist = \"pareto\"\nmin = 0\nmax = 3\n",
+            "fanout.Application-DEPENDS_ON-Application.min",
+        ),
+    ] {
+        let p = dir.path().join("p.toml");
+        fs::write(&p, text).unwrap();
+        let out = dir.path().join("out");
+        let o = run(&[
+            "generate",
+            "--profile",
+            p.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(key), "{text}: {}", stderr(&o));
+        assert!(!out.join("manifest.json").exists());
+    }
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    for args in [
+        vec!["generate", "--bogus"],
+        vec!["generate", "--gzip-level", "12"],
+        vec!["generate", "--threads", "0", "--out", "/nonexistent/y"],
+        vec!["generate", "--shard-rows", "0", "--out", "/nonexistent/y"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// Concatenation of a table's shards, decompressed.
+fn table_data(dir: &Path, table_dir: &str) -> Vec<u8> {
+    let mut parts: Vec<_> = fs::read_dir(dir.join(table_dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("part-")
+        })
+        .collect();
+    parts.sort();
+    let mut out = Vec::new();
+    for p in parts {
+        let bytes = fs::read(&p).unwrap();
+        if p.extension().is_some_and(|e| e == "gz") {
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .unwrap();
+        } else {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    out
+}
+
+fn table_dirs(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = files(dir)
+        .into_iter()
+        .filter(|f| f.ends_with("/header.csv"))
+        .map(|f| f.trim_end_matches("/header.csv").to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn output_does_not_depend_on_threads_or_shard_size() {
+    let t = tempfile::tempdir().unwrap();
+    let a = t.path().join("a");
+    let b = t.path().join("b");
+    let c = t.path().join("c");
+    generate(&a, "small", &["--threads", "1", "--shard-rows", "997"]);
+    generate(&b, "small", &["--threads", "2", "--shard-rows", "100000"]);
+    generate(
+        &c,
+        "small",
+        &["--threads", "2", "--shard-bytes", "8192", "--gzip"],
+    );
+    let tables = table_dirs(&a);
+    assert_eq!(tables, table_dirs(&b));
+    assert_eq!(tables, table_dirs(&c));
+    assert!(tables.len() >= 20, "{tables:?}");
+    for t in &tables {
+        let da = table_data(&a, t);
+        assert!(!da.is_empty());
+        assert!(da == table_data(&b, t), "{t} differs between shard plans");
+        assert!(da == table_data(&c, t), "{t} differs with gzip shards");
+        assert_eq!(
+            fs::read(a.join(t).join("header.csv")).unwrap(),
+            fs::read(c.join(t).join("header.csv")).unwrap()
+        );
+    }
+    // Same settings, different threads: byte-identical files and manifest.
+    let d = t.path().join("d");
+    generate(&d, "small", &["--threads", "2", "--shard-rows", "997"]);
+    for f in files(&a) {
+        assert!(
+            fs::read(a.join(&f)).unwrap() == fs::read(d.join(&f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn resume_keeps_verified_shards_and_redoes_the_rest() {
+    let t = tempfile::tempdir().unwrap();
+    let clean = t.path().join("clean");
+    generate(&clean, "small", &["--shard-rows", "200", "--threads", "1"]);
+
+    let dir = t.path().join("crashed");
+    let d = dir.to_str().unwrap();
+    let args = [
+        "generate",
+        "--profile",
+        "small",
+        "--out",
+        d,
+        "--shard-rows",
+        "200",
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    let o = util::bin()
+        .args(args)
+        .env("CMDBGEN_FAIL_AFTER_SHARDS", "12")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        !dir.join("manifest.json").exists(),
+        "a crashed run must not look complete"
+    );
+    assert!(dir.join(".cmdbgen/journal.jsonl").exists());
+
+    // Damage the crashed bundle: delete one finished shard, truncate another.
+    let journal = fs::read_to_string(dir.join(".cmdbgen/journal.jsonl")).unwrap();
+    let done: Vec<String> = journal
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["path"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(done.len() >= 12);
+    fs::remove_file(dir.join(&done[0])).unwrap();
+    let victim = dir.join(&done[1]);
+    let len = fs::metadata(&victim).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&victim)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+
+    let o = util::bin().args(&args[..args.len() - 1]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains(&format!("kept {} verified shards", done.len() - 2)),
+        "{summary}"
+    );
+    assert!(!dir.join(".cmdbgen").exists());
+    assert_eq!(files(&clean), files(&dir));
+    for f in files(&clean) {
+        assert!(
+            fs::read(clean.join(&f)).unwrap() == fs::read(dir.join(&f)).unwrap(),
+            "{f} differs after resume"
+        );
+    }
+}
+
+#[test]
+fn a_complete_bundle_is_not_rewritten() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    generate(&d, "tiny", &[]);
+    let o = util::ok(&[
+        "generate",
+        "--profile",
+        "tiny",
+        "--out",
+        d.to_str().unwrap(),
+        "--progress",
+        "none",
+    ]);
+    assert!(o.contains("already complete"), "{o}");
+}
+
+#[test]
+fn mixing_runs_is_refused_unless_forced() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    let ds = d.to_str().unwrap();
+    generate(&d, "tiny", &["--seed", "1"]);
+    let o = run(&[
+        "generate",
+        "--profile",
+        "tiny",
+        "--seed",
+        "2",
+        "--out",
+        ds,
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("refusing to mix runs"),
+        "{}",
+        stderr(&o)
+    );
+    generate(&d, "tiny", &["--seed", "2", "--force"]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["run"]["profile"]["seed"], 2);
+
+    // A folder with someone else's files.
+    let other = t.path().join("other");
+    fs::create_dir(&other).unwrap();
+    fs::write(other.join("notes.txt"), "mine").unwrap();
+    let o = run(&[
+        "generate",
+        "--profile",
+        "tiny",
+        "--out",
+        other.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    generate(&other, "tiny", &["--force"]);
+    assert_eq!(fs::read_to_string(other.join("notes.txt")).unwrap(), "mine");
+}
+
+/// The golden bundle: `cmdbgen generate --profile tiny` byte for byte.
+/// Regenerate with `make bless` (CMDBGEN_BLESS=1) and review the diff.
+#[test]
+fn golden_tiny_bundle() {
+    let golden = util::repo().join("fixtures/golden/tiny");
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("tiny");
+    generate(&d, "tiny", &[]);
+    if std::env::var_os("CMDBGEN_BLESS").is_some() {
+        let _ = fs::remove_dir_all(&golden);
+        for f in files(&d) {
+            let to = golden.join(&f);
+            fs::create_dir_all(to.parent().unwrap()).unwrap();
+            fs::copy(d.join(&f), to).unwrap();
+        }
+    }
+    assert_eq!(
+        files(&golden),
+        files(&d),
+        "file list differs from fixtures/golden/tiny"
+    );
+    for f in files(&d) {
+        let want = fs::read_to_string(golden.join(&f)).unwrap();
+        let got = fs::read_to_string(d.join(&f)).unwrap();
+        if want != got {
+            let line = want
+                .lines()
+                .zip(got.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "{f} differs from the golden fixture at line {}:\n  want: {}\n  got:  {}",
+                line + 1,
+                want.lines().nth(line).unwrap_or(""),
+                got.lines().nth(line).unwrap_or("")
+            );
+        }
+    }
+}

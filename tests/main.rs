@@ -1,0 +1,6 @@
+//! The one integration test binary (one link step): each area is a module.
+//! Tests run the real `cmdbgen` binary in temporary folders.
+
+mod util;
+
+mod cli;

@@ -1,0 +1,76 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `cmdbgen` binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cmdbgen"))
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs cmdbgen with `args`, returning its output.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("running cmdbgen")
+}
+
+/// Runs cmdbgen and asserts it succeeded; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "cmdbgen {args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Generates a bundle quietly into `dir` with extra `args`.
+pub fn generate(dir: &Path, profile: &str, args: &[&str]) {
+    let d = dir.to_str().expect("utf-8 temp path");
+    let mut all = vec!["generate", "--profile", profile, "--out", d, "--quiet"];
+    all.extend_from_slice(args);
+    ok(&all);
+}
+
+/// Every file under `dir`, as sorted relative paths.
+pub fn files(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).expect("reading a folder") {
+            let p = e.expect("a folder entry").path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.push(
+                    p.strip_prefix(root)
+                        .expect("under root")
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The python interpreter with duckdb and ladybug installed, from
+/// `CMDBGEN_VERIFY_PYTHON` (scripts/test.sh sets it up). Panics with a clear
+/// message when it is not set: these checks must not be skipped silently.
+pub fn verify_python() -> PathBuf {
+    match std::env::var_os("CMDBGEN_VERIFY_PYTHON") {
+        Some(p) => PathBuf::from(p),
+        None => panic!(
+            "CMDBGEN_VERIFY_PYTHON is not set: run the tests through `make test` (scripts/test.sh), which installs DuckDB and Ladybug"
+        ),
+    }
+}
