@@ -21,6 +21,7 @@ test:
 ## Regenerate the golden fixture; review the diff before committing.
 bless:
 	CMDBGEN_BLESS=1 $(CARGO) test --test integration golden
+	CMDBGEN_BLESS=1 $(CARGO) test --lib docs_model_md_is_current
 
 fmt:
 	$(CARGO) fmt --all -- --check

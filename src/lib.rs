@@ -24,6 +24,7 @@ pub mod error;
 pub mod gen;
 pub mod manifest;
 pub mod model;
+pub mod model_doc;
 pub mod plan;
 pub mod profile;
 pub mod progress;

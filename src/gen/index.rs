@@ -67,24 +67,39 @@ pub struct Cumulative {
 impl Cumulative {
     /// Computes the totals, in parallel over blocks.
     pub fn new(n: u64, degree: impl Fn(u64) -> u64 + Sync) -> Self {
+        let [c] = Cumulative::many(n, |j| [degree(j)]);
+        c
+    }
+
+    /// Computes `K` families' totals over the same start nodes in one pass:
+    /// `degrees(j)[k]` is node `j`'s degree in family `k`.
+    pub fn many<const K: usize>(n: u64, degrees: impl Fn(u64) -> [u64; K] + Sync) -> [Self; K] {
         let block = n.div_ceil(MAX_BLOCKS).next_power_of_two().max(64);
         let blocks = n.div_ceil(block);
-        let sums: Vec<u64> = (0..blocks)
+        let sums: Vec<[u64; K]> = (0..blocks)
             .into_par_iter()
             .map(|b| {
                 let lo = b * block;
                 let hi = (lo + block).min(n);
-                (lo..hi).map(&degree).sum()
+                let mut acc = [0u64; K];
+                for j in lo..hi {
+                    for (a, d) in acc.iter_mut().zip(degrees(j)) {
+                        *a += d;
+                    }
+                }
+                acc
             })
             .collect();
-        let mut cum = Vec::with_capacity(sums.len() + 1);
-        let mut acc = 0u64;
-        cum.push(0);
-        for s in sums {
-            acc += s;
-            cum.push(acc);
-        }
-        Cumulative { n, block, cum }
+        std::array::from_fn(|k| {
+            let mut cum = Vec::with_capacity(sums.len() + 1);
+            let mut acc = 0u64;
+            cum.push(0);
+            for s in &sums {
+                acc += s[k];
+                cum.push(acc);
+            }
+            Cumulative { n, block, cum }
+        })
     }
 
     /// The sum of all degrees: the family's row count.

@@ -194,20 +194,32 @@ impl World {
             device_in_dc,
             families: Vec::new(),
         };
+        // The event families share one pass: each event's slot is drawn once.
+        let n_events = world.count(NodeKind::Event);
+        let mut affects = Cumulative::many(n_events, |j| {
+            let mut one_hot = [0u64; 5];
+            if let Some(slot) = world.affects_slot(j) {
+                one_hot[slot] = 1;
+            }
+            one_hot
+        })
+        .map(Some);
         world.families = RelKind::ALL
             .iter()
             .map(|&r| {
                 let spec = r.spec();
                 let n = world.count(spec.start);
-                match spec.shape {
-                    Shape::Parent => Family { rows: n, cum: None },
-                    Shape::Fanout | Shape::OneOf => {
-                        let cum = Cumulative::new(n, |j| world.degree(r, j));
-                        Family {
-                            rows: cum.total(),
-                            cum: Some(cum),
-                        }
+                let cum = match spec.shape {
+                    Shape::Parent => return Family { rows: n, cum: None },
+                    Shape::Fanout => Cumulative::new(n, |j| world.degree(r, j)),
+                    Shape::OneOf => {
+                        let slot = r.affects_slot().expect("one-of families are AFFECTS");
+                        affects[slot].take().expect("each slot is used once")
                     }
+                };
+                Family {
+                    rows: cum.total(),
+                    cum: Some(cum),
                 }
             })
             .collect();
@@ -242,17 +254,9 @@ impl World {
         let spec = r.spec();
         match spec.shape {
             Shape::Parent => 1,
-            Shape::OneOf => {
-                if self.affects_total == 0 {
-                    return 0;
-                }
-                let slot = rng::weighted(
-                    self.affects_stream.at(j),
-                    &self.affects_weights,
-                    self.affects_total,
-                );
-                u64::from(Some(slot) == r.affects_slot())
-            }
+            Shape::OneOf => u64::from(
+                self.affects_slot(j).is_some() && self.affects_slot(j) == r.affects_slot(),
+            ),
             Shape::Fanout => {
                 let (_, candidates) = self.candidates(r, j);
                 let cap = if spec.start == spec.end {
@@ -267,6 +271,19 @@ impl World {
                 d.min(cap)
             }
         }
+    }
+
+    /// The slot in [`RelKind::AFFECTS`] of the family event `j` belongs to
+    /// (`None` when no kind can be affected).
+    #[inline]
+    fn affects_slot(&self, j: u64) -> Option<usize> {
+        (self.affects_total > 0).then(|| {
+            rng::weighted(
+                self.affects_stream.at(j),
+                &self.affects_weights,
+                self.affects_total,
+            )
+        })
     }
 
     /// The candidate ends of a fan-out family for start node `j`, as
