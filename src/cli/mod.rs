@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch; one file per subcommand.
 
+mod bench_table;
 mod generate;
 mod validate;
 
@@ -21,6 +22,8 @@ enum Command {
     Generate(generate::Args),
     /// Check a bundle against the neo4j-admin import format, without Neo4j.
     Validate(validate::Args),
+    /// Write the peer benchmark workload (scripts/bench.sh) through cmdbgen's writer.
+    BenchTable(bench_table::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -29,6 +32,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::BenchTable(a) => bench_table::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

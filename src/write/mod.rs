@@ -329,6 +329,40 @@ pub fn write_shard(
     Ok(info(root, &path, rows, bytes, hash))
 }
 
+/// Writes `rows` rows produced by `row(i, out)` (for `i` in `0..rows`) to
+/// `root/rel_path` in `format`, atomically: the shard writer for tables that
+/// are not part of the model (the peer benchmark workload).
+pub fn write_rows<'a>(
+    root: &Path,
+    rel_path: &str,
+    format: Format,
+    rows: Range<u64>,
+    counters: &Counters,
+    mut row: impl FnMut(u64, &mut Vec<Value<'a>>),
+) -> io::Result<FileInfo> {
+    let path = root.join(rel_path);
+    let n = rows.end - rows.start;
+    let mut w = CsvRows::new(CountingWrite {
+        inner: CsvSink::open(&path, format)?,
+        counters,
+    });
+    let mut buf = Vec::with_capacity(16);
+    let mut since = 0u64;
+    for i in rows {
+        buf.clear();
+        row(i, &mut buf);
+        w.write_row(&buf)?;
+        since += 1;
+        if since == 4096 {
+            counters.rows.fetch_add(since, Ordering::Relaxed);
+            since = 0;
+        }
+    }
+    counters.rows.fetch_add(since, Ordering::Relaxed);
+    let (bytes, hash) = w.finish()?.inner.into_file()?.commit()?;
+    Ok(info(root, &path, n, bytes, hash))
+}
+
 /// Counts uncompressed bytes for progress.
 struct CountingWrite<'c, W> {
     inner: W,

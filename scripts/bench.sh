@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# bench.sh - cmdbgen beside DuckDB on the same tables, in one run, on this machine.
+#
+# Workload: ../shared/bench/peers-schema.md (an 8-column server node table of N
+# rows, a 2-column edge table of 2N rows). cmdbgen writes it with
+# `cmdbgen bench-table` (its real shard writer); DuckDB with range() + COPY, and
+# also with a parallel source (ids in a table first), its strongest form here.
+# Also measures the disk with dd, and times full profiles (enterprise and a
+# slice of xlarge) with `cmdbgen generate`.
+#
+# Prints one line per measurement (median of RUNS; wall, CPU, peak RSS from
+# /usr/bin/time -v) and the ratios the performance issue asks for. Results are
+# appended to $OUTDIR/bench-results.txt. Nothing here is a test: the machine is
+# shared and noisy; read the ratios.
+#
+# usage: scripts/bench.sh [OUTDIR]
+# env: RUNS [3] NODES [20000000] GZ_NODES [5000000] THREADS [nproc]
+#      BENCH_GROUPS ["disk csv gzip scale profiles"] PARQUET [auto: if cmdbgen supports it]
+#      XLARGE_SLICE_SHARDS [0 = skip; N = generate N shards of xlarge via --part]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUTDIR=${1:-${BENCH_DIR:-/tmp/cmdbgen-bench}}
+RUNS=${RUNS:-3}
+NODES=${NODES:-20000000}
+EDGES=$((NODES * 2))
+GZ_NODES=${GZ_NODES:-5000000}
+THREADS=${THREADS:-$(nproc)}
+BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip scale profiles"}
+BIN=./target/release/cmdbgen
+# Shards small enough that every thread has several (tables are split evenly).
+SHARD_ROWS=${SHARD_ROWS:-250000}
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+RESULTS="$OUTDIR/bench-results.txt"
+WORK="$OUTDIR/work"
+log() { echo "[bench] $*" >&2; }
+
+[ -x /usr/bin/time ] || { log "installing GNU time"; apt-get update -qq && apt-get install -y -qq time >&2; }
+PY="${CMDBGEN_VERIFY_PYTHON:-$PWD/.venv-verify/bin/python}"
+if ! "$PY" -c "import duckdb" 2>/dev/null; then
+  log "installing DuckDB into .venv-verify"
+  python3 -m venv .venv-verify && .venv-verify/bin/pip install -q -r tests/crosscheck/requirements.txt
+  PY="$PWD/.venv-verify/bin/python"
+fi
+log "building cmdbgen (release)"
+cargo build --release --locked -q
+
+cat > "$OUTDIR/duck.py" <<'PY'
+import sys, duckdb
+kind, rows, fmt, out, threads, source = sys.argv[1:7]
+rows, threads = int(rows), int(threads)
+con = duckdb.connect()
+con.execute(f"SET threads={threads}")
+con.execute("SET preserve_insertion_order=false")
+src = "range(%d) t(i)" % rows
+if source == "table":
+    con.execute(f"CREATE TABLE ids AS SELECT range AS i FROM range({rows})")
+    src = "ids"
+if kind == "nodes":
+    q = f"""SELECT 'srv-' || lpad(CAST(i AS VARCHAR), 9, '0') AS id,
+      'server-' || CAST(i AS VARCHAR) AS name,
+      (['physical','virtual','container','cloud','appliance'])[1 + i % 5] AS type,
+      (['low','medium','high','critical'])[1 + CAST(hash(i) % 4 AS BIGINT)] AS criticality,
+      (['active','maintenance','retired','planned'])[1 + CAST((hash(i) >> 8) % 4 AS BIGINT)] AS status,
+      CAST(1 + (hash(i) >> 16) % 128 AS INTEGER) AS cpu_cores,
+      CAST((hash(i) >> 24) % 1000000 AS DOUBLE) / 100.0 AS cost,
+      (['servicenow','bmc','device42','manual'])[1 + i % 4] AS source FROM {src}"""
+else:
+    q = f"""SELECT 'srv-' || lpad(CAST(i // 2 AS VARCHAR), 9, '0') AS start_id,
+      'srv-' || lpad(CAST(hash(i) % {rows // 2} AS VARCHAR), 9, '0') AS end_id FROM {src}"""
+opts = {"csv": "FORMAT csv, HEADER", "csv_gz": "FORMAT csv, HEADER, COMPRESSION gzip",
+        "parquet_zstd": "FORMAT parquet, COMPRESSION zstd", "parquet_snappy": "FORMAT parquet"}[fmt]
+con.execute(f"COPY ({q}) TO '{out}' ({opts})")
+PY
+
+# measure NAME ROWS -- command...: runs RUNS times, prints the median line.
+measure() {
+  local name=$1 rows=$2; shift 3
+  local walls=() cpus=() syss=() rss=0 bytes=0
+  for r in $(seq "$RUNS"); do
+    rm -rf "$WORK"; mkdir -p "$WORK"; sync
+    /usr/bin/time -v -o "$OUTDIR/time.txt" "$@" >/dev/null 2>"$OUTDIR/stderr.txt" || {
+      log "FAILED: $name"; cat "$OUTDIR/stderr.txt" >&2; return 1; }
+    local w u s m
+    w=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$OUTDIR/time.txt" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+    u=$(awk -F': ' '/User time/{print $2}' "$OUTDIR/time.txt")
+    s=$(awk -F': ' '/System time/{print $2}' "$OUTDIR/time.txt")
+    m=$(awk -F': ' '/Maximum resident/{print $2}' "$OUTDIR/time.txt")
+    walls+=("$w"); cpus+=("$(awk -v a="$u" -v b="$s" 'BEGIN{print a+b}')"); syss+=("$s")
+    [ "$m" -gt "$rss" ] && rss=$m
+    bytes=$(du -sb "$WORK" | cut -f1)
+  done
+  "$PY" - "$name" "$rows" "$bytes" "$rss" "${walls[*]}" "${cpus[*]}" "${syss[*]}" <<'PY' | tee -a "$RESULTS"
+import sys, statistics as st
+name, rows, b, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+w = [float(x) for x in sys.argv[5].split()]; c = [float(x) for x in sys.argv[6].split()]; s = [float(x) for x in sys.argv[7].split()]
+m = st.median(w)
+print(f"{name:<34} rows={rows:<11} bytes={b:<12} wall_s={m:<7.2f} min_s={min(w):<7.2f} cpu_s={st.median(c):<7.2f} sys_s={st.median(s):<6.2f} "
+      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f}")
+PY
+}
+
+rate() { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*rows\/s=([0-9]+).*/\1/'; }
+mbps() { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*MB\/s=([0-9.]+).*/\1/'; }
+rss()  { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*maxRSS_MB=([0-9]+).*/\1/'; }
+ratio() { "$PY" -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
+
+{ echo "== $(date -u +%FT%TZ) $(nproc) vCPU, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), cmdbgen $(git rev-parse --short HEAD), duckdb $("$PY" -c 'import duckdb;print(duckdb.__version__)')"
+  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
+
+for g in $BENCH_GROUPS; do case $g in
+disk)
+  measure dd_direct_2GiB 0 -- dd if=/dev/zero of="$WORK/dd" bs=8M count=256 oflag=direct status=none
+  measure dd_buffered_fdatasync_2GiB 0 -- dd if=/dev/zero of="$WORK/dd" bs=1M count=2048 conv=fdatasync status=none
+  ;;
+csv)
+  measure cmdbgen_nodes_csv "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure duckdb_nodes_csv "$NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$NODES" csv "$WORK/nodes.csv" "$THREADS" range
+  measure duckdb_nodes_csv_table_source "$NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$NODES" csv "$WORK/nodes.csv" "$THREADS" table
+  measure cmdbgen_edges_csv "$EDGES" -- "$BIN" bench-table --table edges --rows "$EDGES" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure duckdb_edges_csv "$EDGES" -- "$PY" "$OUTDIR/duck.py" edges "$EDGES" csv "$WORK/edges.csv" "$THREADS" range
+  ;;
+gzip)
+  measure cmdbgen_nodes_csv_gz1 "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure cmdbgen_nodes_csv_gz6 "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 6 --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure duckdb_nodes_csv_gz "$GZ_NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$GZ_NODES" csv_gz "$WORK/nodes.csv.gz" "$THREADS" range
+  ;;
+scale)
+  measure cmdbgen_nodes_csv_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS"
+  measure cmdbgen_nodes_csv_gz1_1thread "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --threads 1 --shard-rows "$SHARD_ROWS"
+  measure cmdbgen_nodes_csv_gz1_2threads "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --threads 2 --shard-rows "$SHARD_ROWS"
+  ;;
+profiles)
+  for p in large enterprise; do
+    rows=$("$BIN" generate --profile "$p" --dry-run | awk '/^total/{print $2}')
+    measure "cmdbgen_generate_${p}_csv" "$rows" -- "$BIN" generate --profile "$p" --out "$WORK/b" --quiet --threads "$THREADS"
+    measure "cmdbgen_generate_${p}_csv_gz" "$rows" -- "$BIN" generate --profile "$p" --out "$WORK/b" --quiet --gzip --threads "$THREADS"
+  done
+  ;;
+*) log "unknown group $g" ;;
+esac; done
+
+{
+  echo "-- ratios (cmdbgen / DuckDB rows/s; targets from the performance issue)"
+  [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "nodes csv:       $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate duckdb_nodes_csv)") of DuckDB range() (target 8x); $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate duckdb_nodes_csv_table_source)") of DuckDB table source"
+  [ -n "$(rate cmdbgen_edges_csv)" ] && echo "edges csv:       $(ratio "$(rate cmdbgen_edges_csv)" "$(rate duckdb_edges_csv)") (target 5x)"
+  [ -n "$(rate cmdbgen_nodes_csv_gz1)" ] && echo "nodes csv.gz:    level 1 $(ratio "$(rate cmdbgen_nodes_csv_gz1)" "$(rate duckdb_nodes_csv_gz)"), level 6 $(ratio "$(rate cmdbgen_nodes_csv_gz6)" "$(rate duckdb_nodes_csv_gz)") (target 8x)"
+  [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
+  [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)") (target 1.8x)"
+  echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1) (target <= 128)"
+} | tee -a "$RESULTS"
+rm -rf "$WORK"

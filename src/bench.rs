@@ -1,0 +1,151 @@
+//! The peer benchmark workload (../shared/bench/peers-schema.md): an
+//! 8-column server table and a 2-column edge table, the same rows DuckDB
+//! writes in `scripts/bench.sh`, produced through cmdbgen's own shard writer
+//! so the comparison measures our formatting, compression and file path.
+
+use crate::gen::Value;
+use crate::rng::mix;
+use crate::write::{self, Counters, FileInfo, Format};
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use std::path::Path;
+
+static TYPES: [&str; 5] = ["physical", "virtual", "container", "cloud", "appliance"];
+static CRITICALITY: [&str; 4] = ["low", "medium", "high", "critical"];
+static STATUS: [&str; 4] = ["active", "maintenance", "retired", "planned"];
+static SOURCES: [&str; 4] = ["servicenow", "bmc", "device42", "manual"];
+
+/// Which peer table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchTable {
+    /// N server rows, 8 columns.
+    Nodes,
+    /// E edge rows `start_id,end_id` over E/2 servers.
+    Edges,
+}
+
+impl BenchTable {
+    /// The header cells (neo4j-admin style).
+    pub fn header(self) -> Vec<String> {
+        match self {
+            BenchTable::Nodes => [
+                "id:ID(Server)",
+                "name",
+                "type",
+                "criticality",
+                "status",
+                "cpu_cores:int",
+                "cost:double",
+                "source",
+            ]
+            .map(String::from)
+            .to_vec(),
+            BenchTable::Edges => [":START_ID(Server)", ":END_ID(Server)"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// Node row `i`.
+#[inline]
+pub fn node_row(i: u64, out: &mut Vec<Value<'static>>) {
+    let h = mix(i);
+    out.push(Value::Id {
+        prefix: "srv-",
+        n: i,
+    });
+    out.push(Value::Name {
+        a: "server",
+        b: "",
+        sep: "-",
+        n: i,
+    });
+    out.push(Value::Str(TYPES[(i % 5) as usize]));
+    out.push(Value::Str(CRITICALITY[(h % 4) as usize]));
+    out.push(Value::Str(STATUS[((h >> 8) % 4) as usize]));
+    out.push(Value::Int((1 + (h >> 16) % 128) as i64));
+    out.push(Value::Cents(((h >> 24) % 1_000_000) as i64));
+    out.push(Value::Str(SOURCES[(i % 4) as usize]));
+}
+
+/// Edge row `i` of `edges`.
+#[inline]
+pub fn edge_row(i: u64, edges: u64, out: &mut Vec<Value<'static>>) {
+    let servers = (edges / 2).max(1);
+    out.push(Value::Id {
+        prefix: "srv-",
+        n: i / 2,
+    });
+    out.push(Value::Id {
+        prefix: "srv-",
+        n: mix(i) % servers,
+    });
+}
+
+/// Writes `rows` rows of `table` into `dir` as shards of `shard_rows`, on the
+/// current rayon pool. Returns the files written.
+pub fn write(
+    table: BenchTable,
+    rows: u64,
+    format: Format,
+    dir: &Path,
+    shard_rows: u64,
+) -> Result<Vec<FileInfo>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let header = write::csv::header_line(&table.header());
+    std::fs::write(dir.join("header.csv"), header)?;
+    let counters = Counters::default();
+    let shards = crate::plan::split(rows, shard_rows);
+    shards
+        .par_iter()
+        .enumerate()
+        .map(|(k, range)| {
+            let name = format.shard_name(u32::try_from(k).unwrap_or(u32::MAX));
+            let info = match table {
+                BenchTable::Nodes => {
+                    write::write_rows(dir, &name, format, range.clone(), &counters, node_row)
+                }
+                BenchTable::Edges => {
+                    write::write_rows(dir, &name, format, range.clone(), &counters, |i, out| {
+                        edge_row(i, rows, out)
+                    })
+                }
+            };
+            info.with_context(|| format!("writing {name}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_match_the_peer_schema() {
+        let mut out = Vec::new();
+        node_row(123, &mut out);
+        let mut csv = Vec::new();
+        write::csv::put_row(&out, &mut csv);
+        let line = String::from_utf8(csv).unwrap();
+        let f: Vec<&str> = line.trim_end().split(',').collect();
+        assert_eq!(f.len(), 8);
+        assert_eq!(f[0], "srv-000000123");
+        assert_eq!(f[1], "server-123");
+        assert_eq!(f[2], TYPES[123 % 5]);
+        assert_eq!(f[7], SOURCES[123 % 4]);
+        let cores: u32 = f[5].parse().unwrap();
+        assert!((1..=128).contains(&cores));
+        let cost: f64 = f[6].parse().unwrap();
+        assert!((0.0..10_000.0).contains(&cost));
+        let mut e = Vec::new();
+        edge_row(7, 100, &mut e);
+        let mut csv = Vec::new();
+        write::csv::put_row(&e, &mut csv);
+        assert_eq!(
+            csv.len(),
+            28,
+            "every edge row is 28 bytes as in the peer schema"
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! `cmdbgen bench-table`: write the peer benchmark workload (see
+//! ../shared/bench/peers-schema.md) through cmdbgen's shard writer, so
+//! scripts/bench.sh can time it beside DuckDB writing the same table.
+
+use crate::bench::{self, BenchTable};
+use crate::error::{exit, Usage};
+use crate::write::Format;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Options of `cmdbgen bench-table`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Which table: `nodes` (8 columns) or `edges` (start_id,end_id).
+    #[arg(long, value_enum)]
+    table: BenchTable,
+    /// Number of rows.
+    #[arg(long)]
+    rows: u64,
+    /// Output folder (header.csv + part files).
+    #[arg(long)]
+    out: PathBuf,
+    /// gzip each shard.
+    #[arg(long)]
+    gzip: bool,
+    /// gzip level.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=9))]
+    gzip_level: u32,
+    /// Rows per shard.
+    #[arg(long, default_value_t = 1_000_000)]
+    shard_rows: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// Runs `bench-table`; prints one JSON line with rows, bytes and seconds.
+pub fn run(a: Args) -> Result<u8> {
+    if a.shard_rows == 0 || a.threads == Some(0) {
+        return Err(Usage("--shard-rows and --threads must be at least 1".into()).into());
+    }
+    let format = if a.gzip {
+        Format::CsvGz {
+            level: a.gzip_level,
+        }
+    } else {
+        Format::Csv
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let start = Instant::now();
+    let files = pool.install(|| bench::write(a.table, a.rows, format, &a.out, a.shard_rows))?;
+    let secs = start.elapsed().as_secs_f64();
+    let bytes: u64 = files.iter().map(|f| f.bytes).sum();
+    println!(
+        "{}",
+        serde_json::json!({
+            "table": format!("{:?}", a.table).to_lowercase(),
+            "rows": a.rows,
+            "bytes": bytes,
+            "files": files.len(),
+            "seconds": secs,
+            "rows_per_s": a.rows as f64 / secs.max(1e-9),
+        })
+    );
+    Ok(exit::OK)
+}
