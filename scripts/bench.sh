@@ -115,6 +115,7 @@ disk)
   ;;
 csv)
   measure cmdbgen_nodes_csv "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure cmdbgen_nodes_csv_direct "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS" --direct-io
   measure duckdb_nodes_csv "$NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$NODES" csv "$WORK/nodes.csv" "$THREADS" range
   measure duckdb_nodes_csv_table_source "$NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$NODES" csv "$WORK/nodes.csv" "$THREADS" table
   measure cmdbgen_edges_csv "$EDGES" -- "$BIN" bench-table --table edges --rows "$EDGES" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS"
@@ -146,7 +147,8 @@ esac; done
   [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "nodes csv:       $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate duckdb_nodes_csv)") of DuckDB range() (target 8x); $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate duckdb_nodes_csv_table_source)") of DuckDB table source"
   [ -n "$(rate cmdbgen_edges_csv)" ] && echo "edges csv:       $(ratio "$(rate cmdbgen_edges_csv)" "$(rate duckdb_edges_csv)") (target 5x)"
   [ -n "$(rate cmdbgen_nodes_csv_gz1)" ] && echo "nodes csv.gz:    level 1 $(ratio "$(rate cmdbgen_nodes_csv_gz1)" "$(rate duckdb_nodes_csv_gz)"), level 4 (default) $(ratio "$(rate cmdbgen_nodes_csv_gz4)" "$(rate duckdb_nodes_csv_gz)"), level 6 $(ratio "$(rate cmdbgen_nodes_csv_gz6)" "$(rate duckdb_nodes_csv_gz)") (target 8x)"
-  [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
+  [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT; with --direct-io $(mbps cmdbgen_nodes_csv_direct) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv_direct)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
+  [ -n "$(rate cmdbgen_nodes_csv_direct)" ] && echo "nodes csv direct: $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate duckdb_nodes_csv)") of DuckDB range()"
   [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)") (target 1.8x)"
   echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1) (target <= 128)"
 } | tee -a "$RESULTS"

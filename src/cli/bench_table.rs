@@ -33,6 +33,9 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Write around the page cache (O_DIRECT) where the file system allows.
+    #[arg(long)]
+    direct_io: bool,
 }
 
 /// Runs `bench-table`; prints one JSON line with rows, bytes and seconds.
@@ -47,6 +50,7 @@ pub fn run(a: Args) -> Result<u8> {
     } else {
         Format::Csv
     };
+    crate::write::direct::set_enabled(a.direct_io);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()

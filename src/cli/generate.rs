@@ -40,6 +40,10 @@ pub struct Args {
     /// Worker threads (default: all cores). The output does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// Write shards around the page cache (O_DIRECT) where the file system
+    /// allows; saves most of the kernel's page-cache cost on large outputs.
+    #[arg(long)]
+    direct_io: bool,
     /// Replace an existing bundle of another run in --out.
     #[arg(long)]
     force: bool,
@@ -81,6 +85,7 @@ pub fn run(a: Args) -> Result<u8> {
         Format::Csv
     };
     let shard_size = shard_size(&a)?;
+    crate::write::direct::set_enabled(a.direct_io);
     let world = World::new(&profile);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {

@@ -3,6 +3,7 @@
 //! under their final name once complete.
 
 pub mod csv;
+pub mod direct;
 
 use crate::gen::{Value, World};
 use crate::model::Table;
@@ -100,7 +101,30 @@ impl<W: Write> Write for Hashing<W> {
 pub struct AtomicFile {
     tmp: PathBuf,
     path: PathBuf,
-    out: Hashing<File>,
+    out: Hashing<Out>,
+}
+
+/// The file under an [`AtomicFile`]: buffered, or direct I/O when enabled
+/// ([`direct::set_enabled`]) and supported by the file system.
+enum Out {
+    Buffered(File),
+    Direct(direct::DirectFile),
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::Buffered(f) => f.write(buf),
+            Out::Direct(d) => d.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Buffered(f) => f.flush(),
+            Out::Direct(d) => d.flush(),
+        }
+    }
 }
 
 impl AtomicFile {
@@ -109,8 +133,23 @@ impl AtomicFile {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let file = File::create(&tmp)
-            .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", tmp.display())))?;
+        let opened = if direct::enabled() {
+            direct::DirectFile::create(&tmp).map(|d| d.map(Out::Direct))
+        } else {
+            Ok(None)
+        };
+        let file = match opened {
+            Ok(Some(d)) => d,
+            Ok(None) => Out::Buffered(File::create(&tmp).map_err(|e| {
+                io::Error::new(e.kind(), format!("creating {}: {e}", tmp.display()))
+            })?),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("creating {}: {e}", tmp.display()),
+                ))
+            }
+        };
         Ok(AtomicFile {
             tmp,
             path: path.to_path_buf(),
@@ -125,7 +164,10 @@ impl AtomicFile {
     /// Flushes, renames into place, and returns (bytes, xxh3).
     pub fn commit(mut self) -> io::Result<(u64, u64)> {
         self.out.flush()?;
-        drop(self.out.inner);
+        match self.out.inner {
+            Out::Buffered(f) => drop(f),
+            Out::Direct(d) => drop(d.finish()?),
+        }
         fs::rename(&self.tmp, &self.path).map_err(|e| {
             io::Error::new(e.kind(), format!("renaming {}: {e}", self.tmp.display()))
         })?;
