@@ -132,9 +132,10 @@ fn output_does_not_depend_on_threads_or_shard_size() {
             fs::read(c.join(t).join("header.csv")).unwrap()
         );
     }
-    // Same settings, different threads: byte-identical files and manifest.
+    // Same settings, different threads and I/O mode: byte-identical files
+    // and manifest.
     let d = t.path().join("d");
-    generate(&d, "small", &["--threads", "2", "--shard-rows", "997"]);
+    generate(&d, "small", &["--threads", "2", "--shard-rows", "997", "--direct-io"]);
     for f in files(&a) {
         assert!(
             fs::read(a.join(&f)).unwrap() == fs::read(d.join(&f)).unwrap(),
