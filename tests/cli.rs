@@ -135,7 +135,11 @@ fn output_does_not_depend_on_threads_or_shard_size() {
     // Same settings, different threads and I/O mode: byte-identical files
     // and manifest.
     let d = t.path().join("d");
-    generate(&d, "small", &["--threads", "2", "--shard-rows", "997", "--direct-io"]);
+    generate(
+        &d,
+        "small",
+        &["--threads", "2", "--shard-rows", "997", "--direct-io"],
+    );
     for f in files(&a) {
         assert!(
             fs::read(a.join(&f)).unwrap() == fs::read(d.join(&f)).unwrap(),
