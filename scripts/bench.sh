@@ -76,7 +76,8 @@ PY
 # measure NAME ROWS -- command...: runs RUNS times, prints the median line.
 measure() {
   local name=$1 rows=$2; shift 3
-  local walls=() cpus=() syss=() rss=0 bytes=0
+  local walls=() cpus=() syss=() rss=0 bytes=0 load
+  load=$(cut -d' ' -f1 /proc/loadavg)
   for r in $(seq "$RUNS"); do
     rm -rf "$WORK"; mkdir -p "$WORK"; sync
     /usr/bin/time -v -o "$OUTDIR/time.txt" "$@" >/dev/null 2>"$OUTDIR/stderr.txt" || {
@@ -90,13 +91,13 @@ measure() {
     [ "$m" -gt "$rss" ] && rss=$m
     bytes=$(du -sb "$WORK" | cut -f1)
   done
-  "$PY" - "$name" "$rows" "$bytes" "$rss" "${walls[*]}" "${cpus[*]}" "${syss[*]}" <<'PY' | tee -a "$RESULTS"
+  "$PY" - "$name" "$rows" "$bytes" "$rss" "${walls[*]}" "${cpus[*]}" "${syss[*]}" "$load" <<'PY' | tee -a "$RESULTS"
 import sys, statistics as st
 name, rows, b, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 w = [float(x) for x in sys.argv[5].split()]; c = [float(x) for x in sys.argv[6].split()]; s = [float(x) for x in sys.argv[7].split()]
 m = st.median(w)
 print(f"{name:<34} rows={rows:<11} bytes={b:<12} wall_s={m:<7.2f} min_s={min(w):<7.2f} cpu_s={st.median(c):<7.2f} sys_s={st.median(s):<6.2f} "
-      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f}")
+      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f} load1={sys.argv[8]}")
 PY
 }
 
