@@ -215,6 +215,7 @@ pub fn header_line(cells: &[String]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn render(v: Value<'_>) -> String {
         let mut out = Vec::new();
@@ -285,6 +286,58 @@ mod tests {
         assert_eq!(render(Value::Tags(0b101)), "pci;gdpr");
         assert_eq!(render(Value::Bool(true)), "true");
         assert_eq!(render(Value::Null), "");
+    }
+
+    /// Reads one field back the way neo4j-admin does (spec §1.8): quoted only
+    /// when the first character is a quote; `""` inside is one quote.
+    fn parse_field(f: &str) -> String {
+        match f.strip_prefix('"') {
+            None => f.to_string(),
+            Some(rest) => rest
+                .strip_suffix('"')
+                .expect("closing quote")
+                .replace("\"\"", "\""),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_round_trips(s in "[ -~\\u{e9}\\u{6771},\"]{0,24}") {
+            let mut out = Vec::new();
+            put_str(&s, &mut out);
+            let text = String::from_utf8(out).unwrap();
+            prop_assert_eq!(parse_field(&text), s.clone());
+            // Unquoted output never holds a delimiter, quote or edge space.
+            if !text.starts_with('"') {
+                prop_assert!(!text.contains(',') && !text.contains('"'));
+                prop_assert!(!text.starts_with(' ') && !text.ends_with(' '));
+                prop_assert!(!text.is_empty());
+            }
+        }
+
+        #[test]
+        fn datetimes_parse_back(secs in 0i64..253_402_300_799) {
+            let mut out = Vec::new();
+            put_datetime(secs, &mut out);
+            let t = String::from_utf8(out).unwrap();
+            prop_assert_eq!(t.len(), 20);
+            let days: i64 = {
+                let (y, m, d) = (t[0..4].parse::<i64>().unwrap(), t[5..7].parse::<i64>().unwrap(), t[8..10].parse::<i64>().unwrap());
+                // Days from civil (inverse algorithm), to check the round trip.
+                let y = if m <= 2 { y - 1 } else { y };
+                let era = y.div_euclid(400);
+                let yoe = y - era * 400;
+                let mp = (m + 9) % 12;
+                let doy = (153 * mp + 2) / 5 + d - 1;
+                let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+                era * 146_097 + doe - 719_468
+            };
+            let secs_back = days * 86_400
+                + t[11..13].parse::<i64>().unwrap() * 3600
+                + t[14..16].parse::<i64>().unwrap() * 60
+                + t[17..19].parse::<i64>().unwrap();
+            prop_assert_eq!(secs_back, secs);
+        }
     }
 
     #[test]
