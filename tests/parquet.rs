@@ -490,6 +490,9 @@ fn import_args_and_files_suit_neo4j_admin_parquet() {
             assert_eq!(meta.num_row_groups() as i64, (rows + 99) / 100, "{p}");
             for g in meta.row_groups() {
                 assert!(g.num_rows() <= 100);
+                // Node ids are unique per row: no dictionary for them.
+                let node = table["kind"] == "node";
+                assert_eq!(g.column(0).dictionary_page_offset().is_none(), node, "{p}");
                 for c in g.columns() {
                     assert_eq!(c.compression(), Compression::SNAPPY, "{p}");
                 }

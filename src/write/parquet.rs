@@ -31,6 +31,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -285,19 +286,30 @@ fn put_text(v: &Value<'_>, b: &mut StringBuilder) -> Option<()> {
     Some(())
 }
 
-/// Parquet writer settings of a shard.
-pub fn properties(codec: Codec, row_group_rows: u64) -> io::Result<WriterProperties> {
+/// Whether a column holds a different value in every row (node ids), so a
+/// dictionary would only cost time before the writer falls back to plain.
+fn unique_per_row(c: &Column) -> bool {
+    c.kind == ColKind::Id
+}
+
+/// Parquet writer settings of a table's shards.
+pub fn properties(table: Table, codec: Codec, row_group_rows: u64) -> io::Result<WriterProperties> {
     let rows = usize::try_from(row_group_rows)
         .ok()
         .filter(|&r| r > 0)
         .ok_or_else(|| io::Error::other(format!("invalid row group size {row_group_rows}")))?;
-    Ok(WriterProperties::builder()
+    let mut b = WriterProperties::builder()
         // Data page v1: what every reader, parquet-mr in neo4j-admin
         // included, has read longest.
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(codec.compression()?)
-        .set_max_row_group_row_count(Some(rows))
-        .build())
+        .set_max_row_group_row_count(Some(rows));
+    for (c, name) in table.columns().iter().zip(table.header_cells()) {
+        if unique_per_row(c) {
+            b = b.set_column_dictionary_enabled(ColumnPath::new(vec![name]), false);
+        }
+    }
+    Ok(b.build())
 }
 
 /// Rows of one table, encoded as Parquet into `W`.
@@ -398,7 +410,7 @@ pub(super) fn write_shard(
         inner: AtomicFile::create(path)?,
         counters,
     };
-    let mut w = ParquetRows::new(table, file, properties(codec, row_group_rows)?)?;
+    let mut w = ParquetRows::new(table, file, properties(table, codec, row_group_rows)?)?;
     fill(world, table, range, &mut w, counters)?;
     w.finish()?.inner.commit()
 }
@@ -458,7 +470,7 @@ mod tests {
     #[test]
     fn values_become_typed_cells() {
         let table = Table::Node(NodeKind::Server);
-        let props = properties(Codec::None, 10).unwrap();
+        let props = properties(table, Codec::None, 10).unwrap();
         let mut w = ParquetRows::new(table, Vec::new(), props).unwrap();
         let world = World::new(&crate::profile::Profile::load("tiny").unwrap());
         let mut row = Vec::new();
