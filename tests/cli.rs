@@ -319,3 +319,30 @@ fn golden_tiny_bundle() {
         }
     }
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    let mut child = util::bin()
+        .args([
+            "generate",
+            "--profile",
+            "tiny",
+            "--out",
+            d.to_str().unwrap(),
+            "--progress",
+            "none",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before cmdbgen prints its summary.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(d.join("manifest.json").exists());
+}

@@ -59,7 +59,7 @@ pub fn run(a: Args) -> Result<u8> {
     let files = pool.install(|| bench::write(a.table, a.rows, format, &a.out, a.shard_rows))?;
     let secs = start.elapsed().as_secs_f64();
     let bytes: u64 = files.iter().map(|f| f.bytes).sum();
-    println!(
+    super::outln!(
         "{}",
         serde_json::json!({
             "table": format!("{:?}", a.table).to_lowercase(),
@@ -69,6 +69,6 @@ pub fn run(a: Args) -> Result<u8> {
             "seconds": secs,
             "rows_per_s": a.rows as f64 / secs.max(1e-9),
         })
-    );
+    )?;
     Ok(exit::OK)
 }

@@ -7,6 +7,7 @@ use crate::plan::{Plan, ShardSize};
 use crate::profile::Profile;
 use crate::progress;
 use crate::runner::{self, Options};
+use crate::write::parquet::{Codec, DEFAULT_ROW_GROUP_ROWS};
 use crate::write::Format;
 use anyhow::Result;
 use std::path::PathBuf;
@@ -24,13 +25,27 @@ pub struct Args {
     /// Override the profile's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Compress each shard with gzip.
+    /// Shard file format: CSV (optionally --gzip) or Parquet (docs/parquet.md).
+    #[arg(long, value_enum, default_value_t = ShardFormat::Csv)]
+    format: ShardFormat,
+    /// Compress each CSV shard with gzip.
     #[arg(long)]
     gzip: bool,
     /// gzip level, 0 (store) to 9 (smallest). The default 4 is within 3% of
     /// level 6's size at about twice its speed (docs/performance.md).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
+    /// Who reads the Parquet files; picks the default codec: snappy for
+    /// neo4j-admin (the codec its reader is known to handle), zstd:3 for
+    /// archives.
+    #[arg(long, value_enum, default_value_t = ParquetTarget::Neo4jAdmin)]
+    parquet_target: ParquetTarget,
+    /// Parquet codec: snappy, zstd, zstd:LEVEL (1-22) or none.
+    #[arg(long, value_name = "CODEC")]
+    parquet_codec: Option<Codec>,
+    /// Rows per Parquet row group (memory per busy thread grows with it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    row_group_rows: Option<u64>,
     /// Rows per shard file.
     #[arg(long, conflicts_with = "shard_bytes")]
     shard_rows: Option<u64>,
@@ -58,6 +73,60 @@ pub struct Args {
     dry_run: bool,
 }
 
+/// The shard file format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ShardFormat {
+    /// CSV with a header file per table.
+    Csv,
+    /// Parquet, one file per shard, column names as header entries.
+    Parquet,
+}
+
+/// The reader Parquet output is meant for.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ParquetTarget {
+    /// `neo4j-admin database import --input-type=parquet` (default codec snappy).
+    Neo4jAdmin,
+    /// Pipelines and archives (default codec zstd:3).
+    Archive,
+}
+
+fn format(a: &Args) -> Result<Format, Usage> {
+    match a.format {
+        ShardFormat::Csv => {
+            if a.parquet_codec.is_some() || a.row_group_rows.is_some() {
+                return Err(Usage(
+                    "--parquet-codec and --row-group-rows need --format parquet".into(),
+                ));
+            }
+            Ok(if a.gzip {
+                Format::CsvGz {
+                    level: a.gzip_level,
+                }
+            } else {
+                Format::Csv
+            })
+        }
+        ShardFormat::Parquet => {
+            if a.gzip {
+                return Err(Usage(
+                    "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
+                ));
+            }
+            let codec = a.parquet_codec.unwrap_or(match a.parquet_target {
+                ParquetTarget::Neo4jAdmin => Codec::Snappy,
+                ParquetTarget::Archive => Codec::Zstd {
+                    level: Codec::DEFAULT_ZSTD_LEVEL,
+                },
+            });
+            Ok(Format::Parquet {
+                codec,
+                row_group_rows: a.row_group_rows.unwrap_or(DEFAULT_ROW_GROUP_ROWS),
+            })
+        }
+    }
+}
+
 fn shard_size(a: &Args) -> Result<ShardSize, Usage> {
     match (a.shard_rows, a.shard_bytes) {
         (Some(0), _) => Err(Usage("--shard-rows must be at least 1".into())),
@@ -77,19 +146,13 @@ pub fn run(a: Args) -> Result<u8> {
     if a.threads == Some(0) {
         return Err(Usage("--threads must be at least 1".into()).into());
     }
-    let format = if a.gzip {
-        Format::CsvGz {
-            level: a.gzip_level,
-        }
-    } else {
-        Format::Csv
-    };
+    let format = format(&a)?;
     let shard_size = shard_size(&a)?;
     crate::write::direct::set_enabled(a.direct_io);
     let world = World::new(&profile);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
-        println!("{plan}");
+        super::outln!("{plan}")?;
         return Ok(exit::OK);
     }
     let key = RunKey {
@@ -112,15 +175,15 @@ pub fn run(a: Args) -> Result<u8> {
     if !a.quiet {
         let t = &outcome.manifest.totals;
         if outcome.already_complete {
-            println!(
+            super::outln!(
                 "{} is already complete ({} nodes, {} relationships); nothing to do",
                 a.out.display(),
                 t.nodes,
                 t.relationships
-            );
+            )?;
         } else {
             let rows = t.nodes + t.relationships;
-            println!(
+            super::outln!(
                 "wrote {} nodes and {} relationships ({} files, {} bytes) to {} in {:.2}s ({:.0} rows/s){}",
                 t.nodes,
                 t.relationships,
@@ -134,8 +197,8 @@ pub fn run(a: Args) -> Result<u8> {
                 } else {
                     String::new()
                 }
-            );
-            println!("import with: {}/import.sh", a.out.display());
+            )?;
+            super::outln!("import with: {}/import.sh", a.out.display())?;
         }
     }
     Ok(exit::OK)

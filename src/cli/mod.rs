@@ -1,5 +1,15 @@
 //! The command line: clap definitions and dispatch; one file per subcommand.
 
+/// Like `println!`, but returns the I/O error instead of panicking, so that a
+/// closed pipe (`cmdbgen ... | head`) ends the program quietly with exit 0.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use outln;
+
 mod bench_table;
 mod generate;
 mod validate;

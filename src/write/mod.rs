@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod direct;
+pub mod parquet;
 
 use crate::gen::{Value, World};
 use crate::model::Table;
@@ -30,6 +31,13 @@ pub enum Format {
         /// Compression level.
         level: u32,
     },
+    /// Parquet, one file per shard (see [`parquet`]).
+    Parquet {
+        /// Compression codec of every column chunk.
+        codec: parquet::Codec,
+        /// Rows per row group.
+        row_group_rows: u64,
+    },
 }
 
 impl Format {
@@ -38,7 +46,13 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::CsvGz { .. } => "csv.gz",
+            Format::Parquet { .. } => "parquet",
         }
+    }
+
+    /// Whether shards are Parquet files (`--input-type=parquet`).
+    pub fn is_parquet(self) -> bool {
+        matches!(self, Format::Parquet { .. })
     }
 
     /// A shard file's name.
@@ -73,7 +87,7 @@ pub struct FileInfo {
 pub struct Counters {
     /// Rows written so far.
     pub rows: AtomicU64,
-    /// Uncompressed bytes rendered so far.
+    /// Bytes rendered so far (uncompressed CSV; encoded Parquet).
     pub bytes: AtomicU64,
 }
 
@@ -240,6 +254,11 @@ impl CsvSink {
         let file = AtomicFile::create(path)?;
         Ok(match format {
             Format::Csv => CsvSink::Plain(file),
+            Format::Parquet { .. } => {
+                return Err(io::Error::other(
+                    "internal error: a Parquet shard opened as CSV",
+                ))
+            }
             Format::CsvGz { level } => CsvSink::Gzip(
                 flate2::GzBuilder::new()
                     .mtime(0)
@@ -361,6 +380,15 @@ pub fn write_shard(
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let rows = range.end - range.start;
+    if let Format::Parquet {
+        codec,
+        row_group_rows,
+    } = format
+    {
+        let (bytes, hash) =
+            parquet::write_shard(world, table, range, &path, codec, row_group_rows, counters)?;
+        return Ok(info(root, &path, rows, bytes, hash));
+    }
     let mut w = CsvRows::new(CountingWrite {
         inner: CsvSink::open(&path, format)?,
         counters,
@@ -405,7 +433,8 @@ pub fn write_rows<'a>(
     Ok(info(root, &path, n, bytes, hash))
 }
 
-/// Counts uncompressed bytes for progress.
+/// Counts the bytes handed to the sink (uncompressed CSV; encoded Parquet)
+/// for progress.
 struct CountingWrite<'c, W> {
     inner: W,
     counters: &'c Counters,

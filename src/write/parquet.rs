@@ -1,0 +1,530 @@
+//! Parquet shards for `neo4j-admin database import --input-type=parquet`
+//! (../shared/neo4j-import-spec.md §2.6) and for archives.
+//!
+//! Layout and typing (see docs/parquet.md for the reasons):
+//! * One shard = one `.parquet` file. Column names are the neo4j-admin header
+//!   entries (`id:ID(Server)`, `:LABEL`, `cpu_cores:int`, `:START_ID(Server)`),
+//!   so no header file is passed to the importer.
+//! * Physical types follow the declared Neo4j type: ids, labels and strings
+//!   are UTF-8 strings, `int`/`long` are INT64, `double` is DOUBLE, `boolean`
+//!   is BOOLEAN, `datetime` is TIMESTAMP(MICROS, adjusted to UTC) and
+//!   `string[]` is a LIST of strings.
+//! * `:LABEL` is one string with the labels joined by `;` (the importer splits
+//!   that column on the array delimiter; it does not read lists there).
+//! * Absence is a Parquet null, exactly where CSV has an empty unquoted field:
+//!   a node without tags has a null `tags` list, not an empty one (Neo4j would
+//!   store an empty array for an empty list, and nothing for CSV's empty field).
+//! * Rows are buffered per column in Arrow builders and handed to the Parquet
+//!   writer every [`BATCH_ROWS`] rows; the writer closes a row group every
+//!   `row_group_rows` rows, so memory is bounded by one row group per shard
+//!   being written, whatever the shard size.
+
+use super::{fill, AtomicFile, Counters, CountingWrite, RowWriter};
+use crate::gen::{pools, Value, World};
+use crate::model::{ColKind, Column, PropType, Table};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
+use serde::{Deserialize, Serialize};
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::ops::Range;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Rows gathered in Arrow builders before they are handed to the writer.
+pub const BATCH_ROWS: usize = 8192;
+
+/// The default rows per row group (DuckDB's default, about 10-40 MB of our
+/// rows before compression).
+pub const DEFAULT_ROW_GROUP_ROWS: u64 = 122_880;
+
+/// The time zone of `datetime` columns.
+const UTC: &str = "UTC";
+
+/// The field name of list elements, as the Parquet format recommends.
+const LIST_ITEM: &str = "element";
+
+/// A Parquet compression codec. Serialised as its text form (`snappy`,
+/// `zstd:3`, `none`), which is also what `--parquet-codec` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Codec {
+    /// Snappy: what neo4j-admin's Parquet reader is known to read.
+    Snappy,
+    /// Zstandard at a level 1..=22.
+    Zstd {
+        /// Compression level.
+        level: i32,
+    },
+    /// No compression.
+    None,
+}
+
+impl Codec {
+    /// The zstd level used when `zstd` is given without one.
+    pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
+
+    fn compression(self) -> io::Result<Compression> {
+        Ok(match self {
+            Codec::Snappy => Compression::SNAPPY,
+            Codec::None => Compression::UNCOMPRESSED,
+            Codec::Zstd { level } => Compression::ZSTD(
+                ZstdLevel::try_new(level)
+                    .map_err(|e| io::Error::other(format!("zstd level {level}: {e}")))?,
+            ),
+        })
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Codec::Snappy => f.write_str("snappy"),
+            Codec::None => f.write_str("none"),
+            Codec::Zstd { level } => write!(f, "zstd:{level}"),
+        }
+    }
+}
+
+impl FromStr for Codec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Codec, String> {
+        let bad = || {
+            format!("unknown Parquet codec {s:?}: expected snappy, none, zstd or zstd:LEVEL (LEVEL 1 to 22)")
+        };
+        match s {
+            "snappy" => Ok(Codec::Snappy),
+            "none" | "uncompressed" => Ok(Codec::None),
+            "zstd" => Ok(Codec::Zstd {
+                level: Codec::DEFAULT_ZSTD_LEVEL,
+            }),
+            _ => {
+                let level = s.strip_prefix("zstd:").ok_or_else(bad)?;
+                match level.parse::<i32>() {
+                    Ok(level) if (1..=22).contains(&level) => Ok(Codec::Zstd { level }),
+                    _ => Err(bad()),
+                }
+            }
+        }
+    }
+}
+
+impl From<Codec> for String {
+    fn from(c: Codec) -> String {
+        c.to_string()
+    }
+}
+
+impl TryFrom<String> for Codec {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Codec, String> {
+        s.parse()
+    }
+}
+
+/// The Arrow type of a column.
+pub fn data_type(c: &Column) -> DataType {
+    match c.kind {
+        ColKind::Id | ColKind::Label | ColKind::StartId | ColKind::EndId => DataType::Utf8,
+        ColKind::Prop(t) => match t {
+            PropType::String => DataType::Utf8,
+            PropType::Int | PropType::Long => DataType::Int64,
+            PropType::Double => DataType::Float64,
+            PropType::Boolean => DataType::Boolean,
+            PropType::DateTime => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+            PropType::StringArray => {
+                DataType::List(Arc::new(Field::new(LIST_ITEM, DataType::Utf8, false)))
+            }
+        },
+    }
+}
+
+/// The Arrow schema of a table: one field per column, named by its header
+/// entry. Ids, ends and labels are required; properties are nullable.
+pub fn schema(table: Table) -> SchemaRef {
+    let fields: Vec<Field> = table
+        .columns()
+        .iter()
+        .zip(table.header_cells())
+        .map(|(c, name)| {
+            let nullable = matches!(c.kind, ColKind::Prop(_));
+            Field::new(name, data_type(c), nullable)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// One column's builder.
+enum Col {
+    Utf8(StringBuilder),
+    Int64(Int64Builder),
+    Float64(Float64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampMicrosecondBuilder),
+    List(ListBuilder<StringBuilder>),
+}
+
+impl Col {
+    fn new(c: &Column) -> Col {
+        let n = BATCH_ROWS;
+        match data_type(c) {
+            DataType::Int64 => Col::Int64(Int64Builder::with_capacity(n)),
+            DataType::Float64 => Col::Float64(Float64Builder::with_capacity(n)),
+            DataType::Boolean => Col::Bool(BooleanBuilder::with_capacity(n)),
+            DataType::Timestamp(..) => {
+                Col::Time(TimestampMicrosecondBuilder::with_capacity(n).with_timezone(UTC))
+            }
+            DataType::List(item) => {
+                Col::List(ListBuilder::with_capacity(StringBuilder::new(), n).with_field(item))
+            }
+            _ => Col::Utf8(StringBuilder::with_capacity(n, n * 16)),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Col::Utf8(b) => Arc::new(b.finish()),
+            Col::Int64(b) => Arc::new(b.finish()),
+            Col::Float64(b) => Arc::new(b.finish()),
+            Col::Bool(b) => Arc::new(b.finish()),
+            Col::Time(b) => Arc::new(b.finish()),
+            Col::List(b) => Arc::new(b.finish()),
+        }
+    }
+
+    /// Appends one value; `None` if it does not fit the column.
+    #[inline]
+    fn push(&mut self, v: &Value<'_>) -> Option<()> {
+        match (self, *v) {
+            (Col::Utf8(b), Value::Null) => b.append_null(),
+            (Col::Utf8(b), Value::Str(s)) => b.append_value(s),
+            (Col::Utf8(b), v) => {
+                put_text(&v, b)?;
+                b.append_value("");
+            }
+            (Col::Int64(b), Value::Null) => b.append_null(),
+            (Col::Int64(b), Value::Int(i)) => b.append_value(i),
+            (Col::Float64(b), Value::Null) => b.append_null(),
+            // Exact: hundredths and 100 are exact doubles and IEEE division
+            // rounds once, to the double nearest the decimal text CSV writes.
+            (Col::Float64(b), Value::Cents(c)) => b.append_value(c as f64 / 100.0),
+            (Col::Float64(b), Value::Int(i)) => b.append_value(i as f64),
+            (Col::Bool(b), Value::Null) => b.append_null(),
+            (Col::Bool(b), Value::Bool(x)) => b.append_value(x),
+            (Col::Time(b), Value::Null) => b.append_null(),
+            (Col::Time(b), Value::DateTime(secs)) => b.append_value(secs.checked_mul(1_000_000)?),
+            (Col::List(b), Value::Null | Value::Tags(0)) => b.append_null(),
+            (Col::List(b), Value::Tags(mask)) => {
+                for (k, t) in pools::TAGS.iter().enumerate() {
+                    if mask & (1 << k) != 0 {
+                        b.values().append_value(t);
+                    }
+                }
+                b.append(true);
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+}
+
+/// Writes the text of a string-like value (what CSV writes, unquoted) into
+/// the value being built; `None` for a value that has no text form.
+#[inline]
+fn put_text(v: &Value<'_>, b: &mut StringBuilder) -> Option<()> {
+    let mut digits = itoa::Buffer::new();
+    match *v {
+        Value::Str(s) => b.write_str(s).ok()?,
+        Value::Id { prefix, n } => {
+            let d = digits.format(n);
+            b.write_str(prefix).ok()?;
+            for _ in d.len()..9 {
+                b.write_char('0').ok()?;
+            }
+            b.write_str(d).ok()?;
+        }
+        Value::Name { a, b: mid, sep, n } => {
+            b.write_str(a).ok()?;
+            if !mid.is_empty() {
+                b.write_str(sep).ok()?;
+                b.write_str(mid).ok()?;
+            }
+            b.write_str(sep).ok()?;
+            b.write_str(digits.format(n)).ok()?;
+        }
+        Value::Ipv4(ip) => {
+            for (k, octet) in ip.to_be_bytes().iter().enumerate() {
+                if k > 0 {
+                    b.write_char('.').ok()?;
+                }
+                b.write_str(digits.format(*octet)).ok()?;
+            }
+        }
+        Value::Labels(ls) => {
+            for (k, l) in ls.iter().enumerate() {
+                if k > 0 {
+                    b.write_char(';').ok()?;
+                }
+                b.write_str(l).ok()?;
+            }
+        }
+        Value::Int(i) => b.write_str(digits.format(i)).ok()?,
+        Value::Bool(x) => b.write_str(if x { "true" } else { "false" }).ok()?,
+        Value::Null | Value::Cents(_) | Value::DateTime(_) | Value::Tags(_) => return None,
+    }
+    Some(())
+}
+
+/// Whether a column holds a different value in every row (node ids), so a
+/// dictionary would only cost time before the writer falls back to plain.
+fn unique_per_row(c: &Column) -> bool {
+    c.kind == ColKind::Id
+}
+
+/// Parquet writer settings of a table's shards.
+pub fn properties(table: Table, codec: Codec, row_group_rows: u64) -> io::Result<WriterProperties> {
+    let rows = usize::try_from(row_group_rows)
+        .ok()
+        .filter(|&r| r > 0)
+        .ok_or_else(|| io::Error::other(format!("invalid row group size {row_group_rows}")))?;
+    let mut b = WriterProperties::builder()
+        // Data page v1: what every reader, parquet-mr in neo4j-admin
+        // included, has read longest.
+        .set_writer_version(WriterVersion::PARQUET_1_0)
+        .set_compression(codec.compression()?)
+        .set_max_row_group_row_count(Some(rows));
+    for (c, name) in table.columns().iter().zip(table.header_cells()) {
+        if unique_per_row(c) {
+            b = b.set_column_dictionary_enabled(ColumnPath::new(vec![name]), false);
+        }
+    }
+    Ok(b.build())
+}
+
+/// Rows of one table, encoded as Parquet into `W`.
+pub struct ParquetRows<W: Write + Send> {
+    table: Table,
+    schema: SchemaRef,
+    cols: Vec<Col>,
+    pending: usize,
+    writer: ArrowWriter<W>,
+}
+
+impl<W: Write + Send> ParquetRows<W> {
+    /// A writer of `table`'s rows into `inner`.
+    pub fn new(table: Table, inner: W, props: WriterProperties) -> io::Result<Self> {
+        let schema = schema(table);
+        let writer = ArrowWriter::try_new(inner, schema.clone(), Some(props))
+            .map_err(|e| io::Error::other(format!("starting a Parquet file for {table}: {e}")))?;
+        Ok(ParquetRows {
+            table,
+            cols: table.columns().iter().map(Col::new).collect(),
+            schema,
+            pending: 0,
+            writer,
+        })
+    }
+
+    fn flush_batch(&mut self) -> io::Result<()> {
+        if self.pending == 0 {
+            return Ok(());
+        }
+        let arrays: Vec<ArrayRef> = self.cols.iter_mut().map(Col::finish).collect();
+        let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| {
+            io::Error::other(format!("internal error: a {} batch: {e}", self.table))
+        })?;
+        self.writer.write(&batch).map_err(parquet_error)?;
+        self.pending = 0;
+        Ok(())
+    }
+}
+
+fn parquet_error(e: parquet::errors::ParquetError) -> io::Error {
+    match e {
+        parquet::errors::ParquetError::External(inner) => match inner.downcast::<io::Error>() {
+            Ok(io) => *io,
+            Err(other) => io::Error::other(other),
+        },
+        other => io::Error::other(other),
+    }
+}
+
+impl<W: Write + Send> RowWriter for ParquetRows<W> {
+    type Inner = W;
+
+    #[inline]
+    fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
+        if row.len() != self.cols.len() {
+            return Err(io::Error::other(format!(
+                "internal error: a {} row has {} values for {} columns",
+                self.table,
+                row.len(),
+                self.cols.len()
+            )));
+        }
+        for (k, (col, v)) in self.cols.iter_mut().zip(row).enumerate() {
+            if col.push(v).is_none() {
+                return Err(io::Error::other(format!(
+                    "internal error: value {v:?} does not fit column {} of {}",
+                    self.schema.field(k).name(),
+                    self.table
+                )));
+            }
+        }
+        self.pending += 1;
+        if self.pending >= BATCH_ROWS {
+            self.flush_batch()?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        self.flush_batch()?;
+        self.writer.into_inner().map_err(parquet_error)
+    }
+}
+
+/// Writes rows `range` of `table` as one Parquet file at `path`, atomically;
+/// returns (bytes, xxh3).
+pub(super) fn write_shard(
+    world: &World,
+    table: Table,
+    range: Range<u64>,
+    path: &Path,
+    codec: Codec,
+    row_group_rows: u64,
+    counters: &Counters,
+) -> io::Result<(u64, u64)> {
+    let file = CountingWrite {
+        inner: AtomicFile::create(path)?,
+        counters,
+    };
+    let mut w = ParquetRows::new(table, file, properties(table, codec, row_group_rows)?)?;
+    fill(world, table, range, &mut w, counters)?;
+    w.finish()?.inner.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{NodeKind, RelKind};
+
+    #[test]
+    fn codecs_round_trip_through_text() {
+        for (text, codec) in [
+            ("snappy", Codec::Snappy),
+            ("none", Codec::None),
+            ("zstd:3", Codec::Zstd { level: 3 }),
+            ("zstd:19", Codec::Zstd { level: 19 }),
+        ] {
+            assert_eq!(text.parse::<Codec>(), Ok(codec));
+            assert_eq!(codec.to_string(), text);
+        }
+        assert_eq!("zstd".parse::<Codec>(), Ok(Codec::Zstd { level: 3 }));
+        for bad in ["", "gzip", "zstd:", "zstd:0", "zstd:23", "zstd:x", "SNAPPY"] {
+            let e = bad.parse::<Codec>().unwrap_err();
+            assert!(e.contains("expected snappy"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn schema_follows_the_model() {
+        let s = schema(Table::Node(NodeKind::Server));
+        assert_eq!(s.field(0).name(), "id:ID(Server)");
+        assert_eq!(s.field(0).data_type(), &DataType::Utf8);
+        assert!(!s.field(0).is_nullable());
+        assert_eq!(s.field(1).name(), ":LABEL");
+        assert_eq!(s.field(1).data_type(), &DataType::Utf8);
+        let f = s.field_with_name("cpu_cores:int").unwrap();
+        assert_eq!(f.data_type(), &DataType::Int64);
+        let f = s.field_with_name("cost:double").unwrap();
+        assert_eq!(f.data_type(), &DataType::Float64);
+        let f = s.field_with_name("created_at:datetime").unwrap();
+        assert_eq!(
+            f.data_type(),
+            &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+        );
+        let f = s.field_with_name("tags:string[]").unwrap();
+        assert!(
+            matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Utf8)
+        );
+        let r = schema(Table::Rel(RelKind::ServerHostedInDataCenter));
+        let names: Vec<_> = r.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(
+            names,
+            [":START_ID(Server)", ":END_ID(DataCenter)", "source"]
+        );
+    }
+
+    #[test]
+    fn values_become_typed_cells() {
+        let table = Table::Node(NodeKind::Server);
+        let props = properties(table, Codec::None, 10).unwrap();
+        let mut w = ParquetRows::new(table, Vec::new(), props).unwrap();
+        let world = World::new(&crate::profile::Profile::load("tiny").unwrap());
+        let mut row = Vec::new();
+        world.node_row(NodeKind::Server, 3, &mut row);
+        w.write_row(&row).unwrap();
+        // A value of the wrong kind is an error, not a panic.
+        let mut bad = row.clone();
+        let int_col = table
+            .columns()
+            .iter()
+            .position(|c| c.name == "cpu_cores")
+            .unwrap();
+        bad[int_col] = Value::Str("many");
+        let e = w.write_row(&bad).unwrap_err().to_string();
+        assert!(e.contains("cpu_cores:int"), "{e}");
+        assert!(w.write_row(&row[..3]).is_err());
+    }
+
+    #[test]
+    fn text_forms_match_csv() {
+        for v in [
+            Value::Id {
+                prefix: "srv-",
+                n: 42,
+            },
+            Value::Id {
+                prefix: "srv-",
+                n: 12_345_678_901,
+            },
+            Value::Name {
+                a: "web",
+                b: "prd",
+                sep: "-",
+                n: 7,
+            },
+            Value::Name {
+                a: "Gold",
+                b: "",
+                sep: " ",
+                n: 0,
+            },
+            Value::Ipv4(0x0A00_0102),
+            Value::Labels(&["ConfigurationItem", "Server"]),
+            Value::Int(-5),
+        ] {
+            let mut b = StringBuilder::new();
+            put_text(&v, &mut b).unwrap();
+            b.append_value("");
+            let got = b.finish();
+            let mut csv = Vec::new();
+            crate::write::csv::put_value(&v, &mut csv);
+            assert_eq!(got.value(0).as_bytes(), &csv[..], "{v:?}");
+        }
+        let mut b = StringBuilder::new();
+        assert!(put_text(&Value::Cents(5), &mut b).is_none());
+    }
+}
