@@ -311,6 +311,9 @@ pub fn check_data(
                         }
                         if let Some(c) = cols {
                             check_row(&rec, c, ids, &mut state, &mut report);
+                            if state.starts.len().max(state.ends.len()) >= LOOKUP_BATCH {
+                                flush_lookups(ids, &mut state, &mut report);
+                            }
                         }
                     }
                 }
@@ -331,6 +334,7 @@ pub fn check_data(
     if let Ids::Collect { store, group, .. } = ids {
         store.insert(group, &mut state.batch);
     }
+    flush_lookups(ids, &mut state, &mut report);
     if reader.unterminated && !read_failed {
         report.error(
             Some(reader.lines()),
@@ -362,7 +366,39 @@ pub fn check_data(
 struct RowState {
     id: Vec<u8>,
     key: Vec<u8>,
+    /// Node ids to insert.
     batch: Batch,
+    /// Relationship ends to look up.
+    starts: Batch,
+    ends: Batch,
+}
+
+/// Ends looked up per batch.
+const LOOKUP_BATCH: usize = 4096;
+
+/// Looks the pending relationship ends up and reports the missing ones.
+fn flush_lookups(ids: &Ids<'_>, st: &mut RowState, report: &mut FileReport) {
+    let Ids::Lookup { sets, start, end } = ids else {
+        return;
+    };
+    for (which, group, batch) in [
+        ("START_ID", start, &mut st.starts),
+        ("END_ID", end, &mut st.ends),
+    ] {
+        if let Some((g, _)) = group {
+            sets.check_batch(g, batch, |key, line| {
+                report.error(
+                    Some(line),
+                    format!(
+                        "{which} '{}' is not an id in ID group {}",
+                        show(key),
+                        group_name(g)
+                    ),
+                );
+            });
+        }
+        batch.clear();
+    }
 }
 
 fn cell<'c>(cols: &'c Columns<'_>, i: usize) -> &'c str {
@@ -463,21 +499,11 @@ fn check_row(
                         line,
                         format!("field {col}: empty :{which} value (a bad relationship)"),
                     );
-                } else if let (Ids::Lookup { sets, .. }, Some((group, id_type))) = (ids, end) {
+                } else if let Some((_, id_type)) = end {
                     match ids::key_of(*id_type, v, &mut st.key) {
                         Err(msg) => report.error(line, format!("field {col}: {msg}")),
-                        Ok(()) => {
-                            if sets.contains(group, &st.key) == Some(false) {
-                                report.error(
-                                    line,
-                                    format!(
-                                        "{which} '{}' is not an id in ID group {}",
-                                        show(v),
-                                        group_name(group)
-                                    ),
-                                );
-                            }
-                        }
+                        Ok(()) if e.kind == Kind::StartId => st.starts.push(&st.key, rec.line),
+                        Ok(()) => st.ends.push(&st.key, rec.line),
                     }
                 }
             }
@@ -509,7 +535,7 @@ fn check_row(
     {
         match ids::key_of(*id_type, &st.id, &mut st.key) {
             Ok(()) => {
-                st.batch.push(&st.key);
+                st.batch.push(&st.key, rec.line);
                 if st.batch.bytes() >= 1 << 20 {
                     store.insert(group, &mut st.batch);
                 }

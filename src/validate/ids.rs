@@ -156,10 +156,47 @@ impl IdSet {
     /// Adds `key`; `Some(false)` if it was already there, `None` if the
     /// arena is full.
     pub fn insert(&mut self, key: &[u8]) -> Option<bool> {
-        if self.slots.is_empty() || (self.len + 1) * 10 > self.slots.len() * 7 {
+        self.reserve(1);
+        self.insert_hashed(key, xxh3_64(key))
+    }
+
+    /// Grows the table so that `n` more ids keep the load under 0.7.
+    fn reserve(&mut self, n: usize) {
+        while self.slots.is_empty() || (self.len + n) * 10 > self.slots.len() * 7 {
             self.grow();
         }
-        let h = xxh3_64(key);
+    }
+
+    /// Reads the home slot of every hash (and, with `keys_too`, the first
+    /// byte of the key the slot points to) before the real probes. These
+    /// loads do not depend on each other, so the CPU overlaps their cache
+    /// misses instead of waiting for them one by one; the probes then hit
+    /// the cache. Returns a value only to keep the loads.
+    fn warm(&self, hashes: &[u64], keys_too: bool) -> u64 {
+        let cap = self.slots.len();
+        if cap == 0 {
+            return 0;
+        }
+        let mut acc = 0u64;
+        for &h in hashes {
+            acc = acc.wrapping_add(self.slots[home(h, cap)]);
+        }
+        if keys_too {
+            for &h in hashes {
+                let s = self.slots[home(h, cap)];
+                if s != 0 && s >> LOC_BITS == h >> LOC_BITS {
+                    acc = acc.wrapping_add(self.key_at(s).first().map_or(0, |&b| u64::from(b)));
+                }
+            }
+        }
+        std::hint::black_box(acc)
+    }
+
+    /// [`IdSet::insert`] with the key's hash given; capacity must be reserved.
+    fn insert_hashed(&mut self, key: &[u8], h: u64) -> Option<bool> {
+        if (self.len + 1) * 10 > self.slots.len() * 7 {
+            self.grow();
+        }
         let i = match self.find(key, h) {
             Ok(_) => return Some(false),
             Err(i) => i,
@@ -227,23 +264,44 @@ pub struct Store {
     overflow: Mutex<Option<String>>,
 }
 
-/// A batch of ids from one file, inserted under one lock.
+/// A batch of ids from one file, each with a tag (a line number), inserted
+/// or looked up together so that their cache misses overlap.
 #[derive(Default)]
 pub struct Batch {
     arena: Vec<u8>,
     ends: Vec<usize>,
+    tags: Vec<u64>,
+    hashes: Vec<u64>,
 }
 
 impl Batch {
-    /// Adds an id.
-    pub fn push(&mut self, key: &[u8]) {
+    /// Adds an id with a tag.
+    pub fn push(&mut self, key: &[u8], tag: u64) {
         self.arena.extend_from_slice(key);
         self.ends.push(self.arena.len());
+        self.tags.push(tag);
     }
 
     /// Bytes held (flush when large).
     pub fn bytes(&self) -> usize {
         self.arena.len()
+    }
+
+    /// Ids held.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn hash_all(&mut self) {
+        let mut hashes = std::mem::take(&mut self.hashes);
+        hashes.clear();
+        hashes.extend(self.iter().map(xxh3_64));
+        self.hashes = hashes;
     }
 
     fn iter(&self) -> impl Iterator<Item = &[u8]> {
@@ -255,9 +313,11 @@ impl Batch {
         })
     }
 
-    fn clear(&mut self) {
+    /// Empties the batch.
+    pub fn clear(&mut self) {
         self.arena.clear();
         self.ends.clear();
+        self.tags.clear();
     }
 }
 
@@ -316,8 +376,11 @@ impl Store {
             batch.clear();
             return;
         };
-        for key in batch.iter() {
-            match g.set.insert(key) {
+        batch.hash_all();
+        g.set.reserve(batch.len());
+        g.set.warm(&batch.hashes, false);
+        for (key, &h) in batch.iter().zip(&batch.hashes) {
+            match g.set.insert_hashed(key, h) {
                 Some(true) => {}
                 Some(false) => {
                     g.dup_count += 1;
@@ -378,6 +441,27 @@ impl Frozen {
         self.sets.get(group).map(|s| s.contains(key))
     }
 
+    /// Looks every id of `batch` up in `group`; calls `missing(key, tag)`
+    /// for each one that is not there. Returns `false` for an unknown group.
+    pub fn check_batch(
+        &self,
+        group: &GroupKey,
+        batch: &mut Batch,
+        mut missing: impl FnMut(&[u8], u64),
+    ) -> bool {
+        let Some(set) = self.sets.get(group) else {
+            return false;
+        };
+        batch.hash_all();
+        set.warm(&batch.hashes, true);
+        for ((key, &h), &tag) in batch.iter().zip(&batch.hashes).zip(&batch.tags) {
+            if set.slots.is_empty() || set.find(key, h).is_err() {
+                missing(key, tag);
+            }
+        }
+        true
+    }
+
     /// Ids stored, and bytes used.
     pub fn size(&self) -> (usize, usize) {
         self.sets
@@ -413,7 +497,7 @@ mod tests {
         let store = Store::new(&[(g.clone(), 3)], 10);
         let mut b = Batch::default();
         for k in ["a", "b", "a", "c", "a"] {
-            b.push(k.as_bytes());
+            b.push(k.as_bytes(), 0);
         }
         store.insert(&g, &mut b);
         let f = store.freeze();
@@ -424,12 +508,39 @@ mod tests {
 
         let store = Store::new(&[(g.clone(), 3)], 2);
         for k in ["a", "b", "c"] {
-            b.push(k.as_bytes());
+            b.push(k.as_bytes(), 0);
         }
         store.insert(&g, &mut b);
         let f = store.freeze();
         assert!(f.skipped.as_deref().unwrap_or("").contains("--max-ids 2"));
         assert_eq!(f.contains(&g, b"a"), None);
+    }
+
+    #[test]
+    fn batched_lookups_report_the_missing_with_their_tags() {
+        let g: GroupKey = None;
+        let store = Store::new(&[(g.clone(), 100)], 1000);
+        let mut b = Batch::default();
+        for i in 0..100u64 {
+            b.push(format!("n{i}").as_bytes(), i);
+        }
+        store.insert(&g, &mut b);
+        assert!(b.is_empty());
+        let f = store.freeze();
+        for (i, k) in ["n5", "x", "n99", "n100", ""].iter().enumerate() {
+            b.push(k.as_bytes(), 10 + i as u64);
+        }
+        let mut missing = Vec::new();
+        assert!(f.check_batch(&g, &mut b, |k, t| missing.push((k.to_vec(), t))));
+        assert_eq!(
+            missing,
+            vec![
+                (b"x".to_vec(), 11),
+                (b"n100".to_vec(), 13),
+                (Vec::new(), 14)
+            ]
+        );
+        assert!(!f.check_batch(&Some("other".into()), &mut b, |_, _| {}));
     }
 
     #[test]
