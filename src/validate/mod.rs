@@ -336,15 +336,20 @@ fn finish(
     let verdict = if errors == 0 { "OK" } else { "FAILED" };
     writeln!(
         out,
-        "validate {}: {verdict}: {errors} errors, {warnings} warnings; {} files, {} rows, {} checked in {:.2}s",
+        "validate {}: {verdict}: {errors} errors, {warnings} warnings; {} files, {} rows{} checked in {:.2}s{}",
         dir.display(),
         s.files,
         s.rows,
         match s.ids {
-            Some(n) => format!("{n} ids"),
-            None => "ids NOT".to_string(),
+            Some(n) => format!(" and {n} ids"),
+            None => String::new(),
         },
         started.elapsed().as_secs_f64(),
+        if s.ids.is_none() {
+            " (ID checks SKIPPED)"
+        } else {
+            ""
+        },
     )?;
     Ok(s)
 }
