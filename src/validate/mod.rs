@@ -7,6 +7,7 @@
 //! * [`reader`]: CSV records as neo4j-admin reads them.
 //! * [`values`]: value syntax per property type.
 //! * [`ids`]: exact ID sets for uniqueness and dangling ends.
+//! * [`source`]: opening files (gzip by magic bytes, size and xxh3).
 //! * [`check`]: one file at a time; [`report`]: `FILE:LINE: message` output.
 //!
 //! Order of work: manifest and headers first, then every node shard in
@@ -20,6 +21,7 @@ pub mod header;
 pub mod ids;
 pub mod reader;
 pub mod report;
+pub mod source;
 pub mod values;
 
 use crate::error::Usage;
