@@ -74,6 +74,7 @@ pub enum Magic {
     Zip,
 }
 
+/// Opens `path` and tells plain from gzip (or zip) by its first bytes.
 pub fn open(path: &Path) -> io::Result<(Body, Magic)> {
     let file = File::open(path)?;
     let mut raw = BufReader::with_capacity(
