@@ -4,4 +4,6 @@
 mod util;
 
 mod cli;
+mod crosscheck;
 mod parquet;
+mod validate;

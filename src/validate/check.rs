@@ -1,0 +1,511 @@
+//! Checking one file: its bytes against the manifest, its records against
+//! the lexical rules, its fields against the header, and its ids against the
+//! ID sets.
+
+use super::bundle::FileEntry;
+use super::header::{group_name, Header, IdType, Kind, Scalar};
+use super::ids::{self, Batch, Frozen, GroupKey, Store};
+use super::reader::{Reader, Record};
+use super::report::FileReport;
+use super::source::{finish, open, Magic};
+use super::values;
+use crate::write::Counters;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+/// Compares a file's size and hash with its manifest entry.
+pub fn compare(report: &mut FileReport, expect: &FileEntry, bytes: u64, hash: u64) {
+    if bytes != expect.bytes {
+        report.error(
+            None,
+            format!("size is {bytes} bytes, the manifest says {}", expect.bytes),
+        );
+    }
+    let hex = format!("{hash:016x}");
+    if !hex.eq_ignore_ascii_case(&expect.xxh3) {
+        report.error(
+            None,
+            format!(
+                "xxh3 is {hex}, the manifest says {} (the file changed after it was written)",
+                expect.xxh3
+            ),
+        );
+    }
+}
+
+fn check_name(report: &mut FileReport, path: &str, magic: Magic) {
+    let gz_name = path.ends_with(".gz");
+    match magic {
+        Magic::Zip => report.error(
+            None,
+            "is a zip archive: cmdbgen writes plain or gzip CSV and validate does not read zip",
+        ),
+        Magic::Gzip if !gz_name => report.warn(
+            None,
+            "is gzip-compressed but not named .gz (neo4j-admin detects gzip by content)",
+        ),
+        Magic::Plain if gz_name => report.warn(
+            None,
+            "is named .gz but is not gzip-compressed (neo4j-admin detects gzip by content)",
+        ),
+        _ => {}
+    }
+}
+
+/// Reads a header file: its first record is the header; any further record
+/// would be imported as data, which the manifest does not count.
+pub fn read_header(
+    root: &Path,
+    entry: &FileEntry,
+    keep: usize,
+) -> (FileReport, Option<Vec<String>>) {
+    let mut report = FileReport::new(&entry.path, keep);
+    let path = root.join(&entry.path);
+    match crate::write::hash_file(&path) {
+        Ok((bytes, hash)) => compare(&mut report, entry, bytes, hash),
+        Err(e) => {
+            report.error(None, format!("cannot read: {e}"));
+            return (report, None);
+        }
+    }
+    let (body, magic) = match open(&path) {
+        Ok(x) => x,
+        Err(e) => {
+            report.error(None, format!("cannot read: {e}"));
+            return (report, None);
+        }
+    };
+    check_name(&mut report, &entry.path, magic);
+    let mut reader = Reader::new(body);
+    let mut rec = Record::default();
+    let mut cells = None;
+    let mut extra = 0u64;
+    let mut first_extra = None;
+    loop {
+        match reader.next(&mut rec) {
+            Ok(None) => break,
+            Ok(Some(res)) if cells.is_none() => match res {
+                Ok(()) => {
+                    if let Some(off) = rec.bad_utf8 {
+                        report.error(Some(rec.line), format!("invalid UTF-8 at byte {}", off + 1));
+                    }
+                    cells = Some(rec.strings());
+                }
+                Err(msg) => {
+                    report.error(Some(rec.line), msg);
+                    cells = Some(Vec::new());
+                }
+            },
+            Ok(Some(_)) => {
+                extra += 1;
+                first_extra.get_or_insert(rec.line);
+            }
+            Err(e) => {
+                report.error(Some(reader.lines() + 1), format!("cannot read: {e}"));
+                break;
+            }
+        }
+    }
+    match cells {
+        None => report.error(Some(1), "the header file is empty"),
+        Some(_) if extra > 0 => report.error(
+            first_extra,
+            format!(
+                "the header file has {extra} more line(s) after the header; neo4j-admin would import them as data"
+            ),
+        ),
+        _ => {}
+    }
+    (report, cells.filter(|c| !c.is_empty()))
+}
+
+/// How a data file's ids are checked.
+pub enum Ids<'a> {
+    /// Not at all (skipped, or a header problem made it impossible).
+    Off,
+    /// A node file: collect its `:ID` values into `group`.
+    Collect {
+        /// The sets.
+        store: &'a Store,
+        /// The file's ID group.
+        group: GroupKey,
+        /// How the group's ids compare.
+        id_type: IdType,
+    },
+    /// A relationship file: look its ends up.
+    Lookup {
+        /// The sets.
+        sets: &'a Frozen,
+        /// `:START_ID` group and id type, if the group exists.
+        start: Option<(GroupKey, IdType)>,
+        /// `:END_ID` group and id type, if the group exists.
+        end: Option<(GroupKey, IdType)>,
+    },
+}
+
+/// A table's parsed header, as a data file sees it.
+pub struct Columns<'a> {
+    /// The parsed header.
+    pub header: &'a Header,
+    /// The header cells as written (for messages).
+    pub cells: &'a [String],
+}
+
+/// What checking a data file found.
+pub struct DataOutcome {
+    /// Its problems.
+    pub report: FileReport,
+    /// Records read.
+    pub rows: u64,
+    /// Read to the end, with the row count the manifest lists.
+    pub complete: bool,
+}
+
+/// Checks one data (shard) file.
+pub fn check_data(
+    root: &Path,
+    entry: &FileEntry,
+    cols: Option<&Columns<'_>>,
+    ids: &Ids<'_>,
+    keep: usize,
+    counters: &Counters,
+) -> DataOutcome {
+    let mut report = FileReport::new(&entry.path, keep);
+    let path = root.join(&entry.path);
+    let (body, magic) = match open(&path) {
+        Ok(x) => x,
+        Err(e) => {
+            report.error(None, format!("cannot read: {e}"));
+            return DataOutcome {
+                report,
+                rows: 0,
+                complete: false,
+            };
+        }
+    };
+    check_name(&mut report, &entry.path, magic);
+    let mut reader = Reader::new(body);
+    let mut rec = Record::default();
+    let mut rows = 0u64;
+    let mut tick = 0u64;
+    let mut state = RowState::default();
+    let mut read_failed = false;
+    loop {
+        match reader.next(&mut rec) {
+            Ok(None) => break,
+            Ok(Some(res)) => {
+                rows += 1;
+                tick += 1;
+                if tick == 4096 {
+                    counters.rows.fetch_add(tick, Ordering::Relaxed);
+                    tick = 0;
+                }
+                match res {
+                    Err(msg) => report.error(Some(rec.line), msg),
+                    Ok(()) => {
+                        if let Some(off) = rec.bad_utf8 {
+                            report.error(
+                                Some(rec.line),
+                                format!("invalid UTF-8 at byte {}", off + 1),
+                            );
+                        }
+                        if let Some(c) = cols {
+                            check_row(&rec, c, ids, &mut state, &mut report);
+                            if state.starts.len().max(state.ends.len()) >= LOOKUP_BATCH {
+                                flush_lookups(ids, &mut state, &mut report);
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let what = if magic == Magic::Gzip {
+                    "the gzip data is corrupt or truncated"
+                } else {
+                    "cannot read"
+                };
+                report.error(Some(reader.lines() + 1), format!("{what}: {e}"));
+                read_failed = true;
+                break;
+            }
+        }
+    }
+    counters.rows.fetch_add(tick, Ordering::Relaxed);
+    if let Ids::Collect { store, group, .. } = ids {
+        store.insert(group, &mut state.batch);
+    }
+    flush_lookups(ids, &mut state, &mut report);
+    if reader.unterminated && !read_failed {
+        report.error(
+            Some(reader.lines()),
+            "the last line has no line break (cmdbgen ends every row with one: truncated file?)",
+        );
+    }
+    if rows != entry.rows {
+        report.error(
+            None,
+            format!("has {rows} rows, the manifest says {}", entry.rows),
+        );
+    }
+    match finish(reader.into_inner()) {
+        Ok((bytes, hash)) => {
+            counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+            compare(&mut report, entry, bytes, hash);
+        }
+        Err(e) => report.error(None, format!("cannot read: {e}")),
+    }
+    DataOutcome {
+        report,
+        rows,
+        complete: !read_failed && rows == entry.rows,
+    }
+}
+
+/// Scratch space reused across rows.
+#[derive(Default)]
+struct RowState {
+    id: Vec<u8>,
+    key: Vec<u8>,
+    /// Node ids to insert.
+    batch: Batch,
+    /// Relationship ends to look up.
+    starts: Batch,
+    ends: Batch,
+}
+
+/// Ends looked up per batch.
+const LOOKUP_BATCH: usize = 4096;
+
+/// Looks the pending relationship ends up and reports the missing ones.
+fn flush_lookups(ids: &Ids<'_>, st: &mut RowState, report: &mut FileReport) {
+    let Ids::Lookup { sets, start, end } = ids else {
+        return;
+    };
+    for (which, group, batch) in [
+        ("START_ID", start, &mut st.starts),
+        ("END_ID", end, &mut st.ends),
+    ] {
+        if let Some((g, _)) = group {
+            sets.check_batch(g, batch, |key, line| {
+                report.error(
+                    Some(line),
+                    format!(
+                        "{which} '{}' is not an id in ID group {}",
+                        show(key),
+                        group_name(g)
+                    ),
+                );
+            });
+        }
+        batch.clear();
+    }
+}
+
+fn cell<'c>(cols: &'c Columns<'_>, i: usize) -> &'c str {
+    cols.cells.get(i).map_or("", String::as_str)
+}
+
+fn show(v: &[u8]) -> String {
+    let s = String::from_utf8_lossy(v);
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.into_owned()
+    }
+}
+
+fn check_row(
+    rec: &Record,
+    cols: &Columns<'_>,
+    ids: &Ids<'_>,
+    st: &mut RowState,
+    report: &mut FileReport,
+) {
+    let line = Some(rec.line);
+    let want = cols.header.entries.len();
+    if rec.len() != want {
+        report.error(
+            line,
+            format!("{} fields, but the header has {want} columns", rec.len()),
+        );
+    }
+    st.id.clear();
+    let mut has_id = false;
+    for (i, e) in cols.header.entries.iter().enumerate().take(rec.len()) {
+        let f = rec.field(i);
+        let v = rec.get(i);
+        let col = i + 1;
+        if !f.quoted
+            && (v.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+                || v.last().is_some_and(|b| *b == b' ' || *b == b'\t'))
+        {
+            report.error(
+                line,
+                format!(
+                    "field {col} '{}': unquoted leading or trailing white space",
+                    cell(cols, i)
+                ),
+            );
+        }
+        match e.kind {
+            Kind::Ignore | Kind::Type => {}
+            Kind::Id => {
+                if v.is_empty() {
+                    report.error(
+                        line,
+                        format!("field {col} '{}': empty :ID value", cell(cols, i)),
+                    );
+                } else {
+                    has_id = true;
+                    st.id.extend_from_slice(v);
+                }
+            }
+            Kind::Label => {
+                if !v.is_empty() || f.quoted {
+                    for (k, l) in v.split(|&b| b == values::ARRAY_DELIMITER).enumerate() {
+                        if l.is_empty() {
+                            report.error(
+                                line,
+                                format!(
+                                    "field {col} ':LABEL' '{}': label {} is empty (Neo4j: '' is not a valid token name)",
+                                    show(v),
+                                    k + 1
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            Kind::StartId | Kind::EndId => {
+                let (which, end) = if e.kind == Kind::StartId {
+                    (
+                        "START_ID",
+                        match ids {
+                            Ids::Lookup { start, .. } => start.as_ref(),
+                            _ => None,
+                        },
+                    )
+                } else {
+                    (
+                        "END_ID",
+                        match ids {
+                            Ids::Lookup { end, .. } => end.as_ref(),
+                            _ => None,
+                        },
+                    )
+                };
+                if v.is_empty() {
+                    report.error(
+                        line,
+                        format!("field {col}: empty :{which} value (a bad relationship)"),
+                    );
+                } else if let Some((_, id_type)) = end {
+                    match ids::key_of(*id_type, v, &mut st.key) {
+                        Err(msg) => report.error(line, format!("field {col}: {msg}")),
+                        Ok(()) if e.kind == Kind::StartId => st.starts.push(&st.key, rec.line),
+                        Ok(()) => st.ends.push(&st.key, rec.line),
+                    }
+                }
+            }
+            Kind::Prop(ty) => {
+                if v.is_empty() {
+                    if f.quoted && ty.scalar != Scalar::String {
+                        report.error(
+                            line,
+                            format!(
+                                "field {col} '{}': quoted empty value \"\" is not a valid {ty}",
+                                cell(cols, i)
+                            ),
+                        );
+                    }
+                } else if let Err(msg) = values::check(ty, v) {
+                    report.error(line, format!("field {col} '{}': {msg}", cell(cols, i)));
+                }
+            }
+        }
+    }
+    if let (
+        true,
+        Ids::Collect {
+            store,
+            group,
+            id_type,
+        },
+    ) = (has_id, ids)
+    {
+        match ids::key_of(*id_type, &st.id, &mut st.key) {
+            Ok(()) => {
+                st.batch.push(&st.key, rec.line);
+                if st.batch.bytes() >= 1 << 20 {
+                    store.insert(group, &mut st.batch);
+                }
+            }
+            Err(msg) => report.error(line, msg),
+        }
+    }
+}
+
+/// Where the first definition of each duplicated id is, and a report per
+/// file of every later definition. Files are scanned in order, so the
+/// result does not depend on threads.
+pub fn locate_duplicates(
+    root: &Path,
+    files: &[(&FileEntry, &Header)],
+    id_type: IdType,
+    group: &GroupKey,
+    dups: &HashSet<Vec<u8>>,
+    keep: usize,
+) -> Vec<FileReport> {
+    let mut first: HashMap<Vec<u8>, (usize, u64)> = HashMap::new();
+    let mut reports = Vec::new();
+    let mut rec = Record::default();
+    let mut id = Vec::new();
+    let mut key = Vec::new();
+    for (fi, (entry, header)) in files.iter().enumerate() {
+        let id_cols: Vec<usize> = header
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == Kind::Id)
+            .map(|(i, _)| i)
+            .collect();
+        let mut report = FileReport::new(&entry.path, keep);
+        if let Ok((body, _)) = open(&root.join(&entry.path)) {
+            let mut reader = Reader::new(body);
+            while let Ok(Some(res)) = reader.next(&mut rec) {
+                if res.is_err() {
+                    continue;
+                }
+                id.clear();
+                for &c in &id_cols {
+                    if c < rec.len() {
+                        id.extend_from_slice(rec.get(c));
+                    }
+                }
+                if id.is_empty()
+                    || ids::key_of(id_type, &id, &mut key).is_err()
+                    || !dups.contains(&key)
+                {
+                    continue;
+                }
+                match first.get(&key) {
+                    None => {
+                        first.insert(key.clone(), (fi, rec.line));
+                    }
+                    Some(&(ff, fl)) => report.error(
+                        Some(rec.line),
+                        format!(
+                            "id '{}' is defined more than once in ID group {} (first at {}:{fl})",
+                            show(&id),
+                            group_name(group),
+                            root.join(&files[ff].0.path).display()
+                        ),
+                    ),
+                }
+            }
+        }
+        reports.push(report);
+    }
+    reports
+}

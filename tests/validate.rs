@@ -1,0 +1,402 @@
+//! `cmdbgen validate`: generated bundles validate clean, and damaged copies
+//! fail with the right `FILE:LINE: message`.
+
+use crate::util::{self, generate, run};
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn validate(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["validate", dir.to_str().unwrap(), "--progress", "none"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// Runs validate and asserts it found problems (exit 1); returns stdout.
+fn fails(dir: &Path) -> String {
+    let o = validate(dir, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "validate should fail\nstdout:\n{}\nstderr:\n{}",
+        stdout(&o),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(&o)
+}
+
+fn assert_clean(dir: &Path) -> String {
+    let o = validate(dir, &[]);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains(": OK: 0 errors, 0 warnings;"), "{out}");
+    out
+}
+
+/// Asserts that `out` has a line `<dir>/<file>:<line>: <message...>`.
+fn has_line(out: &str, dir: &Path, file: &str, line: Option<u64>, message: &str) {
+    let prefix = match line {
+        Some(l) => format!("{}:{l}: ", dir.join(file).display()),
+        None => format!("{}: ", dir.join(file).display()),
+    };
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(&prefix) && l[prefix.len()..].contains(message)),
+        "no line `{prefix}...{message}...` in:\n{out}"
+    );
+}
+
+/// A fresh bundle of `profile` in a temporary folder.
+fn bundle(profile: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    generate(&d, profile, args);
+    (t, d)
+}
+
+/// Splits a CSV line on commas outside quotes, keeping each field's raw text.
+fn split(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == ',' && !quoted {
+            out.push(String::new());
+        } else {
+            out.last_mut().unwrap().push(c);
+        }
+    }
+    out
+}
+
+fn read_text(path: &Path) -> String {
+    let bytes = fs::read(path).unwrap();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut s = String::new();
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    } else {
+        String::from_utf8(bytes).unwrap()
+    }
+}
+
+fn write_text(path: &Path, text: &str) {
+    if path.to_string_lossy().ends_with(".gz") {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        fs::write(path, e.finish().unwrap()).unwrap();
+    } else {
+        fs::write(path, text).unwrap();
+    }
+}
+
+/// The column of `cell` in a table's header.
+fn column(dir: &Path, table: &str, cell: &str) -> usize {
+    let h = fs::read_to_string(dir.join(table).join("header.csv")).unwrap();
+    split(h.trim_end())
+        .iter()
+        .position(|c| c == cell)
+        .unwrap_or_else(|| panic!("{table} has no column {cell}: {h}"))
+}
+
+/// Replaces field `col` of line `line` (1-based) of a shard; returns the old value.
+fn set_field(path: &Path, line: usize, col: usize, value: &str) -> String {
+    let text = read_text(path);
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut fields = split(&lines[line - 1]);
+    let old = std::mem::replace(&mut fields[col], value.to_string());
+    lines[line - 1] = fields.join(",");
+    write_text(path, &(lines.join("\n") + "\n"));
+    old
+}
+
+fn shard(table: &str) -> String {
+    format!("{table}/part-00000.csv")
+}
+
+#[test]
+fn generated_bundles_validate_clean() {
+    let (_t, d) = bundle("tiny", &[]);
+    let out = assert_clean(&d);
+    assert!(out.contains(" rows and 69 ids checked in "), "{out}");
+    let (_t, d) = bundle("small", &["--shard-rows", "700"]);
+    assert_clean(&d);
+    let (_t, d) = bundle("small", &["--gzip"]);
+    assert_clean(&d);
+}
+
+#[test]
+fn the_golden_fixture_validates_clean() {
+    assert_clean(&util::repo().join("fixtures/golden/tiny"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    let o = validate(&t.path().join("missing"), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = validate(t.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("not a complete bundle"), "{err}");
+    let o = run(&["validate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_flipped_byte_fails_the_checksum() {
+    let (_t, d) = bundle("tiny", &[]);
+    let f = shard("nodes/Region");
+    let p = d.join(&f);
+    let mut bytes = fs::read(&p).unwrap();
+    // Flip a letter of the first row's label column (still valid CSV).
+    let at = bytes.iter().position(|&b| b == b'C').unwrap();
+    bytes[at] ^= 0x20;
+    fs::write(&p, bytes).unwrap();
+    let out = fails(&d);
+    has_line(&out, &d, &f, None, "xxh3 is ");
+    has_line(&out, &d, &f, None, "the manifest says");
+    assert!(!out.contains("size is"), "{out}");
+    assert!(out.contains("FAILED: 1 errors"), "{out}");
+}
+
+#[test]
+fn a_truncated_shard_fails() {
+    let (_t, d) = bundle("small", &[]);
+    let f = shard("nodes/Event");
+    let p = d.join(&f);
+    let bytes = fs::read(&p).unwrap();
+    let cut = &bytes[..bytes.len() / 2];
+    fs::write(&p, cut).unwrap();
+    let lines = cut.split(|&b| b == b'\n').count() as u64;
+    let out = fails(&d);
+    has_line(&out, &d, &f, None, "the manifest says 2000");
+    has_line(&out, &d, &f, None, &format!("has {lines} rows"));
+    has_line(&out, &d, &f, Some(lines), "the last line has no line break");
+    has_line(&out, &d, &f, None, "size is");
+}
+
+#[test]
+fn an_extra_column_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let f = shard("relationships/Server-HOSTED_IN-DataCenter");
+    let p = d.join(&f);
+    let text = fs::read_to_string(&p).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let third = format!("{},surplus", lines[2]);
+    lines[2] = &third;
+    fs::write(&p, lines.join("\n") + "\n").unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        &f,
+        Some(3),
+        "4 fields, but the header has 3 columns",
+    );
+}
+
+#[test]
+fn a_bad_int_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let col = column(&d, "nodes/Server", "cpu_cores:int");
+    let f = shard("nodes/Server");
+    set_field(&d.join(&f), 2, col, "8x");
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        &f,
+        Some(2),
+        &format!("field {} 'cpu_cores:int': '8x' is not a valid int", col + 1),
+    );
+    // Surrounding spaces are flagged as such, `+` and overflow as not an int.
+    set_field(&d.join(&f), 3, col, "+4");
+    set_field(&d.join(&f), 4, col, "2147483648");
+    let out = fails(&d);
+    has_line(&out, &d, &f, Some(3), "'+4' is not a valid int");
+    has_line(&out, &d, &f, Some(4), "out of range");
+}
+
+#[test]
+fn a_bad_datetime_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let col = column(&d, "nodes/Application", "created_at:datetime");
+    let f = shard("nodes/Application");
+    let old = set_field(&d.join(&f), 5, col, "2024-02-30T10:00:00Z");
+    assert!(old.ends_with('Z'), "{old}");
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        &f,
+        Some(5),
+        "'2024-02-30T10:00:00Z' is not a valid datetime",
+    );
+}
+
+#[test]
+fn a_duplicate_id_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let f = shard("nodes/Server");
+    let p = d.join(&f);
+    let first = split(read_text(&p).lines().next().unwrap())[0].clone();
+    let replaced = set_field(&p, 3, 0, &first);
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        &f,
+        Some(3),
+        &format!(
+            "id '{first}' is defined more than once in ID group 'Server' (first at {}:1)",
+            p.display()
+        ),
+    );
+    // The id that disappeared is now a dangling end somewhere.
+    assert!(
+        out.contains(&format!("'{replaced}' is not an id in ID group 'Server'")),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_dangling_end_id_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let f = shard("relationships/Server-HOSTED_IN-DataCenter");
+    set_field(&d.join(&f), 7, 1, "dc-999999999");
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        &f,
+        Some(7),
+        "END_ID 'dc-999999999' is not an id in ID group 'DataCenter'",
+    );
+}
+
+#[test]
+fn a_header_with_an_unknown_type_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let f = "nodes/Server/header.csv";
+    let p = d.join(f);
+    let h = fs::read_to_string(&p).unwrap();
+    fs::write(&p, h.replace("cpu_cores:int", "cpu_cores:integer")).unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        f,
+        Some(1),
+        "'cpu_cores:integer': unknown property type 'integer'",
+    );
+}
+
+#[test]
+fn an_unknown_id_group_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let f = "relationships/Server-HOSTED_IN-DataCenter/header.csv";
+    let p = d.join(f);
+    let h = fs::read_to_string(&p).unwrap();
+    fs::write(&p, h.replace(":END_ID(DataCenter)", ":END_ID(DataCentre)")).unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        f,
+        Some(1),
+        "ID group 'DataCentre' is not defined by any node header",
+    );
+}
+
+#[test]
+fn gzip_shards_are_checked_line_by_line_and_stray_files_found() {
+    let (_t, d) = bundle("small", &["--gzip"]);
+    let col = column(&d, "nodes/Database", "encrypted:boolean");
+    let f = format!("{}.gz", shard("nodes/Database"));
+    set_field(&d.join(&f), 9, col, "yes");
+    fs::write(d.join("nodes/Database/part-00001.csv.gz"), b"").unwrap();
+    fs::write(d.join("nodes/Database/part-00002.csv.gz.tmp"), b"").unwrap();
+    let out = fails(&d);
+    has_line(&out, &d, &f, Some(9), "'yes' is not a valid boolean");
+    has_line(&out, &d, &f, None, "xxh3 is ");
+    has_line(
+        &out,
+        &d,
+        "nodes/Database/part-00001.csv.gz",
+        None,
+        "not listed in the manifest",
+    );
+    has_line(
+        &out,
+        &d,
+        "nodes/Database/part-00002.csv.gz.tmp",
+        None,
+        "temporary file",
+    );
+}
+
+#[test]
+fn problems_are_capped_and_output_does_not_depend_on_threads() {
+    let (_t, d) = bundle("small", &["--shard-rows", "300"]);
+    // Damage several shards.
+    for table in [
+        "nodes/Server",
+        "nodes/Event",
+        "relationships/Event-AFFECTS-Server",
+    ] {
+        let p = d.join(table).join("part-00001.csv");
+        let text = fs::read_to_string(&p).unwrap();
+        fs::write(&p, text.replace(',', ";")).unwrap();
+    }
+    let one = validate(&d, &["--threads", "1"]);
+    let two = validate(&d, &["--threads", "2"]);
+    let body = |o: &Output| {
+        let s = stdout(o);
+        let mut lines: Vec<String> = s.lines().map(String::from).collect();
+        let last = lines.pop().unwrap();
+        (
+            lines,
+            last.split(" checked in ").next().unwrap().to_string(),
+        )
+    };
+    assert_eq!(one.status.code(), Some(1));
+    assert_eq!(body(&one), body(&two));
+    let (lines, _) = body(&one);
+    assert_eq!(lines.len(), 101, "{lines:?}");
+    assert!(lines[100].starts_with("... and "), "{}", lines[100]);
+    let capped = validate(&d, &["--max-problems", "3"]);
+    let (lines, _) = body(&capped);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+}
+
+#[test]
+fn too_many_ids_skips_the_id_checks_and_says_so() {
+    let (_t, d) = bundle("tiny", &[]);
+    let o = validate(&d, &["--max-ids", "10"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("checks SKIPPED"), "{out}");
+    assert!(out.contains("--max-ids 10"), "{out}");
+    assert!(out.contains("(ID checks SKIPPED)"), "{out}");
+    // Other problems are still found.
+    let f = shard("relationships/Server-HOSTED_IN-DataCenter");
+    set_field(&d.join(&f), 2, 1, "");
+    let o = validate(&d, &["--max-ids", "10"]);
+    assert_eq!(o.status.code(), Some(1));
+    has_line(&stdout(&o), &d, &f, Some(2), "empty :END_ID value");
+}
