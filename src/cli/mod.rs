@@ -1,6 +1,8 @@
 //! The command line: clap definitions and dispatch; one file per subcommand.
 
+mod gather;
 mod generate;
+mod report;
 mod validate;
 
 use crate::error::{exit, Usage};
@@ -21,6 +23,11 @@ enum Command {
     Generate(generate::Args),
     /// Check a bundle against the neo4j-admin import format, without Neo4j.
     Validate(validate::Args),
+    /// Check the parts of a distributed run (`generate --part i/n`) and write
+    /// the bundle's manifest, import.args and import.sh.
+    Gather(gather::Args),
+    /// Summarise the metrics history: load times per customer and size.
+    Report(report::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -29,6 +36,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Gather(a) => gather::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
