@@ -47,11 +47,12 @@ impl Sandbox {
         for tool in ["neo4j-admin", "cypher-shell", "neo4j"] {
             std::os::unix::fs::symlink(fakes().join(tool), home.join("bin").join(tool)).unwrap();
         }
-        // A PATH folder holding only docker (neo4j-admin is then only
-        // reachable through NEO4J_HOME or "inside the container").
+        // A PATH folder holding only docker and python3 (neo4j-admin is then
+        // only reachable through NEO4J_HOME or "inside the container").
         fs::create_dir_all(root.join("docker-only")).unwrap();
         std::os::unix::fs::symlink(fakes().join("docker"), root.join("docker-only/docker"))
             .unwrap();
+        std::os::unix::fs::symlink(python3(), root.join("docker-only/python3")).unwrap();
         Sandbox {
             _tmp: tmp,
             root,
@@ -784,8 +785,7 @@ fn docker_modes_run_neo4j_admin_in_the_container() {
         .calls("docker")
         .iter()
         .map(argv)
-        .filter(|a| a.contains(&"full".to_string()))
-        .next_back()
+        .rfind(|a| a.contains(&"full".to_string()))
         .unwrap();
     assert_eq!(
         last_run,
