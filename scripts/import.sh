@@ -20,6 +20,8 @@
 #   --incremental            BUNDLE_DIR is a change set for an existing database
 #   --stop-start             (incremental, Enterprise) stop the database for the
 #                            import and start it afterwards
+#   --create-constraints     (incremental) create the id uniqueness constraints
+#                            incremental import needs, when they are missing
 #   --online                 (incremental) skip neo4j-admin; use cmdbgen apply
 #   --start-server           start Neo4j after an offline import (neo4j start,
 #                            or docker compose up) and then create and verify
@@ -54,6 +56,7 @@ DATABASE="${DATABASE:-neo4j}"
 OVERWRITE=0
 INCREMENTAL=0
 STOP_START=0
+CREATE_CONSTRAINTS=0
 ONLINE=0
 START_SERVER=0
 VERIFY=auto
@@ -77,6 +80,7 @@ while [ $# -gt 0 ]; do
     --overwrite-destination) OVERWRITE=1; shift ;;
     --incremental) INCREMENTAL=1; shift ;;
     --stop-start) STOP_START=1; shift ;;
+    --create-constraints) CREATE_CONSTRAINTS=1; shift ;;
     --online) ONLINE=1; INCREMENTAL=1; shift ;;
     --start-server) START_SERVER=1; shift ;;
     --verify) VERIFY="${2:?--verify needs a mode}"; shift 2 ;;
@@ -225,7 +229,7 @@ on_exit() {
 trap on_exit EXIT
 
 run_or_show() {
-  if [ "$DRY_RUN" = 1 ]; then printf 'would run:'; printf ' %q' "$@"; printf '\n'; return 0; fi
+  if [ "$DRY_RUN" = 1 ]; then { printf 'import.sh: would run:'; printf ' %q' "$@"; printf '\n'; } >&2; return 0; fi
   "$@"
 }
 
@@ -443,11 +447,31 @@ if [ "$INCREMENTAL" = 1 ]; then
   # neo4j-admin database import incremental (Enterprise, additions only).
   UP=0; server_up && UP=1
   BEFORE=""
-  if [ "$UP" = 1 ] && [ "$VERIFY" != none ] && [ "$VERIFY" != summary ]; then BEFORE="$(counts_now)"; fi
   STOPPED=0
   if [ "$UP" = 1 ]; then
     STATUS="$(db_status)"
     [ "$STATUS" != absent ] || die 2 "database $DATABASE does not exist: an increment needs its base (import the full bundle first)"
+    # Incremental import finds existing nodes through uniqueness constraints
+    # on each {label:...} id; without them it aborts. Check while online.
+    if [ "$STATUS" = online ]; then
+      OUT_C="$(mktemp)"
+      cypher "$DATABASE" "SHOW CONSTRAINTS YIELD labelsOrTypes, properties, type RETURN labelsOrTypes, properties, type;" > "$OUT_C" 2>&1 ||
+        { sed 's/^/  /' "$OUT_C" >&2; die 1 "SHOW CONSTRAINTS failed on $DATABASE"; }
+      MISSING="$("${OPS[@]}" missing-constraints "$BUNDLE" "$OUT_C")"; rm -f "$OUT_C"
+      if [ -n "$MISSING" ]; then
+        if [ "$CREATE_CONSTRAINTS" = 1 ]; then
+          while IFS= read -r stmt; do
+            say "creating: $stmt"
+            run_or_show cypher "$DATABASE" "$stmt" >/dev/null || die 1 "could not create a constraint: $stmt"
+          done <<< "$MISSING"
+        else
+          say "incremental import needs these uniqueness constraints, which $DATABASE lacks:"
+          sed 's/^/  /' <<< "$MISSING" >&2
+          die 2 "create them (or pass --create-constraints), then run this again"
+        fi
+      fi
+    fi
+    if [ "$VERIFY" != none ] && [ "$VERIFY" != summary ]; then BEFORE="$(counts_now)"; fi
     if [ "$STATUS" = online ]; then
       [ "$STOP_START" = 1 ] || die 2 "database $DATABASE is online; incremental import (stage all) needs it stopped: pass --stop-start to stop it for the import and start it after"
       say "stopping database $DATABASE"

@@ -20,6 +20,9 @@ Subcommands (all print to stdout; errors go to stderr with exit code 2):
   memory ESTIMATE_JSON        HEAP= and OFF_HEAP= from an estimate, if present
   incremental-ready BUNDLE    exit 0 if every node header's :ID carries {label:..}
   additions-only BUNDLE       exit 0 if the bundle/change set only adds
+  missing-constraints BUNDLE OUTPUT
+                              CREATE CONSTRAINT statements for the id keys that
+                              `SHOW CONSTRAINTS` output lacks (one per line)
   history FILE key=value ...  append one JSON line (numbers stay numbers)
 """
 
@@ -284,6 +287,49 @@ def cmd_additions_only(bundle):
     sys.exit(0)
 
 
+ID_HEADER = re.compile(r"^(\w*):ID(?:\([^)]*\))?\{(.*)\}$")
+
+
+def id_keys(bundle):
+    """(label, property) of every node header's id with a {label:...} option."""
+    m = load_manifest(bundle)
+    keys = []
+    for t in m.get("tables", []):
+        if t.get("kind") != "node":
+            continue
+        try:
+            with open(os.path.join(bundle, t["header"]["path"]), encoding="utf-8") as f:
+                cells = f.readline().rstrip("\r\n").split(",")
+        except OSError:
+            continue
+        for c in cells:
+            mm = ID_HEADER.match(c.strip())
+            if mm:
+                opt = re.search(r"label\s*:\s*'?([A-Za-z_][\w]*)'?", mm.group(2))
+                if opt:
+                    keys.append((opt.group(1), mm.group(1) or "id"))
+    return keys
+
+
+def cmd_missing_constraints(bundle, output):
+    with open(output, encoding="utf-8", errors="replace") as f:
+        rows = [l for l in f.read().splitlines()[1:] if l.strip()]
+    have = set()
+    for r in rows:
+        # plain format: ["Server"], ["id"], "UNIQUENESS"
+        lists = re.findall(r"\[([^\]]*)\]", r)
+        kind = r.rsplit(",", 1)[-1].strip().strip('"').upper()
+        if len(lists) >= 2 and ("UNIQUENESS" in kind or kind == "NODE_KEY"):
+            labels = [x.strip().strip('"') for x in lists[0].split(",") if x.strip()]
+            props = [x.strip().strip('"') for x in lists[1].split(",") if x.strip()]
+            if len(labels) == 1 and len(props) == 1:
+                have.add((labels[0], props[0]))
+    for label, prop in id_keys(bundle):
+        if (label, prop) not in have:
+            name = f"{label.lower()}_{prop}_unique"
+            print(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:`{label}`) REQUIRE n.`{prop}` IS UNIQUE;")
+
+
 def coerce(v):
     if v in ("true", "false"):
         return v == "true"
@@ -331,6 +377,7 @@ def main(argv):
         "memory": (cmd_memory, 1),
         "incremental-ready": (cmd_incremental_ready, 1),
         "additions-only": (cmd_additions_only, 1),
+        "missing-constraints": (cmd_missing_constraints, 2),
     }
     if cmd == "check-counts" and len(args) in (2, 3):
         return cmd_check_counts(*args)

@@ -306,6 +306,30 @@ fn an_existing_database_is_replaced_only_when_asked() {
     assert_fails(&o, 2, "pass --overwrite-destination to replace it");
     assert_eq!(sb.imports().len(), 1, "nothing ran without the flag");
 
+    // A dry run shows the commands and changes nothing.
+    let o = sb.import(
+        &[
+            "--database",
+            "acme",
+            "--overwrite-destination",
+            "--dry-run",
+            s(&b),
+        ],
+        &ent,
+    );
+    assert_ok(&o);
+    let shown = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        shown.contains("would run: cypher system STOP\\ DATABASE"),
+        "{shown}"
+    );
+    assert!(
+        shown
+            .contains("neo4j-admin database import full acme @import.args --overwrite-destination"),
+        "{shown}"
+    );
+    assert_eq!(sb.imports().len(), 1);
+
     let before = sb.queries().len();
     let o = sb.import(
         &["--database", "acme", "--overwrite-destination", s(&b)],
@@ -571,10 +595,29 @@ fn increments_use_incremental_import_on_enterprise_and_apply_otherwise() {
     let day1 = sb.out.join("acme-day-1");
     additions(&day1);
 
-    // Online database: stopping it is the caller's decision.
+    // Incremental import needs a uniqueness constraint per {label:...} id.
     let o = sb.import(&["--incremental", "--database", "acme", s(&day1)], &ent);
+    assert_fails(&o, 2, "pass --create-constraints");
+    assert!(String::from_utf8_lossy(&o.stderr).contains(
+        "CREATE CONSTRAINT server_id_unique IF NOT EXISTS FOR (n:`Server`) REQUIRE n.`id` IS UNIQUE;"
+    ));
+    // Online database: stopping it is the caller's decision.
+    let o = sb.import(
+        &[
+            "--incremental",
+            "--create-constraints",
+            "--database",
+            "acme",
+            s(&day1),
+        ],
+        &ent,
+    );
     assert_fails(&o, 2, "pass --stop-start");
     assert_eq!(sb.imports().len(), 1);
+    assert!(sb
+        .queries()
+        .iter()
+        .any(|(db, q)| db == "acme" && q.starts_with("CREATE CONSTRAINT server_id_unique")));
 
     let before = sb.queries().len();
     let o = sb.import(
