@@ -42,7 +42,7 @@
 # enterprise), HEAP_SIZE, MAX_OFF_HEAP_MEMORY, NEO4J_CONTAINER
 # (cmdbgen-neo4j), NEO4J_SERVICE (neo4j), NEO4J_IMPORT_DIR (host folder
 # mounted at /import; default: the bundle's parent), COMPOSE ("docker
-# compose"), DOCKER (docker), CMDBGEN (cmdbgen binary, for --online),
+# compose -f <repo>/docker-compose.yml"), DOCKER (docker), CMDBGEN (cmdbgen binary, for --online),
 # WAIT_SECONDS (180).
 #
 # Exit codes: 0 done and verified; 1 the import or a check failed; 2 bad usage
@@ -124,7 +124,14 @@ say "bundle $BUNDLE: profile $M_PROFILE, $M_NODES nodes, $M_RELATIONSHIPS relati
 
 # ---------------------------------------------------------------- neo4j-admin
 DOCKER="${DOCKER:-docker}"
-read -r -a COMPOSE_CMD <<< "${COMPOSE:-$DOCKER compose}"
+if [ -n "${COMPOSE:-}" ]; then
+  read -r -a COMPOSE_CMD <<< "$COMPOSE"
+else
+  COMPOSE_CMD=("$DOCKER" compose -f "$(cd "$HERE/.." && pwd)/docker-compose.yml")
+fi
+# docker-compose.yml runs Neo4j as NEO4J_UID:NEO4J_GID (make neo4j-up passes
+# yours); one-off containers must write stores as the same user.
+export NEO4J_UID="${NEO4J_UID:-$(id -u)}" NEO4J_GID="${NEO4J_GID:-$(id -g)}"
 NEO4J_CONTAINER="${NEO4J_CONTAINER:-cmdbgen-neo4j}"
 NEO4J_SERVICE="${NEO4J_SERVICE:-neo4j}"
 NEO4J_URI="${NEO4J_URI:-neo4j://localhost:7687}"

@@ -834,6 +834,8 @@ fn docker_modes_run_neo4j_admin_in_the_container() {
         last_run,
         [
             "compose",
+            "-f",
+            s(&util::repo().join("docker-compose.yml")),
             "run",
             "--rm",
             "--no-deps",
