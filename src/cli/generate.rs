@@ -1,12 +1,12 @@
 //! `cmdbgen generate`: profile -> world -> plan -> bundle.
 
+use super::generate_part::{self, Reporting};
 use crate::error::{exit, Usage};
 use crate::gen::World;
 use crate::manifest::RunKey;
 use crate::plan::{Part, Plan, ShardSize};
 use crate::profile::Profile;
 use crate::progress;
-use crate::report;
 use crate::runner::{self, Options};
 use crate::write::Format;
 use anyhow::Result;
@@ -133,20 +133,20 @@ pub fn run(a: Args) -> Result<u8> {
         .clone()
         .unwrap_or_else(|| key.profile.name.clone());
     if let Some(part) = a.part {
-        return run_part(&a, &world, &key, &plan, part, &opts, history, customer);
+        let out = Reporting {
+            out: &a.out,
+            quiet: a.quiet,
+            threads: a.threads,
+            history,
+            customer,
+        };
+        return generate_part::run(&world, &key, &plan, part, &opts, &out);
     }
     let outcome = runner::run(&world, &key, &plan, &opts)?;
     if let (Some(h), false) = (&history, outcome.already_complete) {
         let t = &outcome.manifest.totals;
-        record(
-            h,
-            &key,
-            &customer,
-            None,
-            (t.nodes, t.relationships, t.bytes),
-            outcome.seconds,
-            a.threads,
-        )?;
+        let counts = (t.nodes, t.relationships, t.bytes);
+        generate_part::record(h, &key, &customer, None, counts, outcome.seconds, a.threads)?;
     }
     if !a.quiet {
         let t = &outcome.manifest.totals;
@@ -175,106 +175,6 @@ pub fn run(a: Args) -> Result<u8> {
                 }
             );
             println!("import with: {}/import.sh", a.out.display());
-        }
-    }
-    Ok(exit::OK)
-}
-
-/// Appends a `generate` record to the history file.
-fn record(
-    path: &std::path::Path,
-    key: &RunKey,
-    customer: &str,
-    part: Option<Part>,
-    (nodes, relationships, bytes): (u64, u64, u64),
-    seconds: f64,
-    threads: Option<usize>,
-) -> Result<()> {
-    let format = match key.format {
-        Format::Csv => "csv",
-        Format::CsvGz { .. } => "csv-gz",
-    };
-    let r = report::Record {
-        time: report::now(),
-        customer: customer.to_string(),
-        profile: key.profile.name.clone(),
-        phase: "generate".to_string(),
-        format: Some(format.to_string()),
-        part: part.map(|p| p.to_string()),
-        nodes,
-        relationships,
-        rows: nodes + relationships,
-        bytes,
-        seconds,
-        peak_rss_bytes: report::peak_rss_bytes(),
-        threads: Some(threads.unwrap_or_else(rayon::current_num_threads) as u64),
-        ok: true,
-    };
-    report::append(path, &r)
-        .map_err(|e| anyhow::anyhow!("appending to history file {}: {e}", path.display()))
-}
-
-/// Runs one part of a distributed generation.
-#[allow(clippy::too_many_arguments)]
-fn run_part(
-    a: &Args,
-    world: &World,
-    key: &RunKey,
-    plan: &Plan,
-    part: Part,
-    opts: &Options,
-    history: Option<PathBuf>,
-    customer: String,
-) -> Result<u8> {
-    let outcome = runner::run_part(world, key, plan, part, opts)?;
-    let nodes_rows = |m: &crate::manifest::PartManifest| {
-        let node_dirs: Vec<String> = plan
-            .tables
-            .iter()
-            .filter(|t| t.table.is_node())
-            .map(|t| format!("{}/", t.table.dir()))
-            .collect();
-        let nodes: u64 = m
-            .shards
-            .iter()
-            .filter(|f| node_dirs.iter().any(|d| f.path.starts_with(d)))
-            .map(|f| f.rows)
-            .sum();
-        (nodes, m.rows - nodes, m.bytes)
-    };
-    if let (Some(h), Some(m), false) = (&history, &outcome.manifest, outcome.already_complete) {
-        record(
-            h,
-            key,
-            &customer,
-            Some(part),
-            nodes_rows(m),
-            outcome.seconds,
-            a.threads,
-        )?;
-    }
-    if !a.quiet {
-        match &outcome.manifest {
-            Some(m) if !outcome.already_complete => println!(
-                "wrote part {part}: {} shards, {} rows, {} bytes to {} in {:.2}s{}; when all {} parts are done: cmdbgen gather {}",
-                m.shards.len(),
-                m.rows,
-                m.bytes,
-                a.out.display(),
-                outcome.seconds,
-                if outcome.kept > 0 {
-                    format!(" (resumed: kept {} verified shards, wrote {})", outcome.kept, outcome.written)
-                } else {
-                    String::new()
-                },
-                part.count,
-                a.out.display()
-            ),
-            _ => println!(
-                "part {part} in {} is already complete ({}); nothing to do",
-                a.out.display(),
-                outcome.manifest_path.display()
-            ),
         }
     }
     Ok(exit::OK)

@@ -2,6 +2,7 @@
 
 mod gather;
 mod generate;
+mod generate_part;
 mod report;
 mod validate;
 
