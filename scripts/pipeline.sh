@@ -93,9 +93,11 @@ case "$STEP" in
     ERR="$(mktemp)"
     if "$CMDBGEN" validate "$BUNDLE" 2> "$ERR"; then
       rm -f "$ERR"; say "validated $BUNDLE"
-    elif grep -q "not implemented" "$ERR" && [ "$MODE" = auto ]; then
-      # The subcommand exists but is still a placeholder on this branch.
-      say "cmdbgen validate is not implemented in this build; skipping validation"; rm -f "$ERR"
+    elif grep -q "not implemented" "$ERR"; then
+      # The subcommand exists but is still a placeholder in this build.
+      rm -f "$ERR"
+      [ "$MODE" = auto ] || die 2 "'$CMDBGEN validate' is not implemented in this build"
+      say "cmdbgen validate is not implemented in this build; skipping validation"
     else
       cat "$ERR" >&2; rm -f "$ERR"
       die 1 "$BUNDLE failed validation; not importing it"

@@ -980,7 +980,7 @@ fn make_import_runs_the_whole_pipeline() {
     fs::write(
         &wrapper,
         format!(
-            "#!/bin/sh\nif [ \"$1\" = estimate ]; then\n  case \" $* \" in *' --json '*) echo '{{\"rows\": 1, \"import\": {{\"heap\": \"3g\", \"max_off_heap_memory\": 5368709120}}}}' ;; *) echo 'estimate: fine' ;; esac\n  exit 0\nfi\nexec {bin} \"$@\"\n"
+            "#!/bin/sh\nif [ \"$1\" = estimate ]; then\n  case \" $* \" in *' --json '*) echo '{{\"rows\": 1, \"import\": {{\"heap\": \"3g\", \"max_off_heap_memory\": 5368709120}}}}' ;; *) echo 'estimate: fine' ;; esac\n  exit 0\nfi\nif [ \"$1\" = validate ] && [ \"$2\" != --help ] && [ -n \"$FAKE_VALIDATE_FAIL\" ]; then echo \"error: $FAKE_VALIDATE_FAIL\" >&2; exit 1; fi\nexec {bin} \"$@\"\n"
         ),
     )
     .unwrap();
@@ -1018,6 +1018,25 @@ fn make_import_runs_the_whole_pipeline() {
         ]
     );
     assert_eq!(last["env"]["HEAP_SIZE"], "3g");
+
+    // A bundle that fails validation is not imported.
+    let imports = sb.imports().len();
+    let mut c = sb.cmd("make");
+    c.arg("--no-print-directory")
+        .arg(format!("OUT_DIR={}", sb.out.display()))
+        .arg(format!("PROFILE_DIR={}", profiles.display()))
+        .arg(format!("NEO4J_HOME={}", sb.home.display()))
+        .arg(format!("CMDBGEN={}", wrapper.display()))
+        .args(["import", "CUSTOMER=testco", "DATABASE=testco3"])
+        .env("FAKE_NEO4J_EDITION", "enterprise")
+        .env("FAKE_VALIDATE_FAIL", "nodes/Server/header.csv: bad type");
+    let o = c.output().unwrap();
+    assert_fails(&o, 2, "failed validation; not importing it");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad type"));
+    assert_eq!(sb.imports().len(), imports);
+    // `make validate` requires a working validate.
+    let o = make(&["validate", "CUSTOMER=testco"], bin);
+    assert_fails(&o, 2, "validate' is not implemented in this build");
 }
 
 #[test]
