@@ -232,9 +232,10 @@ fn write_shards(
         Vec::new()
     };
 
+    let mine: std::collections::HashSet<&str> = shards.iter().map(|s| s.path.as_str()).collect();
     let kept: HashMap<String, FileInfo> = kept
         .into_iter()
-        .filter(|(path, _)| shards.iter().any(|s| &s.path == path))
+        .filter(|(path, _)| mine.contains(path.as_str()))
         .collect();
     // Largest shards first, so the last ones to finish are small.
     let mut todo: Vec<&Shard> = shards
