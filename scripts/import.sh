@@ -42,8 +42,9 @@
 # enterprise), HEAP_SIZE, MAX_OFF_HEAP_MEMORY, NEO4J_CONTAINER
 # (cmdbgen-neo4j), NEO4J_SERVICE (neo4j), NEO4J_IMPORT_DIR (host folder
 # mounted at /import; default: the bundle's parent), COMPOSE ("docker
-# compose -f <repo>/docker-compose.yml"), DOCKER (docker), CMDBGEN (cmdbgen binary, for --online),
-# WAIT_SECONDS (180).
+# compose -f <repo>/docker-compose.yml"), DOCKER (docker), CMDBGEN (the
+# cmdbgen binary, for the online path), WAIT_SECONDS (180),
+# ALLOW_PARQUET_LABEL_BUG (1: accept Neo4j releases with the Parquet label bug).
 #
 # Exit codes: 0 done and verified; 1 the import or a check failed; 2 bad usage
 # or a precondition is not met (nothing was changed).
@@ -71,7 +72,7 @@ BUNDLE=""
 
 say() { printf 'import.sh: %s\n' "$*" >&2; }
 die() { local code="$1"; shift; printf 'import.sh: error: %s\n' "$*" >&2; exit "$code"; }
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
