@@ -1,18 +1,55 @@
 # cmdbgen tasks. Every target is a command or two that CI or a person runs.
-.PHONY: all build test generate bless check fmt clippy
+.PHONY: all build test generate bless check fmt clippy \
+	import estimate validate bench neo4j-up neo4j-down clean report
 
 CARGO ?= cargo
+
+## Customer pipeline settings (docs/operations.md). CUSTOMER picks
+## $(PROFILE_DIR)/$(CUSTOMER).toml, or the built-in profile of that name.
+CUSTOMER ?=
+PROFILE_DIR ?= fixtures/profiles
+OUT_DIR ?= out
+FORMAT ?= csv
+THREADS ?=
+DATABASE ?= neo4j
+NEO4J_HOME ?=
+NEO4J_CONTAINER ?= cmdbgen-neo4j
+HISTORY ?= $(OUT_DIR)/history.jsonl
+IMPORT_FLAGS ?=
+CMDBGEN ?= target/release/cmdbgen
+COMPOSE ?= docker compose
+EDITION ?= community
+NEO4J_VERSION ?= 5.26
+NEO4J_DATA_DIR ?= $(OUT_DIR)/neo4j/data
+NEO4J_LOGS_DIR ?= $(OUT_DIR)/neo4j/logs
+ifeq ($(CUSTOMER),)
 PROFILE ?= small
+else
+PROFILE ?= $(if $(wildcard $(PROFILE_DIR)/$(CUSTOMER).toml),$(PROFILE_DIR)/$(CUSTOMER).toml,$(CUSTOMER))
+endif
 OUT ?= out/$(PROFILE)
+BUNDLE = $(OUT_DIR)/$(CUSTOMER)
+ESTIMATE_FILE = $(OUT_DIR)/$(CUSTOMER).estimate.json
+# Build the release binary only when it is the one being used.
+BUILD_DEP = $(if $(filter target/release/cmdbgen,$(CMDBGEN)),build,)
+PIPELINE = scripts/pipeline.sh
+export CUSTOMER PROFILE PROFILE_DIR OUT_DIR FORMAT THREADS DATABASE NEO4J_HOME \
+	NEO4J_CONTAINER HISTORY CMDBGEN COMPOSE NEO4J_VERSION NEO4J_DATA_DIR NEO4J_LOGS_DIR
+export NEO4J_IMPORT_DIR ?= $(OUT_DIR)
+export NEO4J_IMAGE_EDITION = $(if $(filter enterprise,$(EDITION)),-enterprise,)
 
 all: build
 
 build:
 	$(CARGO) build --release --locked
 
-## The default job: a bundle of the built-in default profile.
-generate: build
-	./target/release/cmdbgen generate --profile $(PROFILE) --out $(OUT)
+## The default job: a bundle of the built-in default profile (or of CUSTOMER).
+generate: $(BUILD_DEP)
+ifeq ($(CUSTOMER),)
+	$(CMDBGEN) generate --profile $(PROFILE) --out $(OUT)
+else
+	$(PIPELINE) generate
+endif
 
 ## The test command (README): installs the checkers, runs every test.
 test:
@@ -30,3 +67,44 @@ clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 check: fmt clippy test
+
+## A customer's whole load: estimate (when available) -> generate -> validate
+## (when available) -> scripts/import.sh. IMPORT_FLAGS go to import.sh, e.g.
+## IMPORT_FLAGS="--overwrite-destination --start-server".
+import: $(BUILD_DEP)
+	ESTIMATE=auto $(PIPELINE) estimate
+	$(PIPELINE) generate
+	$(PIPELINE) validate
+	scripts/import.sh --database $(DATABASE) --customer $(CUSTOMER) --history $(HISTORY) \
+		$$([ -f $(ESTIMATE_FILE) ] && echo --estimate $(ESTIMATE_FILE)) $(IMPORT_FLAGS) $(BUNDLE)
+
+## Capacity estimate for CUSTOMER (needs `cmdbgen estimate`).
+estimate: $(BUILD_DEP)
+	$(PIPELINE) estimate
+
+## Validate CUSTOMER's bundle (needs `cmdbgen validate`).
+validate: $(BUILD_DEP)
+	VALIDATE=yes $(PIPELINE) validate
+
+## Benchmarks (scripts/bench.sh; results are not tests).
+bench: build
+	@[ -x scripts/bench.sh ] || { echo "make bench: scripts/bench.sh is not on this branch" >&2; exit 2; }
+	scripts/bench.sh
+
+## Neo4j 5.26 in Docker (docker-compose.yml): EDITION=enterprise needs
+## NEO4J_ACCEPT_LICENSE_AGREEMENT=yes (or eval). NEO4J_PASSWORD is required.
+neo4j-up:
+	mkdir -p $(NEO4J_DATA_DIR) $(NEO4J_LOGS_DIR) $(NEO4J_IMPORT_DIR)
+	NEO4J_UID=$$(id -u) NEO4J_GID=$$(id -g) $(COMPOSE) up -d --wait
+
+## Stops and removes the container; the data folder stays.
+neo4j-down:
+	$(COMPOSE) down
+
+## Removes CUSTOMER's bundle and estimate only (never other customers' or the history).
+clean:
+	$(PIPELINE) clean
+
+## Load times per customer and size, from the metrics history.
+report: $(BUILD_DEP)
+	$(CMDBGEN) report --history $(HISTORY)

@@ -9,6 +9,8 @@
 //! * [`plan`]: exact counts and shard ranges, known before writing.
 //! * [`write`]: format writers, header files, atomic hashed shard files.
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
+//! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
+//! * [`report`]: the per-customer metrics history and its summary.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
 //! * [`cli`]: one file per subcommand.
 //!
@@ -22,6 +24,7 @@
 pub mod bench;
 pub mod cli;
 pub mod error;
+pub mod gather;
 pub mod gen;
 pub mod manifest;
 pub mod model;
@@ -29,6 +32,7 @@ pub mod model_doc;
 pub mod plan;
 pub mod profile;
 pub mod progress;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod validate;

@@ -2,7 +2,7 @@
 //! complete if and only if its `manifest.json` exists.
 
 use crate::model::{RelKind, Table};
-use crate::plan::{Plan, ShardSize};
+use crate::plan::{Part, Plan, ShardSize};
 use crate::profile::Profile;
 use crate::write::{FileInfo, Format};
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,59 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// The import command.
     pub import: Import,
+}
+
+/// The record of one finished part of a distributed run
+/// (`manifest.part-<i>-of-<n>.json`), written instead of [`Manifest`];
+/// `cmdbgen gather` turns a complete set of parts into the bundle's manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartManifest {
+    /// Always `cmdbgen`.
+    pub tool: String,
+    /// The fingerprint of [`RunKey`]: the same for every part of one run.
+    pub fingerprint: String,
+    /// Which part this is.
+    pub part: Part,
+    /// What determines the bytes.
+    pub run: RunKey,
+    /// The header files (part 1 writes them; empty for the other parts).
+    pub headers: Vec<FileInfo>,
+    /// This part's shard files, in plan order.
+    pub shards: Vec<FileInfo>,
+    /// Data rows in this part's shards.
+    pub rows: u64,
+    /// Bytes of this part's files (headers included).
+    pub bytes: u64,
+}
+
+impl PartManifest {
+    /// Builds a part's manifest.
+    pub fn new(key: &RunKey, part: Part, headers: Vec<FileInfo>, shards: Vec<FileInfo>) -> Self {
+        let rows = shards.iter().map(|f| f.rows).sum();
+        let bytes = headers.iter().chain(&shards).map(|f| f.bytes).sum();
+        PartManifest {
+            tool: "cmdbgen".to_string(),
+            fingerprint: key.fingerprint(),
+            part,
+            run: key.clone(),
+            headers,
+            shards,
+            rows,
+            bytes,
+        }
+    }
+
+    /// Parses `manifest.part-<i>-of-<n>.json` into its part, if the name has
+    /// that form.
+    pub fn part_of_name(name: &str) -> Option<Part> {
+        let rest = name.strip_prefix("manifest.part-")?.strip_suffix(".json")?;
+        let (i, n) = rest.split_once("-of-")?;
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(i) || !all_digits(n) {
+            return None;
+        }
+        format!("{i}/{n}").parse().ok()
+    }
 }
 
 /// The neo4j-admin arguments for a plan: one `--nodes`/`--relationships`

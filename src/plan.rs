@@ -38,6 +38,57 @@ pub struct Shard {
     pub path: String,
 }
 
+/// One of `count` parts of a distributed run (`--part index/count`, 1-based):
+/// the shards whose global ordinal (their position in [`Plan::shards`]) is
+/// `index - 1` modulo `count`. Round-robin over the ordinal spreads every
+/// table, large and small, evenly over the parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// This part, from 1.
+    pub index: u32,
+    /// Number of parts.
+    pub count: u32,
+}
+
+impl Part {
+    /// Whether the shard with this global ordinal belongs to the part.
+    pub fn owns(self, ordinal: usize) -> bool {
+        ordinal % self.count as usize == (self.index - 1) as usize
+    }
+
+    /// The part that owns a shard ordinal.
+    pub fn owner(ordinal: usize, count: u32) -> u32 {
+        (ordinal % count as usize) as u32 + 1
+    }
+
+    /// The file name of the part's manifest (`manifest.part-2-of-8.json`).
+    pub fn manifest_name(self) -> String {
+        format!("manifest.part-{}-of-{}.json", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Part {
+    type Err = String;
+
+    /// Parses `i/n` with `1 <= i <= n`.
+    fn from_str(s: &str) -> Result<Part, String> {
+        let bad = || format!("--part must look like i/n with 1 <= i <= n (got '{s}')");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u32 = i.trim().parse().map_err(|_| bad())?;
+        let count: u32 = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || count == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Part { index, count })
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 /// A table's part of the plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TablePlan {
@@ -150,6 +201,15 @@ impl Plan {
     pub fn shards(&self) -> impl Iterator<Item = &Shard> {
         self.tables.iter().flat_map(|t| t.shards.iter())
     }
+
+    /// The shards of one part of a distributed run, in plan order; all
+    /// shards when `part` is `None`.
+    pub fn shards_of(&self, part: Option<Part>) -> impl Iterator<Item = &Shard> {
+        self.shards()
+            .enumerate()
+            .filter(move |(ordinal, _)| part.is_none_or(|p| p.owns(*ordinal)))
+            .map(|(_, s)| s)
+    }
 }
 
 impl fmt::Display for Plan {
@@ -192,6 +252,69 @@ mod tests {
             }
             prop_assert_eq!(next, rows);
         }
+    }
+
+    proptest! {
+        #[test]
+        fn parts_cover_every_shard_exactly_once(shards in 0usize..500, count in 1u32..40) {
+            let mut seen = vec![0u32; shards];
+            for index in 1..=count {
+                let p = Part { index, count };
+                for (o, n) in seen.iter_mut().enumerate() {
+                    if p.owns(o) {
+                        *n += 1;
+                        prop_assert_eq!(Part::owner(o, count), index);
+                    }
+                }
+            }
+            prop_assert!(seen.iter().all(|&n| n == 1));
+        }
+    }
+
+    #[test]
+    fn part_parses_and_rejects() {
+        assert_eq!("2/8".parse::<Part>(), Ok(Part { index: 2, count: 8 }));
+        assert_eq!(
+            "1/1".parse::<Part>().map(|p| p.to_string()),
+            Ok("1/1".into())
+        );
+        for bad in ["0/3", "4/3", "x", "1/0", "/2", "1/", "-1/3", "1/3/4"] {
+            let e = bad.parse::<Part>().unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
+        assert_eq!(
+            Part {
+                index: 3,
+                count: 12
+            }
+            .manifest_name(),
+            "manifest.part-3-of-12.json"
+        );
+    }
+
+    #[test]
+    fn shards_of_parts_partition_the_plan() {
+        let p = crate::profile::Profile::load("small").unwrap();
+        let w = World::new(&p);
+        let plan = Plan::new(&w, Format::Csv, ShardSize::Rows(97));
+        let all: Vec<&str> = plan.shards().map(|s| s.path.as_str()).collect();
+        assert_eq!(plan.shards_of(None).count(), all.len());
+        let mut union: Vec<&str> = (1..=5)
+            .flat_map(|i| plan.shards_of(Some(Part { index: i, count: 5 })))
+            .map(|s| s.path.as_str())
+            .collect();
+        union.sort_unstable();
+        let mut want = all.clone();
+        want.sort_unstable();
+        assert_eq!(union, want);
+        // Round robin: every part gets within one shard of the others.
+        let sizes: Vec<usize> = (1..=5)
+            .map(|i| plan.shards_of(Some(Part { index: i, count: 5 })).count())
+            .collect();
+        assert!(
+            sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1,
+            "{sizes:?}"
+        );
     }
 
     #[test]

@@ -8,11 +8,17 @@
 //!   same command resumes: shards recorded in `.cmdbgen/journal.jsonl` whose
 //!   size and xxh3 still match are kept, all others are written again.
 //! * anything else non-empty: refused unless `--force`.
+//!
+//! A part of a distributed run ([`run_part`], `--part i/n`) writes only its
+//! shards (part 1 also the headers), keeps its state in
+//! `.cmdbgen/part-<i>-of-<n>/`, and ends with `manifest.part-<i>-of-<n>.json`
+//! instead of `manifest.json`; parts of the same run may share one folder.
+//! `cmdbgen gather` ([`crate::gather`]) then writes the bundle's manifest.
 
 use crate::error::Usage;
 use crate::gen::World;
-use crate::manifest::{self, Manifest, RunKey};
-use crate::plan::{Plan, Shard};
+use crate::manifest::{self, Manifest, PartManifest, RunKey};
+use crate::plan::{Part, Plan, Shard};
 use crate::progress::{self, Reporter};
 use crate::write::{self, Counters, FileInfo};
 use anyhow::{Context, Result};
@@ -131,6 +137,14 @@ fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
         }
     } else if fs::read_dir(out)?.next().is_some() {
         if !force {
+            let has_parts = fs::read_dir(out)?
+                .flatten()
+                .any(|e| PartManifest::part_of_name(&e.file_name().to_string_lossy()).is_some());
+            if has_parts {
+                return refuse(
+                    "parts of a distributed run (manifest.part-*.json; finish them with `cmdbgen gather`)",
+                );
+            }
             return refuse("files that cmdbgen did not write");
         }
         clear_owned(out)?;
@@ -139,8 +153,8 @@ fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
 }
 
 /// Shards recorded as finished by an earlier run whose files still verify.
-fn verified_journal(out: &Path, plan: &Plan) -> Result<HashMap<String, FileInfo>> {
-    let path = out.join(STATE_DIR).join(JOURNAL);
+fn verified_journal(out: &Path, state: &Path, plan: &Plan) -> Result<HashMap<String, FileInfo>> {
+    let path = state.join(JOURNAL);
     let mut kept = HashMap::new();
     let Ok(text) = fs::read_to_string(&path) else {
         return Ok(kept);
@@ -176,42 +190,61 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Generates `plan` into `opts.out`.
-pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<Outcome> {
-    let started = Instant::now();
+/// What the write phase produced.
+struct Written {
+    /// Header files (empty when this run does not write them).
+    headers: Vec<FileInfo>,
+    /// Every shard of this run, kept or written, in no particular order.
+    shards: Vec<FileInfo>,
+    /// Shards written now.
+    written: usize,
+    /// Shards kept from an earlier run.
+    kept: usize,
+}
+
+/// Writes `shards` (and, if asked, every header) into `out`, keeping state
+/// and the journal in `state`; shards the journal vouches for are kept.
+fn write_shards(
+    world: &World,
+    key: &RunKey,
+    plan: &Plan,
+    shards: &[&Shard],
+    write_headers: bool,
+    state: &Path,
+    opts: &Options,
+) -> Result<Written> {
     let out = opts.out.as_path();
-    if let Some(manifest) = prepare(out, key, opts.force)? {
-        return Ok(Outcome {
-            manifest,
-            written: 0,
-            kept: 0,
-            already_complete: true,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-    }
-    let state = out.join(STATE_DIR);
-    fs::create_dir_all(&state).with_context(|| format!("creating {}", state.display()))?;
+    fs::create_dir_all(state).with_context(|| format!("creating {}", state.display()))?;
     write_atomic(&state.join(RUN_FILE), &serde_json::to_vec_pretty(key)?)?;
 
-    let kept = verified_journal(out, plan)?;
+    let kept = verified_journal(out, state, plan)?;
     for t in &plan.tables {
         let dir = out.join(t.table.dir());
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let headers = plan
-        .tables
-        .iter()
-        .map(|t| write::write_header(t.table, out, &t.header))
-        .collect::<std::io::Result<Vec<_>>>()
-        .context("writing header files")?;
+    let headers = if write_headers {
+        plan.tables
+            .iter()
+            .map(|t| write::write_header(t.table, out, &t.header))
+            .collect::<std::io::Result<Vec<_>>>()
+            .context("writing header files")?
+    } else {
+        Vec::new()
+    };
 
+    let mine: std::collections::HashSet<&str> = shards.iter().map(|s| s.path.as_str()).collect();
+    let kept: HashMap<String, FileInfo> = kept
+        .into_iter()
+        .filter(|(path, _)| mine.contains(path.as_str()))
+        .collect();
     // Largest shards first, so the last ones to finish are small.
-    let mut todo: Vec<&Shard> = plan
-        .shards()
+    let mut todo: Vec<&Shard> = shards
+        .iter()
+        .copied()
         .filter(|s| !kept.contains_key(&s.path))
         .collect();
     todo.sort_by_key(|s| std::cmp::Reverse(s.rows.end - s.rows.start));
-    let total_rows = plan.nodes() + plan.relationships();
+    let total_rows: u64 = shards.iter().map(|s| s.rows.end - s.rows.start).sum();
     let done_rows: u64 = kept.values().map(|f| f.rows).sum();
 
     let journal = Mutex::new(
@@ -262,9 +295,29 @@ pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<O
     })?;
     reporter.finish();
 
-    let mut all: Vec<FileInfo> = kept.values().cloned().collect();
-    all.extend(written.iter().cloned());
-    let manifest = manifest::build(key, plan, &headers, &all);
+    let n_written = written.len();
+    let n_kept = kept.len();
+    let mut all: Vec<FileInfo> = kept.into_values().collect();
+    all.extend(written);
+    Ok(Written {
+        headers,
+        shards: all,
+        written: n_written,
+        kept: n_kept,
+    })
+}
+
+/// Writes the files that make a bundle complete: `import.args`, `import.sh`
+/// and, last, `manifest.json`. `headers` are in plan order; `shards` must hold
+/// every planned shard (any order). Used by [`run`] and by `gather`.
+pub fn finish_bundle(
+    out: &Path,
+    key: &RunKey,
+    plan: &Plan,
+    headers: &[FileInfo],
+    shards: &[FileInfo],
+) -> Result<Manifest> {
+    let manifest = manifest::build(key, plan, headers, shards);
     write_atomic(
         &out.join(manifest::ARGS_FILE),
         (manifest.import.args.join("\n") + "\n").as_bytes(),
@@ -275,11 +328,234 @@ pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<O
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&out.join(manifest::FILE), &json)?;
+    Ok(manifest)
+}
+
+/// Generates `plan` into `opts.out`.
+pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<Outcome> {
+    let started = Instant::now();
+    let out = opts.out.as_path();
+    if let Some(manifest) = prepare(out, key, opts.force)? {
+        return Ok(Outcome {
+            manifest,
+            written: 0,
+            kept: 0,
+            already_complete: true,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    let state = out.join(STATE_DIR);
+    let shards: Vec<&Shard> = plan.shards().collect();
+    let w = write_shards(world, key, plan, &shards, true, &state, opts)?;
+    let manifest = finish_bundle(out, key, plan, &w.headers, &w.shards)?;
     fs::remove_dir_all(&state).context("removing the run state")?;
     Ok(Outcome {
         manifest,
-        written: written.len(),
-        kept: kept.len(),
+        written: w.written,
+        kept: w.kept,
+        already_complete: false,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What a part run did.
+#[derive(Debug)]
+pub struct PartOutcome {
+    /// The part's manifest (`None` when the folder already holds the
+    /// gathered bundle).
+    pub manifest: Option<PartManifest>,
+    /// Where it was written.
+    pub manifest_path: PathBuf,
+    /// Shards written by this run.
+    pub written: usize,
+    /// Shards kept from an earlier, interrupted run of this part.
+    pub kept: usize,
+    /// The part (or the gathered bundle) was already complete.
+    pub already_complete: bool,
+    /// Wall time of this run.
+    pub seconds: f64,
+}
+
+fn part_state(out: &Path, part: Part) -> PathBuf {
+    out.join(STATE_DIR)
+        .join(format!("part-{}-of-{}", part.index, part.count))
+}
+
+/// Fingerprints vouching for the contents of `out`: every part manifest and
+/// every run state (single or part), as (file, fingerprint, part count).
+fn vouchers(out: &Path) -> Result<Vec<(PathBuf, String, Option<u32>)>> {
+    let mut found = Vec::new();
+    for e in fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(p) = PartManifest::part_of_name(&name) {
+            let text = fs::read_to_string(e.path())
+                .with_context(|| format!("reading {}", e.path().display()))?;
+            let m: PartManifest = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a cmdbgen part manifest", e.path().display())
+            })?;
+            found.push((e.path(), m.fingerprint, Some(p.count)));
+        }
+    }
+    let state = out.join(STATE_DIR);
+    let mut runs = vec![(state.join(RUN_FILE), None)];
+    if let Ok(dir) = fs::read_dir(&state) {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let count = name
+                .strip_prefix("part-")
+                .and_then(|r| r.split_once("-of-"))
+                .and_then(|(_, n)| n.parse().ok());
+            if count.is_some() {
+                runs.push((e.path().join(RUN_FILE), count));
+            }
+        }
+    }
+    for (path, count) in runs {
+        if let Ok(text) = fs::read_to_string(&path) {
+            let fp = serde_json::from_str::<RunKey>(&text)
+                .map(|k| k.fingerprint())
+                .unwrap_or_else(|_| "unreadable".to_string());
+            found.push((path, fp, count));
+        }
+    }
+    Ok(found)
+}
+
+/// Decides what a part run does with an existing folder. Returns the path of
+/// a manifest when this part (or the whole gathered bundle) is complete.
+fn prepare_part(out: &Path, key: &RunKey, part: Part, force: bool) -> Result<Option<PathBuf>> {
+    let fp = key.fingerprint();
+    if !out.exists() {
+        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        return Ok(None);
+    }
+    if !out.is_dir() {
+        return Err(Usage(format!("{} exists and is not a folder", out.display())).into());
+    }
+    let refuse = |what: String| -> Result<Option<PathBuf>> {
+        Err(Usage(format!(
+            "{} already holds {what}; refusing to mix runs. Use another --out, or --force to replace cmdbgen's files there",
+            out.display()
+        ))
+        .into())
+    };
+    let manifest_path = out.join(manifest::FILE);
+    let mut conflict = None;
+    if manifest_path.exists() {
+        if read_fingerprint_of_manifest(&manifest_path)? == fp {
+            return Ok(Some(manifest_path));
+        }
+        conflict = Some("a complete bundle of another profile, seed or format".to_string());
+    }
+    let found = vouchers(out)?;
+    if conflict.is_none() {
+        if let Some((path, _, _)) = found.iter().find(|(_, f, _)| *f != fp) {
+            conflict = Some(format!(
+                "files of another run (see {})",
+                path.strip_prefix(out).unwrap_or(path).display()
+            ));
+        } else if let Some((path, _, Some(n))) = found
+            .iter()
+            .find(|(_, _, n)| n.is_some_and(|n| n != part.count))
+        {
+            conflict = Some(format!(
+                "parts of a {n}-way split of this run (see {}), not {}-way",
+                path.strip_prefix(out).unwrap_or(path).display(),
+                part.count
+            ));
+        }
+    }
+    if conflict.is_none() {
+        let foreign = fs::read_dir(out)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| !OWNED.contains(&n.as_str()) && PartManifest::part_of_name(n).is_none());
+        if let Some(name) = foreign {
+            conflict = Some(format!("files that cmdbgen did not write ({name})"));
+        } else if found.is_empty() && fs::read_dir(out)?.next().is_some() {
+            conflict = Some("cmdbgen files that no run state vouches for".to_string());
+        }
+    }
+    if let Some(what) = conflict {
+        if !force {
+            return refuse(what);
+        }
+        clear_owned(out)?;
+        for e in fs::read_dir(out)?.flatten() {
+            if PartManifest::part_of_name(&e.file_name().to_string_lossy()).is_some() {
+                fs::remove_file(e.path())
+                    .with_context(|| format!("removing {}", e.path().display()))?;
+            }
+        }
+        return Ok(None);
+    }
+    let mine = out.join(part.manifest_name());
+    if mine.exists() {
+        let state = part_state(out, part);
+        if state.exists() {
+            fs::remove_dir_all(&state)?;
+        }
+        return Ok(Some(mine));
+    }
+    Ok(None)
+}
+
+/// Generates one part of `plan` into `opts.out`: the shards whose global
+/// ordinal is `part.index - 1` modulo `part.count` (part 1 also writes the
+/// header files), then `manifest.part-<i>-of-<n>.json`.
+pub fn run_part(
+    world: &World,
+    key: &RunKey,
+    plan: &Plan,
+    part: Part,
+    opts: &Options,
+) -> Result<PartOutcome> {
+    let started = Instant::now();
+    let out = opts.out.as_path();
+    if let Some(path) = prepare_part(out, key, part, opts.force)? {
+        let manifest =
+            if path.ends_with(manifest::FILE) {
+                None
+            } else {
+                let text = fs::read_to_string(&path)?;
+                Some(serde_json::from_str(&text).with_context(|| {
+                    format!("{} is not a cmdbgen part manifest", path.display())
+                })?)
+            };
+        return Ok(PartOutcome {
+            manifest,
+            manifest_path: path,
+            written: 0,
+            kept: 0,
+            already_complete: true,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    let state = part_state(out, part);
+    let shards: Vec<&Shard> = plan.shards_of(Some(part)).collect();
+    let w = write_shards(world, key, plan, &shards, part.index == 1, &state, opts)?;
+    let order: HashMap<&str, usize> = shards
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.path.as_str(), i))
+        .collect();
+    let mut files = w.shards;
+    files.sort_by_key(|f| order.get(f.path.as_str()).copied().unwrap_or(usize::MAX));
+    let manifest = PartManifest::new(key, part, w.headers, files);
+    let path = out.join(part.manifest_name());
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    write_atomic(&path, &json)?;
+    fs::remove_dir_all(&state).context("removing the part's run state")?;
+    // Other parts may still be running in this folder: remove the state
+    // folder only when it is empty.
+    let _ = fs::remove_dir(out.join(STATE_DIR));
+    Ok(PartOutcome {
+        manifest: Some(manifest),
+        manifest_path: path,
+        written: w.written,
+        kept: w.kept,
         already_complete: false,
         seconds: started.elapsed().as_secs_f64(),
     })

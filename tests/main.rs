@@ -5,5 +5,7 @@ mod util;
 
 mod cli;
 mod crosscheck;
+mod distributed;
+mod ops;
 mod parquet;
 mod validate;

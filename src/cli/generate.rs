@@ -1,9 +1,10 @@
 //! `cmdbgen generate`: profile -> world -> plan -> bundle.
 
+use super::generate_part::{self, Reporting};
 use crate::error::{exit, Usage};
 use crate::gen::World;
 use crate::manifest::RunKey;
-use crate::plan::{Plan, ShardSize};
+use crate::plan::{Part, Plan, ShardSize};
 use crate::profile::Profile;
 use crate::progress;
 use crate::runner::{self, Options};
@@ -71,6 +72,18 @@ pub struct Args {
     /// Print the plan (tables, rows, shards) and exit without writing.
     #[arg(long)]
     dry_run: bool,
+    /// Write only part I of N of a distributed run (the shards whose global
+    /// ordinal is I-1 modulo N) and `manifest.part-I-of-N.json`; finish with
+    /// `cmdbgen gather`.
+    #[arg(long, value_name = "I/N")]
+    part: Option<Part>,
+    /// Append this run's metrics as a JSON line to FILE (default:
+    /// $CMDBGEN_HISTORY when set); `cmdbgen report` summarises it.
+    #[arg(long, value_name = "FILE")]
+    history: Option<PathBuf>,
+    /// The customer recorded in the history (default: the profile's name).
+    #[arg(long)]
+    customer: Option<String>,
 }
 
 /// The shard file format.
@@ -153,6 +166,15 @@ pub fn run(a: Args) -> Result<u8> {
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
         super::outln!("{plan}")?;
+        if let Some(part) = a.part {
+            let mine: Vec<_> = plan.shards_of(Some(part)).collect();
+            let rows: u64 = mine.iter().map(|s| s.rows.end - s.rows.start).sum();
+            super::outln!(
+                "part {part}: {} of {} shards, {rows} rows",
+                mine.len(),
+                plan.shards().count()
+            )?;
+        }
         return Ok(exit::OK);
     }
     let key = RunKey {
@@ -171,7 +193,30 @@ pub fn run(a: Args) -> Result<u8> {
             a.progress
         },
     };
+    let history = a
+        .history
+        .clone()
+        .or_else(|| std::env::var_os("CMDBGEN_HISTORY").map(PathBuf::from));
+    let customer = a
+        .customer
+        .clone()
+        .unwrap_or_else(|| key.profile.name.clone());
+    if let Some(part) = a.part {
+        let out = Reporting {
+            out: &a.out,
+            quiet: a.quiet,
+            threads: a.threads,
+            history,
+            customer,
+        };
+        return generate_part::run(&world, &key, &plan, part, &opts, &out);
+    }
     let outcome = runner::run(&world, &key, &plan, &opts)?;
+    if let (Some(h), false) = (&history, outcome.already_complete) {
+        let t = &outcome.manifest.totals;
+        let counts = (t.nodes, t.relationships, t.bytes);
+        generate_part::record(h, &key, &customer, None, counts, outcome.seconds, a.threads)?;
+    }
     if !a.quiet {
         let t = &outcome.manifest.totals;
         if outcome.already_complete {

@@ -11,7 +11,10 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod bench_table;
+mod gather;
 mod generate;
+mod generate_part;
+mod report;
 mod validate;
 
 use crate::error::{exit, Usage};
@@ -34,6 +37,11 @@ enum Command {
     Validate(validate::Args),
     /// Write the peer benchmark workload (scripts/bench.sh) through cmdbgen's writer.
     BenchTable(bench_table::Args),
+    /// Check the parts of a distributed run (`generate --part i/n`) and write
+    /// the bundle's manifest, import.args and import.sh.
+    Gather(gather::Args),
+    /// Summarise the metrics history: load times per customer and size.
+    Report(report::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -43,6 +51,8 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
         Command::BenchTable(a) => bench_table::run(a),
+        Command::Gather(a) => gather::run(a),
+        Command::Report(a) => report::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

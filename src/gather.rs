@@ -1,0 +1,416 @@
+//! Gathering the parts of a distributed run into one bundle.
+//!
+//! `cmdbgen generate --part i/n` writes a part's shards and
+//! `manifest.part-<i>-of-<n>.json`. [`gather`] reads the part manifests from
+//! one or more folders, checks that they belong to one run (same
+//! fingerprint, same split, this cmdbgen's version), that every part is
+//! present once and that every shard of the plan (recomputed from the run
+//! key) is listed exactly once by the part that owns it, brings the files
+//! into the output folder (copying from other folders, or moving with
+//! `--move`), and then writes `import.args`, `import.sh` and, last,
+//! `manifest.json`: the same bytes a single-machine run writes.
+
+use crate::gen::World;
+use crate::manifest::{self, PartManifest};
+use crate::plan::{Part, Plan};
+use crate::runner;
+use crate::write::{self, FileInfo};
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// What to gather.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Folders holding part manifests and their files.
+    pub dirs: Vec<PathBuf>,
+    /// The bundle folder to complete (often one of `dirs`).
+    pub out: PathBuf,
+    /// Check every file's xxh3, not only its size (files copied from another
+    /// folder are always hashed while they are copied).
+    pub verify: bool,
+    /// Move files from other folders instead of copying them.
+    pub move_files: bool,
+}
+
+/// What gathering did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The bundle's manifest.
+    pub manifest: manifest::Manifest,
+    /// The number of parts gathered (0 when the bundle was already complete).
+    pub parts: u32,
+    /// Files brought in from other folders.
+    pub copied: usize,
+    /// The output folder already held this run's complete bundle.
+    pub already_complete: bool,
+}
+
+/// A part manifest and the folder it was found in.
+struct Found {
+    dir: PathBuf,
+    file: PathBuf,
+    manifest: PartManifest,
+}
+
+fn find_parts(dirs: &[PathBuf]) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    for dir in dirs {
+        let entries = fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| PartManifest::part_of_name(n).is_some())
+            .collect();
+        names.sort();
+        for name in names {
+            let file = dir.join(&name);
+            let text =
+                fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let m: PartManifest = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a cmdbgen part manifest", file.display()))?;
+            if PartManifest::part_of_name(&name) != Some(m.part) {
+                bail!(
+                    "{} says it is part {}, which does not match its file name",
+                    file.display(),
+                    m.part
+                );
+            }
+            found.push(Found {
+                dir: dir.clone(),
+                file,
+                manifest: m,
+            });
+        }
+    }
+    Ok(found)
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Checks that `path` holds the file `f` describes (size, and xxh3 when
+/// `verify`).
+fn check_file(path: &Path, f: &FileInfo, verify: bool) -> Result<()> {
+    let meta = fs::metadata(path).with_context(|| {
+        format!(
+            "{} is missing (listed by its part manifest)",
+            path.display()
+        )
+    })?;
+    if meta.len() != f.bytes {
+        bail!(
+            "{} has {} bytes, but its part manifest says {}",
+            path.display(),
+            meta.len(),
+            f.bytes
+        );
+    }
+    if verify {
+        let (_, hash) =
+            write::hash_file(path).with_context(|| format!("reading {}", path.display()))?;
+        if format!("{hash:016x}") != f.xxh3 {
+            bail!(
+                "{} does not match the xxh3 in its part manifest (the file changed after it was written)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Copies `from` to `to` through a temporary name, hashing on the way, and
+/// fails unless the copy matches `f`.
+fn copy_checked(from: &Path, to: &Path, f: &FileInfo) -> Result<()> {
+    let mut src = fs::File::open(from).with_context(|| {
+        format!(
+            "{} is missing (listed by its part manifest)",
+            from.display()
+        )
+    })?;
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut dst = write::AtomicFile::create(to)?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = src
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", from.display()))?;
+        if n == 0 {
+            break;
+        }
+        dst.write_all(&buf[..n])
+            .with_context(|| format!("writing {}", to.display()))?;
+    }
+    let (bytes, hash) = dst.commit()?;
+    if bytes != f.bytes || format!("{hash:016x}") != f.xxh3 {
+        let _ = fs::remove_file(to);
+        bail!(
+            "{} does not match its part manifest ({bytes} bytes, xxh3 {hash:016x}; expected {} bytes, xxh3 {})",
+            from.display(),
+            f.bytes,
+            f.xxh3
+        );
+    }
+    Ok(())
+}
+
+/// Brings one listed file into the output folder. Returns whether it came
+/// from another folder.
+fn place(src_dir: &Path, out: &Path, f: &FileInfo, opts: &Options) -> Result<bool> {
+    let dst = out.join(&f.path);
+    if same_dir(src_dir, out) {
+        check_file(&dst, f, opts.verify)?;
+        return Ok(false);
+    }
+    let src = src_dir.join(&f.path);
+    if dst.exists() {
+        // Brought in by an earlier, interrupted gather: keep it if it is the
+        // same file; never overwrite anything else.
+        check_file(&dst, f, true).with_context(|| {
+            format!(
+                "{} already exists and is not the file its part manifest lists; refusing to overwrite it",
+                dst.display()
+            )
+        })?;
+        return Ok(false);
+    }
+    if opts.move_files {
+        check_file(&src, f, opts.verify)?;
+        if let Some(dir) = dst.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        if fs::rename(&src, &dst).is_ok() {
+            return Ok(true);
+        }
+        // Another file system: copy instead (the source stays).
+    }
+    copy_checked(&src, &dst, f)?;
+    Ok(true)
+}
+
+/// Gathers the parts found in `opts.dirs` into `opts.out`.
+pub fn gather(opts: &Options) -> Result<Outcome> {
+    let out = opts.out.as_path();
+    let found = find_parts(&opts.dirs)?;
+    let complete = out.join(manifest::FILE);
+    if complete.exists() {
+        let text = fs::read_to_string(&complete)
+            .with_context(|| format!("reading {}", complete.display()))?;
+        let m: manifest::Manifest = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a cmdbgen manifest", complete.display()))?;
+        if found
+            .iter()
+            .all(|f| f.manifest.fingerprint == m.fingerprint)
+        {
+            return Ok(Outcome {
+                manifest: m,
+                parts: 0,
+                copied: 0,
+                already_complete: true,
+            });
+        }
+        bail!(
+            "{} already holds a complete bundle of another run (fingerprint {}); gather into another --out",
+            out.display(),
+            m.fingerprint
+        );
+    }
+    let Some(first) = found.first() else {
+        bail!(
+            "no part manifests (manifest.part-I-of-N.json) in {}",
+            opts.dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+
+    // One run, one split, every part once.
+    let key = &first.manifest.run;
+    let fp = key.fingerprint();
+    let count = first.manifest.part.count;
+    for f in &found {
+        let m = &f.manifest;
+        if m.fingerprint != m.run.fingerprint() {
+            bail!(
+                "{}: its fingerprint does not match its run key (the file was edited)",
+                f.file.display()
+            );
+        }
+        if m.fingerprint != fp {
+            bail!(
+                "{} belongs to another run (fingerprint {}) than {} ({fp}): parts must come from the same profile, seed, format and shard size",
+                f.file.display(),
+                m.fingerprint,
+                first.file.display()
+            );
+        }
+        if m.part.count != count {
+            bail!(
+                "{} is part of a {}-way split, {} of a {count}-way split",
+                f.file.display(),
+                m.part.count,
+                first.file.display()
+            );
+        }
+    }
+    if key.version != env!("CARGO_PKG_VERSION") {
+        bail!(
+            "the parts were written by cmdbgen {}; this is cmdbgen {}: gather with the version that generated them",
+            key.version,
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let mut by_index: HashMap<u32, &Found> = HashMap::new();
+    for f in &found {
+        if let Some(other) = by_index.insert(f.manifest.part.index, f) {
+            bail!(
+                "part {} is present twice: {} and {}",
+                f.manifest.part,
+                other.file.display(),
+                f.file.display()
+            );
+        }
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|i| !by_index.contains_key(i))
+        .map(|i| i.to_string())
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "missing part(s) {} of {count}: run `cmdbgen generate ... --part I/{count}` for them (or copy their folders here) and gather again",
+            missing.join(", ")
+        );
+    }
+
+    // Every planned shard exactly once, from the part that owns it.
+    let world = World::new(&key.profile);
+    let plan = Plan::new(&world, key.format, key.shard_size);
+    let planned: HashMap<&str, (usize, u64)> = plan
+        .shards()
+        .enumerate()
+        .map(|(o, s)| (s.path.as_str(), (o, s.rows.end - s.rows.start)))
+        .collect();
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for f in &found {
+        let part = f.manifest.part;
+        for s in &f.manifest.shards {
+            let Some(&(ordinal, rows)) = planned.get(s.path.as_str()) else {
+                bail!(
+                    "{} lists {}, which is not a shard of this run's plan",
+                    f.file.display(),
+                    s.path
+                );
+            };
+            if Part::owner(ordinal, count) != part.index {
+                bail!(
+                    "{} lists {}, which belongs to part {}",
+                    f.file.display(),
+                    s.path,
+                    Part::owner(ordinal, count)
+                );
+            }
+            if s.rows != rows {
+                bail!(
+                    "{} lists {} with {} rows; the plan has {rows}",
+                    f.file.display(),
+                    s.path,
+                    s.rows
+                );
+            }
+            if seen.insert(s.path.as_str(), part.index).is_some() {
+                bail!("{} lists {} twice", f.file.display(), s.path);
+            }
+        }
+    }
+    if seen.len() != planned.len() {
+        let absent: Vec<&str> = plan
+            .shards()
+            .map(|s| s.path.as_str())
+            .filter(|p| !seen.contains_key(p))
+            .collect();
+        bail!(
+            "{} planned shard(s) are in no part manifest, e.g. {}",
+            absent.len(),
+            absent
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let part1 = by_index[&1];
+    let want_headers: Vec<&str> = plan.tables.iter().map(|t| t.header.as_str()).collect();
+    let got_headers: Vec<&str> = part1
+        .manifest
+        .headers
+        .iter()
+        .map(|h| h.path.as_str())
+        .collect();
+    if got_headers != want_headers {
+        bail!(
+            "{} does not list the run's header files (part 1 writes them)",
+            part1.file.display()
+        );
+    }
+
+    // Bring the files together.
+    if !out.exists() {
+        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    } else if !found.iter().any(|f| same_dir(&f.dir, out)) {
+        let foreign = fs::read_dir(out)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|n| n != "nodes" && n != "relationships");
+        if let Some(name) = foreign {
+            bail!(
+                "{} is not empty ({name}) and holds no part of this run; gather into an empty or new folder",
+                out.display()
+            );
+        }
+    }
+    let jobs: Vec<(&Path, &FileInfo)> = found
+        .iter()
+        .flat_map(|f| {
+            f.manifest
+                .headers
+                .iter()
+                .chain(&f.manifest.shards)
+                .map(move |i| (f.dir.as_path(), i))
+        })
+        .collect();
+    let copied: Vec<bool> = jobs
+        .par_iter()
+        .map(|(dir, info)| place(dir, out, info, opts))
+        .collect::<Result<_>>()?;
+
+    let shards: Vec<FileInfo> = found
+        .iter()
+        .flat_map(|f| f.manifest.shards.iter().cloned())
+        .collect();
+    let manifest = runner::finish_bundle(out, key, &plan, &part1.manifest.headers, &shards)?;
+    // The part manifests in the bundle folder are superseded by manifest.json.
+    for f in &found {
+        if same_dir(&f.dir, out) {
+            fs::remove_file(&f.file).with_context(|| format!("removing {}", f.file.display()))?;
+        }
+    }
+    let _ = fs::remove_dir(out.join(".cmdbgen"));
+    Ok(Outcome {
+        manifest,
+        parts: count,
+        copied: copied.iter().filter(|c| **c).count(),
+        already_complete: false,
+    })
+}

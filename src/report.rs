@@ -1,0 +1,500 @@
+//! Per-customer metrics history: one JSON line per phase run (generate,
+//! import, apply, ...) appended to a history file, and the summary that
+//! `cmdbgen report` prints from it.
+//!
+//! A line is a [`Record`]. `cmdbgen generate --history FILE` writes one;
+//! `scripts/import.sh` writes one per import or apply. Fields the summary does
+//! not know are kept out of the way (scripts may add `database`, `mode`, ...),
+//! and lines that are not records are skipped with a warning naming the line.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The history file used when none is given: `$CMDBGEN_HISTORY`, else
+/// `out/history.jsonl`.
+pub fn default_history() -> PathBuf {
+    match std::env::var_os("CMDBGEN_HISTORY") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => PathBuf::from("out/history.jsonl"),
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One phase run of one customer's load.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// When the phase finished, RFC 3339 UTC.
+    pub time: String,
+    /// The customer (defaults to the profile's name).
+    pub customer: String,
+    /// The profile's name.
+    pub profile: String,
+    /// `generate`, `import`, `import-incremental`, `apply`, ...
+    pub phase: String,
+    /// Output format (`csv`, `csv-gz`, `parquet`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The part of a distributed run (`2/8`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// Node rows handled.
+    pub nodes: u64,
+    /// Relationship rows handled.
+    pub relationships: u64,
+    /// `nodes + relationships`.
+    pub rows: u64,
+    /// Bytes of the bundle (or part) handled.
+    pub bytes: u64,
+    /// Wall-clock seconds of the phase.
+    pub seconds: f64,
+    /// Peak resident memory of the process doing the work, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
+    /// Worker threads, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<u64>,
+    /// Whether the phase succeeded.
+    #[serde(default = "yes")]
+    pub ok: bool,
+}
+
+/// Peak resident set size of this process (`VmHWM` in `/proc/self/status`),
+/// where the platform has it.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Seconds since the Unix epoch as RFC 3339 UTC (`2024-05-31T10:30:00Z`).
+pub fn rfc3339(unix_seconds: i64) -> String {
+    let (y, m, d) = civil_from_days(unix_seconds.div_euclid(86_400));
+    let s = unix_seconds.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// The current time as RFC 3339 UTC.
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Appends one record as a JSON line, creating the file and its folder. The
+/// line is written with a single `write` on an append-mode file, so
+/// concurrent writers do not interleave within a line.
+pub fn append(path: &Path, record: &Record) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
+    let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
+    line.push(b'\n');
+    let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+    f.write_all(&line)
+}
+
+/// Reads a history file: the records, and a warning for every line that is
+/// not one (`FILE:LINE: ...`).
+pub fn load(path: &Path) -> io::Result<(Vec<Record>, Vec<String>)> {
+    let text = fs::read_to_string(path)?;
+    let mut records = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(line) {
+            Ok(r) => records.push(r),
+            Err(e) => warnings.push(format!(
+                "{}:{}: not a history record ({e}); skipped",
+                path.display(),
+                i + 1
+            )),
+        }
+    }
+    Ok((records, warnings))
+}
+
+/// The summary of one (customer, phase, profile, size) group of records.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Group {
+    /// The customer.
+    pub customer: String,
+    /// The phase.
+    pub phase: String,
+    /// The profile.
+    pub profile: String,
+    /// Rows of the load (the size the times belong to).
+    pub rows: u64,
+    /// Bytes of the latest run.
+    pub bytes: u64,
+    /// Format of the latest run, if recorded.
+    pub format: Option<String>,
+    /// Successful runs.
+    pub runs: u64,
+    /// Failed runs.
+    pub failures: u64,
+    /// Seconds of the latest successful run.
+    pub last_seconds: Option<f64>,
+    /// Fastest successful run.
+    pub best_seconds: Option<f64>,
+    /// Median of the successful runs.
+    pub median_seconds: Option<f64>,
+    /// Rows per second of the latest successful run.
+    pub last_rows_per_second: Option<f64>,
+    /// Largest peak RSS recorded.
+    pub peak_rss_bytes: Option<u64>,
+    /// When the latest run (successful or not) finished.
+    pub last_time: String,
+}
+
+fn phase_rank(phase: &str) -> usize {
+    [
+        "estimate",
+        "generate",
+        "gather",
+        "validate",
+        "import",
+        "import-incremental",
+        "apply",
+    ]
+    .iter()
+    .position(|p| *p == phase)
+    .unwrap_or(usize::MAX)
+}
+
+/// Groups records by customer, phase, profile and size; runs of a part of a
+/// distributed generation are grouped per part count.
+pub fn summarise(records: &[Record]) -> Vec<Group> {
+    type Key = (String, usize, String, String, u64);
+    let mut groups: BTreeMap<Key, Vec<&Record>> = BTreeMap::new();
+    for r in records {
+        let phase = match &r.part {
+            Some(p) => format!("{} (part {p})", r.phase),
+            None => r.phase.clone(),
+        };
+        groups
+            .entry((
+                r.customer.clone(),
+                phase_rank(&r.phase),
+                phase,
+                r.profile.clone(),
+                r.rows,
+            ))
+            .or_default()
+            .push(r);
+    }
+    let mut out: Vec<Group> = groups
+        .into_iter()
+        .map(|((customer, _, phase, profile, rows), rs)| {
+            // Records are in file order, which is time order for appends.
+            let ok: Vec<&&Record> = rs.iter().filter(|r| r.ok).collect();
+            let mut secs: Vec<f64> = ok.iter().map(|r| r.seconds).collect();
+            secs.sort_by(f64::total_cmp);
+            let median = match secs.len() {
+                0 => None,
+                n if n % 2 == 1 => Some(secs[n / 2]),
+                n => Some((secs[n / 2 - 1] + secs[n / 2]) / 2.0),
+            };
+            let last_ok = ok.last();
+            let last = rs[rs.len() - 1];
+            Group {
+                customer,
+                phase,
+                profile,
+                rows,
+                bytes: last.bytes,
+                format: last.format.clone(),
+                runs: ok.len() as u64,
+                failures: (rs.len() - ok.len()) as u64,
+                last_seconds: last_ok.map(|r| r.seconds),
+                best_seconds: secs.first().copied(),
+                median_seconds: median,
+                last_rows_per_second: last_ok
+                    .filter(|r| r.seconds > 0.0)
+                    .map(|r| r.rows as f64 / r.seconds),
+                peak_rss_bytes: rs.iter().filter_map(|r| r.peak_rss_bytes).max(),
+                last_time: last.time.clone(),
+            }
+        })
+        .collect();
+    // Customers, then size, then phase order.
+    out.sort_by(|a, b| {
+        (
+            &a.customer,
+            a.rows,
+            phase_rank(phase_base(&a.phase)),
+            &a.phase,
+        )
+            .cmp(&(
+                &b.customer,
+                b.rows,
+                phase_rank(phase_base(&b.phase)),
+                &b.phase,
+            ))
+    });
+    out
+}
+
+fn phase_base(phase: &str) -> &str {
+    phase.split(" (part").next().unwrap_or(phase)
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes in binary units (`1.5 GiB`).
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A duration: `0.42s`, `12.3s`, `4m05s`, `2h07m`.
+pub fn human_seconds(s: f64) -> String {
+    if s < 10.0 {
+        format!("{s:.2}s")
+    } else if s < 60.0 {
+        format!("{s:.1}s")
+    } else if s < 3600.0 {
+        let t = s.round() as u64;
+        format!("{}m{:02}s", t / 60, t % 60)
+    } else {
+        let t = (s / 60.0).round() as u64;
+        format!("{}h{:02}m", t / 60, t % 60)
+    }
+}
+
+/// The summary as an aligned text table.
+pub fn render_table(groups: &[Group]) -> String {
+    let opt = |v: Option<f64>, f: fn(f64) -> String| v.map(f).unwrap_or_else(|| "-".into());
+    let header = [
+        "customer", "phase", "profile", "rows", "bytes", "runs", "failed", "last", "best",
+        "median", "rows/s", "peak RSS", "last run",
+    ];
+    let rows: Vec<[String; 13]> = groups
+        .iter()
+        .map(|g| {
+            [
+                g.customer.clone(),
+                g.phase.clone(),
+                g.profile.clone(),
+                thousands(g.rows),
+                human_bytes(g.bytes),
+                g.runs.to_string(),
+                g.failures.to_string(),
+                opt(g.last_seconds, human_seconds),
+                opt(g.best_seconds, human_seconds),
+                opt(g.median_seconds, human_seconds),
+                opt(g.last_rows_per_second, |r| thousands(r.round() as u64)),
+                g.peak_rss_bytes
+                    .map(human_bytes)
+                    .unwrap_or_else(|| "-".into()),
+                g.last_time.clone(),
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    // Text columns left-aligned, numbers right-aligned.
+    let left = [
+        true, true, true, false, false, false, false, false, false, false, false, false, true,
+    ];
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                l.push_str("  ");
+            }
+            let pad = width[i].saturating_sub(c.chars().count());
+            if left[i] {
+                l.push_str(c);
+                if i + 1 < cells.len() {
+                    l.push_str(&" ".repeat(pad));
+                }
+            } else {
+                l.push_str(&" ".repeat(pad));
+                l.push_str(c);
+            }
+        }
+        let _ = writeln!(out, "{l}");
+    };
+    line(header.to_vec());
+    for r in &rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(customer: &str, phase: &str, rows: u64, seconds: f64, ok: bool) -> Record {
+        Record {
+            time: "2024-01-01T00:00:00Z".into(),
+            customer: customer.into(),
+            profile: customer.into(),
+            phase: phase.into(),
+            format: Some("csv".into()),
+            part: None,
+            nodes: rows / 2,
+            relationships: rows - rows / 2,
+            rows,
+            bytes: rows * 100,
+            seconds,
+            peak_rss_bytes: Some(rows),
+            threads: None,
+            ok,
+        }
+    }
+
+    #[test]
+    fn rfc3339_matches_known_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_717_151_400), "2024-05-31T10:30:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn groups_by_customer_phase_and_size() {
+        let rs = vec![
+            rec("globex", "import", 100, 9.0, true),
+            rec("acme", "import", 1000, 4.0, true),
+            rec("acme", "generate", 1000, 2.0, true),
+            rec("acme", "import", 1000, 8.0, true),
+            rec("acme", "import", 1000, 6.0, true),
+            rec("acme", "import", 1000, 99.0, false),
+            rec("acme", "generate", 10, 1.0, true),
+        ];
+        let g = summarise(&rs);
+        let keys: Vec<(&str, &str, u64)> = g
+            .iter()
+            .map(|g| (g.customer.as_str(), g.phase.as_str(), g.rows))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("acme", "generate", 10),
+                ("acme", "generate", 1000),
+                ("acme", "import", 1000),
+                ("globex", "import", 100),
+            ]
+        );
+        let imp = &g[2];
+        assert_eq!((imp.runs, imp.failures), (3, 1));
+        assert_eq!(imp.last_seconds, Some(6.0));
+        assert_eq!(imp.best_seconds, Some(4.0));
+        assert_eq!(imp.median_seconds, Some(6.0));
+        assert_eq!(imp.last_rows_per_second, Some(1000.0 / 6.0));
+        assert_eq!(imp.peak_rss_bytes, Some(1000));
+        let table = render_table(&g);
+        assert!(table.lines().next().unwrap().starts_with("customer"));
+        assert!(table.contains("1,000"), "{table}");
+        assert_eq!(table.lines().count(), 5);
+    }
+
+    #[test]
+    fn load_skips_and_names_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/h.jsonl");
+        append(&p, &rec("a", "generate", 10, 1.0, true)).unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"{\"truncated\n\n")
+            .unwrap();
+        // Extra fields (from scripts) are accepted.
+        let mut v = serde_json::to_value(rec("b", "import", 5, 2.0, true)).unwrap();
+        v["database"] = "acme".into();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(format!("{v}\n").as_bytes())
+            .unwrap();
+        let (rs, warnings) = load(&p).unwrap();
+        assert_eq!(rs.len(), 2);
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("h.jsonl:2:"), "{}", warnings[0]);
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_seconds(0.5), "0.50s");
+        assert_eq!(human_seconds(245.0), "4m05s");
+        assert_eq!(human_seconds(7620.0), "2h07m");
+    }
+
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(peak_rss_bytes().is_some_and(|b| b > 0));
+        }
+    }
+}
