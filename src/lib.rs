@@ -8,6 +8,7 @@
 //!   (seed, table, i), and relationship ends are computed, never looked up.
 //! * [`plan`]: exact counts and shard ranges, known before writing.
 //! * [`write`]: format writers, header files, atomic hashed shard files.
+//! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
 //! * [`cli`]: one file per subcommand.
@@ -21,6 +22,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod estimate;
 pub mod gen;
 pub mod manifest;
 pub mod model;
