@@ -86,6 +86,7 @@ pub fn run(a: Args) -> Result<u8> {
         println!("{plan}");
         return Ok(exit::OK);
     }
+    super::estimate::preflight(&world, &plan, shard_size, &a.out, a.force, a.quiet)?;
     let key = RunKey {
         version: env!("CARGO_PKG_VERSION").to_string(),
         profile,

@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch; one file per subcommand.
 
+mod estimate;
 mod generate;
 mod validate;
 
@@ -21,6 +22,9 @@ enum Command {
     Generate(generate::Args),
     /// Check a bundle against the neo4j-admin import format, without Neo4j.
     Validate(validate::Args),
+    /// Capacity planning before any byte is written: rows, bytes, free space,
+    /// Neo4j store size, memory and time (docs/capacity-planning.md).
+    Estimate(estimate::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -29,6 +33,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Estimate(a) => estimate::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
