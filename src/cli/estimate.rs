@@ -516,11 +516,11 @@ pub fn human(e: &Estimate) -> String {
         ),
     ];
     for (name, how, bytes) in lines {
-        let _ = writeln!(o, "  {name:<14} {how:<48} {:>11}", human_bytes(bytes));
+        let _ = writeln!(o, "  {name:<14} {how:<56} {:>11}", human_bytes(bytes));
     }
     let _ = writeln!(
         o,
-        "  {:<14} {:<48} {:>11}",
+        "  {:<14} {:<56} {:>11}",
         "total",
         "",
         human_bytes(r.total_bytes)

@@ -7,14 +7,14 @@
 //!   contiguous rows is rendered from the middle of each (so trends along the
 //!   index, such as numbers growing a digit, are followed); bytes per row
 //!   times rows.
-//! * **gzip**: each run starts with a warm-up stretch (≥ the 32 KiB deflate
-//!   window). Compressing warm-up alone and warm-up + the rest as complete
-//!   raw deflate streams at the chosen level gives the steady-state ratio
-//!   (the difference) and the cold-start penalty of a new stream (the
-//!   warm-up's excess over the ratio). A large shard costs
-//!   `18 (gzip header and trailer) + penalty + ratio × its CSV bytes`. When
-//!   shards are small, whole shards are sampled instead (and the last,
-//!   partial shard is compressed exactly).
+//! * **gzip**: a window from the middle of each of many strata is compressed
+//!   at the chosen level with the rows before it as deflate's history, so
+//!   it costs what it would inside a shard, plus the fixed cost of ending a
+//!   stream; a few long runs measure that end cost and a stream's cold start
+//!   (see [`stream_model`]). A shard costs `18 (gzip header and trailer) +
+//!   cold start + ratio × its CSV bytes`. When shards are small, whole
+//!   shards are sampled instead (and a short last shard is compressed
+//!   exactly).
 //! * **Parquet** (not yet here; `Format::Parquet` lives on another branch):
 //!   the same two modes apply with the Parquet writer as the sink: exact mode
 //!   writes each shard into a byte counter; sampled mode encodes one row
@@ -26,7 +26,6 @@ use crate::gen::{Value, World};
 use crate::model::Table;
 use crate::plan::TablePlan;
 use crate::write::{self, Counters, CsvRows, Format, RowWriter};
-use flate2::write::DeflateEncoder;
 use flate2::Compression;
 use std::io::{self, Write};
 use std::ops::Range;
@@ -41,13 +40,17 @@ pub struct Sampling {
     pub csv_strata: u64,
     /// CSV bytes of each of those runs.
     pub csv_run_bytes: u64,
-    /// Runs for the gzip ratio (long runs: a short one overstates the cost
-    /// of deflate's block headers by a few per cent at level 6).
+    /// Windows for the gzip ratio, one from the middle of each stratum.
     pub gz_strata: u64,
-    /// Warm-up bytes before each gzip run (≥ the 32 KiB deflate window).
+    /// Bytes before each window, given to deflate as its history (≥ its
+    /// 32 KiB window), so that the window compresses as inside a stream.
     pub gz_warm_bytes: u64,
-    /// Measured bytes of each gzip run.
-    pub gz_run_bytes: u64,
+    /// Bytes of each window.
+    pub gz_window_bytes: u64,
+    /// Long runs that measure the cost of a stream's start and end.
+    pub gz_long_runs: u64,
+    /// Bytes of each long run after its warm-up.
+    pub gz_long_bytes: u64,
 }
 
 impl Default for Sampling {
@@ -56,9 +59,11 @@ impl Default for Sampling {
             exact_below: 2 << 20,
             csv_strata: 32,
             csv_run_bytes: 16 << 10,
-            gz_strata: 4,
+            gz_strata: 32,
             gz_warm_bytes: 32 << 10,
-            gz_run_bytes: 256 << 10,
+            gz_window_bytes: 16 << 10,
+            gz_long_runs: 2,
+            gz_long_bytes: 256 << 10,
         }
     }
 }
@@ -250,13 +255,6 @@ fn collect(
     w.finish()
 }
 
-/// The length of `data` as one complete raw deflate stream.
-fn deflate_len(level: u32, data: &[u8]) -> io::Result<u64> {
-    let mut e = DeflateEncoder::new(Count::default(), Compression::new(level));
-    e.write_all(data)?;
-    Ok(e.finish()?.0)
-}
-
 /// The average CSV bytes per row over up to 64 rows spread over the table.
 fn pilot(world: &World, table: Table, rows: u64) -> f64 {
     let n = rows.min(64);
@@ -341,6 +339,9 @@ pub fn table_bytes(
     })
 }
 
+/// Whole shards sampled when shards are small.
+const WHOLE_SHARDS: u64 = 32;
+
 /// The gzip bytes of a sampled table's shards, whose CSV is `mean` bytes
 /// per row. Adds the rows it renders to `rendered`.
 fn gzip_model(
@@ -354,7 +355,8 @@ fn gzip_model(
     let table = tp.table;
     let sizer = Sizer::Gzip { level };
     let mut scratch = StoreAcc::default();
-    let small = (cfg.gz_warm_bytes + cfg.gz_run_bytes) as f64;
+    // Below this, a shard is mostly its cold start: compress it instead.
+    let small = (2 * cfg.gz_warm_bytes) as f64;
     let mut shard_exact = |rows: Range<u64>, rendered: &mut u64| -> io::Result<f64> {
         *rendered += rows.end - rows.start;
         Ok(exact_shard(world, table, rows, sizer, &mut scratch)?.0 as f64)
@@ -368,8 +370,8 @@ fn gzip_model(
     let mut total = 0f64;
     if full_is_small && !full.is_empty() {
         // Small shards: whole shards, evenly over the full-size ones.
-        let k = (2 * cfg.gz_strata).clamp(1, full.len() as u64);
         let len = full.len() as u64;
+        let k = WHOLE_SHARDS.clamp(1, len);
         let mut sum = 0f64;
         for i in 0..k {
             let s = full[(i * len / k + len / (2 * k)) as usize];
@@ -381,8 +383,8 @@ fn gzip_model(
         let r = s.rows.end - s.rows.start;
         !(r == tp.shard_rows && full_is_small) && mean * r as f64 > small
     });
-    let (ratio, penalty) = if needs_model {
-        steady_ratio(world, tp, level, mean, cfg, rendered)?
+    let (ratio, start) = if needs_model {
+        stream_model(world, tp, level, mean, cfg, rendered)?
     } else {
         (0.0, 0.0)
     };
@@ -395,15 +397,45 @@ fn gzip_model(
         total += if u <= small {
             shard_exact(s.rows.clone(), rendered)?
         } else {
-            18.0 + penalty + ratio * u
+            18.0 + start + ratio * u
         };
     }
     Ok(total)
 }
 
-/// Deflate's steady-state bytes per CSV byte at `level`, and the extra cost
-/// of a stream's cold start, from long runs after a warm-up.
-fn steady_ratio(
+/// The raw deflate length of `data` compressed as one complete stream at
+/// `level`, with `dict` as the history it may refer back to.
+fn deflate_after(level: u32, dict: &[u8], data: &[u8]) -> io::Result<u64> {
+    use flate2::{Compress, FlushCompress, Status};
+    let mut c = Compress::new(Compression::new(level), false);
+    if !dict.is_empty() {
+        c.set_dictionary(dict).map_err(io::Error::other)?;
+    }
+    let mut out = Vec::with_capacity(64 << 10);
+    loop {
+        out.clear();
+        let done = c.total_in() as usize;
+        let status = c
+            .compress_vec(&data[done..], &mut out, FlushCompress::Finish)
+            .map_err(io::Error::other)?;
+        if status == Status::StreamEnd {
+            return Ok(c.total_out());
+        }
+    }
+}
+
+/// Deflate's bytes per CSV byte inside a stream at `level`, and the bytes a
+/// stream's start and end add to that.
+///
+/// Each of many strata gives a window compressed with the rows before it as
+/// history: its bytes are `ratio × window + end`, where `end` is what closing
+/// a stream costs (a last block and its code tables: ~70 B at level 6, ~0
+/// at level 1 — 1–2 % of a 16 KiB window, so it must come out). A few long
+/// runs measure `end`: compressing a run whole and as consecutive windows
+/// differs by one `end` per extra window, on the very same bytes. The long
+/// runs' cold start (their warm-up compressed without history) gives the
+/// rest of a shard's fixed cost.
+fn stream_model(
     world: &World,
     tp: &TablePlan,
     level: u32,
@@ -412,38 +444,73 @@ fn steady_ratio(
     rendered: &mut u64,
 ) -> io::Result<(f64, f64)> {
     let warm = (cfg.gz_warm_bytes as f64 / mean).ceil() as u64;
-    let measured = ((cfg.gz_run_bytes as f64 / mean).ceil() as u64).max(1);
-    let strata = cfg.gz_strata.clamp(1, tp.rows);
+    let window = ((cfg.gz_window_bytes as f64 / mean).ceil() as u64).max(1);
+    let long = ((cfg.gz_long_bytes as f64 / mean).ceil() as u64).max(1);
     let mut scratch = StoreAcc::default();
-    let (mut cold_c, mut cold_u, mut steady_c, mut steady_u) = (0u64, 0u64, 0u64, 0u64);
-    for range in runs(tp.rows, strata, warm + measured) {
+
+    // The long runs: the end cost and the cold start.
+    let (mut ends, mut end_sum) = (0u64, 0f64);
+    let (mut cold_c, mut cold_u, mut cold_n) = (0u64, 0u64, 0u64);
+    let (mut long_c, mut long_u) = (0u64, 0u64);
+    let runs_n = cfg.gz_long_runs.clamp(1, tp.rows);
+    for range in runs(tp.rows, runs_n, warm + long) {
         *rendered += range.end - range.start;
         let c = collect(world, tp.table, range, warm, &mut scratch)?;
-        // A run clipped below its warm-up is all warm-up.
         let split = if c.rows < warm {
             c.buf.len()
         } else {
             c.split_at
         };
-        let w = &c.buf[..split];
-        let cw = deflate_len(level, w)?;
-        let ca = deflate_len(level, &c.buf)?;
-        cold_c += cw;
-        cold_u += w.len() as u64;
-        steady_c += ca - cw;
-        steady_u += (c.buf.len() - w.len()) as u64;
+        cold_c += deflate_after(level, &[], &c.buf[..split])?;
+        cold_u += split as u64;
+        cold_n += 1;
+        let rest = &c.buf[split..];
+        let piece = cfg.gz_window_bytes as usize;
+        if split == 0 || rest.len() < 2 * piece {
+            continue;
+        }
+        let whole = deflate_after(level, &c.buf[..split], rest)?;
+        long_c += whole;
+        long_u += rest.len() as u64;
+        let mut parts = 0u64;
+        let mut sum = 0u64;
+        let mut at = split;
+        while at < c.buf.len() {
+            let end = (at + piece).min(c.buf.len());
+            let hist = at.saturating_sub(cfg.gz_warm_bytes as usize);
+            sum += deflate_after(level, &c.buf[hist..at], &c.buf[at..end])?;
+            parts += 1;
+            at = end;
+        }
+        end_sum += (sum as f64 - whole as f64) / (parts - 1) as f64;
+        ends += 1;
     }
-    // Runs shorter than the warm-up (tiny tables) give no steady part: use
-    // their cold ratio and no penalty.
-    Ok(if steady_u > 0 {
-        let ratio = steady_c as f64 / steady_u as f64;
-        (
-            ratio,
-            (cold_c as f64 - ratio * cold_u as f64) / strata as f64,
-        )
+    let end = if ends > 0 { end_sum / ends as f64 } else { 0.0 };
+
+    // The windows, over many strata.
+    let (mut win_c, mut win_u, mut wins) = (0u64, 0u64, 0u64);
+    for range in runs(tp.rows, cfg.gz_strata.clamp(1, tp.rows), warm + window) {
+        *rendered += range.end - range.start;
+        let c = collect(world, tp.table, range, warm, &mut scratch)?;
+        if c.rows <= warm {
+            continue;
+        }
+        win_c += deflate_after(level, &c.buf[..c.split_at], &c.buf[c.split_at..])?;
+        win_u += (c.buf.len() - c.split_at) as u64;
+        wins += 1;
+    }
+    let ratio = if win_u > 0 {
+        ((win_c as f64 - wins as f64 * end) / win_u as f64).max(0.0)
+    } else if long_u > 0 {
+        long_c as f64 / long_u as f64
     } else {
-        (cold_c as f64 / cold_u.max(1) as f64, 0.0)
-    })
+        // Tables shorter than a warm-up: their cold ratio.
+        return Ok((cold_c as f64 / cold_u.max(1) as f64, 0.0));
+    };
+    // A stream's fixed cost: its cold start (the warm-up's bytes beyond the
+    // ratio, which include one end).
+    let start = (cold_c as f64 - ratio * cold_u as f64) / cold_n.max(1) as f64;
+    Ok((ratio, start))
 }
 
 #[cfg(test)]
@@ -470,6 +537,20 @@ mod tests {
             exact_below: 0,
             ..Sampling::default()
         }
+    }
+
+    #[test]
+    fn history_makes_a_window_cheaper() {
+        let w = World::new(&Profile::load("small").unwrap());
+        let csv = write::render_csv(&w, Table::Node(NodeKind::Event), 0..2000);
+        let (h, win) = csv.split_at(64 << 10);
+        let cold = deflate_after(6, &[], win).unwrap();
+        let warm = deflate_after(6, &h[h.len() - (32 << 10)..], win).unwrap();
+        assert!(warm < cold, "{warm} vs {cold}");
+        // Without history the length is that of an ordinary raw stream.
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), Compression::new(6));
+        e.write_all(win).unwrap();
+        assert_eq!(cold, e.finish().unwrap().len() as u64);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 pub struct Calibration {
     /// (table, seconds per row generating, rendering and compressing).
     pub per_row: Vec<(Table, f64)>,
-    /// Rows timed in all.
+    /// Rows timed in all (each measured run three times).
     pub rows: u64,
     /// Wall time of the calibration.
     pub seconds: f64,
@@ -56,7 +56,9 @@ fn run(world: &World, table: Table, range: std::ops::Range<u64>, sizer: Sizer) -
 
 /// Times generating, rendering and (for gzip) compressing rows from the
 /// middle of each table of the plan, on this thread: `rows` rows at first,
-/// doubled until one run takes `min_time` (at most 64 × `rows`).
+/// doubled until one run takes `min_time` (at most 64 × `rows`); that run
+/// is then repeated twice more and the median taken, which damps other
+/// processes' load on a shared machine.
 pub fn calibrate(
     world: &World,
     plan: &Plan,
@@ -75,8 +77,15 @@ pub fn calibrate(
             run(world, tp.table, start..start + n, sizer)?;
             let took = t0.elapsed();
             if took >= min_time || n >= tp.rows || n >= rows * 64 {
-                total += n;
-                per_row.push((tp.table, took.as_secs_f64() / n as f64));
+                let mut times = vec![took.as_secs_f64()];
+                for _ in 0..2 {
+                    let t0 = Instant::now();
+                    run(world, tp.table, start..start + n, sizer)?;
+                    times.push(t0.elapsed().as_secs_f64());
+                }
+                times.sort_by(f64::total_cmp);
+                total += 3 * n;
+                per_row.push((tp.table, times[1] / n as f64));
                 break;
             }
             n = (n * 2).min(tp.rows);
