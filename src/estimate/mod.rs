@@ -7,13 +7,18 @@
 //! machine (free space, RAM, a timing calibration), so the same inputs give
 //! the same estimate (apart from the calibrated generation time).
 //!
-//! * [`bytes`]: bytes per table from real rendered rows (exact or sampled).
+//! * [`bytes`]: bytes per table from real rendered rows (exact or sampled),
+//!   with the gzip model in `gzip`.
 //! * [`store`]: record- and block-format store sizes and limits.
 //! * [`memory`]: import and server memory advice.
 //! * [`time`]: generation time (calibrated) and import time (published).
+//! * [`report`]: the estimate as text.
 
 pub mod bytes;
+mod gzip;
 pub mod memory;
+pub mod report;
+mod short_string;
 pub mod store;
 pub mod time;
 
