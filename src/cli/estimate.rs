@@ -39,7 +39,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
     format: FormatArg,
     /// Same as --format csv-gz (the flag `generate` takes).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     gzip: bool,
     /// gzip level, 0 (store) to 9 (smallest); default 1, as in generate.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=9))]
