@@ -8,6 +8,7 @@
 //!   (seed, table, i), and relationship ends are computed, never looked up.
 //! * [`plan`]: exact counts and shard ranges, known before writing.
 //! * [`write`]: format writers, header files, atomic hashed shard files.
+//! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
@@ -24,6 +25,7 @@
 pub mod bench;
 pub mod cli;
 pub mod error;
+pub mod estimate;
 pub mod gather;
 pub mod gen;
 pub mod manifest;

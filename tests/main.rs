@@ -6,6 +6,7 @@ mod util;
 mod cli;
 mod crosscheck;
 mod distributed;
+mod estimate;
 mod ops;
 mod parquet;
 mod validate;

@@ -897,9 +897,29 @@ fn make_import_runs_the_whole_pipeline() {
     };
     let bin = env!("CARGO_BIN_EXE_cmdbgen");
 
-    // No estimate in this build: `make estimate` says so; `make import` skips it.
+    // `make estimate` writes the customer's estimate; `make import` uses its
+    // memory advice for neo4j-admin.
     let o = make(&["estimate", "CUSTOMER=testco"], bin);
-    assert_fails(&o, 2, "estimate' is not available in this build (issue 5)");
+    assert_ok(&o);
+    let est_file = sb.out.join("testco.estimate.json");
+    let est: Value = serde_json::from_slice(&fs::read(&est_file).unwrap()).unwrap();
+    let size = |bytes: u64| {
+        let mib = (bytes >> 20).max(1);
+        if mib % 1024 == 0 {
+            format!("{}g", mib / 1024)
+        } else {
+            format!("{mib}m")
+        }
+    };
+    let heap = size(est["memory"]["import"]["heap_bytes"].as_u64().unwrap());
+    assert!(
+        est["memory"]["import"]["max_off_heap_bytes"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // The sandbox sets MAX_OFF_HEAP_MEMORY=3g, which wins over the estimate.
+    let off_heap = "3g";
     let o = make(&["clean"], bin);
     assert_fails(&o, 2, "CUSTOMER is not set");
 
@@ -909,8 +929,9 @@ fn make_import_runs_the_whole_pipeline() {
     );
     assert_ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("skipping the estimate"), "{err}");
+    assert!(err.contains("estimate written to"), "{err}");
     assert!(err.contains("pipeline: validated"), "{err}");
+    assert!(err.contains(&format!("HEAP_SIZE={heap}")), "{err}");
     let bundle = sb.out.join("testco");
     let m = manifest(&bundle);
     assert_eq!(m["run"]["profile"]["name"], "testco");
@@ -918,12 +939,12 @@ fn make_import_runs_the_whole_pipeline() {
     assert_eq!(
         sb.imports(),
         vec![vec![
-            "database",
-            "import",
-            "full",
-            "testco",
-            "@import.args",
-            "--max-off-heap-memory=3g"
+            "database".to_string(),
+            "import".to_string(),
+            "full".to_string(),
+            "testco".to_string(),
+            "@import.args".to_string(),
+            format!("--max-off-heap-memory={off_heap}")
         ]]
     );
     assert!(sb

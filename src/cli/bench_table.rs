@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(long)]
     gzip: bool,
     /// gzip level.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=9))]
+    #[arg(long, default_value_t = crate::write::DEFAULT_GZIP_LEVEL, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
     /// Rows per shard.
     #[arg(long, default_value_t = 1_000_000)]

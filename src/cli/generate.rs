@@ -34,7 +34,7 @@ pub struct Args {
     gzip: bool,
     /// gzip level, 0 (store) to 9 (smallest). The default 4 is within 3% of
     /// level 6's size at about twice its speed (docs/performance.md).
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=9))]
+    #[arg(long, requires = "gzip", default_value_t = crate::write::DEFAULT_GZIP_LEVEL, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
     /// Who reads the Parquet files; picks the default codec: snappy for
     /// neo4j-admin (the codec its reader is known to handle), zstd:3 for
@@ -177,6 +177,7 @@ pub fn run(a: Args) -> Result<u8> {
         }
         return Ok(exit::OK);
     }
+    super::estimate::preflight(&world, &plan, shard_size, &a.out, a.force, a.quiet)?;
     let key = RunKey {
         version: env!("CARGO_PKG_VERSION").to_string(),
         profile,

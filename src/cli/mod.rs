@@ -11,6 +11,7 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod bench_table;
+mod estimate;
 mod gather;
 mod generate;
 mod generate_part;
@@ -42,6 +43,9 @@ enum Command {
     Gather(gather::Args),
     /// Summarise the metrics history: load times per customer and size.
     Report(report::Args),
+    /// Capacity planning before any byte is written: rows, bytes, free space,
+    /// Neo4j store size, memory and time (docs/capacity-planning.md).
+    Estimate(estimate::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -53,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::BenchTable(a) => bench_table::run(a),
         Command::Gather(a) => gather::run(a),
         Command::Report(a) => report::run(a),
+        Command::Estimate(a) => estimate::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -17,6 +17,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use xxhash_rust::xxh3::Xxh3;
 
+/// The default gzip level of every command: within 3% of level 6's size at
+/// about twice its speed (docs/performance.md).
+pub const DEFAULT_GZIP_LEVEL: u32 = 4;
+
 /// Rows are rendered into a buffer of about this size before it is handed on.
 const CHUNK: usize = 1 << 20;
 

@@ -1,0 +1,261 @@
+//! Time estimates: generation on this machine from a calibration sample, and
+//! `neo4j-admin database import` from published throughput figures.
+
+use super::bytes::Sizer;
+use crate::gen::World;
+use crate::model::Table;
+use crate::plan::Plan;
+use crate::write::{self, Counters, CsvRows, RowWriter};
+use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io;
+use std::time::{Duration, Instant};
+
+/// Seconds per row of each table, measured in this process on one thread.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Calibration {
+    /// (table, seconds per row generating, rendering and compressing).
+    pub per_row: Vec<(Table, f64)>,
+    /// Rows timed in all (each measured run three times).
+    pub rows: u64,
+    /// Wall time of the calibration.
+    pub seconds: f64,
+}
+
+impl Calibration {
+    /// Seconds per row of `t` (0 when not measured).
+    pub fn of(&self, t: Table) -> f64 {
+        self.per_row
+            .iter()
+            .find(|(x, _)| *x == t)
+            .map_or(0.0, |&(_, s)| s)
+    }
+}
+
+/// Renders (and for gzip compresses) rows `range` of `table` into a sink.
+fn run(world: &World, table: Table, range: std::ops::Range<u64>, sizer: Sizer) -> io::Result<()> {
+    let counters = Counters::default();
+    match sizer {
+        Sizer::Plain => {
+            let mut w = CsvRows::new(io::sink());
+            write::fill(world, table, range, &mut w, &counters)?;
+            w.finish()?;
+        }
+        Sizer::Gzip { level } => {
+            let gz = flate2::GzBuilder::new()
+                .mtime(0)
+                .write(io::sink(), flate2::Compression::new(level));
+            let mut w = CsvRows::new(gz);
+            write::fill(world, table, range, &mut w, &counters)?;
+            w.finish()?.finish()?;
+        }
+    }
+    Ok(())
+}
+
+/// Times generating, rendering and (for gzip) compressing rows from the
+/// middle of each table of the plan, on this thread: `rows` rows at first,
+/// doubled until one run takes `min_time` (at most 64 × `rows`); that run
+/// is then repeated twice more and the median taken, which damps other
+/// processes' load on a shared machine.
+pub fn calibrate(
+    world: &World,
+    plan: &Plan,
+    rows: u64,
+    min_time: Duration,
+) -> io::Result<Calibration> {
+    let started = Instant::now();
+    let sizer = Sizer::of(plan.format).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "generation time is not calibrated for Parquet yet",
+        )
+    })?;
+    let mut per_row = Vec::new();
+    let mut total = 0;
+    for tp in &plan.tables {
+        let mut n = rows.clamp(1, tp.rows.max(1));
+        loop {
+            let start = (tp.rows - n) / 2;
+            let t0 = Instant::now();
+            run(world, tp.table, start..start + n, sizer)?;
+            let took = t0.elapsed();
+            if took >= min_time || n >= tp.rows || n >= rows * 64 {
+                let mut times = vec![took.as_secs_f64()];
+                for _ in 0..2 {
+                    let t0 = Instant::now();
+                    run(world, tp.table, start..start + n, sizer)?;
+                    times.push(t0.elapsed().as_secs_f64());
+                }
+                times.sort_by(f64::total_cmp);
+                total += 3 * n;
+                per_row.push((tp.table, times[1] / n as f64));
+                break;
+            }
+            n = (n * 2).min(tp.rows);
+        }
+    }
+    Ok(Calibration {
+        per_row,
+        rows: total,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Generation time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GenerateTime {
+    /// Estimated wall time: world set-up plus the shards scheduled largest
+    /// first over the threads.
+    pub seconds: f64,
+    /// Threads assumed.
+    pub threads: usize,
+    /// CPU time of all shards.
+    pub cpu_seconds: f64,
+    /// Measured time to build the world (counts, partitions, degree totals).
+    pub world_seconds: f64,
+    /// Rows timed for the calibration.
+    pub calibration_rows: u64,
+    /// Average bytes per second written at that pace (a disk slower than
+    /// this is the limit instead).
+    pub write_bytes_per_second: f64,
+    /// Always "calibrated on this machine": the figure depends on the build,
+    /// the machine and its load at the time.
+    pub basis: String,
+}
+
+/// The makespan of `jobs` (seconds each) on `threads` workers, largest
+/// first, each to the least-loaded worker (as the runner's rayon pool does).
+pub fn makespan(mut jobs: Vec<f64>, threads: usize) -> f64 {
+    jobs.sort_by(|a, b| b.total_cmp(a));
+    let mut heap: BinaryHeap<Reverse<u64>> = (0..threads.max(1)).map(|_| Reverse(0)).collect();
+    // Nanosecond integers keep the heap ordering total.
+    for j in jobs {
+        if let Some(Reverse(t)) = heap.pop() {
+            heap.push(Reverse(t + (j * 1e9) as u64));
+        }
+    }
+    heap.into_iter().map(|Reverse(t)| t).max().unwrap_or(0) as f64 / 1e9
+}
+
+/// Generation time of `plan` with `threads` threads.
+pub fn generate_time(
+    plan: &Plan,
+    cal: &Calibration,
+    threads: usize,
+    world_seconds: f64,
+    bytes: u64,
+) -> GenerateTime {
+    let jobs: Vec<f64> = plan
+        .shards()
+        .map(|s| (s.rows.end - s.rows.start) as f64 * cal.of(s.table))
+        .collect();
+    let cpu: f64 = jobs.iter().sum();
+    let seconds = world_seconds + makespan(jobs, threads);
+    GenerateTime {
+        seconds,
+        threads,
+        cpu_seconds: cpu,
+        world_seconds,
+        calibration_rows: cal.rows,
+        write_bytes_per_second: bytes as f64 / seconds.max(1e-9),
+        basis: "calibrated on this machine".to_string(),
+    }
+}
+
+/// A published import throughput (../shared/neo4j-import-spec.md §3.6).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Throughput {
+    /// What was measured.
+    pub what: &'static str,
+    /// Where it comes from.
+    pub source: &'static str,
+    /// Estimated seconds for this data at that pace.
+    pub seconds: f64,
+}
+
+/// Import time: a rough range from published figures, not a measurement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ImportTime {
+    /// The typical figure.
+    pub seconds: f64,
+    /// Fastest published pace.
+    pub seconds_low: f64,
+    /// Slowest published pace.
+    pub seconds_high: f64,
+    /// The figures used.
+    pub sources: Vec<Throughput>,
+    /// Always "rough estimate from published throughput".
+    pub basis: String,
+}
+
+/// Import time of `nodes` nodes and `rels` relationships.
+pub fn import_time(nodes: u64, rels: u64) -> ImportTime {
+    let (n, r) = (nodes as f64, rels as f64);
+    // 22.3 M nodes in 71 s and 94.4 M relationships in 31 s (52 threads).
+    let fast = n / (22.3e6 / 71.0) + r / (94.4e6 / 31.0);
+    // 400 M nodes + 1 G relationships in about 2 h.
+    let typical = (n + r) / (1.4e9 / 7200.0);
+    // LDBC SF100: 287.9 M nodes + 2.095 G relationships in 5 h 59 m.
+    let slow = (n + r) / (2.3829e9 / 21_540.0);
+    ImportTime {
+        seconds: typical,
+        seconds_low: fast,
+        seconds_high: slow,
+        sources: vec![
+            Throughput {
+                what: "22.3 M nodes in 71 s (node stage), 94.4 M relationships in 31 s (relationship stage); 52 threads, 2026",
+                source: "https://github.com/alibaba/neug/issues/72",
+                seconds: fast,
+            },
+            Throughput {
+                what: "400 M nodes and 1 G relationships in about 2 h, 2023",
+                source: "https://opencredo.com/blogs/ingesting-big-data-into-neo4j-part-3/",
+                seconds: typical,
+            },
+            Throughput {
+                what: "LDBC SNB SF100, 287.9 M nodes and 2.095 G relationships in 5 h 59 m, PCIe SSD, 2016",
+                source: "https://github.com/neo4j/neo4j/pull/7790",
+                seconds: slow,
+            },
+        ],
+        basis: "rough estimate from published throughput, not measured here".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn makespan_schedules_largest_first() {
+        assert_eq!(makespan(vec![], 4), 0.0);
+        assert!((makespan(vec![3.0, 3.0, 2.0, 2.0, 2.0], 2) - 7.0).abs() < 1e-6);
+        assert!((makespan(vec![5.0, 1.0, 1.0], 8) - 5.0).abs() < 1e-6);
+        assert!((makespan(vec![1.0; 10], 1) - 10.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn import_time_orders_its_range() {
+        let t = import_time(400_000_000, 1_000_000_000);
+        assert!((t.seconds - 7200.0).abs() < 1.0);
+        assert!(t.seconds_low < t.seconds && t.seconds < t.seconds_high);
+        assert_eq!(t.sources.len(), 3);
+    }
+
+    #[test]
+    fn calibration_measures_every_table() {
+        let w = World::new(&crate::profile::Profile::load("tiny").unwrap());
+        let plan = Plan::new(
+            &w,
+            crate::write::Format::CsvGz { level: 1 },
+            crate::plan::ShardSize::Rows(10),
+        );
+        let c = calibrate(&w, &plan, 100, Duration::from_millis(1)).unwrap();
+        assert_eq!(c.per_row.len(), plan.tables.len());
+        assert!(c.per_row.iter().all(|&(_, s)| s > 0.0));
+        let g = generate_time(&plan, &c, 2, 0.0, 1000);
+        assert!(g.seconds > 0.0 && g.cpu_seconds >= g.seconds / 2.0 - 1e-9);
+    }
+}
