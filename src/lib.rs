@@ -19,6 +19,7 @@
 //! assert!(String::from_utf8(csv).unwrap().starts_with("reg-000000000,ConfigurationItem;Region,US East,"));
 //! ```
 
+pub mod changes;
 pub mod cli;
 pub mod error;
 pub mod gen;
