@@ -10,6 +10,8 @@
 //! * [`write`]: format writers, header files, atomic hashed shard files.
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
+//! * [`changes`]: day-N change sets against a base, as pure data.
+//! * [`online`]: applying bundles and change sets over Bolt (`apply`).
 //! * [`cli`]: one file per subcommand.
 //!
 //! ```
@@ -25,6 +27,7 @@ pub mod error;
 pub mod gen;
 pub mod manifest;
 pub mod model;
+pub mod online;
 pub mod plan;
 pub mod profile;
 pub mod progress;

@@ -1,5 +1,7 @@
 //! The command line: clap definitions and dispatch; one file per subcommand.
 
+mod apply;
+mod changes;
 mod generate;
 mod validate;
 
@@ -21,6 +23,10 @@ enum Command {
     Generate(generate::Args),
     /// Check a bundle against the neo4j-admin import format, without Neo4j.
     Validate(validate::Args),
+    /// Write day N's change set (new CIs, relationships, updates, deletions).
+    Changes(changes::Args),
+    /// Apply a bundle or change set to a running Neo4j over Bolt.
+    Apply(apply::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -29,6 +35,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Changes(a) => changes::run(a),
+        Command::Apply(a) => apply::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

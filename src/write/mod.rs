@@ -2,7 +2,9 @@
 //! files, and shard files that are hashed as they are written and only appear
 //! under their final name once complete.
 
+pub mod changes;
 pub mod csv;
+pub mod jsonl;
 
 use crate::gen::{Value, World};
 use crate::model::Table;
