@@ -3,4 +3,6 @@
 
 mod util;
 
+mod changes;
 mod cli;
+mod online;

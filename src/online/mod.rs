@@ -369,6 +369,7 @@ fn target_name(t: &Target) -> String {
 pub fn run(opts: &Options) -> Result<Outcome> {
     let started = Instant::now();
     let source = Source::open(&opts.dir)?;
+    let client = Client::new(&opts.target).map_err(Usage)?;
     let state_path = opts
         .state
         .clone()
@@ -410,7 +411,6 @@ pub fn run(opts: &Options) -> Result<Outcome> {
 
     let keys = id_names(&source)?;
     let stats = Stats::default();
-    let client = Client::new(&opts.target).map_err(Usage)?;
     for (label, key) in &keys {
         run_schema(&client, opts, &stats, &cypher::constraint(label, key))?;
     }
