@@ -1,5 +1,5 @@
 # cmdbgen tasks. Every target is a command or two that CI or a person runs.
-.PHONY: all build test generate bless check fmt clippy
+.PHONY: all build test generate bless check fmt clippy bench-online
 
 CARGO ?= cargo
 PROFILE ?= small
@@ -29,3 +29,7 @@ clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 check: fmt clippy test
+
+## Online loader throughput against kglite-bolt-server (docs/online.md).
+bench-online:
+	scripts/bench-online.sh

@@ -587,7 +587,7 @@ fn a_constraint_violation_stops_with_the_offending_row() {
 fn several_workers_and_a_missing_jmx_procedure() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &[]);
+    generate(&bundle, "tiny", &["--gzip"]);
     let m = json(&bundle.join("manifest.json"));
     let server = Server::start(tmp.path(), "off");
     let state = tmp.path().join("elsewhere.json");

@@ -146,6 +146,18 @@ pub fn run(a: Args) -> Result<u8> {
         if s.heap_gating { "" } else { " (gating off)" },
         s.unmatched
     );
+    let rates: Vec<String> = s
+        .rows
+        .iter()
+        .filter(|(_, &rows)| rows > 0)
+        .map(|(op, &rows)| {
+            let secs = s.op_seconds.get(op).copied().unwrap_or(0.0).max(1e-9);
+            format!("{op} {:.0} rows/s", rows as f64 / secs)
+        })
+        .collect();
+    if !rates.is_empty() {
+        println!("rates: {}", rates.join(", "));
+    }
     if s.resumed_batches > 0 || s.resumed_rows > 0 {
         println!(
             "resumed: {} rows in {} batches were already committed by an earlier run",

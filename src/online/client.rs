@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use neo4j::driver::auth::AuthToken;
-use neo4j::driver::{ConnectionConfig, Driver, DriverConfig, RoutingControl};
+use neo4j::driver::{ConnectionConfig, Driver, DriverConfig};
 use neo4j::session::SessionConfig;
 use neo4j::{Neo4jError, ValueReceive, ValueSend};
 use std::collections::HashMap;
@@ -175,10 +175,8 @@ impl Client {
     /// [`super::cypher::HEAP`]; `Ok(None)` when the answer has another shape.
     pub fn heap(&self) -> Result<Option<(i64, i64)>, DbError> {
         let mut session = self.session();
-        let result = session
-            .auto_commit(super::cypher::HEAP)
-            .with_routing_control(RoutingControl::Read)
-            .run()?;
+        // Routed like the writes: it is the writer's heap that matters.
+        let result = session.auto_commit(super::cypher::HEAP).run()?;
         let num = |v: Option<&ValueReceive>| match v {
             Some(ValueReceive::Integer(n)) => Some(*n),
             Some(ValueReceive::Float(f)) => Some(*f as i64),

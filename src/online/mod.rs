@@ -95,6 +95,9 @@ pub struct Summary {
     pub heap_queries: u64,
     /// Rolled-back trial statements that located an offending row.
     pub diagnostic_queries: u64,
+    /// Wall time spent on the tables of each op, for per-op rates.
+    #[serde(default)]
+    pub op_seconds: BTreeMap<String, f64>,
 }
 
 impl Summary {
@@ -496,6 +499,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                     break;
                 }
             };
+            let table_started = Instant::now();
             let size = usize::try_from(opts.batch_size).unwrap_or(usize::MAX);
             let mut batcher = Batcher::new(rows, ti, table.op, &table.label_or_type, size);
             let mut in_flight = 0usize;
@@ -538,6 +542,10 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                     outcome = Err(e);
                 }
             }
+            *summary
+                .op_seconds
+                .entry(ctx.op.name().to_string())
+                .or_default() += table_started.elapsed().as_secs_f64();
             if outcome.is_err() || stop.load(Ordering::SeqCst) {
                 break 'tables;
             }
