@@ -581,6 +581,30 @@ fn a_constraint_violation_stops_with_the_offending_row() {
     assert_eq!(state["tables"]["nodes/Server"]["complete"], true);
     assert!(state["tables"].get("nodes/Database").is_none());
     assert!(state["last_run"]["diagnostic_queries"].as_u64().unwrap() > 0);
+
+    // Fix the cause and resume, with another batch size: the complete tables
+    // (Region, DataCenter, Server, NetworkDevice) are kept, the rest is sent.
+    server.query("MATCH (n:Database {id: 'db-conflict'}) DELETE n");
+    let (out, err) = apply_ok(&bundle, &server, &["--batch-size", "50"]);
+    assert!(err.contains("complete tables are kept"), "{err}");
+    let m = json(&bundle.join("manifest.json"));
+    let kept: u64 = m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            ["Region", "DataCenter", "Server", "NetworkDevice"]
+                .contains(&t["name"].as_str().unwrap())
+        })
+        .map(|t| t["rows"].as_u64().unwrap())
+        .sum();
+    let last = &json(&bundle.join("apply-state.json"))["last_run"];
+    assert_eq!(last["resumed_rows"].as_u64().unwrap(), kept, "{out}");
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
 }
 
 #[test]

@@ -39,7 +39,8 @@ pub struct State {
     pub source: String,
     /// The target: URI and database.
     pub target: String,
-    /// Rows per batch (the batches are only the same with the same size).
+    /// Rows per batch: batch numbers refer to this size (a run with another
+    /// size keeps only the complete tables).
     pub batch_size: u64,
     /// Per table (`op/name`).
     pub tables: BTreeMap<String, TableState>,

@@ -384,8 +384,6 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                 Some("another bundle or change set".to_string())
             } else if s.target != target {
                 Some(format!("another target ({})", s.target))
-            } else if s.batch_size != opts.batch_size {
-                Some(format!("--batch-size {}", s.batch_size))
             } else {
                 None
             };
@@ -403,6 +401,17 @@ pub fn run(opts: &Options) -> Result<Outcome> {
                     already_complete: true,
                     state_path,
                 });
+            }
+            let mut s = s;
+            if s.batch_size != opts.batch_size {
+                // Batches are numbered per size: keep the complete tables and
+                // send the partly applied ones again from their first row.
+                s.tables.retain(|_, t| t.complete);
+                eprintln!(
+                    "cmdbgen: the checkpoint was written with --batch-size {}; complete tables are kept, a partly applied table is sent again from its first row (MERGE makes that harmless)",
+                    s.batch_size
+                );
+                s.batch_size = opts.batch_size;
             }
             s
         }
@@ -607,6 +616,14 @@ fn explain(source: &Source, job: &Job, f: Failure, state_path: &std::path::Path)
         state_path.display()
     );
     match f {
+        Failure::Refused { error, culprit }
+            if error.contains("MemoryLimit") || error.contains("OutOfMemory") =>
+        {
+            let _ = culprit;
+            anyhow!(
+                "the server refused {what}: {error}\n  the batch needs more transaction memory than the server allows; {resume} with a smaller --batch-size"
+            )
+        }
         Failure::Refused { error, culprit } => {
             let row = match culprit {
                 Culprit::Row(i) => format!("\n  offending row: {}", at(i)),
