@@ -14,25 +14,28 @@
 pub mod batch;
 pub mod checkpoint;
 pub mod client;
+pub mod csv;
 pub mod cypher;
 pub mod gate;
 pub mod source;
+mod worker;
+
+use worker::{run_schema, Culprit, Done, Failure, Job, Shared, Stats, TableCtx};
 
 use crate::changes::Op;
 use crate::error::Usage;
 use crate::progress::{self, Reporter};
 use crate::write::Counters;
 use anyhow::{anyhow, Result};
-use batch::{Batch, Batcher};
+use batch::Batcher;
 use checkpoint::State;
-use client::{Class, Client, Target};
-use gate::{backoff, noise, HeapGate, ProbeError};
-use neo4j::ValueSend;
+use client::{Client, Target};
+use gate::HeapGate;
 use serde::{Deserialize, Serialize};
 use source::{Source, SourceTable, TableRows};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -116,217 +119,6 @@ pub struct Outcome {
     pub already_complete: bool,
     /// The checkpoint file.
     pub state_path: PathBuf,
-}
-
-#[derive(Default)]
-struct Stats {
-    schema: AtomicU64,
-    write: AtomicU64,
-    heap: AtomicU64,
-    diagnostic: AtomicU64,
-    retries: AtomicU64,
-}
-
-/// A table's statement context.
-struct TableCtx {
-    key: String,
-    op: Op,
-    label: String,
-    start: (String, String),
-    end: (String, String),
-    id: String,
-}
-
-impl TableCtx {
-    fn statement(&self, labels: &[String]) -> String {
-        match self.op {
-            Op::Nodes => cypher::merge_nodes(&self.label, &self.id, labels),
-            Op::Relationships => cypher::merge_rels(
-                &self.label,
-                (&self.start.0, &self.start.1),
-                (&self.end.0, &self.end.1),
-            ),
-            Op::Updates => cypher::update_nodes(&self.label, &self.id),
-            Op::Deletes => cypher::delete_nodes(&self.label, &self.id),
-        }
-    }
-}
-
-/// Where the offending row of a refused batch is.
-enum Culprit {
-    /// The row at this index of the batch fails on its own.
-    Row(usize),
-    /// No single row fails alone: rows interact (or the cause is elsewhere).
-    Together,
-    /// Not searched.
-    Unknown,
-}
-
-/// Why a batch did not commit.
-enum Failure {
-    /// The server refused the statement (a client error).
-    Refused { error: String, culprit: Culprit },
-    /// Transient errors outlasted the retries.
-    GaveUp { error: String },
-    /// The run is stopping after another batch failed.
-    Stopped,
-}
-
-struct Done {
-    rows: u64,
-    matched: u64,
-}
-
-struct Job {
-    batch: Batch,
-    ctx: Arc<TableCtx>,
-}
-
-/// Shared by the workers.
-struct Shared<'a> {
-    opts: &'a Options,
-    stats: &'a Stats,
-    gate: &'a HeapGate,
-    stop: &'a AtomicBool,
-    /// Test hook: a pause before each batch (`CMDBGEN_APPLY_PAUSE_MS`).
-    pause: Option<Duration>,
-}
-
-impl Shared<'_> {
-    fn process(&self, client: &Client, job: &Job) -> Result<Done, Failure> {
-        let Job { batch, ctx } = job;
-        if let Some(p) = self.pause {
-            std::thread::sleep(p);
-        }
-        let stmt = ctx.statement(&batch.labels);
-        let mut attempt = 0;
-        loop {
-            if self.stop.load(Ordering::SeqCst) {
-                return Err(Failure::Stopped);
-            }
-            let gated = self.gate.wait(
-                || {
-                    self.stats.heap.fetch_add(1, Ordering::Relaxed);
-                    client.heap().map_err(|e| ProbeError {
-                        transient: e.class == Class::Transient,
-                        text: e.text.lines().next().unwrap_or_default().to_string(),
-                    })
-                },
-                std::thread::sleep,
-            );
-            let result = match gated {
-                Err(e) => Err((Class::Transient, e.text, None)),
-                Ok(()) => {
-                    self.stats.write.fetch_add(1, Ordering::Relaxed);
-                    client
-                        .write(&stmt, &batch.params)
-                        .map_err(|e| (e.class, e.text, e.code))
-                }
-            };
-            match result {
-                Ok(matched) => {
-                    return Ok(Done {
-                        rows: batch.len() as u64,
-                        matched: u64::try_from(matched).unwrap_or(0),
-                    })
-                }
-                Err((Class::Transient, error, _)) if attempt < self.opts.max_retries => {
-                    attempt += 1;
-                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    let pause = backoff(attempt - 1, self.opts.retry_delay, noise());
-                    eprintln!(
-                        "cmdbgen: {} batch {}: {error}; retry {attempt} of {} in {:.2}s",
-                        ctx.key,
-                        batch.seq,
-                        self.opts.max_retries,
-                        pause.as_secs_f64()
-                    );
-                    std::thread::sleep(pause);
-                }
-                Err((Class::Transient, error, _)) => {
-                    return Err(Failure::GaveUp {
-                        error: format!("{error} (after {attempt} retries)"),
-                    })
-                }
-                Err((Class::Fatal, error, code)) => {
-                    let culprit = self.locate(client, &stmt, batch.rows(), code.as_deref());
-                    return Err(Failure::Refused { error, culprit });
-                }
-            }
-        }
-    }
-
-    /// Finds the row of a refused batch that fails on its own, by halving
-    /// the batch in rolled-back transactions (about 2·log2(rows) statements).
-    fn locate(
-        &self,
-        client: &Client,
-        stmt: &str,
-        rows: &[ValueSend],
-        code: Option<&str>,
-    ) -> Culprit {
-        let Some(code) = code else {
-            return Culprit::Unknown;
-        };
-        // Errors that depend on the data, not on the statement's text.
-        let data_error = ["Neo.ClientError.Schema.", "Neo.ClientError.Statement."]
-            .iter()
-            .any(|p| code.starts_with(p))
-            && code != "Neo.ClientError.Statement.SyntaxError";
-        if !data_error || rows.is_empty() {
-            return Culprit::Unknown;
-        }
-        let fails = |r: std::ops::Range<usize>| -> Option<bool> {
-            self.stats.diagnostic.fetch_add(1, Ordering::Relaxed);
-            match client.trial(stmt, &batch::params(rows[r].to_vec())) {
-                Ok(()) => Some(false),
-                Err(e) if e.code.as_deref() == Some(code) => Some(true),
-                Err(_) => None,
-            }
-        };
-        let (mut lo, mut hi) = (0, rows.len());
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2;
-            match fails(lo..mid) {
-                Some(true) => hi = mid,
-                Some(false) => match fails(mid..hi) {
-                    Some(true) => lo = mid,
-                    Some(false) => return Culprit::Together,
-                    None => return Culprit::Unknown,
-                },
-                None => return Culprit::Unknown,
-            }
-        }
-        Culprit::Row(lo)
-    }
-}
-
-fn run_schema(client: &Client, opts: &Options, stats: &Stats, stmt: &str) -> Result<()> {
-    let mut attempt = 0;
-    loop {
-        stats.schema.fetch_add(1, Ordering::Relaxed);
-        match client.schema(stmt) {
-            Ok(()) => return Ok(()),
-            Err(e) if e.class == Class::Transient && attempt < opts.max_retries => {
-                attempt += 1;
-                stats.retries.fetch_add(1, Ordering::Relaxed);
-                let pause = backoff(attempt - 1, opts.retry_delay, noise());
-                eprintln!(
-                    "cmdbgen: {}: {e}; retry {attempt} of {} in {:.2}s",
-                    opts.target.uri,
-                    opts.max_retries,
-                    pause.as_secs_f64()
-                );
-                std::thread::sleep(pause);
-            }
-            Err(e) => {
-                return Err(anyhow!(
-                    "{} refused or could not run `{stmt}`: {e}",
-                    opts.target.uri
-                ))
-            }
-        }
-    }
 }
 
 /// The key property of each node label (the header's ID name, `id`).
