@@ -214,12 +214,13 @@ pub(super) fn run_schema(client: &Client, opts: &Options, stats: &Stats, stmt: &
                 );
                 std::thread::sleep(pause);
             }
-            Err(e) => {
+            Err(e) if e.class == Class::Transient => {
                 return Err(anyhow!(
-                    "{} refused or could not run `{stmt}`: {e}",
+                    "cannot reach {} (after {attempt} retries): {e}",
                     opts.target.uri
                 ))
             }
+            Err(e) => return Err(anyhow!("{} refused `{stmt}`: {e}", opts.target.uri)),
         }
     }
 }
