@@ -1,6 +1,6 @@
 # cmdbgen tasks. Every target is a command or two that CI or a person runs.
 .PHONY: all build test generate bless check fmt clippy \
-	import estimate validate bench neo4j-up neo4j-down clean report
+	import estimate validate bench bench-online neo4j-up neo4j-down clean report
 
 CARGO ?= cargo
 
@@ -108,3 +108,6 @@ clean:
 ## Load times per customer and size, from the metrics history.
 report: $(BUILD_DEP)
 	$(CMDBGEN) report --history $(HISTORY)
+## Online loader throughput against kglite-bolt-server (docs/online.md).
+bench-online:
+	scripts/bench-online.sh

@@ -105,8 +105,14 @@ def cmd_check_files(bundle):
                 continue
             if size != f["bytes"]:
                 bad.append(f"{f['path']}: {size} bytes, manifest says {f['bytes']}")
-    if not os.path.isfile(os.path.join(bundle, "import.args")):
-        bad.append("import.args: missing")
+    # A bundle has import.args; a change set (cmdbgen changes) has none, and
+    # incremental.args only when written with --neo4j-incremental.
+    if m.get("kind") == "changes":
+        args = "incremental.args" if m.get("incremental") else None
+    else:
+        args = "import.args"
+    if args and not os.path.isfile(os.path.join(bundle, args)):
+        bad.append(f"{args}: missing")
     if bad:
         for b in bad[:10]:
             print(f"  {b}", file=sys.stderr)
@@ -274,6 +280,10 @@ def cmd_additions_only(bundle):
     m = load_manifest(bundle)
     if isinstance(m.get("additions_only"), bool):
         sys.exit(0 if m["additions_only"] else 1)
+    # Tables of update or delete rows (cmdbgen changes: "op") mean not additions-only.
+    for t in m.get("tables") or []:
+        if isinstance(t, dict) and t.get("op") in ("updates", "deletes") and (t.get("rows") or 0) > 0:
+            sys.exit(1)
     changes = m.get("changes")
     if isinstance(changes, dict):
         # Any update or delete count above zero means not additions-only.

@@ -12,4 +12,7 @@ if ! "$VENV/bin/python" -c "import duckdb, ladybug" >/dev/null 2>&1; then
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/crosscheck/requirements.txt
 fi
 export CMDBGEN_VERIFY_PYTHON="$VENV/bin/python"
+# The Bolt server the online tests apply to (built once, outside the repo).
+CMDBGEN_BOLT_SERVER="${CMDBGEN_BOLT_SERVER:-$(scripts/install-bolt-server.sh)}"
+export CMDBGEN_BOLT_SERVER
 cargo test --locked "$@"

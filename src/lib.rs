@@ -7,12 +7,14 @@
 //! * [`rng`], [`gen`]: pure generation; row `i` of a table is a function of
 //!   (seed, table, i), and relationship ends are computed, never looked up.
 //! * [`plan`]: exact counts and shard ranges, known before writing.
-//! * [`write`]: format writers, header files, atomic hashed shard files.
+//! * [`write`](mod@write): format writers, header files, atomic hashed shard files.
 //! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
+//! * [`changes`]: day-N change sets against a base, as pure data.
+//! * [`online`]: applying bundles and change sets over Bolt (`apply`).
 //! * [`cli`]: one file per subcommand.
 //!
 //! ```
@@ -23,6 +25,7 @@
 //! ```
 
 pub mod bench;
+pub mod changes;
 pub mod cli;
 pub mod error;
 pub mod estimate;
@@ -31,6 +34,7 @@ pub mod gen;
 pub mod manifest;
 pub mod model;
 pub mod model_doc;
+pub mod online;
 pub mod plan;
 pub mod profile;
 pub mod progress;

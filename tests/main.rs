@@ -3,10 +3,12 @@
 
 mod util;
 
+mod changes;
 mod cli;
 mod crosscheck;
 mod distributed;
 mod estimate;
+mod online;
 mod ops;
 mod parquet;
 mod validate;

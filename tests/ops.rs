@@ -662,9 +662,14 @@ fn increments_use_incremental_import_on_enterprise_and_apply_otherwise() {
     assert!(counts[0] < stop && stop < start && start < counts[1]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("grew by exactly the change set"));
 
-    // Fallbacks to `cmdbgen apply`: this build has none -> a clear error.
+    // Fallback to the real `cmdbgen apply`: no server listens here, so it
+    // fails, and import.sh says how to resume.
     let o = sb.import(&["--incremental", "--database", "acme", s(&day1)], &[]);
-    assert_fails(&o, 2, "apply' is not available in this cmdbgen build");
+    assert_fails(
+        &o,
+        1,
+        "cmdbgen apply failed (it resumes from its checkpoint",
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("incremental import is Enterprise-only"));
 
     // With an apply command (a stand-in that records its arguments).
@@ -724,6 +729,39 @@ fn increments_use_incremental_import_on_enterprise_and_apply_otherwise() {
     assert_ok(&o);
     assert!(String::from_utf8_lossy(&o.stderr).contains("updates or deletes"));
     assert!(record.exists());
+
+    // A real `cmdbgen changes` day has updates and deletions: even on
+    // Enterprise it must go to apply, never to incremental import (which
+    // would silently drop them).
+    let real_day = sb.root.join("real-day-1");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_cmdbgen"))
+        .args([
+            "changes",
+            "--profile",
+            "small",
+            "--day",
+            "1",
+            "--out",
+            s(&real_day),
+        ])
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    assert_eq!(manifest(&real_day)["additions_only"], false);
+    fs::remove_file(&record).unwrap();
+    let imports = sb.imports().len();
+    let o = sb.import(
+        &["--incremental", "--database", "acme", s(&real_day)],
+        &[("CMDBGEN", s(&fake)), ("FAKE_NEO4J_EDITION", "enterprise")],
+    );
+    assert_ok(&o);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("updates or deletes"));
+    assert!(record.exists(), "apply was not called");
+    assert_eq!(
+        sb.imports().len(),
+        imports,
+        "neo4j-admin must not import it"
+    );
 
     // A plain bundle has no {label:...} on its ids: apply as well.
     let o = sb.import(

@@ -10,7 +10,9 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+mod apply;
 mod bench_table;
+mod changes;
 mod estimate;
 mod gather;
 mod generate;
@@ -46,6 +48,10 @@ enum Command {
     /// Capacity planning before any byte is written: rows, bytes, free space,
     /// Neo4j store size, memory and time (docs/capacity-planning.md).
     Estimate(estimate::Args),
+    /// Write day N's change set (new CIs, relationships, updates, deletions).
+    Changes(changes::Args),
+    /// Apply a bundle or change set to a running Neo4j over Bolt.
+    Apply(apply::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -58,6 +64,8 @@ pub fn main() -> ExitCode {
         Command::Gather(a) => gather::run(a),
         Command::Report(a) => report::run(a),
         Command::Estimate(a) => estimate::run(a),
+        Command::Changes(a) => changes::run(a),
+        Command::Apply(a) => apply::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -14,6 +14,7 @@ pub mod pools;
 mod rels;
 
 pub use rels::RelRows;
+pub(crate) use rels::PORTS;
 
 use crate::model::{NodeKind, RelKind, Shape, Table};
 use crate::profile::{Fanout, Profile};
@@ -355,7 +356,8 @@ impl World {
         self.perms[kind_index(end)].apply(rng::skewed(h, n, self.profile.affects_skew))
     }
 
-    fn source_of(&self, k: NodeKind, h: u64) -> &str {
+    /// The source system of a record of kind `k` for a 64-bit draw `h`.
+    pub fn source_of(&self, k: NodeKind, h: u64) -> &str {
         self.sources[kind_index(k)].pick(h)
     }
 

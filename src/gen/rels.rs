@@ -4,7 +4,7 @@ use super::{kind_index, pools, rel_index, Value, World};
 use crate::model::{RelKind, Shape};
 
 /// Ports a network device connects to servers on.
-static PORTS: &[i64] = &[22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017];
+pub(crate) static PORTS: &[i64] = &[22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017];
 
 /// Streams the rows of one relationship family, starting at any row. Each
 /// call to [`RelRows::next_row`] produces the next row; the sequence from row

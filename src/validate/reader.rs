@@ -16,7 +16,7 @@ pub const MAX_FIELD: usize = 4 << 20;
 /// Lines longer than this are not kept in memory (reported, then skipped).
 pub const MAX_LINE: usize = 64 << 20;
 
-/// A field of a record: a byte range of [`Record::buf`].
+/// A field of a record: a byte range of the record's buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {
     start: usize,

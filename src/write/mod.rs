@@ -2,8 +2,10 @@
 //! files, and shard files that are hashed as they are written and only appear
 //! under their final name once complete.
 
+pub mod changes;
 pub mod csv;
 pub mod direct;
+pub mod jsonl;
 pub mod parquet;
 
 use crate::gen::{Value, World};

@@ -1,0 +1,169 @@
+//! `cmdbgen apply`: a bundle or change set into a running Neo4j over Bolt.
+
+use crate::error::{exit, Usage};
+use crate::online::{self, client::Target, Options};
+use crate::progress;
+use anyhow::Result;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Options of `cmdbgen apply`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A generated bundle or a change set (a folder with manifest.json).
+    dir: PathBuf,
+    /// The server: bolt://host:7687 (direct), neo4j://host:7687 (routing),
+    /// +s or +ssc for TLS.
+    #[arg(long)]
+    uri: String,
+    /// User name.
+    #[arg(long, default_value = "neo4j")]
+    user: String,
+    /// The environment variable that holds the password.
+    #[arg(long, default_value = "NEO4J_PASSWORD")]
+    password_env: String,
+    /// Database (default: the user's home database).
+    #[arg(long)]
+    database: Option<String>,
+    /// Rows per batch: one statement and one transaction each.
+    #[arg(long, default_value_t = 5000)]
+    batch_size: u64,
+    /// Concurrent writers (more than 1 is allowed but not advised).
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
+    /// Pause before a batch while server heap used/max is above this fraction.
+    #[arg(long, default_value_t = 0.8)]
+    heap_threshold: f64,
+    /// The longest a batch waits for the heap, in seconds, before going on.
+    #[arg(long, default_value_t = 600)]
+    heap_max_wait: u64,
+    /// Retries of a batch after transient errors (lost connection,
+    /// Neo.TransientError.*); client errors are never retried.
+    #[arg(long, default_value_t = 10)]
+    max_retries: u32,
+    /// The first retry pause in milliseconds (doubles each retry, with jitter,
+    /// up to 30 s).
+    #[arg(long, default_value_t = 500)]
+    retry_delay_ms: u64,
+    /// The checkpoint file (default: DIR/apply-state.json).
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Ignore the checkpoint and apply everything again.
+    #[arg(long)]
+    restart: bool,
+    /// Progress display on stderr.
+    #[arg(long, value_enum, default_value_t = progress::Mode::Auto)]
+    progress: progress::Mode,
+    /// No progress and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `apply`.
+pub fn run(a: Args) -> Result<u8> {
+    if a.batch_size == 0 {
+        return Err(Usage("--batch-size must be at least 1".into()).into());
+    }
+    if a.workers == 0 {
+        return Err(Usage("--workers must be at least 1".into()).into());
+    }
+    if !(a.heap_threshold > 0.0 && a.heap_threshold <= 1.0) {
+        return Err(Usage(format!(
+            "--heap-threshold must be in (0, 1] (got {})",
+            a.heap_threshold
+        ))
+        .into());
+    }
+    let password = std::env::var(&a.password_env).map_err(|_| {
+        Usage(format!(
+            "the password variable {} is not set (name another with --password-env)",
+            a.password_env
+        ))
+    })?;
+    if a.workers > 1 && !a.quiet {
+        eprintln!(
+            "cmdbgen: warning: --workers {}: concurrent writers may deadlock on shared nodes (retried as transient errors) and commit batches out of order; one writer is the default and usually as fast",
+            a.workers
+        );
+    }
+    let opts = Options {
+        dir: a.dir.clone(),
+        target: Target {
+            uri: a.uri,
+            user: a.user,
+            password,
+            database: a.database,
+        },
+        batch_size: a.batch_size,
+        workers: a.workers,
+        heap_threshold: a.heap_threshold,
+        heap_max_wait: Duration::from_secs(a.heap_max_wait),
+        max_retries: a.max_retries,
+        retry_delay: Duration::from_millis(a.retry_delay_ms),
+        state: a.state,
+        restart: a.restart,
+        progress: if a.quiet {
+            progress::Mode::None
+        } else {
+            a.progress
+        },
+    };
+    let outcome = online::run(&opts)?;
+    if a.quiet {
+        return Ok(exit::OK);
+    }
+    if outcome.already_complete {
+        super::outln!(
+            "{} is already applied to {} (checkpoint {}); nothing to do. Use --restart to apply it again",
+            a.dir.display(),
+            opts.target.uri,
+            outcome.state_path.display()
+        )?;
+        return Ok(exit::OK);
+    }
+    let s = &outcome.summary;
+    let n = |op: &str| s.rows.get(op).copied().unwrap_or(0);
+    super::outln!(
+        "applied {} node rows, {} relationship rows, {} updates and {} deletions to {} in {} batches, {:.2}s ({:.0} rows/s)",
+        n("nodes"),
+        n("relationships"),
+        n("updates"),
+        n("deletes"),
+        opts.target.uri,
+        s.batches,
+        s.seconds,
+        s.total_rows() as f64 / s.seconds.max(1e-9)
+    )?;
+    super::outln!(
+        "queries sent: {} ({} schema, {} write, {} heap checks, {} diagnostic); retries: {}; heap waits: {}{}; rows that matched nothing: {}",
+        s.queries,
+        s.schema_queries,
+        s.write_queries,
+        s.heap_queries,
+        s.diagnostic_queries,
+        s.retries,
+        s.heap_waits,
+        if s.heap_gating { "" } else { " (gating off)" },
+        s.unmatched
+    )?;
+    let rates: Vec<String> = s
+        .rows
+        .iter()
+        .filter(|(_, &rows)| rows > 0)
+        .map(|(op, &rows)| {
+            let secs = s.op_seconds.get(op).copied().unwrap_or(0.0).max(1e-9);
+            format!("{op} {:.0} rows/s", rows as f64 / secs)
+        })
+        .collect();
+    if !rates.is_empty() {
+        super::outln!("rates: {}", rates.join(", "))?;
+    }
+    if s.resumed_batches > 0 || s.resumed_rows > 0 {
+        super::outln!(
+            "resumed: {} rows in {} batches were already committed by an earlier run",
+            s.resumed_rows,
+            s.resumed_batches
+        )?;
+    }
+    Ok(exit::OK)
+}

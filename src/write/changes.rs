@@ -1,0 +1,432 @@
+//! Writing a day's change set: one folder per table (`nodes/Server`,
+//! `relationships/…`, `updates/Server`, `deletes/Server`) with a header file
+//! and sharded CSV or JSON lines, an optional set of neo4j-admin
+//! *incremental* import files for the additions, and `manifest.json` last.
+//! Every file is written under a temporary name and renamed when complete,
+//! so a change set is complete if and only if its manifest exists.
+
+use super::{csv, jsonl, AtomicFile, FileInfo};
+use crate::changes::{ChangeSet, ChangeTable, Op};
+use crate::error::Usage;
+use crate::manifest::{Import, TableEntry, Totals};
+use crate::plan::split;
+use crate::profile::Profile;
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+/// The manifest's `kind` for change sets.
+pub const KIND: &str = "changes";
+/// The neo4j-admin argument file for the incremental import.
+pub const INCREMENTAL_ARGS: &str = "incremental.args";
+const MARKER_DIR: &str = ".cmdbgen";
+const MARKER: &str = "changes.json";
+/// Entries of a change-set folder that cmdbgen owns (removed by `--force`).
+const OWNED: &[&str] = &[
+    "nodes",
+    "relationships",
+    "updates",
+    "deletes",
+    "incremental",
+    INCREMENTAL_ARGS,
+    crate::manifest::FILE,
+    MARKER_DIR,
+];
+
+/// The data file format of a change set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeFormat {
+    /// CSV in neo4j-admin's dialect, as `generate` writes.
+    Csv,
+    /// One JSON object per line, typed; types in the folder's `header.csv`.
+    Jsonl,
+}
+
+impl ChangeFormat {
+    /// The shard files' extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ChangeFormat::Csv => "csv",
+            ChangeFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Everything that determines the bytes of a change set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeKey {
+    /// cmdbgen's version.
+    pub version: String,
+    /// The base profile (with the effective seed).
+    pub profile: Profile,
+    /// The day, from 1.
+    pub day: u64,
+    /// Data format.
+    pub format: ChangeFormat,
+    /// Whether neo4j-admin incremental files are included.
+    pub incremental: bool,
+    /// Rows per shard file.
+    pub shard_rows: u64,
+}
+
+impl ChangeKey {
+    /// A short hex fingerprint of the key.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))
+    }
+}
+
+/// A table of a change set in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeEntry {
+    /// `nodes`, `relationships`, `updates` or `deletes`.
+    pub op: String,
+    /// The table, as in a bundle's manifest.
+    #[serde(flatten)]
+    pub table: TableEntry,
+}
+
+/// The manifest of a change set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeManifest {
+    /// Always `cmdbgen`.
+    pub tool: String,
+    /// Always [`KIND`].
+    pub kind: String,
+    /// The fingerprint of [`ChangeKey`].
+    pub fingerprint: String,
+    /// What determines the bytes.
+    pub changes: ChangeKey,
+    /// Totals: `nodes` counts rows of node tables (new, updated, deleted).
+    pub totals: Totals,
+    /// Tables in apply order.
+    pub tables: Vec<ChangeEntry>,
+    /// True when the change set only adds (no update or delete rows): only
+    /// then may neo4j-admin's incremental import apply it.
+    pub additions_only: bool,
+    /// The neo4j-admin incremental import of the additions, if written.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub incremental: Option<Import>,
+    /// The files under `incremental/` (headers, and CSV copies of JSON lines).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub incremental_files: Vec<FileInfo>,
+}
+
+/// What a run did.
+#[derive(Debug)]
+pub struct ChangeOutcome {
+    /// The manifest.
+    pub manifest: ChangeManifest,
+    /// The change set was already complete; nothing was written.
+    pub already_complete: bool,
+}
+
+fn clear_owned(out: &Path) -> Result<()> {
+    for name in OWNED {
+        let p = out.join(name);
+        if p.is_dir() {
+            fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
+        } else if p.exists() {
+            fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Decides what to do with an existing folder; `Some` when already complete.
+fn prepare(out: &Path, key: &ChangeKey, force: bool) -> Result<Option<ChangeManifest>> {
+    let fp = key.fingerprint();
+    if !out.exists() {
+        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        return Ok(None);
+    }
+    if !out.is_dir() {
+        return Err(Usage(format!("{} exists and is not a folder", out.display())).into());
+    }
+    let refuse = |what: &str| -> Result<Option<ChangeManifest>> {
+        Err(Usage(format!(
+            "{} already holds {what}; use another --out, or --force to replace cmdbgen's files there",
+            out.display()
+        ))
+        .into())
+    };
+    let manifest = out.join(crate::manifest::FILE);
+    let marker = out.join(MARKER_DIR).join(MARKER);
+    if manifest.exists() {
+        let text = fs::read_to_string(&manifest)
+            .with_context(|| format!("reading {}", manifest.display()))?;
+        if let Ok(m) = serde_json::from_str::<ChangeManifest>(&text) {
+            if m.fingerprint == fp {
+                return Ok(Some(m));
+            }
+        }
+        if !force {
+            return refuse("another bundle or change set");
+        }
+        clear_owned(out)?;
+    } else if marker.exists() {
+        let theirs = fs::read_to_string(&marker).unwrap_or_default();
+        if theirs.trim() != fp && !force {
+            return refuse("an unfinished change set of another profile, seed, day or format");
+        }
+        clear_owned(out)?;
+    } else if fs::read_dir(out)?.next().is_some() {
+        if !force {
+            return refuse("files that cmdbgen did not write");
+        }
+        clear_owned(out)?;
+    }
+    Ok(None)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<FileInfo> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)?;
+    let (len, hash) = f.commit()?;
+    Ok(FileInfo {
+        path: String::new(),
+        rows: 0,
+        bytes: len,
+        xxh3: format!("{hash:016x}"),
+    })
+}
+
+/// One shard to write.
+struct Job {
+    table: ChangeTable,
+    rows: std::ops::Range<u64>,
+    path: String,
+    format: ChangeFormat,
+}
+
+fn write_shard(cs: &ChangeSet<'_>, out: &Path, job: &Job) -> Result<FileInfo> {
+    let path = out.join(&job.path);
+    let mut f = AtomicFile::create(&path)?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    let mut row = Vec::with_capacity(32);
+    let columns = job.table.columns();
+    for i in job.rows.clone() {
+        row.clear();
+        cs.row(job.table, i, &mut row);
+        match job.format {
+            ChangeFormat::Csv => csv::put_row(&row, &mut buf),
+            ChangeFormat::Jsonl => jsonl::put_row(columns, &row, &mut buf),
+        }
+        if buf.len() >= 1 << 20 {
+            f.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    f.write_all(&buf)?;
+    let (bytes, hash) = f
+        .commit()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(FileInfo {
+        path: job.path.clone(),
+        rows: job.rows.end - job.rows.start,
+        bytes,
+        xxh3: format!("{hash:016x}"),
+    })
+}
+
+fn entry(t: ChangeTable, rows: u64, header: FileInfo, shards: Vec<FileInfo>) -> ChangeEntry {
+    let (kind, label_or_type, start, end) = match t {
+        ChangeTable::Rels(r) => {
+            let s = r.spec();
+            (
+                "relationship",
+                s.rel_type.to_string(),
+                Some(s.start.name().to_string()),
+                Some(s.end.name().to_string()),
+            )
+        }
+        _ => (
+            "node",
+            t.node_kind().map(|k| k.name()).unwrap_or_default().into(),
+            None,
+            None,
+        ),
+    };
+    ChangeEntry {
+        op: t.op().name().to_string(),
+        table: TableEntry {
+            name: t.name(),
+            kind: kind.to_string(),
+            label_or_type,
+            start,
+            end,
+            rows,
+            header,
+            shards,
+        },
+    }
+}
+
+/// Writes change set `cs` into `out`.
+pub fn write_change_set(
+    cs: &ChangeSet<'_>,
+    key: &ChangeKey,
+    out: &Path,
+    force: bool,
+) -> Result<ChangeOutcome> {
+    if let Some(manifest) = prepare(out, key, force)? {
+        return Ok(ChangeOutcome {
+            manifest,
+            already_complete: true,
+        });
+    }
+    let fp = key.fingerprint();
+    let marker_dir = out.join(MARKER_DIR);
+    fs::create_dir_all(&marker_dir)
+        .with_context(|| format!("creating {}", marker_dir.display()))?;
+    write_atomic(&marker_dir.join(MARKER), fp.as_bytes())?;
+
+    let tables = cs.tables();
+    let mut headers = Vec::new();
+    let mut jobs = Vec::new();
+    let ext = key.format.extension();
+    for &t in &tables {
+        let dir = t.dir();
+        fs::create_dir_all(out.join(&dir)).with_context(|| format!("creating {dir}"))?;
+        let header = format!("{dir}/header.csv");
+        let mut info = write_atomic(
+            &out.join(&header),
+            &csv::header_line(&t.header_cells(false)),
+        )?;
+        info.path = header;
+        headers.push(info);
+        for (s, rows) in split(cs.rows(t), key.shard_rows).into_iter().enumerate() {
+            jobs.push(Job {
+                table: t,
+                rows,
+                path: format!("{dir}/part-{s:05}.{ext}"),
+                format: key.format,
+            });
+        }
+    }
+    // Incremental import: a header with `{label:…}` for new nodes (the data
+    // parts are shared when they are CSV; JSON lines get CSV copies).
+    let mut inc_args = Vec::new();
+    let mut inc_files = Vec::new();
+    if key.incremental {
+        for &t in tables
+            .iter()
+            .filter(|t| matches!(t.op(), Op::Nodes | Op::Relationships))
+        {
+            let dir = t.dir();
+            let inc_dir = format!("incremental/{dir}");
+            fs::create_dir_all(out.join(&inc_dir))
+                .with_context(|| format!("creating {inc_dir}"))?;
+            let header = format!("{inc_dir}/header.csv");
+            let mut info =
+                write_atomic(&out.join(&header), &csv::header_line(&t.header_cells(true)))?;
+            info.path = header.clone();
+            inc_files.push(info);
+            let parts_dir = match key.format {
+                ChangeFormat::Csv => dir.clone(),
+                ChangeFormat::Jsonl => {
+                    for (s, rows) in split(cs.rows(t), key.shard_rows).into_iter().enumerate() {
+                        jobs.push(Job {
+                            table: t,
+                            rows,
+                            path: format!("{inc_dir}/part-{s:05}.csv"),
+                            format: ChangeFormat::Csv,
+                        });
+                    }
+                    inc_dir.clone()
+                }
+            };
+            let files = format!("{header},{parts_dir}/part-[0-9]+[.]csv");
+            inc_args.push(match t {
+                ChangeTable::Rels(r) => format!("--relationships={}={files}", r.spec().rel_type),
+                _ => format!("--nodes={files}"),
+            });
+        }
+        inc_args.extend(
+            [
+                "--id-type=string",
+                "--delimiter=,",
+                "--array-delimiter=;",
+                "--skip-duplicate-nodes=false",
+                "--skip-bad-relationships=false",
+                "--bad-tolerance=0",
+                "--report-file=import.report",
+            ]
+            .map(String::from),
+        );
+    }
+    let written: Vec<FileInfo> = jobs
+        .par_iter()
+        .map(|j| write_shard(cs, out, j))
+        .collect::<Result<_>>()?;
+
+    let mut entries = Vec::new();
+    let (mut nodes, mut rels, mut files, mut bytes) = (0u64, 0u64, 0u64, 0u64);
+    for (t, header) in tables.iter().zip(headers) {
+        let prefix = format!("{}/", t.dir());
+        let shards: Vec<FileInfo> = written
+            .iter()
+            .filter(|f| f.path.starts_with(&prefix))
+            .cloned()
+            .collect();
+        let rows = cs.rows(*t);
+        if t.op() == Op::Relationships {
+            rels += rows;
+        } else {
+            nodes += rows;
+        }
+        files += 1 + shards.len() as u64;
+        bytes += header.bytes + shards.iter().map(|f| f.bytes).sum::<u64>();
+        entries.push(entry(*t, rows, header, shards));
+    }
+    let incremental = key.incremental.then(|| {
+        write_atomic(
+            &out.join(INCREMENTAL_ARGS),
+            (inc_args.join("\n") + "\n").as_bytes(),
+        )
+        .map(|_| Import {
+            args: inc_args.clone(),
+            command: format!(
+                "neo4j-admin database import incremental --force ${{DATABASE:-neo4j}} @{INCREMENTAL_ARGS}"
+            ),
+        })
+    });
+    let incremental = incremental.transpose()?;
+    inc_files.extend(
+        written
+            .iter()
+            .filter(|f| f.path.starts_with("incremental/"))
+            .cloned(),
+    );
+    let manifest = ChangeManifest {
+        tool: "cmdbgen".into(),
+        kind: KIND.into(),
+        fingerprint: fp,
+        changes: key.clone(),
+        totals: Totals {
+            nodes,
+            relationships: rels,
+            files,
+            bytes,
+        },
+        additions_only: entries
+            .iter()
+            .all(|e| !matches!(e.op.as_str(), "updates" | "deletes") || e.table.rows == 0),
+        tables: entries,
+        incremental,
+        incremental_files: inc_files,
+    };
+    let mut json = serde_json::to_vec_pretty(&manifest)?;
+    json.push(b'\n');
+    write_atomic(&out.join(crate::manifest::FILE), &json)?;
+    fs::remove_dir_all(&marker_dir).context("removing the run marker")?;
+    Ok(ChangeOutcome {
+        manifest,
+        already_complete: false,
+    })
+}

@@ -1,0 +1,201 @@
+//! `cmdbgen changes`: files, manifest, determinism, formats and refusals.
+//! (Applying change sets to a server is in online.rs.)
+
+use crate::util::{files, ok, run};
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+fn changes(out: &Path, args: &[&str]) -> String {
+    let mut all = vec!["changes", "--out", out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    ok(&all)
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_day_is_deterministic_and_days_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    changes(&a, &["--profile", "small", "--day", "3"]);
+    changes(
+        &b,
+        &["--profile", "small", "--day", "3", "--shard-rows", "7"],
+    );
+    changes(&c, &["--profile", "small", "--day", "4"]);
+    let data = |d: &Path, table: &str| -> String {
+        let mut parts: Vec<_> = fs::read_dir(d.join(table))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("part-")
+            })
+            .collect();
+        parts.sort();
+        parts
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect()
+    };
+    for table in [
+        "nodes/Server",
+        "relationships/Event-AFFECTS-Server",
+        "updates/Application",
+        "deletes/Server",
+    ] {
+        assert_eq!(
+            data(&a, table),
+            data(&b, table),
+            "{table}: shard size changed the rows"
+        );
+        assert_ne!(
+            data(&a, table),
+            data(&c, table),
+            "{table}: days 3 and 4 are equal"
+        );
+    }
+    // Sharding really happened, and the manifest matches the files.
+    assert!(a.join("nodes/Event/part-00000.csv").exists());
+    assert!(b.join("nodes/Event/part-00001.csv").exists());
+    let m = manifest(&b);
+    assert_eq!(m["kind"], "changes");
+    assert_eq!(m["changes"]["day"], 3);
+    for t in m["tables"].as_array().unwrap() {
+        let mut rows = 0;
+        for s in t["shards"].as_array().unwrap() {
+            let text = fs::read_to_string(b.join(s["path"].as_str().unwrap())).unwrap();
+            assert_eq!(text.lines().count() as u64, s["rows"].as_u64().unwrap());
+            assert_eq!(text.len() as u64, s["bytes"].as_u64().unwrap());
+            let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()));
+            assert_eq!(hash, s["xxh3"].as_str().unwrap());
+            rows += s["rows"].as_u64().unwrap();
+        }
+        assert_eq!(rows, t["rows"].as_u64().unwrap());
+    }
+}
+
+#[test]
+fn new_ids_continue_after_the_base_and_never_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = HashSet::new();
+    for day in ["1", "2", "3"] {
+        let d = dir.path().join(day);
+        changes(&d, &["--profile", "tiny", "--day", day]);
+        let text = fs::read_to_string(d.join("nodes/Server/part-00000.csv")).unwrap();
+        for line in text.lines() {
+            let id = line.split(',').next().unwrap().to_string();
+            // tiny has 24 servers: srv-000000000 .. srv-000000023.
+            assert!(id.as_str() >= "srv-000000024", "{id}");
+            assert!(seen.insert(id.clone()), "{id} on two days");
+        }
+        let upd = fs::read_to_string(d.join("updates/Server/header.csv")).unwrap();
+        assert_eq!(upd, "id:ID(Server),status,criticality,owner_team\n");
+    }
+}
+
+#[test]
+fn json_lines_and_incremental_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = dir.path().join("j");
+    let out = changes(
+        &j,
+        &[
+            "--profile",
+            "tiny",
+            "--day",
+            "1",
+            "--format",
+            "jsonl",
+            "--neo4j-incremental",
+        ],
+    );
+    assert!(out.contains("import incremental --force"), "{out}");
+    let text = fs::read_to_string(j.join("nodes/Server/part-00000.jsonl")).unwrap();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["id"].as_str().unwrap().starts_with("srv-"));
+        assert!(v["cpu_cores"].is_i64() && v[":LABEL"].is_array());
+    }
+    let header = fs::read_to_string(j.join("incremental/nodes/Server/header.csv")).unwrap();
+    assert!(
+        header.starts_with("id:ID(Server){label:Server},:LABEL,"),
+        "{header}"
+    );
+    // JSON lines get CSV copies for neo4j-admin; CSV change sets share parts.
+    assert!(j.join("incremental/nodes/Server/part-00000.csv").exists());
+    let args = fs::read_to_string(j.join("incremental.args")).unwrap();
+    assert!(args.contains(
+        "--nodes=incremental/nodes/Server/header.csv,incremental/nodes/Server/part-[0-9]+[.]csv"
+    ));
+    assert!(args.contains("--relationships=AFFECTS="));
+    assert!(!args.contains("updates/") && !args.contains("deletes/"));
+    let c = dir.path().join("c");
+    changes(
+        &c,
+        &["--profile", "tiny", "--day", "1", "--neo4j-incremental"],
+    );
+    let args = fs::read_to_string(c.join("incremental.args")).unwrap();
+    assert!(
+        args.contains("--nodes=incremental/nodes/Server/header.csv,nodes/Server/part-[0-9]+[.]csv")
+    );
+    assert!(!files(&c)
+        .iter()
+        .any(|f| f.starts_with("incremental/") && f.ends_with("part-00000.csv")));
+    let m = manifest(&c);
+    assert!(m["incremental_files"].as_array().unwrap().len() > 5);
+}
+
+#[test]
+fn reruns_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d");
+    changes(&d, &["--profile", "tiny", "--day", "1"]);
+    let again = changes(&d, &["--profile", "tiny", "--day", "1"]);
+    assert!(again.contains("already complete"), "{again}");
+    let o = run(&[
+        "changes",
+        "--profile",
+        "tiny",
+        "--day",
+        "2",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    changes(&d, &["--profile", "tiny", "--day", "2", "--force"]);
+    assert_eq!(manifest(&d)["changes"]["day"], 2);
+    for args in [
+        vec![
+            "changes",
+            "--profile",
+            "tiny",
+            "--day",
+            "0",
+            "--out",
+            "/nonexistent/z",
+        ],
+        vec!["changes", "--profile", "tiny", "--out", "/nonexistent/z"],
+        vec![
+            "changes",
+            "--profile",
+            "nope",
+            "--day",
+            "1",
+            "--out",
+            "/nonexistent/z",
+        ],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}

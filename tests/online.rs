@@ -1,0 +1,785 @@
+//! `cmdbgen apply` against a real Bolt 5 server: kglite-bolt-server from
+//! crates.io (../shared/test-servers.md), started per test on a free
+//! loopback port and stopped by its pid. `scripts/test.sh` builds it and sets
+//! `CMDBGEN_BOLT_SERVER`; without it these tests fail (they are not skipped).
+//! The server is not Neo4j: tests assert only on what the loader wrote.
+
+use crate::util::{self, bin, generate};
+use neo4j::driver::auth::AuthToken;
+use neo4j::driver::{Driver, DriverConfig, Record};
+use neo4j::ValueReceive;
+use std::collections::HashSet;
+use std::fs;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The server binary, from `CMDBGEN_BOLT_SERVER`.
+fn server_bin() -> PathBuf {
+    match std::env::var_os("CMDBGEN_BOLT_SERVER") {
+        Some(p) => PathBuf::from(p),
+        None => panic!(
+            "CMDBGEN_BOLT_SERVER is not set: run the tests through scripts/test.sh (`make test`), \
+             which builds kglite-bolt-server with scripts/install-bolt-server.sh"
+        ),
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running kglite-bolt-server; killed (by pid) when dropped.
+struct Server {
+    child: Option<Child>,
+    port: u16,
+    graph: PathBuf,
+    durability: &'static str,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Starts a server with a fresh in-memory graph in `dir`. With
+    /// `durability` "normal", commits go to a write-ahead log beside the
+    /// graph file and survive a SIGKILL and restart.
+    fn start(dir: &Path, durability: &'static str) -> Server {
+        let mut s = Server {
+            child: None,
+            port: free_port(),
+            graph: dir.join("g.kgl"),
+            durability,
+            log: dir.join("server.log"),
+        };
+        s.spawn();
+        s
+    }
+
+    fn spawn(&mut self) {
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(server_bin())
+            .arg("--graph")
+            .arg(&self.graph)
+            .args(["--storage", "memory", "--durability", self.durability])
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", server_bin().display()));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let addr = format!("127.0.0.1:{}", self.port).parse().unwrap();
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!(
+                    "kglite-bolt-server exited with {status}:\n{}",
+                    fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not open its port"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no shutdown, no save.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    fn uri(&self) -> String {
+        format!("bolt://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs a query; returns its records.
+    fn query(&self, q: &str) -> Vec<Record> {
+        let driver = Driver::new(
+            self.uri().parse().unwrap(),
+            DriverConfig::new().with_auth(Arc::new(AuthToken::new_basic_auth("neo4j", "x"))),
+        );
+        driver
+            .execute_query(q)
+            .run()
+            .unwrap_or_else(|e| panic!("{q}: {e}"))
+            .records
+    }
+
+    /// A query's single integer.
+    fn int(&self, q: &str) -> i64 {
+        let recs = self.query(q);
+        match recs.first().and_then(|r| r.values().next()) {
+            Some(ValueReceive::Integer(n)) => *n,
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+
+    fn nodes(&self) -> i64 {
+        self.int("MATCH (n) RETURN count(n) AS c")
+    }
+
+    fn rels(&self) -> i64 {
+        self.int("MATCH ()-[r]->() RETURN count(r) AS c")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `cmdbgen apply DIR --uri … extra…` with the password in the environment.
+fn apply_cmd(dir: &Path, server: &Server, extra: &[&str]) -> Command {
+    let mut c = bin();
+    c.args(["apply", dir.to_str().unwrap(), "--uri", &server.uri()])
+        .args(["--password-env", "CMDBGEN_TEST_PW", "--progress", "none"])
+        .args(extra)
+        .env("CMDBGEN_TEST_PW", "x");
+    c
+}
+
+fn apply(dir: &Path, server: &Server, extra: &[&str]) -> Output {
+    apply_cmd(dir, server, extra)
+        .output()
+        .expect("running cmdbgen apply")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn apply_ok(dir: &Path, server: &Server, extra: &[&str]) -> (String, String) {
+    let o = apply(dir, server, extra);
+    let (out, err) = text(&o);
+    assert!(
+        o.status.success(),
+        "apply failed ({:?}):\n{out}\n{err}",
+        o.status.code()
+    );
+    (out, err)
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The data lines of every shard of `op/table` in a folder, split on commas
+/// (the ids and values compared here hold no commas or quotes).
+fn rows(dir: &Path, table_dir: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir.join(table_dir)) else {
+        return out;
+    };
+    let mut parts: Vec<_> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("part-")
+        })
+        .collect();
+    parts.sort();
+    for p in parts {
+        for line in fs::read_to_string(p).unwrap().lines() {
+            out.push(line.split(',').map(String::from).collect());
+        }
+    }
+    out
+}
+
+fn subdirs(dir: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn count_of(o: &str, key: &str) -> u64 {
+    o.matches(key).count() as u64
+}
+
+fn s(v: Option<&ValueReceive>) -> String {
+    match v {
+        Some(ValueReceive::String(s)) => s.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn apply_a_bundle_then_day_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &[]);
+    let m = json(&bundle.join("manifest.json"));
+    let server = Server::start(tmp.path(), "off");
+
+    let (out, err) = apply_ok(&bundle, &server, &["--batch-size", "7"]);
+    assert_eq!(
+        server.nodes(),
+        m["totals"]["nodes"].as_i64().unwrap(),
+        "{out}"
+    );
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
+    for t in m["tables"].as_array().unwrap() {
+        let name = t["label_or_type"].as_str().unwrap();
+        let q = if t["kind"] == "node" {
+            format!("MATCH (n:`{name}`) RETURN count(n) AS c")
+        } else {
+            format!(
+                "MATCH (:`{}`)-[r:`{name}`]->(:`{}`) RETURN count(r) AS c",
+                t["start"].as_str().unwrap(),
+                t["end"].as_str().unwrap()
+            )
+        };
+        assert_eq!(server.int(&q), t["rows"].as_i64().unwrap(), "{q}");
+    }
+    assert_eq!(count_of(&err, "heap gating is off"), 1, "{err}");
+    assert!(out.contains("queries sent:"), "{out}");
+    let state = json(&bundle.join("apply-state.json"));
+    assert_eq!(state["complete"], true);
+    assert_eq!(state["last_run"]["heap_gating"], false);
+
+    // Typed values and labels, compared with the CSV row.
+    let row = &rows(&bundle, "nodes/Server")[3];
+    let recs = server.query(
+        "MATCH (n:Server {id: 'srv-000000003'}) RETURN n.name AS name, n.cpu_cores AS cpu, \
+         n.cost AS cost, n.created_at AS at, n.tags AS tags, labels(n) AS labels",
+    );
+    let r = &recs[0];
+    assert_eq!(s(r.value("name")), row[2]);
+    assert_eq!(
+        r.value("cpu"),
+        Some(&ValueReceive::Integer(row[12].parse().unwrap()))
+    );
+    assert_eq!(
+        r.value("cost"),
+        Some(&ValueReceive::Float(row[14].parse().unwrap()))
+    );
+    match r.value("at") {
+        Some(ValueReceive::DateTime(t)) => {
+            assert_eq!(t.to_rfc3339().replace("+00:00", "Z"), row[7])
+        }
+        Some(ValueReceive::DateTimeFixed(t)) => {
+            assert_eq!(t.to_rfc3339().replace("+00:00", "Z"), row[7])
+        }
+        other => panic!("created_at: {other:?}"),
+    }
+    let tags: Vec<ValueReceive> = row[8]
+        .split(';')
+        .filter(|t| !t.is_empty())
+        .map(|t| ValueReceive::String(t.into()))
+        .collect();
+    if tags.is_empty() {
+        assert_eq!(r.value("tags"), Some(&ValueReceive::Null));
+    } else {
+        assert_eq!(r.value("tags"), Some(&ValueReceive::List(tags)));
+    }
+    let mut want: Vec<&str> = row[1].split(';').collect();
+    let mut got: Vec<String> = match r.value("labels") {
+        Some(ValueReceive::List(l)) => l.iter().map(|v| s(Some(v))).collect(),
+        other => panic!("{other:?}"),
+    };
+    want.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, want);
+    let port = &rows(&bundle, "relationships/NetworkDevice-CONNECTS_TO-Server")[0];
+    let q = format!(
+        "MATCH (:NetworkDevice {{id: '{}'}})-[r:CONNECTS_TO]->(:Server {{id: '{}'}}) RETURN r.port AS p",
+        port[0], port[1]
+    );
+    assert_eq!(server.int(&q), port[3].parse::<i64>().unwrap());
+
+    // A second run has nothing to do.
+    let (again, _) = apply_ok(&bundle, &server, &["--batch-size", "7"]);
+    assert!(again.contains("already applied"), "{again}");
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+
+    // Day 1: new nodes and relationships, updates, deletions.
+    let day = tmp.path().join("day1");
+    util::ok(&[
+        "changes",
+        "--profile",
+        "tiny",
+        "--day",
+        "1",
+        "--out",
+        day.to_str().unwrap(),
+    ]);
+    let dm = json(&day.join("manifest.json"));
+    let sum = |op: &str| -> i64 {
+        dm["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["op"] == op)
+            .map(|t| t["rows"].as_i64().unwrap())
+            .sum()
+    };
+    let deleted: HashSet<String> = subdirs(&day.join("deletes"))
+        .iter()
+        .flat_map(|k| rows(&day, &format!("deletes/{k}")))
+        .map(|r| r[0].clone())
+        .collect();
+    assert!(sum("deletes") > 0 && sum("updates") > 0 && sum("nodes") > 0);
+    assert_eq!(deleted.len() as i64, sum("deletes"));
+    let incident = subdirs(&bundle.join("relationships"))
+        .iter()
+        .flat_map(|t| rows(&bundle, &format!("relationships/{t}")))
+        .filter(|r| deleted.contains(&r[0]) || deleted.contains(&r[1]))
+        .count() as i64;
+    assert!(incident > 0);
+    let (out, _) = apply_ok(&day, &server, &["--batch-size", "3"]);
+    assert!(out.contains("rows that matched nothing: 0"), "{out}");
+    let base_nodes = m["totals"]["nodes"].as_i64().unwrap();
+    let base_rels = m["totals"]["relationships"].as_i64().unwrap();
+    assert_eq!(server.nodes(), base_nodes + sum("nodes") - sum("deletes"));
+    assert_eq!(server.rels(), base_rels - incident + sum("relationships"));
+    for id in &deleted {
+        assert_eq!(
+            server.int(&format!("MATCH (n {{id: '{id}'}}) RETURN count(n) AS c")),
+            0
+        );
+    }
+    // Updates: each non-empty field was set.
+    let mut checked = 0;
+    for kind in subdirs(&day.join("updates")) {
+        for r in rows(&day, &format!("updates/{kind}")) {
+            let recs = server.query(&format!(
+                "MATCH (n:`{kind}` {{id: '{}'}}) RETURN n.status AS status, n.criticality AS criticality, n.owner_team AS owner_team",
+                r[0]
+            ));
+            for (k, field) in ["status", "criticality", "owner_team"].iter().enumerate() {
+                if !r[k + 1].is_empty() {
+                    assert_eq!(s(recs[0].value(field)), r[k + 1], "{kind} {} {field}", r[0]);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
+    // New events happened on day 1 and affect something.
+    let new_events = rows(&day, "nodes/Event");
+    for e in &new_events {
+        let q = format!(
+            "MATCH (n:Event {{id: '{}'}})-[:AFFECTS]->() RETURN count(*) AS c",
+            e[0]
+        );
+        assert_eq!(server.int(&q), 1, "{q}");
+    }
+}
+
+#[test]
+fn a_killed_server_is_resumed_without_loss_or_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &[]);
+    let m = json(&bundle.join("manifest.json"));
+    let mut server = Server::start(tmp.path(), "normal");
+    let state = bundle.join("apply-state.json");
+    let args = [
+        "--batch-size",
+        "3",
+        "--max-retries",
+        "1",
+        "--retry-delay-ms",
+        "50",
+    ];
+    let child = apply_cmd(&bundle, &server, &args)
+        .env("CMDBGEN_APPLY_PAUSE_MS", "40")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill the server once at least 10 batches are committed.
+    let committed = |state: &Path| -> u64 {
+        fs::read_to_string(state)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .map(|v| {
+                v["tables"]
+                    .as_object()
+                    .map(|t| t.values().map(|x| x["batches"].as_u64().unwrap_or(0)).sum())
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while committed(&state) < 10 {
+        assert!(Instant::now() < deadline, "apply made no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.kill();
+    let o = child.wait_with_output().unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("rerun the same command to resume"), "{err}");
+    let before = json(&state);
+    assert_eq!(before["complete"], false);
+    let done_rows: u64 = before["tables"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|t| t["rows"].as_u64().unwrap())
+        .sum();
+    assert!(done_rows > 0);
+
+    // Same graph file and write-ahead log: committed batches survive.
+    server.restart();
+    assert!(server.nodes() as u64 >= done_rows.min(m["totals"]["nodes"].as_u64().unwrap()));
+    let (out, _) = apply_ok(&bundle, &server, &args);
+    assert!(out.contains("resumed:"), "{out}");
+    let after = json(&state);
+    assert_eq!(after["complete"], true);
+    assert_eq!(after["runs"], 2);
+    assert_eq!(
+        after["last_run"]["resumed_rows"].as_u64().unwrap(),
+        done_rows
+    );
+    let total =
+        m["totals"]["nodes"].as_u64().unwrap() + m["totals"]["relationships"].as_u64().unwrap();
+    let sent: u64 = after["last_run"]["rows"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(sent + done_rows, total, "the rerun sent exactly the rest");
+
+    // Nothing lost, nothing twice.
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+    assert_eq!(
+        server.int("MATCH (n) RETURN count(DISTINCT n.id) AS c"),
+        server.nodes()
+    );
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
+    let pairs = server.int("MATCH (a)-[r]->(b) RETURN count(DISTINCT [a.id, type(r), b.id]) AS c");
+    assert_eq!(pairs, server.rels());
+}
+
+#[test]
+fn a_restarted_server_is_reconnected_within_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &[]);
+    let m = json(&bundle.join("manifest.json"));
+    let mut server = Server::start(tmp.path(), "normal");
+    let state = bundle.join("apply-state.json");
+    let child = apply_cmd(
+        &bundle,
+        &server,
+        &[
+            "--batch-size",
+            "4",
+            "--max-retries",
+            "12",
+            "--retry-delay-ms",
+            "100",
+        ],
+    )
+    .env("CMDBGEN_APPLY_PAUSE_MS", "30")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fs::read_to_string(&state).is_ok_and(|t| t.contains("nodes/Server")) {
+        assert!(Instant::now() < deadline, "apply made no progress");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.restart();
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}\n{err}");
+    assert!(err.contains("retry 1 of 12"), "{err}");
+    let last = &json(&state)["last_run"];
+    assert!(last["retries"].as_u64().unwrap() >= 1);
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
+    assert_eq!(
+        server.int("MATCH (n) RETURN count(DISTINCT n.id) AS c"),
+        server.nodes()
+    );
+}
+
+#[test]
+fn a_constraint_violation_stops_with_the_offending_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &[]);
+    let server = Server::start(tmp.path(), "off");
+    // A unique database name, and a node that already holds db 2's name.
+    let db2 = &rows(&bundle, "nodes/Database")[2];
+    server
+        .query("CREATE CONSTRAINT db_name IF NOT EXISTS FOR (n:Database) REQUIRE n.name IS UNIQUE");
+    server.query(&format!(
+        "CREATE (:Database {{id: 'db-conflict', name: '{}'}})",
+        db2[2]
+    ));
+    for _ in 0..2 {
+        let o = apply(&bundle, &server, &["--batch-size", "100"]);
+        let (out, err) = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
+        assert!(
+            err.contains("Neo.ClientError.Schema.ConstraintValidationFailed"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "offending row: nodes/Database/part-00000.csv line 3: {}",
+                db2[0]
+            )),
+            "{err}"
+        );
+        assert!(err.contains("not retried"), "{err}");
+        assert!(
+            !err.contains("retry 1"),
+            "client errors must not be retried: {err}"
+        );
+        // The refused batch was rolled back; the tables before it committed.
+        assert_eq!(server.int("MATCH (n:Database) RETURN count(n) AS c"), 1);
+        assert_eq!(server.int("MATCH (n:Server) RETURN count(n) AS c"), 24);
+    }
+    let state = json(&bundle.join("apply-state.json"));
+    assert_eq!(state["tables"]["nodes/Server"]["complete"], true);
+    assert!(state["tables"].get("nodes/Database").is_none());
+    assert!(state["last_run"]["diagnostic_queries"].as_u64().unwrap() > 0);
+
+    // Fix the cause and resume, with another batch size: the complete tables
+    // (Region, DataCenter, Server, NetworkDevice) are kept, the rest is sent.
+    server.query("MATCH (n:Database {id: 'db-conflict'}) DELETE n");
+    let (out, err) = apply_ok(&bundle, &server, &["--batch-size", "50"]);
+    assert!(err.contains("complete tables are kept"), "{err}");
+    let m = json(&bundle.join("manifest.json"));
+    let kept: u64 = m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            ["Region", "DataCenter", "Server", "NetworkDevice"]
+                .contains(&t["name"].as_str().unwrap())
+        })
+        .map(|t| t["rows"].as_u64().unwrap())
+        .sum();
+    let last = &json(&bundle.join("apply-state.json"))["last_run"];
+    assert_eq!(last["resumed_rows"].as_u64().unwrap(), kept, "{out}");
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
+}
+
+#[test]
+fn several_workers_and_a_missing_jmx_procedure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &["--gzip"]);
+    let m = json(&bundle.join("manifest.json"));
+    let server = Server::start(tmp.path(), "off");
+    let state = tmp.path().join("elsewhere.json");
+    let (out, err) = apply_ok(
+        &bundle,
+        &server,
+        &[
+            "--workers",
+            "3",
+            "--batch-size",
+            "5",
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(count_of(&err, "heap gating is off"), 1, "{err}");
+    assert_eq!(count_of(&err, "--workers 3"), 1, "{err}");
+    assert!(out.contains("(gating off)"), "{out}");
+    assert!(!bundle.join("apply-state.json").exists());
+    let last = &json(&state)["last_run"];
+    // At most one probe per worker before gating is off.
+    assert!(last["heap_queries"].as_u64().unwrap() <= 3, "{last}");
+    assert_eq!(
+        last["queries"].as_u64().unwrap(),
+        [
+            "schema_queries",
+            "write_queries",
+            "heap_queries",
+            "diagnostic_queries"
+        ]
+        .iter()
+        .map(|k| last[k].as_u64().unwrap())
+        .sum::<u64>()
+    );
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
+    // A change set in JSON lines applies the same way.
+    let day = tmp.path().join("day1");
+    util::ok(&[
+        "changes",
+        "--profile",
+        "tiny",
+        "--day",
+        "1",
+        "--format",
+        "jsonl",
+        "--out",
+        day.to_str().unwrap(),
+    ]);
+    apply_ok(&day, &server, &[]);
+    let dm = json(&day.join("manifest.json"));
+    let new_nodes: i64 = dm["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["op"] == "nodes")
+        .map(|t| t["rows"].as_i64().unwrap())
+        .sum();
+    let gone: i64 = dm["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["op"] == "deletes")
+        .map(|t| t["rows"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        server.nodes(),
+        m["totals"]["nodes"].as_i64().unwrap() + new_nodes - gone
+    );
+    // Day 1's events happened on 2026-01-01 (typed datetimes compare).
+    let on_day = server.int(
+        "MATCH (n:Event) WHERE n.occurred_at >= datetime('2026-01-01T00:00:00Z') \
+         AND n.occurred_at < datetime('2026-01-02T00:00:00Z') RETURN count(n) AS c",
+    );
+    let new_events = dm["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["op"] == "nodes" && t["name"] == "Event")
+        .map(|t| t["rows"].as_i64().unwrap())
+        .unwrap_or(0);
+    assert!(new_events > 0);
+    assert_eq!(on_day, new_events);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &[]);
+    let d = bundle.to_str().unwrap();
+    let empty = tmp.path().to_str().unwrap();
+    for (args, env, needle) in [
+        (
+            vec![
+                "apply",
+                d,
+                "--uri",
+                "bolt://127.0.0.1:1",
+                "--batch-size",
+                "0",
+            ],
+            true,
+            "--batch-size",
+        ),
+        (
+            vec![
+                "apply",
+                d,
+                "--uri",
+                "bolt://127.0.0.1:1",
+                "--heap-threshold",
+                "1.5",
+            ],
+            true,
+            "--heap-threshold",
+        ),
+        (
+            vec!["apply", d, "--uri", "bolt://127.0.0.1:1"],
+            false,
+            "CMDBGEN_TEST_UNSET_PW",
+        ),
+        (
+            vec!["apply", empty, "--uri", "bolt://127.0.0.1:1"],
+            true,
+            "manifest.json",
+        ),
+        (
+            vec!["apply", d, "--uri", "http://127.0.0.1:1"],
+            true,
+            "--uri",
+        ),
+    ] {
+        let mut c = bin();
+        c.args(&args);
+        if env {
+            c.env("NEO4J_PASSWORD", "x");
+        } else {
+            c.args(["--password-env", "CMDBGEN_TEST_UNSET_PW"]);
+        }
+        let o = c.output().unwrap();
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    // A server that is not there: transient errors, retried, then exit 1.
+    let o = bin()
+        .args([
+            "apply",
+            d,
+            "--uri",
+            &format!("bolt://127.0.0.1:{}", free_port()),
+        ])
+        .args([
+            "--max-retries",
+            "2",
+            "--retry-delay-ms",
+            "10",
+            "--progress",
+            "none",
+        ])
+        .env("NEO4J_PASSWORD", "x")
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("retry 2 of 2"), "{err}");
+}
