@@ -1,6 +1,8 @@
 //! `cmdbgen validate`: generated bundles validate clean, and damaged copies
 //! fail with the right `FILE:LINE: message`.
 
+mod parquet;
+
 use crate::util::{self, generate, run};
 use std::fs;
 use std::io::{Read, Write};
