@@ -11,7 +11,7 @@ use super::source::{finish, open, Magic};
 use super::values;
 use crate::write::Counters;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 /// Compares a file's size and hash with its manifest entry.
@@ -162,34 +162,76 @@ pub struct DataOutcome {
     pub complete: bool,
 }
 
-/// Checks one data (shard) file.
-pub fn check_data(
-    root: &Path,
-    entry: &FileEntry,
-    cols: Option<&Columns<'_>>,
-    ids: &Ids<'_>,
-    keep: usize,
-    counters: &Counters,
-) -> DataOutcome {
-    let mut report = FileReport::new(&entry.path, keep);
-    let path = root.join(&entry.path);
-    let (body, magic) = match open(&path) {
-        Ok(x) => x,
-        Err(e) => {
-            report.error(None, format!("cannot read: {e}"));
-            return DataOutcome {
-                report,
-                rows: 0,
-                complete: false,
-            };
+/// One data (shard) file to check, with what checking it needs, in either
+/// format.
+pub struct DataFile<'a> {
+    /// The bundle root.
+    pub root: &'a Path,
+    /// The file's manifest entry.
+    pub entry: &'a FileEntry,
+    /// The table's header, if it is usable.
+    pub cols: Option<&'a Columns<'a>>,
+    /// How its ids are checked.
+    pub ids: &'a Ids<'a>,
+    /// Problems kept.
+    pub keep: usize,
+    /// Progress.
+    pub counters: &'a Counters,
+}
+
+impl DataFile<'_> {
+    /// The file on disk.
+    pub fn path(&self) -> PathBuf {
+        self.root.join(&self.entry.path)
+    }
+
+    /// An empty report for the file.
+    pub fn report(&self) -> FileReport {
+        FileReport::new(&self.entry.path, self.keep)
+    }
+
+    /// What checking found once `rows` rows were read (`to_end`: the file
+    /// was read to its end): the row count is compared with the manifest's.
+    pub fn outcome(&self, mut report: FileReport, rows: u64, to_end: bool) -> DataOutcome {
+        if rows != self.entry.rows {
+            report.error(
+                None,
+                format!("has {rows} rows, the manifest says {}", self.entry.rows),
+            );
         }
+        DataOutcome {
+            report,
+            rows,
+            complete: to_end && rows == self.entry.rows,
+        }
+    }
+
+    /// A file that could not be read: `why` is its one problem besides
+    /// those already in `report`.
+    pub fn unreadable(&self, mut report: FileReport, why: String) -> DataOutcome {
+        report.error(None, why);
+        DataOutcome {
+            report,
+            rows: 0,
+            complete: false,
+        }
+    }
+}
+
+/// Checks one CSV data (shard) file.
+pub fn check_data(file: &DataFile<'_>) -> DataOutcome {
+    let (entry, counters) = (file.entry, file.counters);
+    let mut report = file.report();
+    let (body, magic) = match open(&file.path()) {
+        Ok(x) => x,
+        Err(e) => return file.unreadable(report, format!("cannot read: {e}")),
     };
     check_name(&mut report, &entry.path, magic);
     let mut reader = Reader::new(body);
     let mut rec = Record::default();
     let mut rows = 0u64;
     let mut tick = 0u64;
-    let mut flow = IdFlow::new(ids);
+    let mut flow = IdFlow::new(file.ids);
     let mut id = Vec::new();
     let mut read_failed = false;
     loop {
@@ -211,7 +253,7 @@ pub fn check_data(
                                 format!("invalid UTF-8 at byte {}", off + 1),
                             );
                         }
-                        if let Some(c) = cols {
+                        if let Some(c) = file.cols {
                             check_row(&rec, c, &mut flow, &mut id, &mut report);
                         }
                     }
@@ -237,12 +279,6 @@ pub fn check_data(
             "the last line has no line break (cmdbgen ends every row with one: truncated file?)",
         );
     }
-    if rows != entry.rows {
-        report.error(
-            None,
-            format!("has {rows} rows, the manifest says {}", entry.rows),
-        );
-    }
     match finish(reader.into_inner()) {
         Ok((bytes, hash)) => {
             counters.bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -250,11 +286,7 @@ pub fn check_data(
         }
         Err(e) => report.error(None, format!("cannot read: {e}")),
     }
-    DataOutcome {
-        report,
-        rows,
-        complete: !read_failed && rows == entry.rows,
-    }
+    file.outcome(report, rows, !read_failed)
 }
 
 /// Which end of a relationship.

@@ -341,11 +341,16 @@ impl Shards<'_> {
         cols: Option<&Columns<'_>>,
         ids: &Ids<'_>,
     ) -> DataOutcome {
-        let entry = &t.entry.shards[si];
+        let file = check::DataFile {
+            root: self.dir,
+            entry: &t.entry.shards[si],
+            cols,
+            ids,
+            keep: self.keep,
+            counters: self.counters,
+        };
         match self.format {
-            DataFormat::Csv => {
-                check::check_data(self.dir, entry, cols, ids, self.keep, self.counters)
-            }
+            DataFormat::Csv => check::check_data(&file),
             DataFormat::Parquet {
                 codec,
                 row_group_rows,
@@ -356,15 +361,7 @@ impl Shards<'_> {
                     codec: codec.as_deref(),
                     row_group_rows: *row_group_rows,
                 };
-                parquet::check_data(
-                    self.dir,
-                    entry,
-                    cols,
-                    ids,
-                    &expect,
-                    self.keep,
-                    self.counters,
-                )
+                parquet::check_data(&file, &expect)
             }
         }
     }

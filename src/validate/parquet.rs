@@ -21,13 +21,11 @@
 //! Problems are `FILE: message` or `FILE:ROW: message`, ROW being the
 //! 1-based row in the file, counted over all its row groups.
 
-use super::bundle::FileEntry;
-use super::check::{self, Columns, DataOutcome, End, IdFlow, Ids};
+use super::check::{self, DataFile, DataOutcome, End, IdFlow};
 use super::header::{parse_entry, parse_header, FileKind, Header, IdType, Kind, PropType, Scalar};
 use super::ptypes::{self, Plan};
 use super::report::FileReport;
 use super::values;
-use crate::write::Counters;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
@@ -122,75 +120,39 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Checks one Parquet data (shard) file.
-pub fn check_data(
-    root: &Path,
-    entry: &FileEntry,
-    cols: Option<&Columns<'_>>,
-    ids: &Ids<'_>,
-    expect: &Expect<'_>,
-    keep: usize,
-    counters: &Counters,
-) -> DataOutcome {
-    let mut report = FileReport::new(&entry.path, keep);
-    let path = root.join(&entry.path);
-    let outcome = |report: FileReport, rows: u64, complete: bool| DataOutcome {
-        report,
-        rows,
-        complete,
-    };
+pub fn check_data(file: &DataFile<'_>, expect: &Expect<'_>) -> DataOutcome {
+    let mut report = file.report();
+    let path = file.path();
     match crate::write::hash_file(&path) {
         Ok((bytes, hash)) => {
-            counters.bytes.fetch_add(bytes, Ordering::Relaxed);
-            check::compare(&mut report, entry, bytes, hash);
+            file.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+            check::compare(&mut report, file.entry, bytes, hash);
         }
-        Err(e) => {
-            report.error(None, format!("cannot read: {e}"));
-            return outcome(report, 0, false);
-        }
+        Err(e) => return file.unreadable(report, format!("cannot read: {e}")),
     }
-    let read = guarded(|| read(&path, cols, ids, expect, &mut report, counters));
-    let (rows, decoded) = match read {
-        Ok(Some(r)) => r,
-        Ok(None) => return outcome(report, 0, false),
-        Err(msg) => {
-            report.error(None, msg);
-            return outcome(report, 0, false);
-        }
-    };
-    if rows != entry.rows {
-        report.error(
-            None,
-            format!("has {rows} rows, the manifest says {}", entry.rows),
-        );
+    match guarded(|| read(&path, file, expect, &mut report)) {
+        Ok(Ok((rows, to_end))) => file.outcome(report, rows, to_end),
+        Ok(Err(why)) | Err(why) => file.unreadable(report, why),
     }
-    outcome(report, rows, decoded && rows == entry.rows)
 }
 
 /// Reads and checks the file; returns (rows read, read to the end), or
-/// `None` when it could not be opened.
+/// why it cannot be read at all.
 fn read(
     path: &Path,
-    cols: Option<&Columns<'_>>,
-    ids: &Ids<'_>,
+    file: &DataFile<'_>,
     expect: &Expect<'_>,
     report: &mut FileReport,
-    counters: &Counters,
-) -> Option<(u64, bool)> {
-    let builder = match open(path) {
-        Ok(b) => b,
-        Err(msg) => {
-            report.error(None, msg);
-            return None;
-        }
-    };
+) -> Result<(u64, bool), String> {
+    let builder = open(path)?;
     check_footer(builder.metadata(), expect, report);
     let fields = builder.parquet_schema().root_schema().get_fields().to_vec();
     let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
     let own;
-    let header: &Header = match cols {
+    let header: &Header = match file.cols {
         Some(c) if c.cells == names => c.header,
         _ => {
-            if let Some(c) = cols {
+            if let Some(c) = file.cols {
                 report.error(None, names_differ(c.cells, &names));
             }
             let (h, errors) = parse_header(&names, expect.kind, expect.id_type);
@@ -201,7 +163,7 @@ fn read(
             &own
         }
     };
-    let flow = IdFlow::new(ids);
+    let flow = IdFlow::new(file.ids);
     let plans: Vec<(Plan, &str)> = header
         .entries
         .iter()
@@ -224,13 +186,9 @@ fn read(
             }
         })
         .collect();
-    let reader = match builder.build() {
-        Ok(r) => r,
-        Err(e) => {
-            report.error(None, format!("not a readable Parquet file: {e}"));
-            return None;
-        }
-    };
+    let reader = builder
+        .build()
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
     let mut state = Batches {
         flow,
         id: Vec::new(),
@@ -241,7 +199,7 @@ fn read(
         match batch {
             Ok(b) => {
                 state.check(&b, &plans, report);
-                counters
+                file.counters
                     .rows
                     .fetch_add(b.num_rows() as u64, Ordering::Relaxed);
             }
@@ -256,7 +214,7 @@ fn read(
         }
     }
     state.flow.finish(report);
-    Some((state.rows, decoded))
+    Ok((state.rows, decoded))
 }
 
 /// The first difference between a file's column names and `header.csv`.

@@ -7,15 +7,16 @@ use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use ::parquet::arrow::ArrowWriter;
 use ::parquet::basic::Compression;
 use ::parquet::file::properties::WriterProperties;
+use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
+use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_array::{
-    Array, ArrayRef, Int64Array, ListArray, RecordBatch, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, ArrowPrimitiveType, ListArray, PrimitiveArray, RecordBatch, StringArray,
 };
 use arrow_schema::{DataType, Field, Schema};
 use serde_json::Value as Json;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 const PARQUET: [&str; 2] = ["--format", "parquet"];
@@ -65,20 +66,33 @@ fn column_index(fields: &[Field], name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// Replaces the strings of column `name` by `edit(row index, old)`.
-fn edit_strings(
-    path: &Path,
+/// Column `name`, with the string of row `row` replaced by `f(old)`.
+fn with_string(
+    fields: &[Field],
+    columns: &[ArrayRef],
     name: &str,
-    mut edit: impl FnMut(usize, Option<&str>) -> Option<String>,
-) {
-    rewrite(path, |fields, columns| {
-        let k = column_index(fields, name);
-        let old = columns[k].as_string::<i32>();
-        let new: StringArray = (0..old.len())
-            .map(|i| edit(i, (!old.is_null(i)).then(|| old.value(i))))
-            .collect();
-        columns[k] = Arc::new(new);
-    });
+    row: usize,
+    f: impl FnOnce(&str) -> String,
+) -> (usize, ArrayRef) {
+    let k = column_index(fields, name);
+    let old = columns[k].as_string::<i32>();
+    let mut values: Vec<Option<String>> = old.iter().map(|v| v.map(String::from)).collect();
+    values[row] = Some(f(old.value(row)));
+    (k, Arc::new(values.into_iter().collect::<StringArray>()))
+}
+
+/// Column `name` of a primitive type, with row `row` set to `v`.
+fn with_value<T: ArrowPrimitiveType>(
+    fields: &[Field],
+    columns: &[ArrayRef],
+    name: &str,
+    row: usize,
+    v: T::Native,
+) -> (usize, PrimitiveArray<T>) {
+    let k = column_index(fields, name);
+    let mut values: Vec<Option<T::Native>> = columns[k].as_primitive::<T>().iter().collect();
+    values[row] = Some(v);
+    (k, values.into_iter().collect())
 }
 
 /// Makes the manifest agree with a rewritten file (size, xxh3, totals), so
@@ -106,6 +120,21 @@ fn fix_manifest(dir: &Path, rel: &str) {
     .unwrap();
 }
 
+/// A `tiny` Parquet bundle whose first shard of `table` was rewritten by
+/// `edit`, with the manifest fixed up so that only the content is judged;
+/// returns the shard's path and validate's output (it must fail).
+fn rewritten(
+    table: &str,
+    edit: impl FnOnce(&mut Vec<Field>, &mut Vec<ArrayRef>),
+) -> (tempfile::TempDir, PathBuf, String, String) {
+    let (t, d) = bundle("tiny", &PARQUET);
+    let f = shard(table);
+    rewrite(&d.join(&f), edit);
+    fix_manifest(&d, &f);
+    let out = fails(&d);
+    (t, d, f, out)
+}
+
 #[test]
 fn parquet_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &PARQUET);
@@ -120,19 +149,19 @@ fn parquet_bundles_validate_clean() {
         &[
             &PARQUET[..],
             &[
-                "--parquet-target",
-                "archive",
+                "--parquet-codec",
+                "zstd:7",
                 "--row-group-rows",
-                "300",
+                "450",
                 "--shard-rows",
-                "2500",
+                "1800",
             ],
         ]
         .concat(),
     );
     let out = assert_clean(&d);
     assert!(
-        out.contains("note: the shards are compressed with ZSTD (zstd:3); neo4j-admin is only known to read SNAPPY"),
+        out.contains("note: the shards are compressed with ZSTD (zstd:7); neo4j-admin is only known to read SNAPPY"),
         "{out}"
     );
     let (_t, d) = bundle(
@@ -187,24 +216,18 @@ fn a_duplicate_id_in_parquet_fails_wherever_it_is() {
     let p = d.join(&f);
     let first = read(&p).column(0).as_string::<i32>().value(0).to_string();
     let mut replaced = String::new();
-    edit_strings(&p, "id:ID(Server)", |i, old| {
-        if i == 2 {
-            replaced = old.unwrap().to_string();
-        }
-        Some(if i == 2 {
+    rewrite(&p, |fields, columns| {
+        let (k, a) = with_string(fields, columns, "id:ID(Server)", 2, |old| {
+            replaced = old.to_string();
             first.clone()
-        } else {
-            old.unwrap().to_string()
-        })
+        });
+        columns[k] = a;
     });
     // The same id again in a later shard.
     let later = "nodes/Server/part-00001.parquet";
-    edit_strings(&d.join(later), "id:ID(Server)", |i, old| {
-        Some(if i == 4 {
-            first.clone()
-        } else {
-            old.unwrap().to_string()
-        })
+    rewrite(&d.join(later), |fields, columns| {
+        let (k, a) = with_string(fields, columns, "id:ID(Server)", 4, |_| first.clone());
+        columns[k] = a;
     });
     let out = fails(&d);
     has_line(&out, &d, &f, None, "xxh3 is ");
@@ -228,37 +251,25 @@ fn a_duplicate_id_in_parquet_fails_wherever_it_is() {
 
 #[test]
 fn a_dangling_end_in_parquet_fails() {
-    let (_t, d) = bundle("tiny", &PARQUET);
-    let f = shard("relationships/Server-HOSTED_IN-DataCenter");
-    edit_strings(&d.join(&f), ":END_ID(DataCenter)", |i, old| {
-        Some(if i == 6 {
-            "dc-999999999".to_string()
-        } else {
-            old.unwrap().to_string()
-        })
-    });
-    fix_manifest(&d, &f);
-    let out = fails(&d);
-    has_line(
-        &out,
-        &d,
-        &f,
-        Some(7),
-        "END_ID 'dc-999999999' is not an id in ID group 'DataCenter'",
+    let (_t, d, f, out) = rewritten(
+        "relationships/Server-HOSTED_IN-DataCenter",
+        |fields, columns| {
+            let (k, a) = with_string(fields, columns, ":END_ID(DataCenter)", 6, |_| {
+                "dc-999999999".into()
+            });
+            columns[k] = a;
+        },
     );
+    super::assert_dangling_data_center(&out, &d, &f);
     assert!(out.contains("FAILED: 1 errors, 0 warnings"), "{out}");
 }
 
 #[test]
 fn a_parquet_column_of_an_unknown_type_fails() {
-    let (_t, d) = bundle("tiny", &PARQUET);
-    let f = shard("nodes/Server");
-    rewrite(&d.join(&f), |fields, _| {
+    let (_t, d, f, out) = rewritten("nodes/Server", |fields, _| {
         let k = column_index(fields, "cpu_cores:int");
         fields[k] = fields[k].clone().with_name("x:bogus");
     });
-    fix_manifest(&d, &f);
-    let out = fails(&d);
     has_line(
         &out,
         &d,
@@ -277,17 +288,13 @@ fn a_parquet_column_of_an_unknown_type_fails() {
 
 #[test]
 fn a_parquet_column_stored_as_the_wrong_type_fails() {
-    let (_t, d) = bundle("tiny", &PARQUET);
-    let f = shard("nodes/Server");
-    rewrite(&d.join(&f), |fields, columns| {
+    let (_t, d, f, out) = rewritten("nodes/Server", |fields, columns| {
         let k = column_index(fields, "cpu_cores:int");
         let ints = columns[k].as_primitive::<Int64Type>();
         let text: StringArray = ints.iter().map(|v| v.map(|n| n.to_string())).collect();
         fields[k] = Field::new("cpu_cores:int", DataType::Utf8, true);
         columns[k] = Arc::new(text);
     });
-    fix_manifest(&d, &f);
-    let out = fails(&d);
     has_line(
         &out,
         &d,
@@ -300,78 +307,44 @@ fn a_parquet_column_stored_as_the_wrong_type_fails() {
 
 #[test]
 fn parquet_values_are_checked_row_by_row() {
-    let (_t, d) = bundle("tiny", &PARQUET);
-    let f = shard("nodes/Server");
-    rewrite(&d.join(&f), |fields, columns| {
-        let k = column_index(fields, ":LABEL");
-        let labels = columns[k].as_string::<i32>();
-        let new: StringArray = (0..labels.len())
-            .map(|i| {
-                Some(if i == 1 {
-                    format!("{};", labels.value(i))
-                } else {
-                    labels.value(i).to_string()
-                })
-            })
-            .collect();
-        columns[k] = Arc::new(new);
-        let k = column_index(fields, "cpu_cores:int");
-        let cores = columns[k].as_primitive::<Int64Type>();
-        let new: Int64Array = (0..cores.len())
-            .map(|i| {
-                if i == 3 {
-                    Some(1 << 40)
-                } else {
-                    cores.value(i).into()
-                }
-            })
-            .collect();
-        columns[k] = Arc::new(new);
-        let k = column_index(fields, "created_at:datetime");
-        let old = columns[k].as_primitive::<arrow_array::types::TimestampMicrosecondType>();
-        let new: TimestampMicrosecondArray = (0..old.len())
-            .map(|i| {
-                Some(if i == 4 {
-                    400_000_000_000_000_000
-                } else {
-                    old.value(i)
-                })
-            })
-            .collect();
-        columns[k] = Arc::new(new.with_timezone("UTC"));
-        let k = column_index(fields, "name");
-        let names = columns[k].as_string::<i32>();
-        let new: StringArray = (0..names.len())
-            .map(|i| Some(if i == 6 { "" } else { names.value(i) }))
-            .collect();
-        columns[k] = Arc::new(new);
+    let (_t, d, f, out) = rewritten("nodes/Server", |fields, columns| {
+        let (k, a) = with_string(fields, columns, ":LABEL", 1, |old| format!("{old};"));
+        columns[k] = a;
+        let (k, a) = with_string(fields, columns, "name", 6, |_| String::new());
+        columns[k] = a;
+        let (k, a) = with_value::<Int64Type>(fields, columns, "cpu_cores:int", 3, 1 << 40);
+        columns[k] = Arc::new(a);
+        let (k, a) = with_value::<TimestampMicrosecondType>(
+            fields,
+            columns,
+            "created_at:datetime",
+            4,
+            400_000_000_000_000_000,
+        );
+        columns[k] = Arc::new(a.with_timezone("UTC"));
         // Row 6: an empty tag list instead of null or some tags.
         let k = column_index(fields, "tags:string[]");
         let old = columns[k].as_list::<i32>();
-        let mut b =
-            arrow_array::builder::ListBuilder::new(arrow_array::builder::StringBuilder::new())
-                .with_field(match fields[k].data_type() {
-                    DataType::List(item) => item.clone(),
-                    t => panic!("{t}"),
-                });
+        let item = match fields[k].data_type() {
+            DataType::List(item) => item.clone(),
+            t => panic!("{t}"),
+        };
+        let mut b = ListBuilder::new(StringBuilder::new()).with_field(item);
         for i in 0..old.len() {
-            if i == 5 {
-                b.append(true);
-            } else if old.is_null(i) {
-                b.append_null();
-            } else {
+            if !old.is_null(i) || i == 5 {
                 let v = old.value(i);
-                for s in v.as_string::<i32>().iter() {
-                    b.values().append_value(s.unwrap());
+                let tags = v.as_string::<i32>();
+                if i != 5 {
+                    tags.iter().for_each(|t| b.values().append_option(t));
                 }
                 b.append(true);
+            } else {
+                b.append_null();
             }
         }
         let new: ListArray = b.finish();
         columns[k] = Arc::new(new);
     });
-    fix_manifest(&d, &f);
-    let out = fails(&d);
     has_line(&out, &d, &f, Some(2), "column ':LABEL' '");
     has_line(&out, &d, &f, Some(2), "label 4 is empty");
     has_line(
