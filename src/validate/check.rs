@@ -1,6 +1,8 @@
-//! Checking one file: its bytes against the manifest, its records against
-//! the lexical rules, its fields against the header, and its ids against the
-//! ID sets.
+//! Checking one CSV file: its bytes against the manifest, its records
+//! against the lexical rules, its fields against the header, and its ids
+//! against the ID sets. What the Parquet path (`super::parquet`) shares with
+//! it lives here too: the [`DataFile`] job and its outcome, the [`IdFlow`]
+//! of ids into the ID sets, and [`locate_duplicates`].
 
 use super::bundle::FileEntry;
 use super::header::{group_name, Header, IdType, Kind, Scalar};

@@ -21,7 +21,7 @@
 //! Problems are `FILE: message` or `FILE:ROW: message`, ROW being the
 //! 1-based row in the file, counted over all its row groups.
 
-use super::check::{self, DataFile, DataOutcome, End, IdFlow};
+use super::check::{self, DataFile, DataOutcome, End, IdFlow, Ids};
 use super::header::{parse_entry, parse_header, FileKind, Header, IdType, Kind, PropType, Scalar};
 use super::ptypes::{self, Plan};
 use super::report::FileReport;
@@ -130,21 +130,22 @@ pub fn check_data(file: &DataFile<'_>, expect: &Expect<'_>) -> DataOutcome {
         }
         Err(e) => return file.unreadable(report, format!("cannot read: {e}")),
     }
-    match guarded(|| read(&path, file, expect, &mut report)) {
+    match guarded(|| read(file, expect, &mut report)) {
         Ok(Ok((rows, to_end))) => file.outcome(report, rows, to_end),
         Ok(Err(why)) | Err(why) => file.unreadable(report, why),
     }
 }
 
-/// Reads and checks the file; returns (rows read, read to the end), or
-/// why it cannot be read at all.
+/// Reads and checks the file; returns (rows read, read completely), or
+/// why it cannot be read at all. A node file whose ids cannot be read (no
+/// `:ID` column of a fitting type) is not read completely: ends in its ID
+/// group are then not looked up, instead of all being reported missing.
 fn read(
-    path: &Path,
     file: &DataFile<'_>,
     expect: &Expect<'_>,
     report: &mut FileReport,
 ) -> Result<(u64, bool), String> {
-    let builder = open(path)?;
+    let builder = open(&file.path())?;
     check_footer(builder.metadata(), expect, report);
     let fields = builder.parquet_schema().root_schema().get_fields().to_vec();
     let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
@@ -186,6 +187,8 @@ fn read(
             }
         })
         .collect();
+    let ids_read =
+        !matches!(file.ids, Ids::Collect { .. }) || plans.iter().any(|(p, _)| *p == Plan::Id);
     let reader = builder
         .build()
         .map_err(|e| format!("not a readable Parquet file: {e}"))?;
@@ -214,7 +217,7 @@ fn read(
         }
     }
     state.flow.finish(report);
-    Ok((state.rows, decoded))
+    Ok((state.rows, decoded && ids_read))
 }
 
 /// The first difference between a file's column names and `header.csv`.

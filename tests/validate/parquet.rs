@@ -306,6 +306,31 @@ fn a_parquet_column_stored_as_the_wrong_type_fails() {
 }
 
 #[test]
+fn unreadable_parquet_ids_do_not_make_every_end_dangle() {
+    let (_t, d, f, out) = rewritten("nodes/Server", |fields, columns| {
+        let k = column_index(fields, "id:ID(Server)");
+        let n = columns[k].len() as i64;
+        fields[k] = Field::new("id:ID(Server)", DataType::Int64, false);
+        columns[k] = Arc::new((0..n).collect::<PrimitiveArray<Int64Type>>());
+    });
+    has_line(
+        &out,
+        &d,
+        &f,
+        None,
+        "column 'id:ID(Server)': is INT64; ids of a string ID group need BYTE_ARRAY (STRING)",
+    );
+    has_line(
+        &out,
+        &d,
+        "manifest.json",
+        None,
+        "warning: START_ID/END_ID values in ID group 'Server' were not looked up",
+    );
+    assert!(!out.contains("is not an id in ID group"), "{out}");
+}
+
+#[test]
 fn parquet_values_are_checked_row_by_row() {
     let (_t, d, f, out) = rewritten("nodes/Server", |fields, columns| {
         let (k, a) = with_string(fields, columns, ":LABEL", 1, |old| format!("{old};"));
