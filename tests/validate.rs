@@ -1,6 +1,8 @@
 //! `cmdbgen validate`: generated bundles validate clean, and damaged copies
 //! fail with the right `FILE:LINE: message`.
 
+mod parquet;
+
 use crate::util::{self, generate, run};
 use std::fs;
 use std::io::{Read, Write};
@@ -279,11 +281,15 @@ fn a_dangling_end_id_fails() {
     let (_t, d) = bundle("tiny", &[]);
     let f = shard("relationships/Server-HOSTED_IN-DataCenter");
     set_field(&d.join(&f), 7, 1, "dc-999999999");
-    let out = fails(&d);
+    assert_dangling_data_center(&fails(&d), &d, &f);
+}
+
+/// Asserts that row or line 7 of `file` has the dangling end `dc-999999999`.
+fn assert_dangling_data_center(out: &str, dir: &Path, file: &str) {
     has_line(
-        &out,
-        &d,
-        &f,
+        out,
+        dir,
+        file,
         Some(7),
         "END_ID 'dc-999999999' is not an id in ID group 'DataCenter'",
     );

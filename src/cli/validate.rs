@@ -9,13 +9,17 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen validate`.
 ///
-/// Checks, without Neo4j: the manifest (every listed file exists with its
-/// size, xxh3 and row count; no unlisted shard or temporary files; totals),
-/// every header against neo4j-admin's header grammar, every record against
-/// its CSV rules, every value against its column's type, ID uniqueness per ID
-/// group and that every :START_ID/:END_ID exists. Problems are printed as
-/// `FILE:LINE: message`. Exit code 0: valid; 1: problems found; 2: usage
-/// (e.g. DIR is not a complete bundle).
+/// Checks, without Neo4j, a CSV or Parquet bundle (the manifest says which):
+/// the manifest (every listed file exists with its size, xxh3 and row count;
+/// no unlisted shard or temporary files; totals), the import arguments,
+/// every header (and every Parquet file's column names) against
+/// neo4j-admin's header grammar, every CSV record against its CSV rules,
+/// every Parquet column's type against its declared type, every value
+/// against its column's type, ID uniqueness per ID group and that every
+/// :START_ID/:END_ID exists. Problems are printed as `FILE: message`,
+/// `FILE:LINE: message` (CSV) or `FILE:ROW: message` (Parquet, 1-based row).
+/// Exit code 0: valid; 1: problems found; 2: usage (e.g. DIR is not a
+/// complete bundle).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The bundle folder (the --out of generate).

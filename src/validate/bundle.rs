@@ -65,11 +65,35 @@ pub struct Import {
     pub args: Vec<String>,
 }
 
+/// The run key's shard format (`run.format`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct RunFormat {
+    /// `csv`, `csv-gz` or `parquet`.
+    pub format: String,
+    /// Parquet codec (`snappy`, `zstd:3`, `none`).
+    #[serde(default)]
+    pub codec: Option<String>,
+    /// Parquet rows per row group.
+    #[serde(default)]
+    pub row_group_rows: Option<u64>,
+}
+
+/// The part of the run key validate reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Run {
+    /// The shard format.
+    #[serde(default)]
+    pub format: Option<RunFormat>,
+}
+
 /// What validate reads from `manifest.json`.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Manifest {
     /// Must be `cmdbgen`.
     pub tool: String,
+    /// The run key (only its format is read).
+    #[serde(default)]
+    pub run: Run,
     /// Totals.
     pub totals: Totals,
     /// Tables.
@@ -87,6 +111,85 @@ pub fn safe_path(p: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// How the shards of a bundle are encoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataFormat {
+    /// CSV, plain or gzip (told apart per file by its magic bytes).
+    Csv,
+    /// Parquet (`--input-type=parquet`), with the manifest's codec and row
+    /// group size when it gives them.
+    Parquet {
+        /// Codec of every column chunk.
+        codec: Option<String>,
+        /// Most rows per row group.
+        row_group_rows: Option<u64>,
+    },
+}
+
+impl DataFormat {
+    /// Whether shards are Parquet files.
+    pub fn is_parquet(&self) -> bool {
+        matches!(self, DataFormat::Parquet { .. })
+    }
+
+    /// Endings of shard file names (`part-NNNNN.<ending>`).
+    fn shard_endings(&self) -> &'static [&'static str] {
+        match self {
+            DataFormat::Csv => &[".csv", ".csv.gz"],
+            DataFormat::Parquet { .. } => &[".parquet"],
+        }
+    }
+}
+
+/// The bundle's shard format, from `run.format` in the manifest. Without
+/// one (a manifest of another version), or with an unknown one, the shard
+/// names decide.
+pub fn data_format(m: &Manifest, report: &mut FileReport) -> DataFormat {
+    let guess = || {
+        let mut shards = m.tables.iter().flat_map(|t| &t.shards).peekable();
+        if shards.peek().is_some() && shards.all(|s| s.path.ends_with(".parquet")) {
+            DataFormat::Parquet {
+                codec: None,
+                row_group_rows: None,
+            }
+        } else {
+            DataFormat::Csv
+        }
+    };
+    let name = |f: &DataFormat| if f.is_parquet() { "Parquet" } else { "CSV" };
+    match &m.run.format {
+        None => {
+            let f = guess();
+            report.warn(
+                None,
+                format!(
+                    "run.format is missing; the shards are read as {} by their names",
+                    name(&f)
+                ),
+            );
+            f
+        }
+        Some(rf) => match rf.format.as_str() {
+            "csv" | "csv-gz" => DataFormat::Csv,
+            "parquet" => DataFormat::Parquet {
+                codec: rf.codec.clone(),
+                row_group_rows: rf.row_group_rows,
+            },
+            other => {
+                let f = guess();
+                report.error(
+                    None,
+                    format!(
+                        "run.format '{other}' is not csv, csv-gz or parquet; the shards are read as {} by their names",
+                        name(&f)
+                    ),
+                );
+                f
+            }
+        },
+    }
+}
+
 /// Settings of the import that change how files are read.
 #[derive(Clone, Debug)]
 pub struct Dialect {
@@ -94,19 +197,48 @@ pub struct Dialect {
     pub id_type: String,
 }
 
-/// Checks the import arguments: the CSV dialect is the default one, and each
-/// table has a `--nodes`/`--relationships` group whose first file is its
-/// header and whose second part is a file-name regex matching every shard
-/// and not the header.
-pub fn check_args(m: &Manifest, report: &mut FileReport) -> Dialect {
+/// Options that only apply to CSV input (spec §2.6).
+const CSV_ONLY: [&str; 7] = [
+    "--delimiter",
+    "--quote",
+    "--multiline-fields",
+    "--trim-strings",
+    "--input-encoding",
+    "--ignore-extra-columns",
+    "--auto-skip-subsequent-headers",
+];
+
+/// The folder part of a bundle path (`nodes/Server` of
+/// `nodes/Server/header.csv`).
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Checks the import arguments: `--input-type` agrees with the shard format;
+/// for CSV the dialect is the default one; each table has a
+/// `--nodes`/`--relationships` group (CSV: the one whose first file is its
+/// header; Parquet: the one naming its folder, with no header file, since a
+/// `.csv` file in a Parquet group is read as a header) whose file-name
+/// regexes match every shard and not the header.
+pub fn check_args(m: &Manifest, format: &DataFormat, report: &mut FileReport) -> Dialect {
+    let parquet = format.is_parquet();
     let mut dialect = Dialect {
         id_type: "string".into(),
     };
+    let mut input_type = "csv".to_string();
     for a in &m.import.args {
         let Some((flag, value)) = a.split_once('=') else {
             continue;
         };
+        if parquet && CSV_ONLY.contains(&flag) {
+            report.warn(
+                None,
+                format!("import arg {a}: a CSV-only option, ignored with --input-type=parquet"),
+            );
+            continue;
+        }
         match flag {
+            "--input-type" => input_type = value.to_ascii_lowercase(),
             "--delimiter" if value != "," => report.error(
                 None,
                 format!("import arg {a}: validate reads only the default delimiter ','"),
@@ -134,79 +266,119 @@ pub fn check_args(m: &Manifest, report: &mut FileReport) -> Dialect {
             _ => {}
         }
     }
+    let want = if parquet { "parquet" } else { "csv" };
+    if input_type != want {
+        report.error(
+            None,
+            format!(
+                "import args: --input-type is {input_type}, but the manifest's run.format says the shards are {}",
+                if parquet { "Parquet" } else { "CSV" }
+            ),
+        );
+    }
     for t in &m.tables {
-        let flag = if t.kind == "node" {
-            "--nodes="
-        } else {
-            "--relationships="
+        check_group(m, t, parquet, report);
+    }
+    dialect
+}
+
+/// Checks the import group of one table (see [`check_args`]).
+fn check_group(m: &Manifest, t: &TableEntry, parquet: bool, report: &mut FileReport) {
+    let flag = if t.kind == "node" {
+        "--nodes="
+    } else {
+        "--relationships="
+    };
+    let folder = dir_of(&t.header.path);
+    let group = m.import.args.iter().find_map(|a| {
+        let v = a.strip_prefix(flag)?;
+        // Text before the first '=' is a label list or a default type.
+        let (prefix, files) = match v.split_once('=') {
+            Some((p, f)) => (Some(p), f),
+            None => (None, v),
         };
-        let group = m.import.args.iter().find_map(|a| {
-            let v = a.strip_prefix(flag)?;
-            // Text before the first '=' is a label list or a default type.
-            let (prefix, files) = match v.split_once('=') {
-                Some((p, f)) => (Some(p), f),
-                None => (None, v),
-            };
-            let parts: Vec<&str> = files.split(',').collect();
-            (parts.first() == Some(&t.header.path.as_str())).then_some((prefix, parts))
-        });
-        let Some((prefix, parts)) = group else {
+        let parts: Vec<&str> = files.split(',').collect();
+        let mine = if parquet {
+            parts.iter().any(|p| dir_of(p) == folder)
+        } else {
+            parts.first() == Some(&t.header.path.as_str())
+        };
+        mine.then_some((prefix, parts))
+    });
+    let Some((prefix, parts)) = group else {
+        let what = if parquet {
+            format!("names the folder {folder}")
+        } else {
+            format!("starts with {}", t.header.path)
+        };
+        report.error(None, format!("import args: no {flag}... group {what}"));
+        return;
+    };
+    if t.kind == "relationship" && prefix != Some(t.label_or_type.as_str()) {
+        report.error(
+            None,
+            format!(
+                "import args: the group of {} should give the type {}= (it has {:?})",
+                t.name, t.label_or_type, prefix
+            ),
+        );
+    }
+    // CSV: the header comes first, then the shard patterns.
+    let patterns = if parquet { &parts[..] } else { &parts[1..] };
+    let mut matched: HashSet<&str> = HashSet::new();
+    for part in patterns {
+        if parquet && part.ends_with(".csv") {
             report.error(
                 None,
                 format!(
-                    "import args: no {flag}... group starts with {}",
-                    t.header.path
+                    "import args: '{part}' in the Parquet group of {}: neo4j-admin takes a .csv file there as a header file (spec §2.6); cmdbgen's column names are the header (docs/parquet.md)",
+                    t.name
                 ),
             );
             continue;
-        };
-        if t.kind == "relationship" && prefix != Some(t.label_or_type.as_str()) {
-            report.error(
-                None,
-                format!(
-                    "import args: the group of {} should give the type {}= (it has {:?})",
-                    t.name, t.label_or_type, prefix
-                ),
-            );
         }
-        let mut matched: HashSet<&str> = HashSet::new();
-        for part in &parts[1..] {
-            let (dir, pattern) = part.rsplit_once('/').unwrap_or(("", part));
-            let Some(re) = Pattern::parse(pattern) else {
-                report.warn(
-                    None,
-                    format!("import args: cannot check the file pattern '{part}'"),
-                );
-                matched.extend(t.shards.iter().map(|s| s.path.as_str()));
-                continue;
-            };
-            for f in std::iter::once(&t.header).chain(&t.shards) {
-                let (fdir, name) = f.path.rsplit_once('/').unwrap_or(("", &f.path));
-                if fdir == dir && re.matches(name) {
-                    if std::ptr::eq(f, &t.header) {
-                        report.error(
-                            None,
-                            format!("import args: '{part}' also matches the header {}, which would be read again as data", f.path),
-                        );
+        let (dir, pattern) = part.rsplit_once('/').unwrap_or(("", part));
+        let Some(re) = Pattern::parse(pattern) else {
+            report.warn(
+                None,
+                format!("import args: cannot check the file pattern '{part}'"),
+            );
+            matched.extend(t.shards.iter().map(|s| s.path.as_str()));
+            continue;
+        };
+        for f in std::iter::once(&t.header).chain(&t.shards) {
+            let (fdir, name) = f.path.rsplit_once('/').unwrap_or(("", &f.path));
+            if fdir == dir && re.matches(name) {
+                if std::ptr::eq(f, &t.header) {
+                    let why = if parquet {
+                        "would be taken as a header file"
                     } else {
-                        matched.insert(f.path.as_str());
-                    }
+                        "which would be read again as data"
+                    };
+                    report.error(
+                        None,
+                        format!(
+                            "import args: '{part}' also matches the header {}, {why}",
+                            f.path
+                        ),
+                    );
+                } else {
+                    matched.insert(f.path.as_str());
                 }
             }
         }
-        for s in &t.shards {
-            if !matched.contains(s.path.as_str()) {
-                report.error(
-                    None,
-                    format!(
-                        "import args: no file pattern of {} matches {}",
-                        t.name, s.path
-                    ),
-                );
-            }
+    }
+    for s in &t.shards {
+        if !matched.contains(s.path.as_str()) {
+            report.error(
+                None,
+                format!(
+                    "import args: no file pattern of {} matches {}",
+                    t.name, s.path
+                ),
+            );
         }
     }
-    dialect
 }
 
 /// A file-name regex of the subset cmdbgen writes: literals, `.`, `[...]`
@@ -322,9 +494,14 @@ impl Pattern {
     }
 }
 
-/// Files under `nodes/` and `relationships/` that look like shards or
-/// temporary files but are not listed in the manifest.
-pub fn stray_files(root: &Path, listed: &HashSet<&str>, keep: usize) -> Vec<FileReport> {
+/// Files under `nodes/` and `relationships/` that look like shards of the
+/// bundle's format or temporary files but are not listed in the manifest.
+pub fn stray_files(
+    root: &Path,
+    listed: &HashSet<&str>,
+    format: &DataFormat,
+    keep: usize,
+) -> Vec<FileReport> {
     fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
         let Ok(rd) = fs::read_dir(dir) else { return };
         let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -355,7 +532,8 @@ pub fn stray_files(root: &Path, listed: &HashSet<&str>, keep: usize) -> Vec<File
                 None,
                 "a temporary file not listed in the manifest (left by an interrupted run?)",
             );
-        } else if name.starts_with("part-") && (name.ends_with(".csv") || name.ends_with(".csv.gz"))
+        } else if name.starts_with("part-")
+            && format.shard_endings().iter().any(|e| name.ends_with(e))
         {
             r.error(None, "a shard file not listed in the manifest; neo4j-admin's shard pattern would import it");
         } else {

@@ -1,6 +1,8 @@
-//! Checking one file: its bytes against the manifest, its records against
-//! the lexical rules, its fields against the header, and its ids against the
-//! ID sets.
+//! Checking one CSV file: its bytes against the manifest, its records
+//! against the lexical rules, its fields against the header, and its ids
+//! against the ID sets. What the Parquet path (`super::parquet`) shares with
+//! it lives here too: the [`DataFile`] job and its outcome, the [`IdFlow`]
+//! of ids into the ID sets, and [`locate_duplicates`].
 
 use super::bundle::FileEntry;
 use super::header::{group_name, Header, IdType, Kind, Scalar};
@@ -11,7 +13,7 @@ use super::source::{finish, open, Magic};
 use super::values;
 use crate::write::Counters;
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
 /// Compares a file's size and hash with its manifest entry.
@@ -162,34 +164,77 @@ pub struct DataOutcome {
     pub complete: bool,
 }
 
-/// Checks one data (shard) file.
-pub fn check_data(
-    root: &Path,
-    entry: &FileEntry,
-    cols: Option<&Columns<'_>>,
-    ids: &Ids<'_>,
-    keep: usize,
-    counters: &Counters,
-) -> DataOutcome {
-    let mut report = FileReport::new(&entry.path, keep);
-    let path = root.join(&entry.path);
-    let (body, magic) = match open(&path) {
-        Ok(x) => x,
-        Err(e) => {
-            report.error(None, format!("cannot read: {e}"));
-            return DataOutcome {
-                report,
-                rows: 0,
-                complete: false,
-            };
+/// One data (shard) file to check, with what checking it needs, in either
+/// format.
+pub struct DataFile<'a> {
+    /// The bundle root.
+    pub root: &'a Path,
+    /// The file's manifest entry.
+    pub entry: &'a FileEntry,
+    /// The table's header, if it is usable.
+    pub cols: Option<&'a Columns<'a>>,
+    /// How its ids are checked.
+    pub ids: &'a Ids<'a>,
+    /// Problems kept.
+    pub keep: usize,
+    /// Progress.
+    pub counters: &'a Counters,
+}
+
+impl DataFile<'_> {
+    /// The file on disk.
+    pub fn path(&self) -> PathBuf {
+        self.root.join(&self.entry.path)
+    }
+
+    /// An empty report for the file.
+    pub fn report(&self) -> FileReport {
+        FileReport::new(&self.entry.path, self.keep)
+    }
+
+    /// What checking found once `rows` rows were read (`to_end`: the file
+    /// was read to its end): the row count is compared with the manifest's.
+    pub fn outcome(&self, mut report: FileReport, rows: u64, to_end: bool) -> DataOutcome {
+        if rows != self.entry.rows {
+            report.error(
+                None,
+                format!("has {rows} rows, the manifest says {}", self.entry.rows),
+            );
         }
+        DataOutcome {
+            report,
+            rows,
+            complete: to_end && rows == self.entry.rows,
+        }
+    }
+
+    /// A file that could not be read: `why` is its one problem besides
+    /// those already in `report`.
+    pub fn unreadable(&self, mut report: FileReport, why: String) -> DataOutcome {
+        report.error(None, why);
+        DataOutcome {
+            report,
+            rows: 0,
+            complete: false,
+        }
+    }
+}
+
+/// Checks one CSV data (shard) file.
+pub fn check_data(file: &DataFile<'_>) -> DataOutcome {
+    let (entry, counters) = (file.entry, file.counters);
+    let mut report = file.report();
+    let (body, magic) = match open(&file.path()) {
+        Ok(x) => x,
+        Err(e) => return file.unreadable(report, format!("cannot read: {e}")),
     };
     check_name(&mut report, &entry.path, magic);
     let mut reader = Reader::new(body);
     let mut rec = Record::default();
     let mut rows = 0u64;
     let mut tick = 0u64;
-    let mut state = RowState::default();
+    let mut flow = IdFlow::new(file.ids);
+    let mut id = Vec::new();
     let mut read_failed = false;
     loop {
         match reader.next(&mut rec) {
@@ -210,11 +255,8 @@ pub fn check_data(
                                 format!("invalid UTF-8 at byte {}", off + 1),
                             );
                         }
-                        if let Some(c) = cols {
-                            check_row(&rec, c, ids, &mut state, &mut report);
-                            if state.starts.len().max(state.ends.len()) >= LOOKUP_BATCH {
-                                flush_lookups(ids, &mut state, &mut report);
-                            }
+                        if let Some(c) = file.cols {
+                            check_row(&rec, c, &mut flow, &mut id, &mut report);
                         }
                     }
                 }
@@ -232,20 +274,11 @@ pub fn check_data(
         }
     }
     counters.rows.fetch_add(tick, Ordering::Relaxed);
-    if let Ids::Collect { store, group, .. } = ids {
-        store.insert(group, &mut state.batch);
-    }
-    flush_lookups(ids, &mut state, &mut report);
+    flow.finish(&mut report);
     if reader.unterminated && !read_failed {
         report.error(
             Some(reader.lines()),
             "the last line has no line break (cmdbgen ends every row with one: truncated file?)",
-        );
-    }
-    if rows != entry.rows {
-        report.error(
-            None,
-            format!("has {rows} rows, the manifest says {}", entry.rows),
         );
     }
     match finish(reader.into_inner()) {
@@ -255,50 +288,148 @@ pub fn check_data(
         }
         Err(e) => report.error(None, format!("cannot read: {e}")),
     }
-    DataOutcome {
-        report,
-        rows,
-        complete: !read_failed && rows == entry.rows,
-    }
+    file.outcome(report, rows, !read_failed)
 }
 
-/// Scratch space reused across rows.
-#[derive(Default)]
-struct RowState {
-    id: Vec<u8>,
-    key: Vec<u8>,
-    /// Node ids to insert.
-    batch: Batch,
-    /// Relationship ends to look up.
-    starts: Batch,
-    ends: Batch,
+/// Which end of a relationship.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// `:START_ID`.
+    Start,
+    /// `:END_ID`.
+    End,
+}
+
+impl End {
+    /// `START_ID` or `END_ID`.
+    pub fn name(self) -> &'static str {
+        match self {
+            End::Start => "START_ID",
+            End::End => "END_ID",
+        }
+    }
 }
 
 /// Ends looked up per batch.
 const LOOKUP_BATCH: usize = 4096;
+/// Node id bytes gathered before they are inserted.
+const INSERT_BATCH: usize = 1 << 20;
 
-/// Looks the pending relationship ends up and reports the missing ones.
-fn flush_lookups(ids: &Ids<'_>, st: &mut RowState, report: &mut FileReport) {
-    let Ids::Lookup { sets, start, end } = ids else {
-        return;
-    };
-    for (which, group, batch) in [
-        ("START_ID", start, &mut st.starts),
-        ("END_ID", end, &mut st.ends),
-    ] {
-        if let Some((g, _)) = group {
-            sets.check_batch(g, batch, |key, line| {
-                report.error(
-                    Some(line),
-                    format!(
-                        "{which} '{}' is not an id in ID group {}",
-                        show(key),
-                        group_name(g)
-                    ),
-                );
-            });
+/// A data file's ids on their way to the ID sets, whatever the file format:
+/// node ids are collected and relationship ends looked up in batches (so
+/// that their cache misses overlap), each tagged with its line (CSV) or row
+/// (Parquet) for the messages.
+pub struct IdFlow<'a> {
+    ids: &'a Ids<'a>,
+    key: Vec<u8>,
+    nodes: Batch,
+    starts: Batch,
+    ends: Batch,
+}
+
+impl<'a> IdFlow<'a> {
+    /// A flow into (or against) `ids`.
+    pub fn new(ids: &'a Ids<'a>) -> Self {
+        IdFlow {
+            ids,
+            key: Vec::new(),
+            nodes: Batch::default(),
+            starts: Batch::default(),
+            ends: Batch::default(),
         }
-        batch.clear();
+    }
+
+    /// The id type of the group `end` is looked up in, if it is.
+    pub fn end_type(&self, end: End) -> Option<IdType> {
+        let Ids::Lookup { start, end: e, .. } = self.ids else {
+            return None;
+        };
+        let group = if end == End::Start { start } else { e };
+        group.as_ref().map(|(_, t)| *t)
+    }
+
+    /// The id type of the group node ids go to, if they are collected.
+    pub fn node_type(&self) -> Option<IdType> {
+        match self.ids {
+            Ids::Collect { id_type, .. } => Some(*id_type),
+            _ => None,
+        }
+    }
+
+    /// Adds a node's id (its `:ID` parts joined) found at `at`; `Err` if it
+    /// is not an id of its group's type.
+    pub fn node(&mut self, id: &[u8], at: u64) -> Result<(), String> {
+        let Ids::Collect {
+            store,
+            group,
+            id_type,
+        } = self.ids
+        else {
+            return Ok(());
+        };
+        ids::key_of(*id_type, id, &mut self.key)?;
+        self.nodes.push(&self.key, at);
+        if self.nodes.bytes() >= INSERT_BATCH {
+            store.insert(group, &mut self.nodes);
+        }
+        Ok(())
+    }
+
+    /// Adds a relationship end (not empty) found at `at`; `Err` if it is not
+    /// an id of its group's type. Missing ends are reported in batches.
+    pub fn end(
+        &mut self,
+        end: End,
+        v: &[u8],
+        at: u64,
+        report: &mut FileReport,
+    ) -> Result<(), String> {
+        let Some(id_type) = self.end_type(end) else {
+            return Ok(());
+        };
+        ids::key_of(id_type, v, &mut self.key)?;
+        match end {
+            End::Start => self.starts.push(&self.key, at),
+            End::End => self.ends.push(&self.key, at),
+        }
+        if self.starts.len().max(self.ends.len()) >= LOOKUP_BATCH {
+            self.flush_lookups(report);
+        }
+        Ok(())
+    }
+
+    /// Inserts the pending node ids and looks the pending ends up.
+    pub fn finish(&mut self, report: &mut FileReport) {
+        if let Ids::Collect { store, group, .. } = self.ids {
+            store.insert(group, &mut self.nodes);
+        }
+        self.flush_lookups(report);
+    }
+
+    /// Looks the pending relationship ends up and reports the missing ones.
+    fn flush_lookups(&mut self, report: &mut FileReport) {
+        let Ids::Lookup { sets, start, end } = self.ids else {
+            return;
+        };
+        for (which, group, batch) in [
+            (End::Start, start, &mut self.starts),
+            (End::End, end, &mut self.ends),
+        ] {
+            if let Some((g, _)) = group {
+                sets.check_batch(g, batch, |key, at| {
+                    report.error(
+                        Some(at),
+                        format!(
+                            "{} '{}' is not an id in ID group {}",
+                            which.name(),
+                            show(key),
+                            group_name(g)
+                        ),
+                    );
+                });
+            }
+            batch.clear();
+        }
     }
 }
 
@@ -306,7 +437,8 @@ fn cell<'c>(cols: &'c Columns<'_>, i: usize) -> &'c str {
     cols.cells.get(i).map_or("", String::as_str)
 }
 
-fn show(v: &[u8]) -> String {
+/// A value for a message: lossy UTF-8, cut after 60 characters.
+pub fn show(v: &[u8]) -> String {
     let s = String::from_utf8_lossy(v);
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())
@@ -318,8 +450,8 @@ fn show(v: &[u8]) -> String {
 fn check_row(
     rec: &Record,
     cols: &Columns<'_>,
-    ids: &Ids<'_>,
-    st: &mut RowState,
+    flow: &mut IdFlow<'_>,
+    id: &mut Vec<u8>,
     report: &mut FileReport,
 ) {
     let line = Some(rec.line);
@@ -330,7 +462,7 @@ fn check_row(
             format!("{} fields, but the header has {want} columns", rec.len()),
         );
     }
-    st.id.clear();
+    id.clear();
     let mut has_id = false;
     for (i, e) in cols.header.entries.iter().enumerate().take(rec.len()) {
         let f = rec.field(i);
@@ -358,54 +490,32 @@ fn check_row(
                     );
                 } else {
                     has_id = true;
-                    st.id.extend_from_slice(v);
+                    id.extend_from_slice(v);
                 }
             }
             Kind::Label => {
                 if !v.is_empty() || f.quoted {
-                    for (k, l) in v.split(|&b| b == values::ARRAY_DELIMITER).enumerate() {
-                        if l.is_empty() {
-                            report.error(
-                                line,
-                                format!(
-                                    "field {col} ':LABEL' '{}': label {} is empty (Neo4j: '' is not a valid token name)",
-                                    show(v),
-                                    k + 1
-                                ),
-                            );
-                        }
-                    }
+                    values::check_labels(v, |msg| {
+                        report.error(line, format!("field {col} ':LABEL' '{}': {msg}", show(v)));
+                    });
                 }
             }
             Kind::StartId | Kind::EndId => {
-                let (which, end) = if e.kind == Kind::StartId {
-                    (
-                        "START_ID",
-                        match ids {
-                            Ids::Lookup { start, .. } => start.as_ref(),
-                            _ => None,
-                        },
-                    )
+                let end = if e.kind == Kind::StartId {
+                    End::Start
                 } else {
-                    (
-                        "END_ID",
-                        match ids {
-                            Ids::Lookup { end, .. } => end.as_ref(),
-                            _ => None,
-                        },
-                    )
+                    End::End
                 };
                 if v.is_empty() {
                     report.error(
                         line,
-                        format!("field {col}: empty :{which} value (a bad relationship)"),
+                        format!(
+                            "field {col}: empty :{} value (a bad relationship)",
+                            end.name()
+                        ),
                     );
-                } else if let Some((_, id_type)) = end {
-                    match ids::key_of(*id_type, v, &mut st.key) {
-                        Err(msg) => report.error(line, format!("field {col}: {msg}")),
-                        Ok(()) if e.kind == Kind::StartId => st.starts.push(&st.key, rec.line),
-                        Ok(()) => st.ends.push(&st.key, rec.line),
-                    }
+                } else if let Err(msg) = flow.end(end, v, rec.line, report) {
+                    report.error(line, format!("field {col}: {msg}"));
                 }
             }
             Kind::Prop(ty) => {
@@ -425,30 +535,51 @@ fn check_row(
             }
         }
     }
-    if let (
-        true,
-        Ids::Collect {
-            store,
-            group,
-            id_type,
-        },
-    ) = (has_id, ids)
-    {
-        match ids::key_of(*id_type, &st.id, &mut st.key) {
-            Ok(()) => {
-                st.batch.push(&st.key, rec.line);
-                if st.batch.bytes() >= 1 << 20 {
-                    store.insert(group, &mut st.batch);
-                }
-            }
-            Err(msg) => report.error(line, msg),
+    if has_id {
+        if let Err(msg) = flow.node(id, rec.line) {
+            report.error(line, msg);
         }
     }
 }
 
+/// Calls `each(line, id)` for every record of a CSV data file with a
+/// non-empty id (its `:ID` fields joined), as [`locate_duplicates`] reads
+/// it. Records that break the lexical rules are skipped (reported already).
+pub fn csv_ids(path: &Path, header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
+    let id_cols: Vec<usize> = header
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == Kind::Id)
+        .map(|(i, _)| i)
+        .collect();
+    let Ok((body, _)) = open(path) else { return };
+    let mut reader = Reader::new(body);
+    let mut rec = Record::default();
+    let mut id = Vec::new();
+    while let Ok(Some(res)) = reader.next(&mut rec) {
+        if res.is_err() {
+            continue;
+        }
+        id.clear();
+        for &c in &id_cols {
+            if c < rec.len() {
+                id.extend_from_slice(rec.get(c));
+            }
+        }
+        if !id.is_empty() {
+            each(rec.line, &id);
+        }
+    }
+}
+
+/// Reads the node ids of one data file for [`locate_duplicates`]:
+/// `(path, header, each)` calls `each(line or row, id)` per id.
+pub type IdReader = dyn Fn(&Path, &Header, &mut dyn FnMut(u64, &[u8])) + Sync;
+
 /// Where the first definition of each duplicated id is, and a report per
-/// file of every later definition. Files are scanned in order, so the
-/// result does not depend on threads.
+/// file of every later definition. Files are scanned in order with `read`
+/// (the format's id reader), so the result does not depend on threads.
 pub fn locate_duplicates(
     root: &Path,
     files: &[(&FileEntry, &Header)],
@@ -456,55 +587,32 @@ pub fn locate_duplicates(
     group: &GroupKey,
     dups: &HashSet<Vec<u8>>,
     keep: usize,
+    read: &IdReader,
 ) -> Vec<FileReport> {
     let mut first: HashMap<Vec<u8>, (usize, u64)> = HashMap::new();
     let mut reports = Vec::new();
-    let mut rec = Record::default();
-    let mut id = Vec::new();
     let mut key = Vec::new();
     for (fi, (entry, header)) in files.iter().enumerate() {
-        let id_cols: Vec<usize> = header
-            .entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.kind == Kind::Id)
-            .map(|(i, _)| i)
-            .collect();
         let mut report = FileReport::new(&entry.path, keep);
-        if let Ok((body, _)) = open(&root.join(&entry.path)) {
-            let mut reader = Reader::new(body);
-            while let Ok(Some(res)) = reader.next(&mut rec) {
-                if res.is_err() {
-                    continue;
-                }
-                id.clear();
-                for &c in &id_cols {
-                    if c < rec.len() {
-                        id.extend_from_slice(rec.get(c));
-                    }
-                }
-                if id.is_empty()
-                    || ids::key_of(id_type, &id, &mut key).is_err()
-                    || !dups.contains(&key)
-                {
-                    continue;
-                }
-                match first.get(&key) {
-                    None => {
-                        first.insert(key.clone(), (fi, rec.line));
-                    }
-                    Some(&(ff, fl)) => report.error(
-                        Some(rec.line),
-                        format!(
-                            "id '{}' is defined more than once in ID group {} (first at {}:{fl})",
-                            show(&id),
-                            group_name(group),
-                            root.join(&files[ff].0.path).display()
-                        ),
-                    ),
-                }
+        read(&root.join(&entry.path), header, &mut |at, id| {
+            if ids::key_of(id_type, id, &mut key).is_err() || !dups.contains(&key) {
+                return;
             }
-        }
+            match first.get(&key) {
+                None => {
+                    first.insert(key.clone(), (fi, at));
+                }
+                Some(&(ff, fl)) => report.error(
+                    Some(at),
+                    format!(
+                        "id '{}' is defined more than once in ID group {} (first at {}:{fl})",
+                        show(id),
+                        group_name(group),
+                        root.join(&files[ff].0.path).display()
+                    ),
+                ),
+            }
+        });
         reports.push(report);
     }
     reports

@@ -1,14 +1,18 @@
 //! `cmdbgen validate`: checks a bundle against the neo4j-admin import format
 //! (../shared/neo4j-import-spec.md) without Neo4j.
 //!
-//! * [`bundle`]: the manifest, the import arguments, stray files on disk.
+//! * [`bundle`]: the manifest, its shard format, the import arguments,
+//!   stray files on disk.
 //! * [`header`]: the header grammar (written independently of
 //!   `crate::model`, which it checks).
 //! * [`reader`]: CSV records as neo4j-admin reads them.
+//! * [`parquet`], [`ptypes`]: Parquet shards (column names as header
+//!   entries, column types, values) with the arrow/parquet reader.
 //! * [`values`]: value syntax per property type.
 //! * [`ids`]: exact ID sets for uniqueness and dangling ends.
 //! * [`source`]: opening files (gzip by magic bytes, size and xxh3).
-//! * [`check`]: one file at a time; [`report`]: `FILE:LINE: message` output.
+//! * [`check`]: one CSV file at a time, and what both formats share (ids,
+//!   duplicates); [`report`]: `FILE:LINE: message` output.
 //!
 //! Order of work: manifest and headers first, then every node shard in
 //! parallel (filling the ID sets), then every relationship shard in
@@ -19,6 +23,8 @@ pub mod bundle;
 pub mod check;
 pub mod header;
 pub mod ids;
+pub mod parquet;
+pub mod ptypes;
 pub mod reader;
 pub mod report;
 pub mod source;
@@ -28,8 +34,8 @@ use crate::error::Usage;
 use crate::progress::{self, Reporter};
 use crate::write::Counters;
 use anyhow::{Context, Result};
-use bundle::{FileEntry, Manifest, TableEntry};
-use check::{Columns, Ids};
+use bundle::{DataFormat, FileEntry, Manifest, TableEntry};
+use check::{Columns, DataOutcome, Ids};
 use header::{group_name, FileKind, Header, IdType};
 use ids::{GroupKey, Store};
 use rayon::prelude::*;
@@ -73,6 +79,8 @@ pub struct Summary {
     pub ids: Option<u64>,
     /// Why the ID checks were skipped, if they were.
     pub ids_skipped: Option<String>,
+    /// Remarks that are neither errors nor warnings (printed as `note:`).
+    pub notes: Vec<String>,
 }
 
 /// A table with its parsed header.
@@ -116,6 +124,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         .into());
     }
     let keep = opts.max_problems;
+    let counters = Arc::new(Counters::default());
     let mut top = FileReport::new(MANIFEST, keep);
     let text = std::fs::read_to_string(dir.join(MANIFEST))
         .with_context(|| format!("reading {}", dir.join(MANIFEST).display()))?;
@@ -133,6 +142,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
                 rows: 0,
                 ids: None,
                 ids_skipped: None,
+                notes: Vec::new(),
             };
             return finish(out, dir, vec![top], opts, s, started);
         }
@@ -140,11 +150,20 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     if m.tool != "cmdbgen" {
         top.error(None, format!("tool is '{}', not cmdbgen", m.tool));
     }
-    let dialect = bundle::check_args(&m, &mut top);
+    let format = bundle::data_format(&m, &mut top);
+    let notes = codec_notes(&format, &mut top);
+    let dialect = bundle::check_args(&m, &format, &mut top);
     let default_id_type = header::parse_id_type(&dialect.id_type).unwrap_or_else(|| {
         top.error(None, format!("unknown --id-type={}", dialect.id_type));
         IdType::String
     });
+    let shards = Shards {
+        dir,
+        format: &format,
+        id_type: default_id_type,
+        keep,
+        counters: &counters,
+    };
 
     let mut tables = tables_of(&m, &mut top);
     let mut header_reports: Vec<FileReport> = tables
@@ -167,7 +186,6 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         Store::new(&list, opts.max_ids)
     });
 
-    let counters = Arc::new(Counters::default());
     let total_rows = m.totals.nodes + m.totals.relationships;
     let reporter = Reporter::start(opts.progress, counters.clone(), total_rows, 0);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -200,14 +218,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
                     },
                     _ => Ids::Off,
                 };
-                check::check_data(
-                    dir,
-                    &t.entry.shards[si],
-                    cols.as_ref(),
-                    &ids,
-                    keep,
-                    &counters,
-                )
+                shards.check(t, si, cols.as_ref(), &ids)
             })
             .collect()
     });
@@ -247,14 +258,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
                     },
                     _ => Ids::Off,
                 };
-                check::check_data(
-                    dir,
-                    &t.entry.shards[si],
-                    cols.as_ref(),
-                    &ids,
-                    keep,
-                    &counters,
-                )
+                shards.check(t, si, cols.as_ref(), &ids)
             })
             .collect()
     });
@@ -283,7 +287,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         shard_reports.insert((ti, si), r.report);
     }
     if let Some(f) = &frozen {
-        locate_duplicates(dir, &tables, &groups, f, &mut shard_reports, &mut top, keep);
+        locate_duplicates(&shards, &tables, &groups, f, &mut shard_reports, &mut top);
     }
     check_totals(&m, &tables, &mut top);
 
@@ -305,7 +309,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
             }
         }
     }
-    reports.extend(bundle::stray_files(dir, &listed, keep));
+    reports.extend(bundle::stray_files(dir, &listed, &format, keep));
     let summary = Summary {
         errors: 0,
         warnings: 0,
@@ -313,8 +317,75 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         rows: rows_read.values().sum(),
         ids: frozen.as_ref().map(|f| f.size().0 as u64),
         ids_skipped: skipped,
+        notes,
     };
     finish(out, dir, reports, opts, summary, started)
+}
+
+/// How shard files are read: the same for every shard of the bundle.
+struct Shards<'a> {
+    dir: &'a Path,
+    format: &'a DataFormat,
+    /// `--id-type`.
+    id_type: IdType,
+    keep: usize,
+    counters: &'a Counters,
+}
+
+impl Shards<'_> {
+    /// Checks shard `si` of table `t` in the bundle's format.
+    fn check(
+        &self,
+        t: &Table<'_>,
+        si: usize,
+        cols: Option<&Columns<'_>>,
+        ids: &Ids<'_>,
+    ) -> DataOutcome {
+        let file = check::DataFile {
+            root: self.dir,
+            entry: &t.entry.shards[si],
+            cols,
+            ids,
+            keep: self.keep,
+            counters: self.counters,
+        };
+        match self.format {
+            DataFormat::Csv => check::check_data(&file),
+            DataFormat::Parquet {
+                codec,
+                row_group_rows,
+            } => {
+                let expect = parquet::Expect {
+                    kind: t.kind,
+                    id_type: self.id_type,
+                    codec: codec.as_deref(),
+                    row_group_rows: *row_group_rows,
+                };
+                parquet::check_data(&file, &expect)
+            }
+        }
+    }
+}
+
+/// Checks a Parquet bundle's codec name; a codec neo4j-admin is not known
+/// to read is a note (fine for archives), not a problem.
+fn codec_notes(format: &DataFormat, top: &mut FileReport) -> Vec<String> {
+    let DataFormat::Parquet {
+        codec: Some(codec), ..
+    } = format
+    else {
+        return Vec::new();
+    };
+    match parquet::codec_family(codec) {
+        None => {
+            top.error(None, format!("run.format.codec '{codec}' is not a Parquet codec"));
+            Vec::new()
+        }
+        Some("SNAPPY" | "UNCOMPRESSED") => Vec::new(),
+        Some(family) => vec![format!(
+            "the shards are compressed with {family} ({codec}); neo4j-admin is only known to read SNAPPY and uncompressed Parquet (spec §2.6): fine for archives, unverified for import"
+        )],
+    }
 }
 
 /// Prints the problems and the summary line.
@@ -329,6 +400,9 @@ fn finish(
     let (errors, warnings) = report::print(out, dir, &mut reports, opts.max_problems)?;
     s.errors = errors;
     s.warnings = warnings;
+    for n in &s.notes {
+        writeln!(out, "note: {n}")?;
+    }
     if let Some(why) = &s.ids_skipped {
         writeln!(
             out,
@@ -503,13 +577,12 @@ fn check_group_refs(
 
 /// Finds every definition of the duplicated ids, in file order.
 fn locate_duplicates(
-    dir: &Path,
+    shards: &Shards<'_>,
     tables: &[Table<'_>],
     groups: &BTreeMap<GroupKey, GroupDef>,
     f: &ids::Frozen,
     shard_reports: &mut HashMap<(usize, usize), FileReport>,
     top: &mut FileReport,
-    keep: usize,
 ) {
     for (g, (keys, count)) in &f.dups {
         let Some(def) = groups.get(g) else { continue };
@@ -524,7 +597,13 @@ fn locate_duplicates(
                 slots.push((ti, si));
             }
         }
-        let found = check::locate_duplicates(dir, &files, def.id_type, g, &dups, keep);
+        let read: &check::IdReader = if shards.format.is_parquet() {
+            &parquet::ids
+        } else {
+            &check::csv_ids
+        };
+        let found =
+            check::locate_duplicates(shards.dir, &files, def.id_type, g, &dups, shards.keep, read);
         let mut located = 0u64;
         for (slot, r) in slots.into_iter().zip(found) {
             located += r.errors;

@@ -1,5 +1,7 @@
 //! Problems found in a bundle, kept per file in bounded memory, and printed
-//! as `FILE:LINE: message` lines (compiler style).
+//! as `FILE:LINE: message` lines (compiler style): LINE is a CSV file's
+//! physical line or a Parquet file's 1-based row; `FILE: message` concerns
+//! the whole file.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -7,7 +9,8 @@ use std::path::Path;
 /// One problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// Physical line in the (decompressed) file; `None` for the whole file.
+    /// Physical line in the (decompressed) CSV file, or 1-based row in a
+    /// Parquet file; `None` for the whole file.
     pub line: Option<u64>,
     /// A warning does not make the bundle invalid.
     pub warning: bool,

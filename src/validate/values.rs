@@ -21,6 +21,33 @@ fn show(v: &[u8]) -> String {
     }
 }
 
+/// The longest token name (label, type, property key): 16,383 characters
+/// in the block format (spec §3.1).
+pub const MAX_TOKEN_CHARS: usize = 16_383;
+
+/// Checks a `:LABEL` value (CSV field or Parquet string): split on the array
+/// delimiter, every label must be a valid token name, i.e. not empty
+/// (`Server;` gives an empty last label, which Neo4j rejects with `'' is not
+/// a valid token name`) and not longer than [`MAX_TOKEN_CHARS`]. Calls
+/// `problem` once per bad label.
+pub fn check_labels(v: &[u8], mut problem: impl FnMut(String)) {
+    for (k, l) in v.split(|&b| b == ARRAY_DELIMITER).enumerate() {
+        if l.is_empty() {
+            problem(format!(
+                "label {} is empty (Neo4j: '' is not a valid token name)",
+                k + 1
+            ));
+        } else if l.len() > MAX_TOKEN_CHARS
+            && String::from_utf8_lossy(l).chars().count() > MAX_TOKEN_CHARS
+        {
+            problem(format!(
+                "label {} is longer than {MAX_TOKEN_CHARS} characters (Neo4j's token name limit)",
+                k + 1
+            ));
+        }
+    }
+}
+
 /// Checks a non-empty field of type `ty`.
 pub fn check(ty: PropType, v: &[u8]) -> Result<(), String> {
     if !ty.array {
@@ -530,6 +557,20 @@ mod tests {
             ],
         );
         bad(t(Scalar::Point), &["55.6,12.9", "{}", "{q:1}"]);
+    }
+
+    #[test]
+    fn labels() {
+        let mut found = Vec::new();
+        check_labels(b"ConfigurationItem;Server", |m| found.push(m));
+        assert!(found.is_empty(), "{found:?}");
+        check_labels(b"Server;;X;", |m| found.push(m));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("label 2 is empty"), "{found:?}");
+        assert!(found[1].starts_with("label 4 is empty"), "{found:?}");
+        found.clear();
+        check_labels(&vec![b'L'; MAX_TOKEN_CHARS + 1], |m| found.push(m));
+        assert!(found[0].contains("longer than 16383"), "{found:?}");
     }
 
     #[test]
