@@ -12,6 +12,15 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs cmdbgen with `args` as if `free` bytes were free.
+fn with_free(args: &[&str], free: &str) -> std::process::Output {
+    util::bin()
+        .args(args)
+        .env("CMDBGEN_FAKE_FREE_BYTES", free)
+        .output()
+        .unwrap()
+}
+
 /// `estimate --json` for a bundle in `out`.
 fn estimate(profile: &str, out: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
@@ -217,11 +226,7 @@ fn generate_parquet_refuses_when_the_bundle_does_not_fit() {
         "--progress",
         "none",
     ];
-    let o = util::bin()
-        .args(args)
-        .env("CMDBGEN_FAKE_FREE_BYTES", "1000")
-        .output()
-        .unwrap();
+    let o = with_free(&args, "1000");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -229,11 +234,7 @@ fn generate_parquet_refuses_when_the_bundle_does_not_fit() {
         "{err}"
     );
     assert!(!out.join("nodes").exists(), "nothing may be written");
-    let o = util::bin()
-        .args(args)
-        .env("CMDBGEN_FAKE_FREE_BYTES", "1000000000")
-        .output()
-        .unwrap();
+    let o = with_free(&args, "1000000000");
     assert!(o.status.success(), "{}", stderr(&o));
     let se = stderr(&o);
     let first = se.lines().next().unwrap_or("");
@@ -453,11 +454,7 @@ fn generate_refuses_when_the_bundle_does_not_fit() {
     let out = t.path().join("b");
     let d = out.to_str().unwrap();
     let args = ["generate", "--profile", "small", "--out", d];
-    let o = util::bin()
-        .args(args)
-        .env("CMDBGEN_FAKE_FREE_BYTES", "1000")
-        .output()
-        .unwrap();
+    let o = with_free(&args, "1000");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("free at") && err.contains("--force"), "{err}");
