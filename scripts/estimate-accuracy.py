@@ -2,10 +2,11 @@
 """Compares `cmdbgen estimate` with what `cmdbgen generate` then writes.
 
     scripts/estimate-accuracy.py [--bin target/release/cmdbgen] [--keep]
-        [--exact-below BYTES] [--shard-rows N] [--threads N]
+        [--exact-below BYTES] [--shard-rows N] [--threads N] [--row-group-rows N]
         PROFILE:FORMAT[:LEVEL] ...
 
-FORMAT is csv or csv-gz (LEVEL defaults to 1). For each case it runs the
+FORMAT is csv, csv-gz (LEVEL defaults to 1) or parquet (LEVEL is the codec,
+e.g. snappy or zstd:3; default snappy). For each case it runs the
 estimate (JSON), generates the bundle into a temporary folder, reads the
 manifest and prints the error of the total and of every table of at least
 1 MiB, then removes the bundle (unless --keep). Rows must match exactly.
@@ -18,20 +19,27 @@ ap.add_argument("--keep", action="store_true")
 ap.add_argument("--exact-below", default=None)
 ap.add_argument("--threads", default=None)
 ap.add_argument("--shard-rows", default=None)
+ap.add_argument("--row-group-rows", default=None)
 ap.add_argument("cases", nargs="+")
 a = ap.parse_args()
 
 worst = 0.0
 for case in a.cases:
-    parts = case.split(":")
+    parts = case.split(":", 2)
     profile, fmt = parts[0], parts[1]
-    level = parts[2] if len(parts) > 2 else "1"
+    level = parts[2] if len(parts) > 2 else ("snappy" if fmt == "parquet" else "1")
     out = tempfile.mkdtemp(prefix=f"cmdbgen-acc-{profile}-")
     est_args = [a.bin, "estimate", "--profile", profile, "--format", fmt, "--out", out, "--json"]
     gen_args = [a.bin, "generate", "--profile", profile, "--out", out, "--quiet", "--force"]
     if fmt == "csv-gz":
         est_args += ["--gzip-level", level]
         gen_args += ["--gzip", "--gzip-level", level]
+    if fmt == "parquet":
+        pq = ["--parquet-codec", level]
+        if a.row_group_rows:
+            pq += ["--row-group-rows", a.row_group_rows]
+        est_args += pq
+        gen_args += ["--format", "parquet"] + pq
     if a.exact_below is not None:
         est_args += ["--exact-below", a.exact_below]
     if a.shard_rows:
@@ -59,7 +67,7 @@ for case in a.cases:
     err = est["bundle"]["bytes"] / actual - 1
     worst = max(worst, abs(err))
     g = est["time"]["generate"]["seconds"]
-    print(f"{profile:<10} {fmt:<6} L{level if fmt == 'csv-gz' else '-'}  estimate {est['bundle']['bytes']:>14,}  "
+    print(f"{profile:<10} {fmt:<6} L{level if fmt != 'csv' else '-'}  estimate {est['bundle']['bytes']:>14,}  "
           f"actual {actual:>14,}  error {err*100:+.2f}%  ({est['bundle']['sampled_tables']} sampled tables; "
           f"estimate took {t_est:.1f}s; generate predicted {g:.1f}s, took {t_gen:.1f}s)")
     for t in est["tables"]:

@@ -12,6 +12,15 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs cmdbgen with `args` as if `free` bytes were free.
+fn with_free(args: &[&str], free: &str) -> std::process::Output {
+    util::bin()
+        .args(args)
+        .env("CMDBGEN_FAKE_FREE_BYTES", free)
+        .output()
+        .unwrap()
+}
+
 /// `estimate --json` for a bundle in `out`.
 fn estimate(profile: &str, out: &Path, extra: &[&str]) -> Value {
     let mut args = vec![
@@ -156,6 +165,84 @@ fn bytes_match_generate_when_every_table_is_sampled() {
         &["--shard-bytes", "100000"],
         256 << 10,
     );
+}
+
+/// Parquet: the same checks against `generate --format parquet`, for each
+/// codec, the default row groups and small ones (many per shard, so full
+/// and short row groups are both sampled).
+#[test]
+fn parquet_bytes_match_generate() {
+    for profile in ["tiny", "small", "medium"] {
+        for codec in ["snappy", "zstd:3"] {
+            let args = ["--format", "parquet", "--parquet-codec", codec];
+            let (_, actual) = check(profile, &args, &args, 256 << 10);
+            assert!(actual > 0);
+        }
+    }
+    let args = ["--format", "parquet", "--row-group-rows", "5000"];
+    check("medium", &args, &args, 256 << 10);
+    let args = [
+        "--format",
+        "parquet",
+        "--parquet-target",
+        "archive",
+        "--row-group-rows",
+        "1000",
+        "--shard-rows",
+        "4500",
+    ];
+    let mut est = vec!["--exact-below", "0"];
+    est.extend_from_slice(&args);
+    // Parquet tables are small here: hold sampled ones from 64 KiB up.
+    check("medium", &est, &args, 64 << 10);
+    let t = tempfile::tempdir().unwrap();
+    let e = estimate("medium", &t.path().join("b"), &est);
+    assert_eq!(e["format"]["name"], "parquet");
+    assert_eq!(e["format"]["parquet_codec"], "zstd:3");
+    assert_eq!(e["format"]["row_group_rows"], 1000);
+    assert!(e["format"].get("gzip_level").is_none());
+    let sampled = e["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["method"] == "sampled")
+        .count();
+    assert!(sampled >= 3, "{sampled} sampled tables");
+    assert!(e["time"]["generate"]["seconds"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn generate_parquet_refuses_when_the_bundle_does_not_fit() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("b");
+    let args = [
+        "generate",
+        "--profile",
+        "tiny",
+        "--format",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+        "--progress",
+        "none",
+    ];
+    let o = with_free(&args, "1000");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("does NOT fit") && err.contains("--force"),
+        "{err}"
+    );
+    assert!(!out.join("nodes").exists(), "nothing may be written");
+    let o = with_free(&args, "1000000000");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let se = stderr(&o);
+    let first = se.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with("estimate: ") && first.contains("parquet") && first.ends_with("fits"),
+        "{se}"
+    );
+    assert!(out.join("manifest.json").exists());
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {
@@ -367,11 +454,7 @@ fn generate_refuses_when_the_bundle_does_not_fit() {
     let out = t.path().join("b");
     let d = out.to_str().unwrap();
     let args = ["generate", "--profile", "small", "--out", d];
-    let o = util::bin()
-        .args(args)
-        .env("CMDBGEN_FAKE_FREE_BYTES", "1000")
-        .output()
-        .unwrap();
+    let o = with_free(&args, "1000");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("free at") && err.contains("--force"), "{err}");
@@ -437,7 +520,18 @@ fn generate_refuses_when_the_bundle_does_not_fit() {
 #[test]
 fn bad_estimate_flags_are_usage_errors() {
     for (args, says) in [
-        (vec!["estimate", "--format", "parquet"], "not supported"),
+        (
+            vec!["estimate", "--parquet-codec", "zstd:3"],
+            "--format parquet",
+        ),
+        (
+            vec!["estimate", "--format", "parquet", "--gzip-level", "6"],
+            "--format csv-gz",
+        ),
+        (
+            vec!["estimate", "--format", "parquet", "--parquet-codec", "lz4"],
+            "expected snappy",
+        ),
         (vec!["estimate", "--gzip-level", "6"], "--format csv-gz"),
         (vec!["estimate", "--ram", "lots"], "lots"),
         (vec!["estimate", "--profile", "nope"], "nope"),

@@ -21,7 +21,7 @@ pub enum FormatArg {
     Csv,
     /// gzip-compressed CSV (`generate --gzip`).
     CsvGz,
-    /// Parquet (not supported by estimate yet).
+    /// Parquet (`generate --format parquet`).
     Parquet,
 }
 
@@ -44,6 +44,8 @@ pub struct Args {
     /// gzip level, 0 (store) to 9 (smallest); default 4, as in generate.
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: Option<u32>,
+    #[command(flatten)]
+    parquet: super::generate::ParquetArgs,
     /// Rows per shard file.
     #[arg(long, conflicts_with = "shard_bytes")]
     shard_rows: Option<u64>,
@@ -92,13 +94,14 @@ fn shard_size(rows: Option<u64>, bytes: Option<u64>) -> Result<ShardSize, Usage>
 
 fn format_of(a: &Args) -> Result<Format, Usage> {
     let f = if a.gzip { FormatArg::CsvGz } else { a.format };
+    if f != FormatArg::Parquet {
+        a.parquet.not_for_csv()?;
+    }
     match f {
-        FormatArg::Parquet => Err(Usage(
-            "--format parquet is not supported by estimate yet; estimate csv or csv-gz".into(),
-        )),
-        FormatArg::Csv if a.gzip_level.is_some() => {
+        FormatArg::Csv | FormatArg::Parquet if a.gzip_level.is_some() => {
             Err(Usage("--gzip-level needs --format csv-gz".into()))
         }
+        FormatArg::Parquet => Ok(a.parquet.format()),
         FormatArg::Csv => Ok(Format::Csv),
         FormatArg::CsvGz => Ok(Format::CsvGz {
             level: a.gzip_level.unwrap_or(crate::write::DEFAULT_GZIP_LEVEL),
@@ -246,13 +249,6 @@ pub fn preflight(
     force: bool,
     quiet: bool,
 ) -> Result<()> {
-    if crate::estimate::bytes::Sizer::of(plan.format).is_none() {
-        // No byte estimate for this format yet: no free-space check either.
-        if !quiet {
-            eprintln!("cmdbgen: note: no size estimate for Parquet yet; free space is not checked");
-        }
-        return Ok(());
-    }
     let (ram_bytes, ram_source) = machine_ram();
     let inputs = Inputs {
         disk: disk_of(out)?,

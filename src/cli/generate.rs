@@ -36,17 +36,8 @@ pub struct Args {
     /// level 6's size at about twice its speed (docs/performance.md).
     #[arg(long, requires = "gzip", default_value_t = crate::write::DEFAULT_GZIP_LEVEL, value_parser = clap::value_parser!(u32).range(0..=9))]
     gzip_level: u32,
-    /// Who reads the Parquet files; picks the default codec: snappy for
-    /// neo4j-admin (the codec its reader is known to handle), zstd:3 for
-    /// archives.
-    #[arg(long, value_enum, default_value_t = ParquetTarget::Neo4jAdmin)]
-    parquet_target: ParquetTarget,
-    /// Parquet codec: snappy, zstd, zstd:LEVEL (1-22) or none.
-    #[arg(long, value_name = "CODEC")]
-    parquet_codec: Option<Codec>,
-    /// Rows per Parquet row group (memory per busy thread grows with it).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    row_group_rows: Option<u64>,
+    #[command(flatten)]
+    parquet: ParquetArgs,
     /// Rows per shard file.
     #[arg(long, conflicts_with = "shard_bytes")]
     shard_rows: Option<u64>,
@@ -95,6 +86,22 @@ enum ShardFormat {
     Parquet,
 }
 
+/// The Parquet options `generate` and `estimate` share.
+#[derive(clap::Args, Debug)]
+pub struct ParquetArgs {
+    /// Who reads the Parquet files; picks the default codec: snappy for
+    /// neo4j-admin (the codec its reader is known to handle), zstd:3 for
+    /// archives.
+    #[arg(long, value_enum, default_value_t = ParquetTarget::Neo4jAdmin)]
+    parquet_target: ParquetTarget,
+    /// Parquet codec: snappy, zstd, zstd:LEVEL (1-22) or none.
+    #[arg(long, value_name = "CODEC")]
+    parquet_codec: Option<Codec>,
+    /// Rows per Parquet row group (memory per busy thread grows with it).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    row_group_rows: Option<u64>,
+}
+
 /// The reader Parquet output is meant for.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum ParquetTarget {
@@ -104,14 +111,37 @@ enum ParquetTarget {
     Archive,
 }
 
+impl ParquetArgs {
+    /// A usage error if an option that only Parquet takes was given with a
+    /// CSV format.
+    pub fn not_for_csv(&self) -> Result<(), Usage> {
+        if self.parquet_codec.is_some() || self.row_group_rows.is_some() {
+            return Err(Usage(
+                "--parquet-codec and --row-group-rows need --format parquet".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The Parquet format these options ask for.
+    pub fn format(&self) -> Format {
+        let codec = self.parquet_codec.unwrap_or(match self.parquet_target {
+            ParquetTarget::Neo4jAdmin => Codec::Snappy,
+            ParquetTarget::Archive => Codec::Zstd {
+                level: Codec::DEFAULT_ZSTD_LEVEL,
+            },
+        });
+        Format::Parquet {
+            codec,
+            row_group_rows: self.row_group_rows.unwrap_or(DEFAULT_ROW_GROUP_ROWS),
+        }
+    }
+}
+
 fn format(a: &Args) -> Result<Format, Usage> {
     match a.format {
         ShardFormat::Csv => {
-            if a.parquet_codec.is_some() || a.row_group_rows.is_some() {
-                return Err(Usage(
-                    "--parquet-codec and --row-group-rows need --format parquet".into(),
-                ));
-            }
+            a.parquet.not_for_csv()?;
             Ok(if a.gzip {
                 Format::CsvGz {
                     level: a.gzip_level,
@@ -126,16 +156,7 @@ fn format(a: &Args) -> Result<Format, Usage> {
                     "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
                 ));
             }
-            let codec = a.parquet_codec.unwrap_or(match a.parquet_target {
-                ParquetTarget::Neo4jAdmin => Codec::Snappy,
-                ParquetTarget::Archive => Codec::Zstd {
-                    level: Codec::DEFAULT_ZSTD_LEVEL,
-                },
-            });
-            Ok(Format::Parquet {
-                codec,
-                row_group_rows: a.row_group_rows.unwrap_or(DEFAULT_ROW_GROUP_ROWS),
-            })
+            Ok(a.parquet.format())
         }
     }
 }

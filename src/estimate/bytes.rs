@@ -15,16 +15,18 @@
 //!   cold start + ratio × its CSV bytes`. When shards are small, whole
 //!   shards are sampled instead (and a short last shard is compressed
 //!   exactly).
-//! * **Parquet** (not yet here; `Format::Parquet` lives on another branch):
-//!   the same two modes apply with the Parquet writer as the sink: exact mode
-//!   writes each shard into a byte counter; sampled mode encodes one row
-//!   group per stratum and scales bytes per row group to each shard's row
-//!   groups, plus the footer of an empty file of the same schema.
+//! * **Parquet** (see the `parquet` module): exact mode writes each shard
+//!   through the Parquet writer into a byte counter; sampled mode encodes a
+//!   few whole row groups at their real positions, spread over the table,
+//!   each as a one-row-group file, and adds up per shard: the footer of an
+//!   empty file, its full row groups at the mean measured cost, and its short
+//!   last row group encoded at a real position.
 
 use super::store::StoreAcc;
 use crate::gen::{Value, World};
 use crate::model::Table;
 use crate::plan::TablePlan;
+use crate::write::parquet::{Codec, ParquetRows};
 use crate::write::{self, Counters, CsvRows, Format, RowWriter};
 use flate2::Compression;
 use std::io::{self, Write};
@@ -51,6 +53,9 @@ pub struct Sampling {
     pub gz_long_runs: u64,
     /// Bytes of each long run after its warm-up.
     pub gz_long_bytes: u64,
+    /// Whole Parquet row groups encoded, one from the middle of each stratum
+    /// of the table's full row groups.
+    pub pq_row_groups: u64,
 }
 
 impl Default for Sampling {
@@ -64,6 +69,7 @@ impl Default for Sampling {
             gz_window_bytes: 16 << 10,
             gz_long_runs: 2,
             gz_long_bytes: 256 << 10,
+            pq_row_groups: 6,
         }
     }
 }
@@ -78,15 +84,28 @@ pub enum Sizer {
         /// Deflate level.
         level: u32,
     },
+    /// One Parquet file per shard.
+    Parquet {
+        /// Codec of every column chunk.
+        codec: Codec,
+        /// Rows per row group.
+        row_group_rows: u64,
+    },
 }
 
 impl Sizer {
-    /// The sizer of a format; `None` for Parquet, which has no sizer yet.
-    pub fn of(format: Format) -> Option<Sizer> {
+    /// The sizer of a format.
+    pub fn of(format: Format) -> Sizer {
         match format {
-            Format::Csv => Some(Sizer::Plain),
-            Format::CsvGz { level } => Some(Sizer::Gzip { level }),
-            Format::Parquet { .. } => None,
+            Format::Csv => Sizer::Plain,
+            Format::CsvGz { level } => Sizer::Gzip { level },
+            Format::Parquet {
+                codec,
+                row_group_rows,
+            } => Sizer::Parquet {
+                codec,
+                row_group_rows,
+            },
         }
     }
 }
@@ -120,7 +139,7 @@ pub struct TableBytes {
 
 /// Counts the bytes written through it.
 #[derive(Default)]
-struct Count(u64);
+pub(super) struct Count(pub(super) u64);
 
 impl Write for Count {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -153,18 +172,26 @@ fn through<W>(inner: W) -> Through<W> {
     Through { inner, n: 0 }
 }
 
-/// A row writer that also adds every row to a [`StoreAcc`] and counts rows.
+/// A row writer that also adds every row to a [`StoreAcc`] and counts rows
+/// (and, for writers that are not CSV, the row's CSV bytes).
 struct Tap<'a, W> {
     inner: W,
     table: Table,
     store: &'a mut StoreAcc,
     scratch: Vec<u8>,
+    /// CSV bytes of the rows, when counted.
+    csv: Option<u64>,
 }
 
 impl<W: RowWriter> RowWriter for Tap<'_, W> {
     type Inner = W::Inner;
     fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
         self.store.add(self.table, row, &mut self.scratch);
+        if let Some(n) = &mut self.csv {
+            self.scratch.clear();
+            write::csv::put_row(row, &mut self.scratch);
+            *n += self.scratch.len() as u64;
+        }
         self.inner.write_row(row)
     }
     fn finish(self) -> io::Result<W::Inner> {
@@ -201,6 +228,7 @@ fn tap<W>(inner: W, table: Table, store: &mut StoreAcc) -> Tap<'_, W> {
         table,
         store,
         scratch: Vec::new(),
+        csv: None,
     }
 }
 
@@ -230,6 +258,21 @@ pub fn exact_shard(
             write::fill(world, table, rows, &mut w, &counters)?;
             let t = w.finish()?;
             Ok((t.inner.finish()?.0, t.n))
+        }
+        Sizer::Parquet {
+            codec,
+            row_group_rows,
+        } => {
+            let props = write::parquet::properties(table, codec, row_group_rows)?;
+            let mut w = tap(
+                ParquetRows::new(table, Count::default(), props)?,
+                table,
+                store,
+            );
+            w.csv = Some(0);
+            write::fill(world, table, rows, &mut w, &counters)?;
+            let csv = w.csv.unwrap_or(0);
+            Ok((w.finish()?.0, csv))
         }
     }
 }
@@ -296,7 +339,13 @@ pub fn table_bytes(
     let header = write::csv::header_line(&table.header_cells()).len() as u64;
     let mut store = StoreAcc::default();
     let per_row = pilot(world, table, tp.rows).max(1.0);
-    if per_row * tp.rows as f64 <= cfg.exact_below as f64 {
+    let sampling_is_whole = match sizer {
+        Sizer::Parquet { row_group_rows, .. } => {
+            super::parquet::sample_rows(tp, row_group_rows, cfg) >= tp.rows
+        }
+        Sizer::Plain | Sizer::Gzip { .. } => false,
+    };
+    if sampling_is_whole || per_row * tp.rows as f64 <= cfg.exact_below as f64 {
         let (mut data, mut csv) = (0, 0);
         for s in &tp.shards {
             let (d, c) = exact_shard(world, table, s.rows.clone(), sizer, &mut store)?;
@@ -329,6 +378,10 @@ pub fn table_bytes(
             let gz = super::gzip::shards(world, tp, level, mean, cfg, &mut rendered_rows)?;
             gz.round() as u64
         }
+        Sizer::Parquet {
+            codec,
+            row_group_rows,
+        } => super::parquet::shards(world, tp, codec, row_group_rows, cfg, &mut rendered_rows)?,
     };
     Ok(TableBytes {
         header,
@@ -386,8 +439,7 @@ mod tests {
         for format in [Format::Csv, Format::CsvGz { level: 6 }] {
             let plan = Plan::new(&w, format, ShardSize::Rows(7));
             for tp in &plan.tables {
-                let tb =
-                    table_bytes(&w, tp, Sizer::of(format).unwrap(), &Sampling::default()).unwrap();
+                let tb = table_bytes(&w, tp, Sizer::of(format), &Sampling::default()).unwrap();
                 assert_eq!(tb.method, Method::Exact);
                 let want: u64 = tp
                     .shards
@@ -413,6 +465,35 @@ mod tests {
         }
     }
 
+    /// Estimates every table of `medium` in `format` with sampling forced
+    /// and asserts the total, and every table over 200 kB, within 2 % of the
+    /// exact figure. `all_sampled`: no table may fall back to exact mode.
+    fn assert_sampling_close(w: &World, format: Format, shard_rows: u64, all_sampled: bool) {
+        let plan = Plan::new(w, format, ShardSize::Rows(shard_rows));
+        let (mut est, mut act) = (0u64, 0u64);
+        for tp in &plan.tables {
+            let tb = table_bytes(w, tp, Sizer::of(format), &forced()).unwrap();
+            if all_sampled {
+                assert_eq!(tb.method, Method::Sampled);
+            }
+            let want = exact(w, tp, Sizer::of(format));
+            est += tb.data;
+            act += want;
+            if want > 200_000 {
+                let err = tb.data as f64 / want as f64 - 1.0;
+                assert!(
+                    err.abs() < 0.02,
+                    "{} {format:?} shards of {shard_rows}: {} vs {want} ({:+.2}%)",
+                    tp.table,
+                    tb.data,
+                    err * 100.0
+                );
+            }
+        }
+        let err = est as f64 / act as f64 - 1.0;
+        assert!(err.abs() < 0.02, "{format:?}: {est} vs {act}");
+    }
+
     /// Sampling forced on every table of `medium` stays within 2 % of the
     /// exact figure, for big and small shards.
     #[test]
@@ -424,27 +505,71 @@ mod tests {
             (Format::CsvGz { level: 6 }, 1_000_000),
             (Format::CsvGz { level: 6 }, 300),
         ] {
-            let plan = Plan::new(&w, format, ShardSize::Rows(shard_rows));
-            let (mut est, mut act) = (0u64, 0u64);
+            assert_sampling_close(&w, format, shard_rows, true);
+        }
+    }
+
+    fn parquet(codec: &str, row_group_rows: u64) -> Format {
+        Format::Parquet {
+            codec: codec.parse().unwrap(),
+            row_group_rows,
+        }
+    }
+
+    /// Exact Parquet figures equal the files `generate`'s shard writer puts
+    /// on disk.
+    #[test]
+    fn exact_parquet_matches_the_files() {
+        let w = World::new(&Profile::load("tiny").unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        for format in [parquet("snappy", 5), parquet("zstd:3", 1000)] {
+            let plan = Plan::new(&w, format, ShardSize::Rows(7));
             for tp in &plan.tables {
-                let tb = table_bytes(&w, tp, Sizer::of(format).unwrap(), &forced()).unwrap();
-                assert_eq!(tb.method, Method::Sampled);
-                let want = exact(&w, tp, Sizer::of(format).unwrap());
-                est += tb.data;
-                act += want;
-                if want > 200_000 {
-                    let err = tb.data as f64 / want as f64 - 1.0;
-                    assert!(
-                        err.abs() < 0.02,
-                        "{} {format:?} shards of {shard_rows}: {} vs {want} ({:+.2}%)",
-                        tp.table,
-                        tb.data,
-                        err * 100.0
-                    );
-                }
+                let tb = table_bytes(&w, tp, Sizer::of(format), &Sampling::default()).unwrap();
+                assert_eq!(tb.method, Method::Exact);
+                std::fs::create_dir_all(dir.path().join(tp.table.dir())).unwrap();
+                let on_disk: u64 = tp
+                    .shards
+                    .iter()
+                    .map(|s| {
+                        let c = Counters::default();
+                        write::write_shard(
+                            &w,
+                            tp.table,
+                            s.rows.clone(),
+                            dir.path(),
+                            &s.path,
+                            format,
+                            &c,
+                        )
+                        .unwrap()
+                        .bytes
+                    })
+                    .sum();
+                assert_eq!(tb.data, on_disk, "{} {format:?}", tp.table);
+                let csv: u64 = tp
+                    .shards
+                    .iter()
+                    .map(|s| write::render_csv(&w, tp.table, s.rows.clone()).len() as u64)
+                    .sum();
+                assert_eq!(tb.csv, csv, "{}", tp.table);
+                assert_eq!(tb.store.rows, tp.rows);
             }
-            let err = est as f64 / act as f64 - 1.0;
-            assert!(err.abs() < 0.02, "{format:?}: {est} vs {act}");
+        }
+    }
+
+    /// Parquet sampling forced on every table of `medium` stays within 2 % of
+    /// the exact figure, with shards of many row groups and of one short one
+    /// (tables that sampling would encode whole are exact).
+    #[test]
+    fn parquet_sampling_is_within_two_percent() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        for (format, shard_rows) in [
+            (parquet("snappy", 1000), 4500),
+            (parquet("zstd:3", 800), 1_000_000),
+            (parquet("snappy", 122_880), 7000),
+        ] {
+            assert_sampling_close(&w, format, shard_rows, false);
         }
     }
 

@@ -17,6 +17,7 @@
 pub mod bytes;
 mod gzip;
 pub mod memory;
+mod parquet;
 pub mod report;
 mod short_string;
 pub mod store;
@@ -113,11 +114,17 @@ pub struct ProfileInfo {
 /// The output format.
 #[derive(Clone, Debug, Serialize)]
 pub struct FormatInfo {
-    /// `csv` or `csv-gz`.
+    /// `csv`, `csv-gz` or `parquet`.
     pub name: String,
     /// The gzip level (csv-gz only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gzip_level: Option<u32>,
+    /// The Parquet codec, as `--parquet-codec` takes it (parquet only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parquet_codec: Option<crate::write::parquet::Codec>,
+    /// Rows per Parquet row group (parquet only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_group_rows: Option<u64>,
 }
 
 /// Exact row counts.
@@ -247,14 +254,23 @@ fn format_info(f: Format) -> FormatInfo {
         Format::Csv => FormatInfo {
             name: "csv".into(),
             gzip_level: None,
+            parquet_codec: None,
+            row_group_rows: None,
         },
         Format::CsvGz { level } => FormatInfo {
             name: "csv-gz".into(),
             gzip_level: Some(level),
+            parquet_codec: None,
+            row_group_rows: None,
         },
-        Format::Parquet { .. } => FormatInfo {
+        Format::Parquet {
+            codec,
+            row_group_rows,
+        } => FormatInfo {
             name: "parquet".into(),
             gzip_level: None,
+            parquet_codec: Some(codec),
+            row_group_rows: Some(row_group_rows),
         },
     }
 }
@@ -266,12 +282,7 @@ pub fn estimate(
     shard_size: ShardSize,
     inputs: &Inputs,
 ) -> io::Result<Estimate> {
-    let sizer = Sizer::of(plan.format).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::Unsupported,
-            "estimate does not size Parquet bundles yet",
-        )
-    })?;
+    let sizer = Sizer::of(plan.format);
     let measured: Vec<bytes::TableBytes> = plan
         .tables
         .par_iter()

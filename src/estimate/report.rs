@@ -6,9 +6,16 @@ use crate::plan::ShardSize;
 use std::fmt::Write as _;
 
 fn format_name(e: &Estimate) -> String {
-    match e.format.gzip_level {
-        Some(l) => format!("{} level {l}", e.format.name),
-        None => e.format.name.clone(),
+    match (
+        e.format.gzip_level,
+        e.format.parquet_codec,
+        e.format.row_group_rows,
+    ) {
+        (Some(l), ..) => format!("{} level {l}", e.format.name),
+        (None, Some(c), Some(g)) => {
+            format!("{} {c}, row groups of {} rows", e.format.name, group(g))
+        }
+        _ => e.format.name.clone(),
     }
 }
 

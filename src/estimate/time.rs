@@ -33,7 +33,7 @@ impl Calibration {
     }
 }
 
-/// Renders (and for gzip compresses) rows `range` of `table` into a sink.
+/// Renders (for gzip also compresses, for Parquet encodes) rows `range` of `table` into a sink.
 fn run(world: &World, table: Table, range: std::ops::Range<u64>, sizer: Sizer) -> io::Result<()> {
     let counters = Counters::default();
     match sizer {
@@ -49,6 +49,15 @@ fn run(world: &World, table: Table, range: std::ops::Range<u64>, sizer: Sizer) -
             let mut w = CsvRows::new(gz);
             write::fill(world, table, range, &mut w, &counters)?;
             w.finish()?.finish()?;
+        }
+        Sizer::Parquet {
+            codec,
+            row_group_rows,
+        } => {
+            let props = write::parquet::properties(table, codec, row_group_rows)?;
+            let mut w = write::parquet::ParquetRows::new(table, io::sink(), props)?;
+            write::fill(world, table, range, &mut w, &counters)?;
+            w.finish()?;
         }
     }
     Ok(())
@@ -66,12 +75,7 @@ pub fn calibrate(
     min_time: Duration,
 ) -> io::Result<Calibration> {
     let started = Instant::now();
-    let sizer = Sizer::of(plan.format).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::Unsupported,
-            "generation time is not calibrated for Parquet yet",
-        )
-    })?;
+    let sizer = Sizer::of(plan.format);
     let mut per_row = Vec::new();
     let mut total = 0;
     for tp in &plan.tables {
@@ -255,6 +259,17 @@ mod tests {
         let c = calibrate(&w, &plan, 100, Duration::from_millis(1)).unwrap();
         assert_eq!(c.per_row.len(), plan.tables.len());
         assert!(c.per_row.iter().all(|&(_, s)| s > 0.0));
+        let pq = Plan::new(
+            &w,
+            crate::write::Format::Parquet {
+                codec: crate::write::parquet::Codec::Snappy,
+                row_group_rows: 50,
+            },
+            crate::plan::ShardSize::Rows(10),
+        );
+        let p = calibrate(&w, &pq, 100, Duration::from_millis(1)).unwrap();
+        assert_eq!(p.per_row.len(), pq.tables.len());
+        assert!(p.per_row.iter().all(|&(_, s)| s > 0.0));
         let g = generate_time(&plan, &c, 2, 0.0, 1000);
         assert!(g.seconds > 0.0 && g.cpu_seconds >= g.seconds / 2.0 - 1e-9);
     }

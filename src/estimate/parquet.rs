@@ -1,0 +1,150 @@
+//! Parquet bytes of a sampled table (docs/capacity-planning.md).
+//!
+//! A shard file is the magic, its row groups' column chunks, their page
+//! indexes and the footer. Writing one row group alone and subtracting the
+//! size of an empty file of the same schema gives what that row group adds
+//! to a file: its data, page index and footer entry. So a shard costs
+//! `empty + full groups × mean full group + its short last group`, where the
+//! full groups are measured at a few real positions spread over the table
+//! (values depend on the row index) and each distinct short group is encoded
+//! at a real position too.
+
+use super::bytes::{exact_shard, Sampling, Sizer};
+use super::store::StoreAcc;
+use crate::gen::World;
+use crate::plan::TablePlan;
+use crate::write::parquet::Codec;
+use std::collections::BTreeMap;
+use std::io;
+use std::ops::Range;
+
+/// Rows of a shard.
+fn len(r: &Range<u64>) -> u64 {
+    r.end - r.start
+}
+
+/// Full row groups of the whole table.
+fn full_groups(tp: &TablePlan, rg: u64) -> u64 {
+    tp.shards.iter().map(|s| len(&s.rows) / rg).sum()
+}
+
+/// Short last row groups to encode: for each distinct shard length that
+/// leaves one, the rows of that group in the middle shard of that length.
+fn short_groups(tp: &TablePlan, rg: u64) -> BTreeMap<u64, Range<u64>> {
+    let mut by_len: BTreeMap<u64, Vec<&Range<u64>>> = BTreeMap::new();
+    for s in &tp.shards {
+        if len(&s.rows) % rg > 0 {
+            by_len.entry(len(&s.rows)).or_default().push(&s.rows);
+        }
+    }
+    by_len
+        .into_iter()
+        .map(|(n, shards)| {
+            let s = shards[shards.len() / 2];
+            (n, s.start + n / rg * rg..s.end)
+        })
+        .collect()
+}
+
+/// The rows of the table's `idx`-th full row group.
+fn nth_full_group(tp: &TablePlan, rg: u64, mut idx: u64) -> Range<u64> {
+    for s in &tp.shards {
+        let g = len(&s.rows) / rg;
+        if idx < g {
+            let start = s.rows.start + idx * rg;
+            return start..start + rg;
+        }
+        idx -= g;
+    }
+    0..0
+}
+
+/// Rows that sampling would encode: when that is the whole table, encoding
+/// it exactly costs no more.
+pub(super) fn sample_rows(tp: &TablePlan, rg: u64, cfg: &Sampling) -> u64 {
+    let rg = rg.max(1);
+    let full = cfg.pq_row_groups.max(1).min(full_groups(tp, rg)) * rg;
+    full + short_groups(tp, rg).values().map(len).sum::<u64>()
+}
+
+/// The Parquet bytes of a sampled table's shards. Adds the rows it encodes
+/// to `rendered`.
+pub(super) fn shards(
+    world: &World,
+    tp: &TablePlan,
+    codec: Codec,
+    rg: u64,
+    cfg: &Sampling,
+    rendered: &mut u64,
+) -> io::Result<u64> {
+    let rg = rg.max(1);
+    let sizer = Sizer::Parquet {
+        codec,
+        row_group_rows: rg,
+    };
+    let mut scratch = StoreAcc::default();
+    let mut encode = |rows: Range<u64>, rendered: &mut u64| -> io::Result<u64> {
+        *rendered += len(&rows);
+        Ok(exact_shard(world, tp.table, rows, sizer, &mut scratch)?.0)
+    };
+    let empty = encode(0..0, rendered)?;
+
+    let groups = full_groups(tp, rg);
+    let mut per_full = 0f64;
+    if groups > 0 {
+        let k = cfg.pq_row_groups.clamp(1, groups);
+        let mut sum = 0u64;
+        for i in 0..k {
+            let idx = (2 * i + 1) * groups / (2 * k);
+            sum += encode(nth_full_group(tp, rg, idx), rendered)?.saturating_sub(empty);
+        }
+        per_full = sum as f64 / k as f64;
+    }
+    let mut short = BTreeMap::new();
+    for (n, rows) in short_groups(tp, rg) {
+        short.insert(n, encode(rows, rendered)?.saturating_sub(empty));
+    }
+
+    let mut total = 0f64;
+    for s in &tp.shards {
+        let n = len(&s.rows);
+        total += empty as f64 + (n / rg) as f64 * per_full;
+        total += short.get(&n).copied().unwrap_or(0) as f64;
+    }
+    Ok(total.round() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{NodeKind, Table};
+    use crate::plan::{Plan, ShardSize};
+    use crate::profile::Profile;
+    use crate::write::Format;
+
+    #[test]
+    fn groups_sit_at_their_real_positions() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        let format = Format::Parquet {
+            codec: Codec::Snappy,
+            row_group_rows: 1000,
+        };
+        let plan = Plan::new(&w, format, ShardSize::Rows(4500));
+        let tp = plan
+            .tables
+            .iter()
+            .find(|t| t.table == Table::Node(NodeKind::Event))
+            .unwrap();
+        // 20,000 rows: four shards of 4,500 (4 full groups + 500 each) and
+        // one of 2,000 (2 full groups).
+        assert_eq!(full_groups(tp, 1000), 18);
+        assert_eq!(nth_full_group(tp, 1000, 0), 0..1000);
+        assert_eq!(nth_full_group(tp, 1000, 4), 4500..5500);
+        assert_eq!(nth_full_group(tp, 1000, 17), 19_000..20_000);
+        let short = short_groups(tp, 1000);
+        assert_eq!(short.len(), 1);
+        assert_eq!(short[&4500], 13_000..13_500);
+        let cfg = Sampling::default();
+        assert_eq!(sample_rows(tp, 1000, &cfg), 6 * 1000 + 500);
+    }
+}
