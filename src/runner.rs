@@ -79,8 +79,10 @@ fn read_fingerprint_of_manifest(path: &Path) -> Result<String> {
     Ok(m.fingerprint)
 }
 
-fn clear_owned(out: &Path) -> Result<()> {
-    for name in OWNED {
+/// Removes the listed files and folders of `out` (cmdbgen's own outputs),
+/// leaving everything else there alone.
+pub(crate) fn clear_owned(out: &Path, owned: &[&str]) -> Result<()> {
+    for name in owned {
         let p = out.join(name);
         if p.is_dir() {
             fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
@@ -125,7 +127,7 @@ fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
         if !force {
             return refuse("a complete bundle of another profile, seed or format");
         }
-        clear_owned(out)?;
+        clear_owned(out, OWNED)?;
     } else if run_path.exists() {
         let text = fs::read_to_string(&run_path)?;
         let theirs: Option<RunKey> = serde_json::from_str(&text).ok();
@@ -133,7 +135,7 @@ fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
             if !force {
                 return refuse("an unfinished run of another profile, seed or format");
             }
-            clear_owned(out)?;
+            clear_owned(out, OWNED)?;
         }
     } else if fs::read_dir(out)?.next().is_some() {
         if !force {
@@ -147,7 +149,7 @@ fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
             }
             return refuse("files that cmdbgen did not write");
         }
-        clear_owned(out)?;
+        clear_owned(out, OWNED)?;
     }
     Ok(None)
 }
@@ -481,7 +483,7 @@ fn prepare_part(out: &Path, key: &RunKey, part: Part, force: bool) -> Result<Opt
         if !force {
             return refuse(what);
         }
-        clear_owned(out)?;
+        clear_owned(out, OWNED)?;
         for e in fs::read_dir(out)?.flatten() {
             if PartManifest::part_of_name(&e.file_name().to_string_lossy()).is_some() {
                 fs::remove_file(e.path())

@@ -126,18 +126,6 @@ pub struct ChangeOutcome {
     pub already_complete: bool,
 }
 
-fn clear_owned(out: &Path) -> Result<()> {
-    for name in OWNED {
-        let p = out.join(name);
-        if p.is_dir() {
-            fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
-        } else if p.exists() {
-            fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// Decides what to do with an existing folder; `Some` when already complete.
 fn prepare(out: &Path, key: &ChangeKey, force: bool) -> Result<Option<ChangeManifest>> {
     let fp = key.fingerprint();
@@ -168,18 +156,18 @@ fn prepare(out: &Path, key: &ChangeKey, force: bool) -> Result<Option<ChangeMani
         if !force {
             return refuse("another bundle or change set");
         }
-        clear_owned(out)?;
+        crate::runner::clear_owned(out, OWNED)?;
     } else if marker.exists() {
         let theirs = fs::read_to_string(&marker).unwrap_or_default();
         if theirs.trim() != fp && !force {
             return refuse("an unfinished change set of another profile, seed, day or format");
         }
-        clear_owned(out)?;
+        crate::runner::clear_owned(out, OWNED)?;
     } else if fs::read_dir(out)?.next().is_some() {
         if !force {
             return refuse("files that cmdbgen did not write");
         }
-        clear_owned(out)?;
+        crate::runner::clear_owned(out, OWNED)?;
     }
     Ok(None)
 }
