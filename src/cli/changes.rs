@@ -3,7 +3,6 @@
 use crate::changes::ChangeSet;
 use crate::error::{exit, Usage};
 use crate::gen::World;
-use crate::profile::Profile;
 use crate::write::changes::{write_change_set, ChangeFormat, ChangeKey};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -45,10 +44,7 @@ pub struct Args {
 
 /// Runs `changes`.
 pub fn run(a: Args) -> Result<u8> {
-    let mut profile = Profile::load(&a.profile).map_err(Usage::from)?;
-    if let Some(seed) = a.seed {
-        profile.seed = seed;
-    }
+    let profile = super::load_profile(&a.profile, a.seed)?;
     if a.shard_rows == 0 {
         return Err(Usage("--shard-rows must be at least 1".into()).into());
     }

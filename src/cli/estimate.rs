@@ -8,7 +8,6 @@ use crate::estimate::report::{human, human_bytes, short};
 use crate::estimate::{self, bytes::Sampling, memory, time, Disk, Inputs};
 use crate::gen::World;
 use crate::plan::{Plan, ShardSize};
-use crate::profile::Profile;
 use crate::write::Format;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -199,13 +198,8 @@ fn threads(t: Option<usize>) -> usize {
 
 /// Runs `estimate`.
 pub fn run(a: Args) -> Result<u8> {
-    let mut profile = Profile::load(&a.profile).map_err(Usage::from)?;
-    if let Some(seed) = a.seed {
-        profile.seed = seed;
-    }
-    if a.threads == Some(0) {
-        return Err(Usage("--threads must be at least 1".into()).into());
-    }
+    let profile = super::load_profile(&a.profile, a.seed)?;
+    super::check_threads(a.threads)?;
     let format = format_of(&a)?;
     let size = shard_size(a.shard_rows, a.shard_bytes)?;
     let t0 = Instant::now();

@@ -5,7 +5,6 @@ use crate::error::{exit, Usage};
 use crate::gen::World;
 use crate::manifest::RunKey;
 use crate::plan::{Part, Plan, ShardSize};
-use crate::profile::Profile;
 use crate::progress;
 use crate::runner::{self, Options};
 use crate::write::parquet::{Codec, DEFAULT_ROW_GROUP_ROWS};
@@ -173,13 +172,8 @@ fn shard_size(a: &Args) -> Result<ShardSize, Usage> {
 
 /// Runs `generate`.
 pub fn run(a: Args) -> Result<u8> {
-    let mut profile = Profile::load(&a.profile).map_err(Usage::from)?;
-    if let Some(seed) = a.seed {
-        profile.seed = seed;
-    }
-    if a.threads == Some(0) {
-        return Err(Usage("--threads must be at least 1".into()).into());
-    }
+    let profile = super::load_profile(&a.profile, a.seed)?;
+    super::check_threads(a.threads)?;
     let format = format(&a)?;
     let shard_size = shard_size(&a)?;
     crate::write::direct::set_enabled(a.direct_io);

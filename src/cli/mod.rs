@@ -11,6 +11,24 @@ macro_rules! outln {
 pub(crate) use outln;
 
 mod apply;
+/// The profile named by `--profile` (built-in name or TOML path), with the
+/// `--seed` override applied; bad profiles are usage errors.
+fn load_profile(name: &str, seed: Option<u64>) -> Result<crate::profile::Profile, Usage> {
+    let mut profile = crate::profile::Profile::load(name)?;
+    if let Some(seed) = seed {
+        profile.seed = seed;
+    }
+    Ok(profile)
+}
+
+/// Rejects `--threads 0` (the default, `None`, means all cores).
+fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
+    match threads {
+        Some(0) => Err(Usage("--threads must be at least 1".into())),
+        _ => Ok(()),
+    }
+}
+
 mod bench_table;
 mod changes;
 mod estimate;
