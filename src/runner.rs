@@ -93,16 +93,25 @@ pub(crate) fn clear_owned(out: &Path, owned: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Creates `out` if it is missing (returns `false`), or checks that the
+/// existing path is a folder (returns `true`).
+pub(crate) fn open_folder(out: &Path) -> Result<bool> {
+    if !out.exists() {
+        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        return Ok(false);
+    }
+    if !out.is_dir() {
+        return Err(Usage(format!("{} exists and is not a folder", out.display())).into());
+    }
+    Ok(true)
+}
+
 /// Decides what to do with an existing folder. Returns `Some(manifest)` when
 /// the same bundle is already complete.
 fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
     let fp = key.fingerprint();
-    if !out.exists() {
-        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    if !open_folder(out)? {
         return Ok(None);
-    }
-    if !out.is_dir() {
-        return Err(Usage(format!("{} exists and is not a folder", out.display())).into());
     }
     let manifest_path = out.join(manifest::FILE);
     let run_path = out.join(STATE_DIR).join(RUN_FILE);
@@ -428,12 +437,8 @@ fn vouchers(out: &Path) -> Result<Vec<(PathBuf, String, Option<u32>)>> {
 /// a manifest when this part (or the whole gathered bundle) is complete.
 fn prepare_part(out: &Path, key: &RunKey, part: Part, force: bool) -> Result<Option<PathBuf>> {
     let fp = key.fingerprint();
-    if !out.exists() {
-        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    if !open_folder(out)? {
         return Ok(None);
-    }
-    if !out.is_dir() {
-        return Err(Usage(format!("{} exists and is not a folder", out.display())).into());
     }
     let refuse = |what: String| -> Result<Option<PathBuf>> {
         Err(Usage(format!(

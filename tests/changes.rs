@@ -31,18 +31,7 @@ fn a_day_is_deterministic_and_days_differ() {
     );
     changes(&c, &["--profile", "small", "--day", "4"]);
     let data = |d: &Path, table: &str| -> String {
-        let mut parts: Vec<_> = fs::read_dir(d.join(table))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("part-")
-            })
-            .collect();
-        parts.sort();
-        parts
+        crate::util::shard_files(&d.join(table))
             .iter()
             .map(|p| fs::read_to_string(p).unwrap())
             .collect()

@@ -70,17 +70,7 @@ fn bad_flags_are_usage_errors() {
 
 /// Concatenation of a table's shards, decompressed.
 fn table_data(dir: &Path, table_dir: &str) -> Vec<u8> {
-    let mut parts: Vec<_> = fs::read_dir(dir.join(table_dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("part-")
-        })
-        .collect();
-    parts.sort();
+    let parts = util::shard_files(&dir.join(table_dir));
     let mut out = Vec::new();
     for p in parts {
         let bytes = fs::read(&p).unwrap();

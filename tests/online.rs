@@ -191,20 +191,7 @@ fn json(path: &Path) -> serde_json::Value {
 /// (the ids and values compared here hold no commas or quotes).
 fn rows(dir: &Path, table_dir: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
-    let Ok(entries) = fs::read_dir(dir.join(table_dir)) else {
-        return out;
-    };
-    let mut parts: Vec<_> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("part-")
-        })
-        .collect();
-    parts.sort();
-    for p in parts {
+    for p in crate::util::shard_files(&dir.join(table_dir)) {
         for line in fs::read_to_string(p).unwrap().lines() {
             out.push(line.split(',').map(String::from).collect());
         }

@@ -129,12 +129,8 @@ pub struct ChangeOutcome {
 /// Decides what to do with an existing folder; `Some` when already complete.
 fn prepare(out: &Path, key: &ChangeKey, force: bool) -> Result<Option<ChangeManifest>> {
     let fp = key.fingerprint();
-    if !out.exists() {
-        fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    if !crate::runner::open_folder(out)? {
         return Ok(None);
-    }
-    if !out.is_dir() {
-        return Err(Usage(format!("{} exists and is not a folder", out.display())).into());
     }
     let refuse = |what: &str| -> Result<Option<ChangeManifest>> {
         Err(Usage(format!(

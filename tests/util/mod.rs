@@ -40,6 +40,23 @@ pub fn generate(dir: &Path, profile: &str, args: &[&str]) {
     ok(&all);
 }
 
+/// The shard files (`part-*`) of a table folder, sorted; none when the
+/// folder does not exist.
+pub fn shard_files(table_dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(table_dir) else {
+        return Vec::new();
+    };
+    let mut parts: Vec<PathBuf> = entries
+        .map(|e| e.expect("a folder entry").path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("part-"))
+        })
+        .collect();
+    parts.sort();
+    parts
+}
+
 /// Every file under `dir`, as sorted relative paths.
 pub fn files(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
