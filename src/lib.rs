@@ -9,6 +9,7 @@
 //! * [`plan`]: exact counts and shard ranges, known before writing.
 //! * [`write`](mod@write): format writers, header files, atomic hashed shard files.
 //! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
+//! * [`merge`]: how several sources' reports of one record become one (pure).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
@@ -32,6 +33,7 @@ pub mod estimate;
 pub mod gather;
 pub mod gen;
 pub mod manifest;
+pub mod merge;
 pub mod model;
 pub mod model_doc;
 pub mod online;
