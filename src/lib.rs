@@ -10,6 +10,7 @@
 //! * [`write`](mod@write): format writers, header files, atomic hashed shard files.
 //! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
 //! * [`merge`]: how several sources' reports of one record become one (pure).
+//! * [`ingest`]: real exports, mapped and merged into a bundle (`ingest`).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod estimate;
 pub mod gather;
 pub mod gen;
+pub mod ingest;
 pub mod manifest;
 pub mod merge;
 pub mod model;

@@ -35,6 +35,7 @@ mod estimate;
 mod gather;
 mod generate;
 mod generate_part;
+mod ingest;
 mod report;
 mod validate;
 
@@ -70,6 +71,9 @@ enum Command {
     Changes(changes::Args),
     /// Apply a bundle or change set to a running Neo4j over Bolt.
     Apply(apply::Args),
+    /// Merge teams' exports (CSV, Parquet, Arrow IPC), mapped by a TOML file
+    /// per source, into a bundle (docs/sources.md).
+    Ingest(ingest::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -84,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Estimate(a) => estimate::run(a),
         Command::Changes(a) => changes::run(a),
         Command::Apply(a) => apply::run(a),
+        Command::Ingest(a) => ingest::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,164 @@
+//! `cmdbgen ingest`: teams' exports -> mapped, merged bundle (docs/sources.md).
+
+use super::generate::ParquetArgs;
+use crate::error::{exit, Usage};
+use crate::ingest::errors::OnError;
+use crate::ingest::{self, Options};
+use crate::merge::Strategy;
+use crate::write::Format;
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Options of `cmdbgen ingest`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A source: its name and its mapping file (or a folder holding
+    /// `mapping.toml`). Repeat for each source; without a `priority` in the
+    /// mapping, earlier flags are more trusted.
+    #[arg(long = "source", value_name = "NAME=PATH", required = true, value_parser = parse_source)]
+    sources: Vec<(String, PathBuf)>,
+    /// The bundle folder.
+    #[arg(long)]
+    out: PathBuf,
+    /// How several sources' values of one record are merged.
+    #[arg(long, default_value = "priority", value_parser = parse_strategy)]
+    strategy: Strategy,
+    /// Bad input (a mapped column the file lacks, a value that does not
+    /// parse, a relationship to a CI no source reports): stop at the first
+    /// (`fail`, exit 1) or leave the row out and list it (`skip`).
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    on_error: OnError,
+    /// With `--on-error skip`: fail once more than N rows were left out.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_errors: u64,
+    /// Shard file format.
+    #[arg(long, value_enum, default_value_t = IngestFormat::Csv)]
+    format: IngestFormat,
+    /// Compress each CSV shard with gzip.
+    #[arg(long)]
+    gzip: bool,
+    /// gzip level, 0 (store) to 9 (smallest).
+    #[arg(long, requires = "gzip", default_value_t = crate::write::DEFAULT_GZIP_LEVEL, value_parser = clap::value_parser!(u32).range(0..=9))]
+    gzip_level: u32,
+    #[command(flatten)]
+    parquet: ParquetArgs,
+    /// Rows per shard file.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    shard_rows: u64,
+    /// Worker threads (default: all cores). The output does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Memory budget of the merge in MiB: inputs are hash-partitioned to
+    /// disk so that one partition per thread fits. The output does not
+    /// depend on it.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    memory_mb: u64,
+    /// Replace cmdbgen's files in a non-empty --out.
+    #[arg(long)]
+    force: bool,
+    /// No progress and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The shard file format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum IngestFormat {
+    /// CSV with a header file per table.
+    Csv,
+    /// Parquet, one file per shard.
+    Parquet,
+}
+
+fn parse_source(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=PATH"))?;
+    if name.is_empty() || path.is_empty() {
+        return Err(format!("'{s}' is not NAME=PATH"));
+    }
+    Ok((name.to_string(), PathBuf::from(path)))
+}
+
+fn parse_strategy(s: &str) -> Result<Strategy, String> {
+    s.parse()
+}
+
+fn format(a: &Args) -> Result<Format, Usage> {
+    match a.format {
+        IngestFormat::Csv => {
+            a.parquet.not_for_csv()?;
+            Ok(if a.gzip {
+                Format::CsvGz {
+                    level: a.gzip_level,
+                }
+            } else {
+                Format::Csv
+            })
+        }
+        IngestFormat::Parquet => {
+            if a.gzip {
+                return Err(Usage(
+                    "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
+                ));
+            }
+            Ok(a.parquet.format())
+        }
+    }
+}
+
+/// Runs `ingest`.
+pub fn run(a: Args) -> Result<u8> {
+    super::check_threads(a.threads)?;
+    let format = format(&a)?;
+    let o = Options {
+        sources: a.sources.clone(),
+        out: a.out.clone(),
+        strategy: a.strategy,
+        on_error: a.on_error,
+        max_errors: a.max_errors,
+        format,
+        shard_rows: a.shard_rows,
+        threads: a.threads,
+        force: a.force,
+        memory_mb: a.memory_mb,
+        quiet: a.quiet,
+    };
+    let outcome = ingest::run(&o)?;
+    if !a.quiet {
+        let m = &outcome.manifest;
+        let skipped: u64 = m.inputs.iter().map(|i| i.skipped).sum();
+        for i in m.inputs.iter().filter(|i| i.problems > 0) {
+            for msg in &i.messages {
+                eprintln!("ingest: skipped: {msg}");
+            }
+            if i.problems > i.messages.len() as u64 {
+                eprintln!(
+                    "ingest: ... and {} more problems in {} (counted in manifest.json)",
+                    i.problems - i.messages.len() as u64,
+                    i.file
+                );
+            }
+        }
+        super::outln!("{}", m.merge)?;
+        super::outln!(
+            "ingested {} rows from {} files into {} nodes and {} relationships ({} files, {} bytes) in {} in {:.2}s ({:.0} rows/s){}",
+            outcome.rows_read,
+            m.inputs.len(),
+            m.totals.nodes,
+            m.totals.relationships,
+            m.totals.files,
+            m.totals.bytes,
+            a.out.display(),
+            outcome.seconds,
+            outcome.rows_read as f64 / outcome.seconds.max(1e-9),
+            if skipped > 0 {
+                format!("; {skipped} bad rows skipped (listed in manifest.json)")
+            } else {
+                String::new()
+            }
+        )?;
+        super::outln!("import with: {}/import.sh", a.out.display())?;
+    }
+    Ok(exit::OK)
+}

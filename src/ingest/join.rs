@@ -1,0 +1,645 @@
+//! Steps 2 to 4, one partition at a time: merge the node reports of each
+//! item with the rules of `crate::merge`, then join the relationship reports
+//! to their start (pass A, by start) and to their end (pass B, by end). An
+//! end no source reports is bad input. Rows are written sorted by hash and
+//! id within a partition, so the output does not depend on threads, input
+//! order or the number of partitions.
+
+use super::errors::Errors;
+use super::load::{Input, NO_TIME};
+use super::mapping::{attributes, SOURCE_RECORD};
+use super::output::Runs;
+use super::spill::{partition_of, records, Dec, Enc, Partitions, Spiller};
+use super::value::{canonical_id, source_record_id};
+use crate::merge::{attribute_winner, is_conflict, record_winner, Reporter, Strategy, Summary};
+use crate::model::{ColKind, NodeKind, PropType, RelKind, Table};
+use crate::write::csv::put_datetime;
+use std::io;
+
+/// How an output column is filled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    /// The canonical id.
+    Id,
+    /// The labels.
+    Label,
+    /// The natural key (`name` of a configuration item).
+    Name,
+    /// The winning source.
+    Source,
+    /// Every reporting source, most trusted first.
+    Sources,
+    /// The winner's observation time.
+    Observed,
+    /// Attribute `slot` of [`attributes`].
+    Attr(usize),
+    /// A relationship's start id.
+    Start,
+    /// A relationship's end id.
+    End,
+    /// A SourceRecord's item kind.
+    ItemKind,
+    /// A SourceRecord's item id.
+    ItemId,
+    /// A SourceRecord's reported values, as JSON.
+    Attributes,
+    /// A column ingest has no value for.
+    Null,
+}
+
+/// How each column of `table` is filled, by the column's name: written
+/// against whatever columns `crate::model` declares.
+pub fn fills(table: Table) -> Vec<Fill> {
+    let attrs = attributes(table);
+    let ci = matches!(table, Table::Node(k) if k.is_ci());
+    table
+        .columns()
+        .iter()
+        .map(|c| match c.kind {
+            ColKind::Id => Fill::Id,
+            ColKind::Label => Fill::Label,
+            ColKind::StartId => Fill::Start,
+            ColKind::EndId => Fill::End,
+            ColKind::Prop(_) => match c.name {
+                "source" => Fill::Source,
+                "sources" => Fill::Sources,
+                "observed_at" => Fill::Observed,
+                "name" if ci => Fill::Name,
+                "item_kind" => Fill::ItemKind,
+                "item_id" => Fill::ItemId,
+                "attributes" => Fill::Attributes,
+                n => attrs
+                    .iter()
+                    .position(|(a, _)| *a == n)
+                    .map_or(Fill::Null, Fill::Attr),
+            },
+        })
+        .collect()
+}
+
+/// The keep-all tables of a kind, when the model has them.
+pub fn keep_all_tables(kind: NodeKind) -> Option<(Table, Table)> {
+    let sr = NodeKind::from_name(SOURCE_RECORD)?;
+    let rel = RelKind::from_name(&format!("{}-REPORTED_BY-{SOURCE_RECORD}", kind.name()))?;
+    Some((Table::Node(sr), Table::Rel(rel)))
+}
+
+/// What every partition's work shares.
+pub struct Ctx<'a> {
+    /// The merge strategy.
+    pub strategy: Strategy,
+    /// Source names by rank.
+    pub sources: &'a [String],
+    /// The input files.
+    pub inputs: &'a [Input],
+    /// Bad input.
+    pub errors: &'a Errors,
+    /// Output rows.
+    pub runs: &'a Runs,
+    /// Node meta per partition (written by the node merge).
+    pub meta: &'a Partitions,
+    /// Bytes a spiller may hold.
+    pub spill_limit: usize,
+}
+
+impl Ctx<'_> {
+    fn sources_text(&self, mask: u64, out: &mut Vec<u8>) {
+        let mut first = true;
+        for (r, name) in self.sources.iter().enumerate() {
+            if mask & (1 << r) != 0 {
+                if !first {
+                    out.push(b';');
+                }
+                first = false;
+                out.extend_from_slice(name.as_bytes());
+            }
+        }
+    }
+
+    fn place(&self, input: u32, pos: u64) -> String {
+        let i = &self.inputs[input as usize];
+        i.format.at(&i.map.path, pos)
+    }
+}
+
+/// One node report, as spilled by `load`.
+struct NodeRep<'a> {
+    h: u128,
+    kind: u8,
+    rank: u8,
+    observed: i64,
+    input: u32,
+    pos: u64,
+    key: &'a [u8],
+    labels: Option<&'a [u8]>,
+    attrs: Dec<'a>,
+}
+
+fn node_rep(b: &[u8]) -> NodeRep<'_> {
+    let mut d = Dec::new(b);
+    NodeRep {
+        h: d.u128(),
+        kind: d.u8(),
+        rank: d.u8(),
+        observed: d.i64(),
+        input: d.u32(),
+        pos: d.u64(),
+        key: d.bytes(),
+        labels: d.opt(),
+        attrs: d,
+    }
+}
+
+/// A merged item's identity and winner, for the relationship joins.
+struct Meta<'a> {
+    h: u128,
+    id: &'a [u8],
+    rank: u8,
+    mask: u64,
+    observed: i64,
+}
+
+fn read_meta(buf: &[u8]) -> Vec<Meta<'_>> {
+    let mut v: Vec<Meta<'_>> = records(buf)
+        .map(|r| {
+            let mut d = Dec::new(r);
+            Meta {
+                h: d.u128(),
+                id: d.bytes(),
+                rank: d.u8(),
+                mask: d.u64(),
+                observed: d.i64(),
+            }
+        })
+        .collect();
+    v.sort_unstable_by(|a, b| (a.h, a.id).cmp(&(b.h, b.id)));
+    v
+}
+
+fn find<'m>(meta: &'m [Meta<'m>], h: u128, id: &[u8]) -> Option<&'m Meta<'m>> {
+    meta.binary_search_by(|m| (m.h, m.id).cmp(&(h, id)))
+        .ok()
+        .map(|i| &meta[i])
+}
+
+/// A row being built: one optional value per column.
+#[derive(Default)]
+struct Row {
+    buf: Vec<u8>,
+    cells: Vec<Option<(usize, usize)>>,
+}
+
+impl Row {
+    fn start(&mut self) {
+        self.buf.clear();
+        self.cells.clear();
+    }
+    fn none(&mut self) {
+        self.cells.push(None);
+    }
+    fn put(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let a = self.buf.len();
+        f(&mut self.buf);
+        self.cells.push(Some((a, self.buf.len())));
+    }
+    fn put_opt(&mut self, v: Option<&[u8]>) {
+        match v {
+            Some(b) => self.put(|o| o.extend_from_slice(b)),
+            None => self.none(),
+        }
+    }
+}
+
+fn put_time(t: i64, row: &mut Row) {
+    if t == NO_TIME {
+        row.none();
+    } else {
+        row.put(|o| put_datetime(t, o));
+    }
+}
+
+/// A JSON object of a report's values, in column order, empty ones left out.
+fn attributes_json(table: Table, values: &[Option<&[u8]>], out: &mut Vec<u8>) {
+    let mut m = serde_json::Map::new();
+    for ((name, ty), v) in attributes(table).into_iter().zip(values) {
+        let Some(v) = v else { continue };
+        let text = String::from_utf8_lossy(v).into_owned();
+        let json = match ty {
+            PropType::Int | PropType::Long | PropType::Double => text
+                .parse::<serde_json::Number>()
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::String(text)),
+            PropType::Boolean => serde_json::Value::Bool(text == "true"),
+            PropType::StringArray => serde_json::Value::Array(
+                text.split(';')
+                    .map(|s| serde_json::Value::String(s.to_string()))
+                    .collect(),
+            ),
+            PropType::String | PropType::DateTime => serde_json::Value::String(text),
+        };
+        m.insert(name.to_string(), json);
+    }
+    // serde_json's map keeps keys sorted unless preserve_order is on: write
+    // the object by hand to keep column order.
+    out.push(b'{');
+    let mut first = true;
+    for (name, _) in attributes(table) {
+        if let Some(v) = m.get(name) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(
+                serde_json::Value::String(name.to_string())
+                    .to_string()
+                    .as_bytes(),
+            );
+            out.push(b':');
+            out.extend_from_slice(v.to_string().as_bytes());
+        }
+    }
+    out.push(b'}');
+}
+
+/// Merges node partition `k`: writes the merged rows (and keep-all rows),
+/// the partition's meta for the joins, and returns its summary.
+pub fn merge_nodes(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summary> {
+    let data = parts.read(k)?;
+    let mut reps: Vec<NodeRep<'_>> = records(&data).map(node_rep).collect();
+    reps.sort_unstable_by(|a, b| {
+        (a.h, a.kind, a.key, a.rank, a.input, a.pos)
+            .cmp(&(b.h, b.kind, b.key, b.rank, b.input, b.pos))
+    });
+    let mut summary = Summary::new(cx.strategy);
+    let mut out = cx.runs.partition(k);
+    let mut meta = Enc::default();
+    let mut row = Row::default();
+    let mut reporters: Vec<Reporter> = Vec::new();
+    let mut values: Vec<Vec<Option<&[u8]>>> = Vec::new();
+    let mut column: Vec<Option<&[u8]>> = Vec::new();
+    let mut i = 0;
+    while i < reps.len() {
+        let mut j = i + 1;
+        while j < reps.len()
+            && (reps[j].h, reps[j].kind, reps[j].key) == (reps[i].h, reps[i].kind, reps[i].key)
+        {
+            j += 1;
+        }
+        let group = &reps[i..j];
+        i = j;
+        let kind = NodeKind::ALL[usize::from(group[0].kind).min(NodeKind::ALL.len() - 1)];
+        let table = Table::Node(kind);
+        let attrs = attributes(table);
+        let key = String::from_utf8_lossy(group[0].key);
+        let id = canonical_id(kind, &key, group[0].h);
+        reporters.clear();
+        reporters.extend(group.iter().map(|r| Reporter {
+            rank: u32::from(r.rank),
+            observed_at: r.observed,
+        }));
+        values.clear();
+        for r in group {
+            let mut d = r.attrs;
+            values.push((0..attrs.len()).map(|_| d.opt()).collect());
+        }
+        let win = record_winner(cx.strategy, &reporters).unwrap_or(0);
+        let winner = &group[win];
+        let mask = group.iter().fold(0u64, |m, r| m | (1u64 << r.rank));
+        let name = |rank: u8| cx.sources[usize::from(rank)].as_str();
+        let mut tally = summary.record(kind.name(), group.len());
+        column.clear();
+        column.extend(group.iter().map(|r| r.labels));
+        let labels = attribute_winner(cx.strategy, &reporters, &column).and_then(|w| column[w]);
+        if is_conflict(&column) {
+            if let Some(w) = attribute_winner(cx.strategy, &reporters, &column) {
+                tally.conflict(":LABEL", name(group[w].rank));
+            }
+        }
+        let mut merged: Vec<Option<&[u8]>> = Vec::with_capacity(attrs.len());
+        for (s, (attr, _)) in attrs.iter().enumerate() {
+            column.clear();
+            column.extend(values.iter().map(|v| v[s]));
+            let w = attribute_winner(cx.strategy, &reporters, &column);
+            if w.is_some() && is_conflict(&column) {
+                tally.conflict(attr, name(group[w.unwrap_or(0)].rank));
+            }
+            merged.push(w.and_then(|w| column[w]));
+        }
+        drop(tally);
+        let default_labels = kind.label_sets().first().map(|l| l.join(";"));
+        row.start();
+        for f in fills(table) {
+            match f {
+                Fill::Id => row.put(|o| o.extend_from_slice(id.as_bytes())),
+                Fill::Label => match labels {
+                    Some(l) => row.put(|o| o.extend_from_slice(l)),
+                    None => row.put_opt(default_labels.as_deref().map(str::as_bytes)),
+                },
+                Fill::Name => row.put(|o| o.extend_from_slice(group[0].key)),
+                Fill::Source => row.put(|o| o.extend_from_slice(name(winner.rank).as_bytes())),
+                Fill::Sources => row.put(|o| cx.sources_text(mask, o)),
+                Fill::Observed => put_time(winner.observed, &mut row),
+                Fill::Attr(s) => row.put_opt(merged.get(s).copied().flatten()),
+                _ => row.none(),
+            }
+        }
+        out.write(table, &row.buf, &row.cells)?;
+        let at = meta.begin();
+        meta.u128(group[0].h);
+        meta.bytes(id.as_bytes());
+        meta.u8(winner.rank);
+        meta.u64(mask);
+        meta.i64(winner.observed);
+        meta.end(at);
+        if cx.strategy == Strategy::KeepAll {
+            if let Some((sr, by)) = keep_all_tables(kind) {
+                // One SourceRecord per source: its first report.
+                let mut seen = 0u64;
+                for (r, vals) in group.iter().zip(&values) {
+                    if seen & (1 << r.rank) != 0 {
+                        continue;
+                    }
+                    seen |= 1 << r.rank;
+                    let src = name(r.rank);
+                    let sr_id = source_record_id(src, &id);
+                    row.start();
+                    for f in fills(sr) {
+                        match f {
+                            Fill::Id => row.put(|o| o.extend_from_slice(sr_id.as_bytes())),
+                            Fill::Label => {
+                                row.put(|o| o.extend_from_slice(SOURCE_RECORD.as_bytes()))
+                            }
+                            Fill::Source | Fill::Sources => {
+                                row.put(|o| o.extend_from_slice(src.as_bytes()))
+                            }
+                            Fill::Observed => put_time(r.observed, &mut row),
+                            Fill::ItemKind => {
+                                row.put(|o| o.extend_from_slice(kind.name().as_bytes()))
+                            }
+                            Fill::ItemId => row.put(|o| o.extend_from_slice(id.as_bytes())),
+                            Fill::Attributes => row.put(|o| attributes_json(table, vals, o)),
+                            _ => row.none(),
+                        }
+                    }
+                    out.write(sr, &row.buf, &row.cells)?;
+                    row.start();
+                    for f in fills(by) {
+                        match f {
+                            Fill::Start => row.put(|o| o.extend_from_slice(id.as_bytes())),
+                            Fill::End => row.put(|o| o.extend_from_slice(sr_id.as_bytes())),
+                            Fill::Source | Fill::Sources => {
+                                row.put(|o| o.extend_from_slice(src.as_bytes()))
+                            }
+                            Fill::Observed => put_time(r.observed, &mut row),
+                            _ => row.none(),
+                        }
+                    }
+                    out.write(by, &row.buf, &row.cells)?;
+                }
+            }
+        }
+    }
+    out.finish()?;
+    cx.meta.write_whole(k, &meta.buf)?;
+    parts.remove(k);
+    Ok(summary)
+}
+
+/// One relationship report, as spilled by `load`.
+struct RelRep<'a> {
+    family: u8,
+    hs: u128,
+    start: &'a [u8],
+    he: u128,
+    end: &'a [u8],
+    rank: u8,
+    observed: i64,
+    input: u32,
+    pos: u64,
+    props: Dec<'a>,
+}
+
+fn rel_rep(b: &[u8]) -> RelRep<'_> {
+    let mut d = Dec::new(b);
+    RelRep {
+        family: d.u8(),
+        hs: d.u128(),
+        start: d.bytes(),
+        he: d.u128(),
+        end: d.bytes(),
+        rank: d.u8(),
+        observed: d.i64(),
+        input: d.u32(),
+        pos: d.u64(),
+        props: d,
+    }
+}
+
+fn family(i: u8) -> RelKind {
+    RelKind::ALL[usize::from(i).min(RelKind::ALL.len() - 1)]
+}
+
+/// Pass A over relationship partition `k` (by start): merges the reports of
+/// each relationship, checks that its start exists, takes the start's
+/// record, and hands it on to its end's partition in `ends`.
+pub fn join_starts(
+    cx: &Ctx<'_>,
+    parts: &Partitions,
+    ends: &Partitions,
+    k: usize,
+) -> io::Result<()> {
+    let data = parts.read(k)?;
+    let meta_buf = cx.meta.read(k)?;
+    let meta = read_meta(&meta_buf);
+    let mut reps: Vec<RelRep<'_>> = records(&data).map(rel_rep).collect();
+    reps.sort_unstable_by(|a, b| {
+        (a.hs, a.start, a.family, a.he, a.end, a.rank, a.input, a.pos)
+            .cmp(&(b.hs, b.start, b.family, b.he, b.end, b.rank, b.input, b.pos))
+    });
+    let mut spill = Spiller::new(ends, cx.spill_limit);
+    let mut reporters: Vec<Reporter> = Vec::new();
+    let mut column: Vec<Option<&[u8]>> = Vec::new();
+    let mut i = 0;
+    while i < reps.len() {
+        let mut j = i + 1;
+        let same = |a: &RelRep<'_>, b: &RelRep<'_>| {
+            (a.hs, a.start, a.family, a.he, a.end) == (b.hs, b.start, b.family, b.he, b.end)
+        };
+        while j < reps.len() && same(&reps[j], &reps[i]) {
+            j += 1;
+        }
+        let group = &reps[i..j];
+        i = j;
+        let fam = family(group[0].family);
+        let spec = fam.spec();
+        let skey = String::from_utf8_lossy(group[0].start);
+        let ekey = String::from_utf8_lossy(group[0].end);
+        let sid = canonical_id(spec.start, &skey, group[0].hs);
+        let eid = canonical_id(spec.end, &ekey, group[0].he);
+        let Some(start) = find(&meta, group[0].hs, sid.as_bytes()) else {
+            for r in group {
+                cx.errors.bad(
+                    r.input as usize,
+                    r.pos,
+                    format!(
+                        "{}: relationship {fam}: its start {} '{skey}' is not reported by any source",
+                        cx.place(r.input, r.pos),
+                        spec.start
+                    ),
+                    1,
+                );
+            }
+            continue;
+        };
+        let attrs = attributes(Table::Rel(fam));
+        reporters.clear();
+        reporters.extend(group.iter().map(|r| Reporter {
+            rank: u32::from(r.rank),
+            observed_at: r.observed,
+        }));
+        let values: Vec<Vec<Option<&[u8]>>> = group
+            .iter()
+            .map(|r| {
+                let mut d = r.props;
+                (0..attrs.len()).map(|_| d.opt()).collect()
+            })
+            .collect();
+        let mut conflicts: Vec<(u32, u8)> = Vec::new();
+        let mut merged: Vec<Option<&[u8]>> = Vec::new();
+        for s in 0..attrs.len() {
+            column.clear();
+            column.extend(values.iter().map(|v| v[s]));
+            let w = attribute_winner(cx.strategy, &reporters, &column);
+            if let (Some(w), true) = (w, is_conflict(&column)) {
+                conflicts.push((s as u32, group[w].rank));
+            }
+            merged.push(w.and_then(|w| column[w]));
+        }
+        let p = partition_of(group[0].he, ends.len());
+        let e = spill.enc(p);
+        let before = e.buf.len();
+        let at = e.begin();
+        e.u8(group[0].family);
+        e.u128(group[0].he);
+        e.bytes(eid.as_bytes());
+        e.bytes(group[0].end);
+        e.u128(group[0].hs);
+        e.bytes(sid.as_bytes());
+        e.u8(start.rank);
+        e.u64(start.mask);
+        e.i64(start.observed);
+        e.u32(group.len() as u32);
+        e.u32(conflicts.len() as u32);
+        for (s, r) in &conflicts {
+            e.u32(*s);
+            e.u8(*r);
+        }
+        for m in &merged {
+            e.opt(*m);
+        }
+        e.u32(group.len() as u32);
+        for r in group {
+            e.u32(r.input);
+            e.u64(r.pos);
+        }
+        e.end(at);
+        spill.wrote(p, before)?;
+    }
+    spill.flush()?;
+    parts.remove(k);
+    Ok(())
+}
+
+/// Pass B over partition `k` (by end): checks that each relationship's end
+/// exists and writes the relationship rows; returns the summary.
+pub fn join_ends(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summary> {
+    struct Half<'a> {
+        family: u8,
+        he: u128,
+        eid: &'a [u8],
+        ekey: &'a [u8],
+        hs: u128,
+        sid: &'a [u8],
+        rest: Dec<'a>,
+    }
+    let data = parts.read(k)?;
+    let meta_buf = cx.meta.read(k)?;
+    let meta = read_meta(&meta_buf);
+    let mut halves: Vec<Half<'_>> = records(&data)
+        .map(|b| {
+            let mut d = Dec::new(b);
+            Half {
+                family: d.u8(),
+                he: d.u128(),
+                eid: d.bytes(),
+                ekey: d.bytes(),
+                hs: d.u128(),
+                sid: d.bytes(),
+                rest: d,
+            }
+        })
+        .collect();
+    halves.sort_unstable_by(|a, b| {
+        (a.he, a.eid, a.family, a.hs, a.sid).cmp(&(b.he, b.eid, b.family, b.hs, b.sid))
+    });
+    let mut summary = Summary::new(cx.strategy);
+    let mut out = cx.runs.partition(k);
+    let mut row = Row::default();
+    for h in &halves {
+        let fam = family(h.family);
+        let table = Table::Rel(fam);
+        let attrs = attributes(table);
+        let mut d = h.rest;
+        let rank = d.u8();
+        let mask = d.u64();
+        let observed = d.i64();
+        let reports = d.u32();
+        let n_conf = d.u32();
+        let conflicts: Vec<(u32, u8)> = (0..n_conf).map(|_| (d.u32(), d.u8())).collect();
+        let merged: Vec<Option<&[u8]>> = (0..attrs.len()).map(|_| d.opt()).collect();
+        let n_orig = d.u32();
+        let origins: Vec<(u32, u64)> = (0..n_orig).map(|_| (d.u32(), d.u64())).collect();
+        if find(&meta, h.he, h.eid).is_none() {
+            for (input, pos) in origins {
+                cx.errors.bad(
+                    input as usize,
+                    pos,
+                    format!(
+                        "{}: relationship {fam}: its end {} '{}' is not reported by any source",
+                        cx.place(input, pos),
+                        fam.spec().end,
+                        String::from_utf8_lossy(h.ekey)
+                    ),
+                    1,
+                );
+            }
+            continue;
+        }
+        let name = fam.name();
+        let mut tally = summary.record(&name, reports as usize);
+        for (s, r) in conflicts {
+            if let Some((attr, _)) = attrs.get(s as usize) {
+                tally.conflict(attr, &cx.sources[usize::from(r)]);
+            }
+        }
+        drop(tally);
+        row.start();
+        for f in fills(table) {
+            match f {
+                Fill::Start => row.put(|o| o.extend_from_slice(h.sid)),
+                Fill::End => row.put(|o| o.extend_from_slice(h.eid)),
+                Fill::Source => {
+                    row.put(|o| o.extend_from_slice(cx.sources[usize::from(rank)].as_bytes()))
+                }
+                Fill::Sources => row.put(|o| cx.sources_text(mask, o)),
+                Fill::Observed => put_time(observed, &mut row),
+                Fill::Attr(s) => row.put_opt(merged.get(s).copied().flatten()),
+                _ => row.none(),
+            }
+        }
+        out.write(table, &row.buf, &row.cells)?;
+    }
+    out.finish()?;
+    parts.remove(k);
+    Ok(summary)
+}

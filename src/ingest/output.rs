@@ -1,0 +1,575 @@
+//! Step 5: the merged rows, held in per-partition run files, become the
+//! bundle: the header files, shards of a fixed number of rows cut from the
+//! runs in partition order (so the shard layout does not depend on the
+//! number of partitions), `import.args`, `import.sh` and the manifest, in the
+//! layout and dialect of `generate` (the same `crate::write` pieces).
+
+use super::spill::{records, Dec, Enc};
+use crate::manifest::{self, Import, TableEntry, Totals};
+use crate::merge::Summary;
+use crate::model::{ColKind, PropType, Table};
+use crate::plan::{Plan, Shard, TablePlan};
+use crate::write::{self, csv as wcsv, parquet as wpq, AtomicFile, FileInfo, Format};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// The merged rows of every table, one run file per (table, partition).
+pub struct Runs {
+    dir: PathBuf,
+    rows: Mutex<BTreeMap<(Table, usize), u64>>,
+}
+
+impl Runs {
+    /// Runs under `dir`.
+    pub fn new(dir: &Path) -> Runs {
+        Runs {
+            dir: dir.to_path_buf(),
+            rows: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn path(&self, table: Table, k: usize) -> PathBuf {
+        self.dir.join(table.name()).join(format!("p{k:05}"))
+    }
+
+    /// The writer of partition `k`'s rows.
+    pub fn partition(&self, k: usize) -> PartitionOut<'_> {
+        PartitionOut {
+            runs: self,
+            k,
+            open: BTreeMap::new(),
+            enc: Enc::default(),
+        }
+    }
+
+    /// Rows of `table` in each partition, in partition order.
+    pub fn rows_of(&self, table: Table, parts: usize) -> Vec<u64> {
+        let rows = self.rows.lock().map(|r| r.clone()).unwrap_or_default();
+        (0..parts)
+            .map(|k| rows.get(&(table, k)).copied().unwrap_or(0))
+            .collect()
+    }
+}
+
+/// Rows of one partition, by table.
+pub struct PartitionOut<'r> {
+    runs: &'r Runs,
+    k: usize,
+    open: BTreeMap<Table, (BufWriter<File>, u64)>,
+    enc: Enc,
+}
+
+impl PartitionOut<'_> {
+    /// Appends a row (cells are ranges of `buf`).
+    pub fn write(
+        &mut self,
+        table: Table,
+        buf: &[u8],
+        cells: &[Option<(usize, usize)>],
+    ) -> io::Result<()> {
+        if !self.open.contains_key(&table) {
+            let p = self.runs.path(table, self.k);
+            if let Some(d) = p.parent() {
+                fs::create_dir_all(d)?;
+            }
+            let f = File::create(&p)
+                .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", p.display())))?;
+            self.open
+                .insert(table, (BufWriter::with_capacity(1 << 16, f), 0));
+        }
+        let Some((w, n)) = self.open.get_mut(&table) else {
+            return Err(io::Error::other("internal error: a run writer vanished"));
+        };
+        self.enc.buf.clear();
+        let at = self.enc.begin();
+        for c in cells {
+            self.enc.opt(c.map(|(a, b)| &buf[a..b]));
+        }
+        self.enc.end(at);
+        w.write_all(&self.enc.buf)?;
+        *n += 1;
+        Ok(())
+    }
+
+    /// Flushes every run and records its row count.
+    pub fn finish(self) -> io::Result<()> {
+        let mut counts = Vec::new();
+        for (t, (mut w, n)) in self.open {
+            w.flush()?;
+            counts.push((t, n));
+        }
+        let mut rows = self
+            .runs
+            .rows
+            .lock()
+            .map_err(|_| io::Error::other("a lock was poisoned"))?;
+        for (t, n) in counts {
+            rows.insert((t, self.k), n);
+        }
+        Ok(())
+    }
+}
+
+/// Rows `skip..skip+take` of a table, read from its runs in partition order.
+fn for_rows(
+    runs: &Runs,
+    table: Table,
+    per_part: &[u64],
+    mut skip: u64,
+    mut take: u64,
+    mut f: impl FnMut(&[Option<&[u8]>]) -> io::Result<()>,
+) -> io::Result<()> {
+    let ncols = table.columns().len();
+    for (k, &n) in per_part.iter().enumerate() {
+        if take == 0 {
+            break;
+        }
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        let p = runs.path(table, k);
+        let mut data = Vec::new();
+        BufReader::new(
+            File::open(&p)
+                .map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", p.display())))?,
+        )
+        .read_to_end(&mut data)?;
+        let mut cells: Vec<Option<&[u8]>> = Vec::with_capacity(ncols);
+        for r in records(&data).skip(skip as usize) {
+            if take == 0 {
+                break;
+            }
+            let mut d = Dec::new(r);
+            cells.clear();
+            for _ in 0..ncols {
+                cells.push(d.opt());
+            }
+            f(&cells)?;
+            take -= 1;
+        }
+        skip = 0;
+    }
+    Ok(())
+}
+
+/// A shard's bytes on their way to disk.
+enum Sink {
+    Plain(AtomicFile),
+    Gzip(flate2::write::GzEncoder<AtomicFile>),
+}
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Plain(f) => f.write(b),
+            Sink::Gzip(g) => g.write(b),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Plain(f) => f.flush(),
+            Sink::Gzip(g) => g.flush(),
+        }
+    }
+}
+
+/// Appends one cell as CSV, in `generate`'s dialect.
+fn put_csv(c: &crate::model::Column, v: Option<&[u8]>, out: &mut Vec<u8>) {
+    let Some(v) = v else { return };
+    let text = String::from_utf8_lossy(v);
+    match c.kind {
+        ColKind::Prop(
+            PropType::Int
+            | PropType::Long
+            | PropType::Double
+            | PropType::Boolean
+            | PropType::DateTime,
+        ) => out.extend_from_slice(v),
+        _ => wcsv::put_str(&text, out),
+    }
+}
+
+/// One column's Arrow builder.
+enum Col {
+    Utf8(StringBuilder),
+    Int64(Int64Builder),
+    Float64(Float64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampMicrosecondBuilder),
+    List(ListBuilder<StringBuilder>),
+}
+
+impl Col {
+    fn new(c: &crate::model::Column) -> Col {
+        match wpq::data_type(c) {
+            DataType::Int64 => Col::Int64(Int64Builder::new()),
+            DataType::Float64 => Col::Float64(Float64Builder::new()),
+            DataType::Boolean => Col::Bool(BooleanBuilder::new()),
+            DataType::Timestamp(_, tz) => {
+                Col::Time(TimestampMicrosecondBuilder::new().with_timezone_opt(tz))
+            }
+            DataType::List(item) => {
+                Col::List(ListBuilder::new(StringBuilder::new()).with_field(item))
+            }
+            _ => Col::Utf8(StringBuilder::new()),
+        }
+    }
+
+    fn push(&mut self, v: Option<&[u8]>) -> io::Result<()> {
+        let bad = |v: &[u8]| {
+            io::Error::other(format!(
+                "internal error: '{}' does not fit its Parquet column",
+                String::from_utf8_lossy(v)
+            ))
+        };
+        let text = v.map(String::from_utf8_lossy);
+        match (self, text) {
+            (Col::Utf8(b), t) => b.append_option(t),
+            (Col::Int64(b), None) => b.append_null(),
+            (Col::Int64(b), Some(t)) => b.append_value(t.parse().map_err(|_| bad(t.as_bytes()))?),
+            (Col::Float64(b), None) => b.append_null(),
+            (Col::Float64(b), Some(t)) => b.append_value(t.parse().map_err(|_| bad(t.as_bytes()))?),
+            (Col::Bool(b), t) => b.append_option(t.map(|t| t == "true")),
+            (Col::Time(b), None) => b.append_null(),
+            (Col::Time(b), Some(t)) => {
+                let secs = super::value::parse_datetime(&t).map_err(|_| bad(t.as_bytes()))?;
+                b.append_value(secs.saturating_mul(1_000_000))
+            }
+            (Col::List(b), None) => b.append_null(),
+            (Col::List(b), Some(t)) => {
+                for e in t.split(';') {
+                    b.values().append_value(e);
+                }
+                b.append(true);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Col::Utf8(b) => Arc::new(b.finish()),
+            Col::Int64(b) => Arc::new(b.finish()),
+            Col::Float64(b) => Arc::new(b.finish()),
+            Col::Bool(b) => Arc::new(b.finish()),
+            Col::Time(b) => Arc::new(b.finish()),
+            Col::List(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+fn info(rel: &str, rows: u64, bytes: u64, hash: u64) -> FileInfo {
+    FileInfo {
+        path: rel.to_string(),
+        rows,
+        bytes,
+        xxh3: format!("{hash:016x}"),
+    }
+}
+
+/// Writes one shard: rows `start..start+rows` of `table`.
+pub fn write_shard(
+    runs: &Runs,
+    per_part: &[u64],
+    shard: &Shard,
+    root: &Path,
+    format: Format,
+) -> io::Result<FileInfo> {
+    let table = shard.table;
+    let path = root.join(&shard.path);
+    let n = shard.rows.end - shard.rows.start;
+    let cols = table.columns();
+    let (bytes, hash) = match format {
+        Format::Parquet {
+            codec,
+            row_group_rows,
+        } => {
+            let props = wpq::properties(table, codec, row_group_rows)?;
+            let schema = wpq::schema(table);
+            let file = AtomicFile::create(&path)?;
+            let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
+                .map_err(io::Error::other)?;
+            let mut builders: Vec<Col> = cols.iter().map(Col::new).collect();
+            let mut pending = 0usize;
+            let flush = |builders: &mut Vec<Col>,
+                         w: &mut parquet::arrow::ArrowWriter<AtomicFile>|
+             -> io::Result<()> {
+                let arrays: Vec<ArrayRef> = builders.iter_mut().map(Col::finish).collect();
+                let batch = RecordBatch::try_new(schema.clone(), arrays)
+                    .map_err(|e| io::Error::other(format!("internal error: {table} batch: {e}")))?;
+                w.write(&batch).map_err(io::Error::other)
+            };
+            for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
+                for (b, v) in builders.iter_mut().zip(cells) {
+                    b.push(*v)?;
+                }
+                pending += 1;
+                if pending >= wpq::BATCH_ROWS {
+                    flush(&mut builders, &mut w)?;
+                    pending = 0;
+                }
+                Ok(())
+            })?;
+            if pending > 0 {
+                flush(&mut builders, &mut w)?;
+            }
+            w.into_inner().map_err(io::Error::other)?.commit()?
+        }
+        Format::Csv | Format::CsvGz { .. } => {
+            let file = AtomicFile::create(&path)?;
+            let mut sink = match format {
+                Format::CsvGz { level } => Sink::Gzip(
+                    flate2::GzBuilder::new()
+                        .mtime(0)
+                        .write(file, flate2::Compression::new(level)),
+                ),
+                _ => Sink::Plain(file),
+            };
+            let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+            for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
+                for (k, (c, v)) in cols.iter().zip(cells).enumerate() {
+                    if k > 0 {
+                        buf.push(b',');
+                    }
+                    put_csv(c, *v, &mut buf);
+                }
+                buf.push(b'\n');
+                if buf.len() >= 1 << 20 {
+                    sink.write_all(&buf)?;
+                    buf.clear();
+                }
+                Ok(())
+            })?;
+            sink.write_all(&buf)?;
+            let file = match sink {
+                Sink::Plain(f) => f,
+                Sink::Gzip(g) => g.finish()?,
+            };
+            file.commit()?
+        }
+    };
+    Ok(info(&shard.path, n, bytes, hash))
+}
+
+/// The plan of the output: every non-empty table, in model order, cut into
+/// shards of `shard_rows` rows.
+pub fn plan(rows: &[(Table, u64)], format: Format, shard_rows: u64) -> Plan {
+    let tables = rows
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|&(table, n)| {
+            let dir = table.dir();
+            let shards = crate::plan::split(n, shard_rows)
+                .into_iter()
+                .enumerate()
+                .map(|(index, rows)| {
+                    let index = u32::try_from(index).unwrap_or(u32::MAX);
+                    Shard {
+                        table,
+                        index,
+                        rows,
+                        path: format!("{dir}/{}", format.shard_name(index)),
+                    }
+                })
+                .collect();
+            TablePlan {
+                table,
+                rows: n,
+                shard_rows,
+                header: format!("{dir}/header.csv"),
+                shards,
+            }
+        })
+        .collect();
+    Plan { tables, format }
+}
+
+/// One source of an ingest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SourceEntry {
+    /// Its name.
+    pub name: String,
+    /// Its priority rank, 1 = most trusted.
+    pub priority: u32,
+    /// Its mapping file, as given.
+    pub mapping: String,
+}
+
+/// What determines an ingest's output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IngestRun {
+    /// cmdbgen's version.
+    pub version: String,
+    /// Always `ingest`.
+    pub mode: String,
+    /// The merge strategy.
+    pub strategy: crate::merge::Strategy,
+    /// The sources, most trusted first.
+    pub sources: Vec<SourceEntry>,
+    /// Output format.
+    pub format: Format,
+    /// Rows per shard.
+    pub shard_rows: u64,
+    /// The bad-input policy.
+    pub on_error: super::errors::OnError,
+    /// Most rows `skip` may leave out.
+    pub max_errors: u64,
+}
+
+/// One input file in the manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputEntry {
+    /// The source.
+    pub source: String,
+    /// The file.
+    pub file: String,
+    /// The table it reports.
+    pub table: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows left out as bad input.
+    pub skipped: u64,
+    /// Problems found.
+    pub problems: u64,
+    /// The first problems, `file:line: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub messages: Vec<String>,
+}
+
+/// The manifest of an ingested bundle: what `generate` writes (so `validate`
+/// and the import read it the same way), with the merge summary and the
+/// inputs instead of a profile.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IngestManifest {
+    /// Always `cmdbgen`.
+    pub tool: String,
+    /// xxh3 of `run` and the inputs.
+    pub fingerprint: String,
+    /// What determines the output.
+    pub run: IngestRun,
+    /// Totals.
+    pub totals: Totals,
+    /// Tables, nodes first.
+    pub tables: Vec<TableEntry>,
+    /// The import command.
+    pub import: Import,
+    /// The conflict summary.
+    pub merge: Summary,
+    /// The input files, by source and file.
+    pub inputs: Vec<InputEntry>,
+}
+
+/// Writes `import.args`, `import.sh` and, last, `manifest.json`.
+pub fn finish(
+    out: &Path,
+    run: IngestRun,
+    plan: &Plan,
+    headers: &[FileInfo],
+    shards: &[FileInfo],
+    merge: Summary,
+    inputs: Vec<InputEntry>,
+) -> anyhow::Result<IngestManifest> {
+    let mut tables = Vec::new();
+    let (mut files, mut bytes) = (0u64, 0u64);
+    for (t, header) in plan.tables.iter().zip(headers) {
+        let mine: Vec<FileInfo> = t
+            .shards
+            .iter()
+            .filter_map(|s| shards.iter().find(|f| f.path == s.path).cloned())
+            .collect();
+        files += 1 + mine.len() as u64;
+        bytes += header.bytes + mine.iter().map(|f| f.bytes).sum::<u64>();
+        let (kind, label_or_type, start, end) = match t.table {
+            Table::Node(k) => ("node", k.name().to_string(), None, None),
+            Table::Rel(r) => {
+                let s = r.spec();
+                (
+                    "relationship",
+                    s.rel_type.to_string(),
+                    Some(s.start.name().to_string()),
+                    Some(s.end.name().to_string()),
+                )
+            }
+        };
+        tables.push(TableEntry {
+            name: t.table.name(),
+            kind: kind.to_string(),
+            label_or_type,
+            start,
+            end,
+            rows: t.rows,
+            header: header.clone(),
+            shards: mine,
+        });
+    }
+    let fingerprint = {
+        let json = serde_json::to_vec(&(&run, &inputs))?;
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))
+    };
+    let args = manifest::import_args(plan);
+    let m = IngestManifest {
+        tool: "cmdbgen".into(),
+        fingerprint,
+        run,
+        totals: Totals {
+            nodes: plan.nodes(),
+            relationships: plan.relationships(),
+            files,
+            bytes,
+        },
+        tables,
+        import: Import {
+            args: args.clone(),
+            command: format!(
+                "neo4j-admin database import full ${{DATABASE:-neo4j}} @{}",
+                manifest::ARGS_FILE
+            ),
+        },
+        merge,
+        inputs,
+    };
+    atomic(
+        &out.join(manifest::ARGS_FILE),
+        (args.join("\n") + "\n").as_bytes(),
+    )?;
+    let script = out.join(manifest::SCRIPT_FILE);
+    atomic(&script, manifest::import_script().as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755))?;
+    }
+    let mut json = serde_json::to_vec_pretty(&m)?;
+    json.push(b'\n');
+    atomic(&out.join(manifest::FILE), &json)?;
+    Ok(m)
+}
+
+fn atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)?;
+    f.commit()?;
+    Ok(())
+}
+
+/// Writes the header file of every planned table.
+pub fn headers(plan: &Plan, out: &Path) -> io::Result<Vec<FileInfo>> {
+    plan.tables
+        .iter()
+        .map(|t| {
+            fs::create_dir_all(out.join(t.table.dir()))?;
+            write::write_header(t.table, out, &t.header)
+        })
+        .collect()
+}
