@@ -8,6 +8,7 @@ mod cli;
 mod crosscheck;
 mod distributed;
 mod estimate;
+mod ingest;
 mod online;
 mod ops;
 mod parquet;

@@ -325,7 +325,6 @@ pub fn merge_nodes(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Sum
             }
             merged.push(w.and_then(|w| column[w]));
         }
-        drop(tally);
         let default_labels = kind.label_sets().first().map(|l| l.join(";"));
         row.start();
         for f in fills(table) {
@@ -622,7 +621,6 @@ pub fn join_ends(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summa
                 tally.conflict(attr, &cx.sources[usize::from(r)]);
             }
         }
-        drop(tally);
         row.start();
         for f in fills(table) {
             match f {

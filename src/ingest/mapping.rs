@@ -106,7 +106,7 @@ pub fn attributes(table: Table) -> Vec<(&'static str, PropType)> {
             ColKind::Prop(t) => Some((c.name, t)),
             _ => None,
         })
-        .filter(|(n, _)| !MERGE_COLUMNS.contains(n) && !(key_is_name && *n == "name"))
+        .filter(|(n, _)| !(MERGE_COLUMNS.contains(n) || key_is_name && *n == "name"))
         .collect()
 }
 

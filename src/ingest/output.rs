@@ -163,7 +163,8 @@ fn for_rows(
     Ok(())
 }
 
-/// A shard's bytes on their way to disk.
+/// A shard's bytes on their way to disk (one per shard being written).
+#[allow(clippy::large_enum_variant)]
 enum Sink {
     Plain(AtomicFile),
     Gzip(flate2::write::GzEncoder<AtomicFile>),

@@ -107,10 +107,8 @@ pub fn open(path: &Path, want: &[&str]) -> Result<Box<dyn Records>, ReadError> {
                 .map_err(|e| file_err(format!("not a readable Parquet file: {e}")))?;
             let schema = b.schema().clone();
             let cols = select(&schema, want)?;
-            let mask = parquet::arrow::ProjectionMask::roots(
-                b.parquet_schema(),
-                unique_sorted(&cols).into_iter(),
-            );
+            let mask =
+                parquet::arrow::ProjectionMask::roots(b.parquet_schema(), unique_sorted(&cols));
             let reader = b
                 .with_projection(mask)
                 .with_batch_size(8192)
