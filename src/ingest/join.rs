@@ -14,7 +14,7 @@ use super::value::{canonical_id, source_record_id};
 use crate::merge::{attribute_winner, is_conflict, record_winner, Reporter, Strategy, Summary};
 use crate::model::{ColKind, NodeKind, PropType, RelKind, Table};
 use crate::write::csv::put_datetime;
-use std::io;
+use std::io::{self, Write};
 
 /// How an output column is filled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -439,12 +439,15 @@ fn family(i: u8) -> RelKind {
 }
 
 /// Pass A over relationship partition `k` (by start): merges the reports of
-/// each relationship, checks that its start exists, takes the start's
-/// record, and hands it on to its end's partition in `ends`.
+/// each relationship and checks that its start exists. The merged
+/// relationship, with its start's record, goes to `pending` partition `k`
+/// (in output order, numbered); a small check of its end goes to the end's
+/// partition in `ends`.
 pub fn join_starts(
     cx: &Ctx<'_>,
     parts: &Partitions,
     ends: &Partitions,
+    pending: &Partitions,
     k: usize,
 ) -> io::Result<()> {
     let data = parts.read(k)?;
@@ -456,6 +459,9 @@ pub fn join_starts(
             .cmp(&(b.hs, b.start, b.family, b.he, b.end, b.rank, b.input, b.pos))
     });
     let mut spill = Spiller::new(ends, cx.spill_limit);
+    let mut out = pending.writer(k)?;
+    let mut e = Enc::default();
+    let mut seq = 0u64;
     let mut reporters: Vec<Reporter> = Vec::new();
     let mut column: Vec<Option<&[u8]>> = Vec::new();
     let mut i = 0;
@@ -514,16 +520,12 @@ pub fn join_starts(
             }
             merged.push(w.and_then(|w| column[w]));
         }
-        let p = partition_of(group[0].he, ends.len());
-        let e = spill.enc(p);
-        let before = e.buf.len();
+        e.buf.clear();
         let at = e.begin();
+        e.u64(seq);
         e.u8(group[0].family);
-        e.u128(group[0].he);
-        e.bytes(eid.as_bytes());
-        e.bytes(group[0].end);
-        e.u128(group[0].hs);
         e.bytes(sid.as_bytes());
+        e.bytes(eid.as_bytes());
         e.u8(start.rank);
         e.u64(start.mask);
         e.i64(start.observed);
@@ -536,59 +538,109 @@ pub fn join_starts(
         for m in &merged {
             e.opt(*m);
         }
-        e.u32(group.len() as u32);
-        for r in group {
-            e.u32(r.input);
-            e.u64(r.pos);
-        }
         e.end(at);
+        out.write_all(&e.buf)?;
+        let p = partition_of(group[0].he, ends.len());
+        let c = spill.enc(p);
+        let before = c.buf.len();
+        let at = c.begin();
+        c.u128(group[0].he);
+        c.bytes(eid.as_bytes());
+        c.bytes(group[0].end);
+        c.u8(group[0].family);
+        c.u32(k as u32);
+        c.u64(seq);
+        c.u32(group.len() as u32);
+        for r in group {
+            c.u32(r.input);
+            c.u64(r.pos);
+        }
+        c.end(at);
         spill.wrote(p, before)?;
+        seq += 1;
     }
+    out.flush()?;
     spill.flush()?;
     parts.remove(k);
     Ok(())
 }
 
-/// Pass B over partition `k` (by end): checks that each relationship's end
-/// exists and writes the relationship rows; returns the summary.
-pub fn join_ends(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summary> {
-    struct Half<'a> {
-        family: u8,
-        he: u128,
-        eid: &'a [u8],
-        ekey: &'a [u8],
-        hs: u128,
-        sid: &'a [u8],
-        rest: Dec<'a>,
-    }
-    let data = parts.read(k)?;
+/// Pass B over end partition `k`: streams the end checks (however many
+/// relationships share one end) against the partition's items; a missing
+/// end is bad input, and the relationship is rejected in `rejects`, by the
+/// partition of its start.
+pub fn check_ends(
+    cx: &Ctx<'_>,
+    ends: &Partitions,
+    rejects: &Partitions,
+    k: usize,
+) -> io::Result<()> {
     let meta_buf = cx.meta.read(k)?;
     let meta = read_meta(&meta_buf);
-    let mut halves: Vec<Half<'_>> = records(&data)
-        .map(|b| {
-            let mut d = Dec::new(b);
-            Half {
-                family: d.u8(),
-                he: d.u128(),
-                eid: d.bytes(),
-                ekey: d.bytes(),
-                hs: d.u128(),
-                sid: d.bytes(),
-                rest: d,
-            }
-        })
-        .collect();
-    halves.sort_unstable_by(|a, b| {
-        (a.he, a.eid, a.family, a.hs, a.sid).cmp(&(b.he, b.eid, b.family, b.hs, b.sid))
-    });
+    let mut spill = Spiller::new(rejects, cx.spill_limit);
+    ends.each(k, |r| {
+        let mut d = Dec::new(r);
+        let he = d.u128();
+        let eid = d.bytes();
+        if find(&meta, he, eid).is_some() {
+            return Ok(());
+        }
+        let ekey = String::from_utf8_lossy(d.bytes());
+        let fam = family(d.u8());
+        let part = d.u32() as usize;
+        let seq = d.u64();
+        for _ in 0..d.u32() {
+            let (input, pos) = (d.u32(), d.u64());
+            cx.errors.bad(
+                input as usize,
+                pos,
+                format!(
+                    "{}: relationship {fam}: its end {} '{ekey}' is not reported by any source",
+                    cx.place(input, pos),
+                    fam.spec().end,
+                ),
+                1,
+            );
+        }
+        let e = spill.enc(part.min(rejects.len() - 1));
+        let before = e.buf.len();
+        let at = e.begin();
+        e.u64(seq);
+        e.end(at);
+        spill.wrote(part.min(rejects.len() - 1), before)
+    })?;
+    spill.flush()?;
+    ends.remove(k);
+    Ok(())
+}
+
+/// Pass C over start partition `k`: writes the pending relationships that
+/// no end check rejected, in order; returns their summary.
+pub fn write_rels(
+    cx: &Ctx<'_>,
+    pending: &Partitions,
+    rejects: &Partitions,
+    k: usize,
+) -> io::Result<Summary> {
+    let rejected: Vec<u64> = {
+        let buf = rejects.read(k)?;
+        let mut v: Vec<u64> = records(&buf).map(|r| Dec::new(r).u64()).collect();
+        v.sort_unstable();
+        v
+    };
     let mut summary = Summary::new(cx.strategy);
     let mut out = cx.runs.partition(k);
     let mut row = Row::default();
-    for h in &halves {
-        let fam = family(h.family);
+    pending.each(k, |r| {
+        let mut d = Dec::new(r);
+        if rejected.binary_search(&d.u64()).is_ok() {
+            return Ok(());
+        }
+        let fam = family(d.u8());
         let table = Table::Rel(fam);
         let attrs = attributes(table);
-        let mut d = h.rest;
+        let sid = d.bytes();
+        let eid = d.bytes();
         let rank = d.u8();
         let mask = d.u64();
         let observed = d.i64();
@@ -596,24 +648,6 @@ pub fn join_ends(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summa
         let n_conf = d.u32();
         let conflicts: Vec<(u32, u8)> = (0..n_conf).map(|_| (d.u32(), d.u8())).collect();
         let merged: Vec<Option<&[u8]>> = (0..attrs.len()).map(|_| d.opt()).collect();
-        let n_orig = d.u32();
-        let origins: Vec<(u32, u64)> = (0..n_orig).map(|_| (d.u32(), d.u64())).collect();
-        if find(&meta, h.he, h.eid).is_none() {
-            for (input, pos) in origins {
-                cx.errors.bad(
-                    input as usize,
-                    pos,
-                    format!(
-                        "{}: relationship {fam}: its end {} '{}' is not reported by any source",
-                        cx.place(input, pos),
-                        fam.spec().end,
-                        String::from_utf8_lossy(h.ekey)
-                    ),
-                    1,
-                );
-            }
-            continue;
-        }
         let name = fam.name();
         let mut tally = summary.record(&name, reports as usize);
         for (s, r) in conflicts {
@@ -624,8 +658,8 @@ pub fn join_ends(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summa
         row.start();
         for f in fills(table) {
             match f {
-                Fill::Start => row.put(|o| o.extend_from_slice(h.sid)),
-                Fill::End => row.put(|o| o.extend_from_slice(h.eid)),
+                Fill::Start => row.put(|o| o.extend_from_slice(sid)),
+                Fill::End => row.put(|o| o.extend_from_slice(eid)),
                 Fill::Source => {
                     row.put(|o| o.extend_from_slice(cx.sources[usize::from(rank)].as_bytes()))
                 }
@@ -635,9 +669,10 @@ pub fn join_ends(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Summa
                 _ => row.none(),
             }
         }
-        out.write(table, &row.buf, &row.cells)?;
-    }
+        out.write(table, &row.buf, &row.cells)
+    })?;
     out.finish()?;
-    parts.remove(k);
+    pending.remove(k);
+    rejects.remove(k);
     Ok(summary)
 }

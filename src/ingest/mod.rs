@@ -11,9 +11,13 @@
 //! 2. [`join::merge_nodes`]: per partition, reports are sorted by id and
 //!    merged; the merged rows go to run files, and a small meta file lists
 //!    each item's id, winner and sources.
-//! 3. [`join::join_starts`] / [`join::join_ends`]: relationship reports are
-//!    merged and joined with the meta of their start, then (re-partitioned by
-//!    end) with the meta of their end; an end no source reports is bad input.
+//! 3. [`join::join_starts`]: relationship reports are merged per
+//!    relationship and joined with the meta of their start (partitioned by
+//!    start); [`join::check_ends`] streams a small check of each end against
+//!    the meta of the end's partition (so an end shared by millions of
+//!    relationships costs no memory), and an end no source reports is bad
+//!    input; [`join::write_rels`] writes the relationships that passed, in
+//!    start order.
 //! 4. [`output`]: shards are cut from the runs in partition order.
 //!
 //! Partitions are contiguous ranges of a 128-bit hash and rows are sorted by
@@ -262,6 +266,8 @@ fn ingest(
     let rel_parts = Partitions::create(&tmp.join("rels"), parts)?;
     let end_parts = Partitions::create(&tmp.join("ends"), parts)?;
     let meta = Partitions::create(&tmp.join("meta"), parts)?;
+    let pending = Partitions::create(&tmp.join("pending"), parts)?;
+    let rejects = Partitions::create(&tmp.join("rejects"), parts)?;
     let runs = Runs::new(&tmp.join("runs"));
     say(
         o,
@@ -328,12 +334,17 @@ fn ingest(
     pool.install(|| {
         (0..parts)
             .into_par_iter()
-            .try_for_each(|k| join::join_starts(&cx, &rel_parts, &end_parts, k))
+            .try_for_each(|k| join::join_starts(&cx, &rel_parts, &end_parts, &pending, k))
+    })?;
+    pool.install(|| {
+        (0..parts)
+            .into_par_iter()
+            .try_for_each(|k| join::check_ends(&cx, &end_parts, &rejects, k))
     })?;
     let rels: Summary = pool.install(|| {
         (0..parts)
             .into_par_iter()
-            .map(|k| join::join_ends(&cx, &end_parts, k))
+            .map(|k| join::write_rels(&cx, &pending, &rejects, k))
             .try_reduce(|| Summary::new(o.strategy), |a, b| Ok(add(a, b)))
     })?;
     let mut summary = nodes;

@@ -219,6 +219,43 @@ impl Partitions {
         }
     }
 
+    /// A writer of partition `k` for one thread (the partition's only writer).
+    pub fn writer(&self, k: usize) -> io::Result<io::BufWriter<File>> {
+        let p = self.path(k);
+        let f = File::create(&p)
+            .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", p.display())))?;
+        Ok(io::BufWriter::with_capacity(1 << 16, f))
+    }
+
+    /// Streams the records of partition `k` to `f`, one at a time: memory
+    /// stays at one record whatever the partition's size.
+    pub fn each(&self, k: usize, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        let p = self.path(k);
+        let file = match File::open(&p) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("reading {}: {e}", p.display()),
+                ))
+            }
+        };
+        let mut r = BufReader::with_capacity(1 << 16, file);
+        let mut rec = Vec::new();
+        let mut len = [0u8; 4];
+        loop {
+            match r.read_exact(&mut len) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            rec.resize(u32::from_le_bytes(len) as usize, 0);
+            r.read_exact(&mut rec)?;
+            f(&rec)?;
+        }
+    }
+
     /// Removes partition `k`'s file (once it has been read).
     pub fn remove(&self, k: usize) {
         let _ = fs::remove_file(self.path(k));
