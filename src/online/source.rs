@@ -10,7 +10,7 @@
 
 use crate::changes::Op;
 use crate::error::Usage;
-use crate::manifest::{Manifest, TableEntry};
+use crate::manifest::TableEntry;
 use crate::write::changes::{ChangeManifest, KIND as CHANGES_KIND};
 use crate::write::FileInfo;
 use anyhow::{anyhow, bail, Context, Result};
@@ -77,6 +77,15 @@ fn from_entry(op: Op, t: &TableEntry) -> SourceTable {
     }
 }
 
+/// What `apply` needs of a bundle's manifest: the tables. Generated
+/// (`generate`, `gather`) and ingested (`ingest`) bundles record their runs
+/// differently, and both are applied the same way.
+#[derive(serde::Deserialize)]
+struct BundleTables {
+    fingerprint: String,
+    tables: Vec<TableEntry>,
+}
+
 impl Source {
     /// Opens `dir`: reads its manifest. A folder without one is not a
     /// complete bundle or change set (a usage error).
@@ -112,7 +121,7 @@ impl Source {
                     .collect::<Result<Vec<_>, Usage>>()?;
                 ("changes", m.fingerprint, tables)
             } else {
-                let m: Manifest = serde_json::from_value(json).map_err(bad)?;
+                let m: BundleTables = serde_json::from_value(json).map_err(bad)?;
                 let tables = m
                     .tables
                     .iter()
@@ -639,6 +648,31 @@ mod tests {
             text: text.into(),
             quoted,
         }
+    }
+
+    #[test]
+    fn bundles_open_whatever_run_made_them() {
+        // An ingested bundle records an ingest run, not a profile; apply
+        // needs only the fingerprint and the tables.
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = serde_json::json!({
+            "tool": "cmdbgen",
+            "fingerprint": "00000000000000ab",
+            "run": { "mode": "ingest", "strategy": "latest" },
+            "tables": [{
+                "name": "Server", "kind": "node", "label_or_type": "Server", "rows": 0,
+                "header": { "path": "nodes/Server/header.csv", "rows": 0, "bytes": 0, "xxh3": "0" },
+                "shards": []
+            }],
+        });
+        fs::write(dir.path().join(crate::manifest::FILE), manifest.to_string()).unwrap();
+        let src = Source::open(dir.path()).unwrap();
+        assert_eq!(
+            (src.kind, src.fingerprint.as_str()),
+            ("bundle", "00000000000000ab")
+        );
+        assert_eq!(src.tables.len(), 1);
+        assert_eq!(src.rows(), 0);
     }
 
     #[test]
