@@ -615,7 +615,7 @@ impl<'w> ChangeSet<'w> {
             prefix: spec.end.id_prefix(),
             n: e,
         });
-        out.push(Value::Str(self.world.source_of(spec.start, d.next())));
+        self.world.push_source_tags(spec.start, &mut d, out);
         match r {
             RelKind::NetworkDeviceConnectsToServer => {
                 let ports = crate::gen::PORTS;

@@ -195,6 +195,8 @@ macro_rules! ci_columns {
             prop("created_at", PropType::DateTime),
             prop("tags", PropType::StringArray),
             s("source"),
+            prop("sources", PropType::StringArray),
+            prop("observed_at", PropType::DateTime),
             $($extra,)*
         ]
     };
@@ -246,7 +248,12 @@ const EVENT: &[Column] = &[
     prop("occurred_at", PropType::DateTime),
     prop("duration_min", PropType::Int),
     s("source"),
+    SOURCES,
+    OBSERVED_AT,
 ];
+
+const SOURCES: Column = prop("sources", PropType::StringArray);
+const OBSERVED_AT: Column = prop("observed_at", PropType::DateTime);
 
 /// The relationship families: one file group per (type, start kind, end kind),
 /// because start and end ids live in their kinds' ID groups.
@@ -321,9 +328,23 @@ const END: Column = Column {
     name: "",
     kind: ColKind::EndId,
 };
-const REL_SOURCE: &[Column] = &[START, END, s("source")];
-const CONNECTS: &[Column] = &[START, END, s("source"), prop("port", PropType::Int)];
-const DEPENDS: &[Column] = &[START, END, s("source"), s("dependency_type")];
+const REL_SOURCE: &[Column] = &[START, END, s("source"), SOURCES, OBSERVED_AT];
+const CONNECTS: &[Column] = &[
+    START,
+    END,
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+    prop("port", PropType::Int),
+];
+const DEPENDS: &[Column] = &[
+    START,
+    END,
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+    s("dependency_type"),
+];
 
 impl RelKind {
     /// All families, in output order.
@@ -601,7 +622,10 @@ mod tests {
         let r = Table::Rel(RelKind::ServerHostedInDataCenter)
             .header_cells()
             .join(",");
-        assert_eq!(r, ":START_ID(Server),:END_ID(DataCenter),source");
+        assert_eq!(
+            r,
+            ":START_ID(Server),:END_ID(DataCenter),source,sources:string[],observed_at:datetime"
+        );
     }
 
     #[test]

@@ -710,9 +710,11 @@ impl RawProfile {
                     }
                     c
                 }
-                Some(_) => return err(format!(
+                Some(_) => {
+                    return err(format!(
                     "{full}.coverage must be a number between 0 and 1 or a table of them per kind"
-                )),
+                ))
+                }
             };
             let missing = unit_of(&format!("{full}.missing"), s.missing, 0.0)?;
             let stale = unit_of(&format!("{full}.stale"), s.stale, 0.0)?;

@@ -68,7 +68,7 @@ impl World {
             mask |= 1 << d.below(pools::TAGS.len() as u64);
         }
         out.push(Value::Tags(mask));
-        out.push(Value::Str(self.source_of(kind, d.next())));
+        self.push_source_tags(kind, d, out);
     }
 
     fn region<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
@@ -258,7 +258,7 @@ impl World {
             EVENTS_FROM + at as i64 + d.below(slot + 1) as i64,
         ));
         out.push(int(d.below(24 * 60)));
-        out.push(Value::Str(self.source_of(NodeKind::Event, d.next())));
+        self.push_source_tags(NodeKind::Event, d, out);
     }
 }
 

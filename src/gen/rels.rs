@@ -1,6 +1,6 @@
 //! Relationship rows: a cursor over one family's rows from any starting row.
 
-use super::{kind_index, pools, rel_index, Value, World};
+use super::{pools, rel_index, Value, World};
 use crate::model::{RelKind, Shape};
 
 /// Ports a network device connects to servers on.
@@ -109,7 +109,7 @@ impl<'w> RelRows<'w> {
             prefix: spec.end.id_prefix(),
             n: e,
         });
-        out.push(Value::Str(w.sources[kind_index(spec.start)].pick(d.next())));
+        w.push_source_tags(spec.start, &mut d, out);
         match self.rel {
             RelKind::NetworkDeviceConnectsToServer => {
                 out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));
