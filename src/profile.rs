@@ -153,9 +153,9 @@ fn default_lag() -> u32 {
 /// The default `lag_days` of a source (and the only one in single-source mode).
 pub const DEFAULT_LAG_DAYS: u32 = 7;
 
-/// The most sources a multi-source profile may have (a record's reporters
-/// are a 64-bit set).
-pub const MAX_SOURCES: usize = 64;
+/// The most sources a multi-source profile may have (a record's reports
+/// are kept in a small fixed array while it is merged).
+pub const MAX_SOURCES: usize = 16;
 
 /// The `[merge]` table: multi-source generation (docs/sources.md).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -363,7 +363,7 @@ fn skew_of(key: &str, v: Option<f64>, default: f64) -> Result<f64, ProfileError>
 /// The kinds a profile counts and sources report (every node kind that is
 /// not written by the merge itself).
 pub fn profile_kinds() -> &'static [NodeKind] {
-    &NodeKind::ALL
+    &NodeKind::ESTATE
 }
 
 /// Parses a kind a profile may name (`nodes.<Kind>`, `sources[].kinds`).
@@ -459,7 +459,7 @@ impl RawProfile {
         for &k in profile_kinds() {
             nodes.entry(k).or_insert(0);
         }
-        let count = |k: NodeKind| nodes[&k];
+        let count = |k: NodeKind| nodes.get(&k).copied().unwrap_or(0);
         for k in [NodeKind::Region, NodeKind::DataCenter] {
             if count(k) > MAX_PARENTS {
                 return err(format!(
@@ -754,7 +754,7 @@ impl RawProfile {
                 ));
             }
         }
-        for k in NodeKind::ALL {
+        for &k in profile_kinds() {
             if count(k) > 0 && !sources.iter().any(|s| s.kinds.contains(&k)) {
                 return err(format!(
                     "no source reports {k} (add it to some sources[].kinds)"

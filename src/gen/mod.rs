@@ -9,10 +9,13 @@
 //! Rows are lists of [`Value`]s; the writers (`crate::write`) render them.
 
 pub mod index;
+mod multi;
 mod nodes;
 pub mod pools;
 mod rels;
 
+pub use multi::{natural_key_hash, record_key_hash, ReportInfo, Reports};
+pub use nodes::NodeRows;
 pub use rels::RelRows;
 pub(crate) use rels::PORTS;
 
@@ -77,6 +80,39 @@ pub enum Value<'a> {
         /// The 128-bit hash.
         hash: u128,
     },
+    /// A source's report of an item as a JSON object (the `attributes` of a
+    /// `SourceRecord`), rendered on demand.
+    Report(Report<'a>),
+}
+
+/// One source's report of one item, for [`Value::Report`].
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    world: &'a World,
+    kind: NodeKind,
+    i: u64,
+    source: usize,
+}
+
+impl std::fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Report({}, {}, {})", self.kind, self.i, self.source)
+    }
+}
+
+impl PartialEq for Report<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        std::ptr::eq(self.world, o.world)
+            && (self.kind, self.i, self.source) == (o.kind, o.i, o.source)
+    }
+}
+
+impl Report<'_> {
+    /// Appends the report's attributes as a JSON object, in column order,
+    /// empty values left out.
+    pub fn put_json(&self, out: &mut Vec<u8>) {
+        self.world.report_json(self.kind, self.i, self.source, out);
+    }
 }
 
 impl Value<'_> {
@@ -96,6 +132,7 @@ impl Value<'_> {
             }
             Value::Id { prefix, n } => crate::write::csv::put_id(prefix, n, out),
             Value::Key { prefix, hash } => put_key(prefix, hash, out),
+            Value::Report(r) => r.put_json(out),
             _ => {}
         }
     }
@@ -163,20 +200,22 @@ struct Family {
 /// Everything needed to produce any row of any table.
 pub struct World {
     profile: Profile,
-    counts: [u64; 8],
-    node_streams: [Stream; 8],
-    degree_streams: [Stream; 14],
-    target_streams: [Stream; 14],
-    prop_streams: [Stream; 14],
+    counts: [u64; NodeKind::ALL.len()],
+    node_streams: [Stream; NodeKind::ALL.len()],
+    degree_streams: [Stream; RelKind::ALL.len()],
+    target_streams: [Stream; RelKind::ALL.len()],
+    prop_streams: [Stream; RelKind::ALL.len()],
     affects_stream: Stream,
     affects_weights: [u32; 5],
     affects_total: u64,
-    perms: [Perm; 8],
+    perms: [Perm; NodeKind::ALL.len()],
     sources: Vec<SourcePool>,
     /// The profile's source names (priority order in multi-source mode).
     source_names: Vec<String>,
     /// Per source: the span of its observation ages, in seconds.
     source_lag: Vec<u64>,
+    /// Multi-source generation (profiles with `[merge]`).
+    multi: Option<multi::Multi>,
     dc_in_region: Partition,
     server_in_dc: Partition,
     device_in_dc: Partition,
@@ -197,7 +236,7 @@ impl World {
     /// at most 512 KiB per family.
     pub fn new(profile: &Profile) -> World {
         let seed = profile.seed;
-        let counts = NodeKind::ALL.map(|k| profile.count(k));
+        let mut counts = NodeKind::ALL.map(|k| profile.count(k));
         let node_streams =
             NodeKind::ALL.map(|k| Stream::new(seed, streams::NODE + kind_index(k) as u64));
         let rel_stream =
@@ -206,7 +245,7 @@ impl World {
             let i = kind_index(k);
             Perm::new(counts[i], Stream::new(seed, streams::PERM).at(i as u64))
         });
-        let sources = NodeKind::ALL
+        let sources: Vec<SourcePool> = NodeKind::ALL
             .iter()
             .map(|k| {
                 let chosen: Vec<_> = (0..profile.sources.len())
@@ -220,6 +259,13 @@ impl World {
                 }
             })
             .collect();
+        let multi = profile
+            .merge
+            .is_some()
+            .then(|| multi::Multi::new(profile, &sources, &counts));
+        if let Some(m) = &multi {
+            counts[kind_index(NodeKind::SourceRecord)] = m.record_start[NodeKind::ALL.len()];
+        }
         let size_weight = |salt: u64| {
             let stream = Stream::new(seed, streams::PARTITION + salt);
             let alpha = profile.size_alpha;
@@ -263,6 +309,7 @@ impl World {
                 .iter()
                 .map(|s| 2 * u64::from(s.lag_days) * 86_400)
                 .collect(),
+            multi,
             dc_in_region,
             server_in_dc,
             device_in_dc,
@@ -289,6 +336,16 @@ impl World {
                     Shape::OneOf => {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
+                    }
+                    Shape::Reports => {
+                        let cum = world
+                            .multi
+                            .as_ref()
+                            .and_then(|m| m.reports[kind_index(spec.start)].clone());
+                        match cum {
+                            Some(c) => c,
+                            None => return Family { rows: 0, cum: None },
+                        }
                     }
                 };
                 Family {
@@ -328,6 +385,7 @@ impl World {
         let spec = r.spec();
         match spec.shape {
             Shape::Parent => 1,
+            Shape::Reports => self.report_count(spec.start, j),
             Shape::OneOf => u64::from(
                 self.affects_slot(j).is_some() && self.affects_slot(j) == r.affects_slot(),
             ),
@@ -477,7 +535,7 @@ impl World {
     /// Source `x`'s observation time for a draw `h`: `OBSERVED_REF` minus a
     /// uniform 0..=2 x lag_days days, in whole seconds.
     #[inline]
-    fn observed_at(&self, x: usize, h: u64) -> i64 {
+    pub(crate) fn observed_at(&self, x: usize, h: u64) -> i64 {
         OBSERVED_REF - rng::below(h, self.source_lag[x] + 1) as i64
     }
 

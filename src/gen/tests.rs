@@ -97,6 +97,9 @@ fn every_event_affects_exactly_one_ci() {
 fn rows_have_one_value_per_column() {
     let w = world("small");
     for t in Table::all() {
+        if w.rows(t) == 0 {
+            continue;
+        }
         let mut row = Vec::new();
         match t {
             Table::Node(k) => {

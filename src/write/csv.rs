@@ -194,6 +194,13 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
             }
         }
         Value::Key { prefix, hash } => crate::gen::put_key(prefix, hash, out),
+        Value::Report(r) => {
+            let mut json = Vec::with_capacity(256);
+            r.put_json(&mut json);
+            out.push(b'"');
+            escaped(&json, out);
+            out.push(b'"');
+        }
     }
 }
 

@@ -70,7 +70,7 @@ fn present(v: &Value<'_>) -> bool {
 }
 
 /// Appends one value as JSON.
-fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
+pub(crate) fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
     match *v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
@@ -96,6 +96,11 @@ fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
             out.push(b'"');
             v.put_text(out);
             out.push(b'"');
+        }
+        Value::Report(r) => {
+            let mut json = Vec::new();
+            r.put_json(&mut json);
+            put_json_str(&String::from_utf8_lossy(&json), out);
         }
         Value::Id { .. } | Value::Name { .. } | Value::Ipv4(_) => {
             let mut text = Vec::new();

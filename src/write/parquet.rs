@@ -289,7 +289,7 @@ fn put_text(v: &Value<'_>, b: &mut StringBuilder) -> Option<()> {
         }
         Value::Int(i) => b.write_str(digits.format(i)).ok()?,
         Value::Bool(x) => b.write_str(if x { "true" } else { "false" }).ok()?,
-        Value::Key { .. } => {
+        Value::Key { .. } | Value::Report(_) => {
             let mut t = Vec::with_capacity(40);
             v.put_text(&mut t);
             b.write_str(std::str::from_utf8(&t).ok()?).ok()?;
