@@ -11,4 +11,5 @@ mod estimate;
 mod online;
 mod ops;
 mod parquet;
+mod sources;
 mod validate;

@@ -32,6 +32,7 @@ fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
 mod bench_table;
 mod changes;
 mod estimate;
+mod export_sources;
 mod gather;
 mod generate;
 mod generate_part;
@@ -70,6 +71,9 @@ enum Command {
     Changes(changes::Args),
     /// Apply a bundle or change set to a running Neo4j over Bolt.
     Apply(apply::Args),
+    /// Write what each source of a multi-source profile would export: per
+    /// source a mapping.toml and CSV files, for `ingest` (docs/sources.md).
+    ExportSources(export_sources::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -84,6 +88,7 @@ pub fn main() -> ExitCode {
         Command::Estimate(a) => estimate::run(a),
         Command::Changes(a) => changes::run(a),
         Command::Apply(a) => apply::run(a),
+        Command::ExportSources(a) => export_sources::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -26,6 +26,8 @@ pub struct RelRows<'w> {
     /// Multi-source mode: the start id and record tags of start node `j`.
     start_cache: Option<(u64, [Value<'w>; 4])>,
     scratch: Vec<Value<'w>>,
+    /// The (start, end) node indices of the last row produced.
+    last: Option<(u64, u64)>,
 }
 
 impl<'w> RelRows<'w> {
@@ -44,6 +46,7 @@ impl<'w> RelRows<'w> {
             targets: Vec::new(),
             start_cache: None,
             scratch: Vec::new(),
+            last: None,
         };
         if shape != Shape::Parent && start < end {
             let cum = world.families[rel_index(rel)]
@@ -101,12 +104,19 @@ impl<'w> RelRows<'w> {
         Some(pair)
     }
 
+    /// The (start, end) node indices of the row [`RelRows::next_row`] last
+    /// produced.
+    pub fn last_pair(&self) -> Option<(u64, u64)> {
+        self.last
+    }
+
     /// Appends the next row's values to `out`; `false` at the end.
     pub fn next_row(&mut self, out: &mut Vec<Value<'w>>) -> bool {
         let row = self.row;
         let Some((s, e)) = self.next_pair() else {
             return false;
         };
+        self.last = Some((s, e));
         let w = self.world;
         let spec = self.rel.spec();
         if self.shape == Shape::Reports {
