@@ -45,7 +45,7 @@ pub const POOL_BP: u64 = 1_000;
 /// New nodes per day, in basis points of the kind's base count.
 pub fn new_bp(kind: NodeKind) -> u64 {
     match kind {
-        NodeKind::Region | NodeKind::DataCenter => 0,
+        NodeKind::Region | NodeKind::DataCenter | NodeKind::SourceRecord => 0,
         NodeKind::Server | NodeKind::Database | NodeKind::Application => 100,
         NodeKind::NetworkDevice | NodeKind::BusinessService => 50,
         NodeKind::Event => 200,
@@ -268,7 +268,7 @@ impl KindPlan {
 pub struct ChangeSet<'w> {
     world: &'w World,
     day: u64,
-    kinds: [KindPlan; 8],
+    kinds: [KindPlan; NodeKind::ALL.len()],
     /// Events affecting each `AFFECTS` family: (first event, count).
     affects: [(u64, u64); 5],
     /// Per-table row streams (keyed by seed and day).
@@ -615,7 +615,7 @@ impl<'w> ChangeSet<'w> {
             prefix: spec.end.id_prefix(),
             n: e,
         });
-        out.push(Value::Str(self.world.source_of(spec.start, d.next())));
+        self.world.push_source_tags(spec.start, &mut d, out);
         match r {
             RelKind::NetworkDeviceConnectsToServer => {
                 let ports = crate::gen::PORTS;

@@ -399,7 +399,8 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
         .iter()
         .flat_map(|f| f.manifest.shards.iter().cloned())
         .collect();
-    let manifest = runner::finish_bundle(out, key, &plan, &part1.manifest.headers, &shards)?;
+    let manifest =
+        runner::finish_bundle(out, &world, key, &plan, &part1.manifest.headers, &shards)?;
     // The part manifests in the bundle folder are superseded by manifest.json.
     for f in &found {
         if same_dir(&f.dir, out) {

@@ -96,6 +96,10 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// The import command.
     pub import: Import,
+    /// The conflict summary of a multi-source profile (docs/sources.md);
+    /// absent for single-source profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<crate::merge::Summary>,
 }
 
 /// The record of one finished part of a distributed run
@@ -248,6 +252,7 @@ pub fn build(key: &RunKey, plan: &Plan, headers: &[FileInfo], shards: &[FileInfo
         },
         tables,
         import: Import { args, command },
+        merge: None,
     }
 }
 

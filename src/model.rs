@@ -94,11 +94,28 @@ pub enum NodeKind {
     BusinessService,
     /// An alert, incident or change affecting a configuration item.
     Event,
+    /// One source's report of a configuration item, written only by the
+    /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
+    SourceRecord,
 }
 
 impl NodeKind {
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 8] = [
+    pub const ALL: [NodeKind; 9] = [
+        NodeKind::Region,
+        NodeKind::DataCenter,
+        NodeKind::Server,
+        NodeKind::NetworkDevice,
+        NodeKind::Database,
+        NodeKind::Application,
+        NodeKind::BusinessService,
+        NodeKind::Event,
+        NodeKind::SourceRecord,
+    ];
+
+    /// The kinds of an estate: what a profile counts and sources report
+    /// (every kind but [`NodeKind::SourceRecord`]).
+    pub const ESTATE: [NodeKind; 8] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -120,6 +137,7 @@ impl NodeKind {
             NodeKind::Application => "Application",
             NodeKind::BusinessService => "BusinessService",
             NodeKind::Event => "Event",
+            NodeKind::SourceRecord => "SourceRecord",
         }
     }
 
@@ -139,12 +157,21 @@ impl NodeKind {
             NodeKind::Application => "app-",
             NodeKind::BusinessService => "bsvc-",
             NodeKind::Event => "evt-",
+            NodeKind::SourceRecord => "sr-",
         }
     }
 
     /// Whether the kind is a configuration item (label `ConfigurationItem`).
     pub fn is_ci(self) -> bool {
-        self != NodeKind::Event
+        !matches!(self, NodeKind::Event | NodeKind::SourceRecord)
+    }
+
+    /// The family of this configuration-item kind's `REPORTED_BY`
+    /// relationships (keep-all), if it is a configuration item.
+    pub fn reported_by(self) -> Option<RelKind> {
+        RelKind::REPORTED_BY
+            .into_iter()
+            .find(|r| r.spec().start == self)
     }
 
     /// The kind's columns, in file order.
@@ -158,6 +185,7 @@ impl NodeKind {
             NodeKind::Application => APPLICATION,
             NodeKind::BusinessService => BUSINESS_SERVICE,
             NodeKind::Event => EVENT,
+            NodeKind::SourceRecord => SOURCE_RECORD,
         }
     }
 
@@ -195,6 +223,8 @@ macro_rules! ci_columns {
             prop("created_at", PropType::DateTime),
             prop("tags", PropType::StringArray),
             s("source"),
+            prop("sources", PropType::StringArray),
+            prop("observed_at", PropType::DateTime),
             $($extra,)*
         ]
     };
@@ -246,7 +276,23 @@ const EVENT: &[Column] = &[
     prop("occurred_at", PropType::DateTime),
     prop("duration_min", PropType::Int),
     s("source"),
+    SOURCES,
+    OBSERVED_AT,
 ];
+
+const SOURCE_RECORD: &[Column] = &[
+    ID,
+    LABEL,
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+    s("item_kind"),
+    s("item_id"),
+    s("attributes"),
+];
+
+const SOURCES: Column = prop("sources", PropType::StringArray);
+const OBSERVED_AT: Column = prop("observed_at", PropType::DateTime);
 
 /// The relationship families: one file group per (type, start kind, end kind),
 /// because start and end ids live in their kinds' ID groups.
@@ -280,6 +326,20 @@ pub enum RelKind {
     EventAffectsApplication,
     /// Event -AFFECTS-> BusinessService.
     EventAffectsBusinessService,
+    /// Region -REPORTED_BY-> SourceRecord (keep-all).
+    RegionReportedBy,
+    /// DataCenter -REPORTED_BY-> SourceRecord (keep-all).
+    DataCenterReportedBy,
+    /// Server -REPORTED_BY-> SourceRecord (keep-all).
+    ServerReportedBy,
+    /// NetworkDevice -REPORTED_BY-> SourceRecord (keep-all).
+    NetworkDeviceReportedBy,
+    /// Database -REPORTED_BY-> SourceRecord (keep-all).
+    DatabaseReportedBy,
+    /// Application -REPORTED_BY-> SourceRecord (keep-all).
+    ApplicationReportedBy,
+    /// BusinessService -REPORTED_BY-> SourceRecord (keep-all).
+    BusinessServiceReportedBy,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -294,6 +354,9 @@ pub enum Shape {
     /// Each start node has exactly one relationship, of one of several
     /// families chosen by weight (an event affects one CI of some kind).
     OneOf,
+    /// Each configuration item has one relationship per source that reports
+    /// it, to that report's `SourceRecord` (keep-all only).
+    Reports,
 }
 
 /// The static description of a relationship family.
@@ -321,13 +384,39 @@ const END: Column = Column {
     name: "",
     kind: ColKind::EndId,
 };
-const REL_SOURCE: &[Column] = &[START, END, s("source")];
-const CONNECTS: &[Column] = &[START, END, s("source"), prop("port", PropType::Int)];
-const DEPENDS: &[Column] = &[START, END, s("source"), s("dependency_type")];
+const REL_SOURCE: &[Column] = &[START, END, s("source"), SOURCES, OBSERVED_AT];
+const CONNECTS: &[Column] = &[
+    START,
+    END,
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+    prop("port", PropType::Int),
+];
+const DEPENDS: &[Column] = &[
+    START,
+    END,
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+    s("dependency_type"),
+];
+
+type SpecParts = (&'static str, NodeKind, NodeKind, Shape, &'static [Column]);
+
+fn reported(start: NodeKind) -> SpecParts {
+    (
+        "REPORTED_BY",
+        start,
+        NodeKind::SourceRecord,
+        Shape::Reports,
+        REL_SOURCE,
+    )
+}
 
 impl RelKind {
     /// All families, in output order.
-    pub const ALL: [RelKind; 14] = [
+    pub const ALL: [RelKind; 21] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -342,6 +431,24 @@ impl RelKind {
         RelKind::EventAffectsDatabase,
         RelKind::EventAffectsApplication,
         RelKind::EventAffectsBusinessService,
+        RelKind::RegionReportedBy,
+        RelKind::DataCenterReportedBy,
+        RelKind::ServerReportedBy,
+        RelKind::NetworkDeviceReportedBy,
+        RelKind::DatabaseReportedBy,
+        RelKind::ApplicationReportedBy,
+        RelKind::BusinessServiceReportedBy,
+    ];
+
+    /// The keep-all audit families, one per configuration-item kind.
+    pub const REPORTED_BY: [RelKind; 7] = [
+        RelKind::RegionReportedBy,
+        RelKind::DataCenterReportedBy,
+        RelKind::ServerReportedBy,
+        RelKind::NetworkDeviceReportedBy,
+        RelKind::DatabaseReportedBy,
+        RelKind::ApplicationReportedBy,
+        RelKind::BusinessServiceReportedBy,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -357,7 +464,7 @@ impl RelKind {
     pub fn spec(self) -> RelSpec {
         use NodeKind as N;
         use RelKind as R;
-        let (rel_type, start, end, shape, props) = match self {
+        let (rel_type, start, end, shape, props): SpecParts = match self {
             R::DataCenterLocatedInRegion => (
                 "LOCATED_IN",
                 N::DataCenter,
@@ -440,6 +547,13 @@ impl RelKind {
                 Shape::OneOf,
                 REL_SOURCE,
             ),
+            R::RegionReportedBy => reported(N::Region),
+            R::DataCenterReportedBy => reported(N::DataCenter),
+            R::ServerReportedBy => reported(N::Server),
+            R::NetworkDeviceReportedBy => reported(N::NetworkDevice),
+            R::DatabaseReportedBy => reported(N::Database),
+            R::ApplicationReportedBy => reported(N::Application),
+            R::BusinessServiceReportedBy => reported(N::BusinessService),
         };
         RelSpec {
             kind: self,
@@ -601,7 +715,10 @@ mod tests {
         let r = Table::Rel(RelKind::ServerHostedInDataCenter)
             .header_cells()
             .join(",");
-        assert_eq!(r, ":START_ID(Server),:END_ID(DataCenter),source");
+        assert_eq!(
+            r,
+            ":START_ID(Server),:END_ID(DataCenter),source,sources:string[],observed_at:datetime"
+        );
     }
 
     #[test]

@@ -63,6 +63,10 @@ Every node and relationship has a `source` column: the system or team that repor
             Shape::OneOf => {
                 "each event affects exactly one CI; the kind is drawn by weight".to_string()
             }
+            Shape::Reports => {
+                "keep-all only: one per source reporting the CI, to that report's SourceRecord"
+                    .to_string()
+            }
         };
         let _ = writeln!(
             s,

@@ -5,6 +5,7 @@
 //! in, which is what the generator, the plan and the manifest use. Every
 //! problem names the key at fault.
 
+use crate::merge::Strategy;
 use crate::model::{NodeKind, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -118,10 +119,51 @@ pub struct Fanout {
 pub struct Source {
     /// The name written in `source` columns.
     pub name: String,
-    /// Relative share of the records it reports.
+    /// Relative share of the records it reports (single-source mode), or of
+    /// the records no coverage draw hit (multi-source mode).
     pub weight: u32,
     /// The node kinds it reports (relationships take their start kind's).
     pub kinds: Vec<NodeKind>,
+    /// Its trust rank, 1 = most trusted; distinct over the sources.
+    #[serde(default = "one")]
+    pub priority: u32,
+    /// The share of each listed kind it reports (multi-source mode; events
+    /// have none: each is reported by one source picked by weight).
+    #[serde(default)]
+    pub coverage: BTreeMap<NodeKind, f64>,
+    /// The share of its attribute values left empty.
+    #[serde(default)]
+    pub missing: f64,
+    /// The share of its attribute values that are out of date.
+    #[serde(default)]
+    pub stale: f64,
+    /// Its observations are 0 to 2 x `lag_days` old.
+    #[serde(default = "default_lag")]
+    pub lag_days: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_lag() -> u32 {
+    DEFAULT_LAG_DAYS
+}
+
+/// The default `lag_days` of a source (and the only one in single-source mode).
+pub const DEFAULT_LAG_DAYS: u32 = 7;
+
+/// The most sources a multi-source profile may have (a record's reports
+/// are kept in a small fixed array while it is merged).
+pub const MAX_SOURCES: usize = 16;
+
+/// The `[merge]` table: multi-source generation (docs/sources.md).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Merge {
+    /// How the written value is chosen among the sources' values.
+    pub strategy: Strategy,
+    /// 0..1: how strongly the sources' coverage draws are shared.
+    pub overlap: f64,
 }
 
 /// A fully resolved profile.
@@ -143,8 +185,11 @@ pub struct Profile {
     pub event_types: [u32; 3],
     /// Pareto tail index of data-centre and region sizes (smaller = more skewed).
     pub size_alpha: f64,
-    /// The source systems.
+    /// The source systems; in multi-source mode in priority order.
     pub sources: Vec<Source>,
+    /// Multi-source generation, if the profile has a `[merge]` table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<Merge>,
 }
 
 impl Profile {
@@ -204,6 +249,14 @@ struct RawProfile {
     hierarchy: RawHierarchy,
     #[serde(default)]
     sources: Vec<RawSource>,
+    merge: Option<RawMerge>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMerge {
+    strategy: Option<String>,
+    overlap: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +292,11 @@ struct RawSource {
     name: String,
     weight: Option<i64>,
     kinds: Option<Vec<String>>,
+    priority: Option<i64>,
+    coverage: Option<toml::Value>,
+    missing: Option<f64>,
+    stale: Option<f64>,
+    lag_days: Option<i64>,
 }
 
 /// The default fan-out of each fan-out family.
@@ -302,6 +360,35 @@ fn skew_of(key: &str, v: Option<f64>, default: f64) -> Result<f64, ProfileError>
     Ok(v)
 }
 
+/// The kinds a profile counts and sources report (every node kind that is
+/// not written by the merge itself).
+pub fn profile_kinds() -> &'static [NodeKind] {
+    &NodeKind::ESTATE
+}
+
+/// Parses a kind a profile may name (`nodes.<Kind>`, `sources[].kinds`).
+fn profile_kind(name: &str) -> Option<NodeKind> {
+    NodeKind::from_name(name).filter(|k| profile_kinds().contains(k))
+}
+
+/// Every listed configuration-item kind at coverage `c` (events have none).
+fn coverage_all(kinds: &[NodeKind], c: f64) -> BTreeMap<NodeKind, f64> {
+    kinds
+        .iter()
+        .filter(|k| k.is_ci())
+        .map(|&k| (k, c))
+        .collect()
+}
+
+/// A share in 0..=1 (`default` when absent).
+fn unit_of(key: &str, v: Option<f64>, default: f64) -> Result<f64, ProfileError> {
+    let v = v.unwrap_or(default);
+    if !(0.0..=1.0).contains(&v) {
+        return err(format!("{key} must be between 0 and 1 (got {v})"));
+    }
+    Ok(v)
+}
+
 impl RawProfile {
     fn resolve(self, default_name: &str) -> Result<Profile, ProfileError> {
         let name = self.name.unwrap_or_else(|| default_name.to_string());
@@ -314,10 +401,11 @@ impl RawProfile {
         let mut nodes = BTreeMap::new();
         let mut ratios = Vec::new();
         for (key, value) in &self.nodes {
-            let kind = NodeKind::from_name(key).ok_or_else(|| {
+            let kind = profile_kind(key).ok_or_else(|| {
+                let names: Vec<_> = profile_kinds().iter().map(|k| k.name()).collect();
                 ProfileError(format!(
                     "unknown node kind 'nodes.{key}' (expected one of {})",
-                    NodeKind::ALL.map(|k| k.name()).join(", ")
+                    names.join(", ")
                 ))
             })?;
             let full = format!("nodes.{key}");
@@ -342,11 +430,9 @@ impl RawProfile {
                         return err(format!("{full}.ratio must not be negative (got {ratio})"));
                     }
                     let of = match t.get("of") {
-                        Some(toml::Value::String(s)) => {
-                            NodeKind::from_name(s).ok_or_else(|| {
-                                ProfileError(format!("{full}.of names an unknown kind '{s}'"))
-                            })?
-                        }
+                        Some(toml::Value::String(s)) => profile_kind(s).ok_or_else(|| {
+                            ProfileError(format!("{full}.of names an unknown kind '{s}'"))
+                        })?,
                         _ => return err(format!("{full}.of must name a node kind")),
                     };
                     ratios.push((kind, full, ratio, of));
@@ -370,10 +456,10 @@ impl RawProfile {
             }
             nodes.insert(kind, n as u64);
         }
-        for k in NodeKind::ALL {
+        for &k in profile_kinds() {
             nodes.entry(k).or_insert(0);
         }
-        let count = |k: NodeKind| nodes[&k];
+        let count = |k: NodeKind| nodes.get(&k).copied().unwrap_or(0);
         for k in [NodeKind::Region, NodeKind::DataCenter] {
             if count(k) > MAX_PARENTS {
                 return err(format!(
@@ -506,16 +592,36 @@ impl RawProfile {
         }
 
         // Sources.
+        let merge = match self.merge {
+            None => None,
+            Some(m) => {
+                let strategy = match m.strategy {
+                    None => Strategy::default(),
+                    Some(s) => s
+                        .parse::<Strategy>()
+                        .map_err(|e| ProfileError(format!("merge.strategy: {e}")))?,
+                };
+                let overlap = unit_of("merge.overlap", m.overlap, 0.5)?;
+                Some(Merge { strategy, overlap })
+            }
+        };
         let mut sources = Vec::new();
         if self.sources.is_empty() {
-            for (n, w) in DEFAULT_SOURCES {
+            for (i, (n, w)) in DEFAULT_SOURCES.iter().enumerate() {
+                let kinds = profile_kinds().to_vec();
                 sources.push(Source {
                     name: n.to_string(),
                     weight: *w,
-                    kinds: NodeKind::ALL.to_vec(),
+                    coverage: coverage_all(&kinds, 1.0),
+                    kinds,
+                    priority: i as u32 + 1,
+                    missing: 0.0,
+                    stale: 0.0,
+                    lag_days: DEFAULT_LAG_DAYS,
                 });
             }
         }
+        let mut explicit = Vec::new();
         for (i, s) in self.sources.into_iter().enumerate() {
             let full = format!("sources[{i}]");
             if s.name.is_empty()
@@ -532,32 +638,156 @@ impl RawProfile {
             if sources.iter().any(|x: &Source| x.name == s.name) {
                 return err(format!("{full}.name = {:?} is given twice", s.name));
             }
+            if merge.is_none() {
+                for (key, given) in [
+                    ("priority", s.priority.is_some()),
+                    ("coverage", s.coverage.is_some()),
+                    ("missing", s.missing.is_some()),
+                    ("stale", s.stale.is_some()),
+                    ("lag_days", s.lag_days.is_some()),
+                ] {
+                    if given {
+                        return err(format!(
+                            "{full}.{key} needs a [merge] table (multi-source generation, docs/sources.md)"
+                        ));
+                    }
+                }
+            }
             let weight = u32_of(&format!("{full}.weight"), s.weight.unwrap_or(1))?;
             if weight == 0 {
                 return err(format!("{full}.weight must be at least 1"));
             }
-            let kinds = match s.kinds {
-                None => NodeKind::ALL.to_vec(),
+            let kinds: Vec<NodeKind> = match s.kinds {
+                None => profile_kinds().to_vec(),
                 Some(ks) => ks
                     .iter()
                     .map(|k| {
-                        NodeKind::from_name(k).ok_or_else(|| {
+                        profile_kind(k).ok_or_else(|| {
                             ProfileError(format!("{full}.kinds names an unknown kind '{k}'"))
                         })
                     })
                     .collect::<Result<_, _>>()?,
             };
+            let priority = match s.priority {
+                None => i as u32 + 1,
+                Some(p) => {
+                    let p = u32_of(&format!("{full}.priority"), p)?;
+                    if p == 0 {
+                        return err(format!(
+                            "{full}.priority must be at least 1 (1 = most trusted)"
+                        ));
+                    }
+                    explicit.push((p, full.clone()));
+                    p
+                }
+            };
+            let coverage = match s.coverage {
+                None => coverage_all(&kinds, 1.0),
+                Some(toml::Value::Float(f)) => {
+                    coverage_all(&kinds, unit_of(&format!("{full}.coverage"), Some(f), 1.0)?)
+                }
+                Some(toml::Value::Integer(n)) => coverage_all(
+                    &kinds,
+                    unit_of(&format!("{full}.coverage"), Some(n as f64), 1.0)?,
+                ),
+                Some(toml::Value::Table(t)) => {
+                    let mut c = coverage_all(&kinds, 1.0);
+                    for (k, v) in &t {
+                        let key = format!("{full}.coverage.{k}");
+                        let kind = profile_kind(k)
+                            .ok_or_else(|| ProfileError(format!("{key}: unknown kind '{k}'")))?;
+                        if !c.contains_key(&kind) {
+                            return err(format!(
+                                "{key}: {k} is not among {full}.kinds (an Event is reported by one source each, so it has no coverage)"
+                            ));
+                        }
+                        let f = match v {
+                            toml::Value::Float(f) => *f,
+                            toml::Value::Integer(n) => *n as f64,
+                            _ => return err(format!("{key} must be a number between 0 and 1")),
+                        };
+                        c.insert(kind, unit_of(&key, Some(f), 1.0)?);
+                    }
+                    c
+                }
+                Some(_) => {
+                    return err(format!(
+                    "{full}.coverage must be a number between 0 and 1 or a table of them per kind"
+                ))
+                }
+            };
+            let missing = unit_of(&format!("{full}.missing"), s.missing, 0.0)?;
+            let stale = unit_of(&format!("{full}.stale"), s.stale, 0.0)?;
+            if missing + stale > 1.0 {
+                return err(format!(
+                    "{full}.missing + {full}.stale must be at most 1 (got {})",
+                    missing + stale
+                ));
+            }
+            let lag_days = match s.lag_days {
+                None => DEFAULT_LAG_DAYS,
+                Some(d) => {
+                    let d = u32_of(&format!("{full}.lag_days"), d)?;
+                    if d > 3650 {
+                        return err(format!("{full}.lag_days must be at most 3650 (got {d})"));
+                    }
+                    d
+                }
+            };
             sources.push(Source {
                 name: s.name,
                 weight,
                 kinds,
+                priority,
+                coverage,
+                missing,
+                stale,
+                lag_days,
             });
         }
-        for k in NodeKind::ALL {
+        explicit.sort();
+        for w in explicit.windows(2) {
+            if w[0].0 == w[1].0 {
+                return err(format!(
+                    "{}.priority and {}.priority are both {}; priorities must be distinct",
+                    w[0].1, w[1].1, w[0].0
+                ));
+            }
+        }
+        for &k in profile_kinds() {
             if count(k) > 0 && !sources.iter().any(|s| s.kinds.contains(&k)) {
                 return err(format!(
                     "no source reports {k} (add it to some sources[].kinds)"
                 ));
+            }
+        }
+        if merge.is_some() {
+            if sources.len() > MAX_SOURCES {
+                return err(format!(
+                    "a [merge] profile may have at most {MAX_SOURCES} sources (got {})",
+                    sources.len()
+                ));
+            }
+            // Ranks: explicit priorities first by value, the others by their
+            // position; then renumbered 1..=n.
+            let mut order: Vec<usize> = (0..sources.len()).collect();
+            order.sort_by_key(|&i| (sources[i].priority, i));
+            let mut ranked: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
+            sources = order
+                .iter()
+                .enumerate()
+                .map(|(rank, &i)| {
+                    let mut s = ranked[i].take().expect("each source is ranked once");
+                    s.priority = rank as u32 + 1;
+                    s
+                })
+                .collect();
+        } else {
+            // Single-source mode: no quality model; the fields keep their
+            // neutral values.
+            for (i, s) in sources.iter_mut().enumerate() {
+                s.priority = i as u32 + 1;
+                s.coverage = BTreeMap::new();
             }
         }
 
@@ -571,6 +801,7 @@ impl RawProfile {
             event_types,
             size_alpha,
             sources,
+            merge,
         })
     }
 }
@@ -606,6 +837,102 @@ mod tests {
         assert!(e.contains("nodes.Database.of"), "{e}");
         let e = parse_err("[[sources]]\nname = \"a;b\"");
         assert!(e.contains("sources[0].name"), "{e}");
+    }
+
+    const MS: &str =
+        "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 10\n[merge]\nstrategy = \"latest\"\n";
+
+    #[test]
+    fn merge_keys_resolve() {
+        let p = Profile::parse(
+            &format!(
+                "{MS}overlap = 0.25\n[[sources]]\nname = \"a\"\npriority = 2\ncoverage = 0.5\n\
+                 [[sources]]\nname = \"b\"\npriority = 1\ncoverage = {{ Server = 0.9 }}\nmissing = 0.1\nstale = 0.2\nlag_days = 3\n\
+                 [[sources]]\nname = \"c\"\nkinds = [\"Event\", \"Server\"]\n"
+            ),
+            "t",
+        )
+        .unwrap();
+        let m = p.merge.unwrap();
+        assert_eq!((m.strategy, m.overlap), (Strategy::Latest, 0.25));
+        // Explicit priorities first, then the others by position.
+        let names: Vec<_> = p.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["b", "a", "c"]);
+        assert_eq!(
+            p.sources.iter().map(|s| s.priority).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let b = &p.sources[0];
+        assert_eq!(b.coverage[&NodeKind::Server], 0.9);
+        assert_eq!(b.coverage[&NodeKind::Region], 1.0);
+        assert!(!b.coverage.contains_key(&NodeKind::Event));
+        assert_eq!((b.missing, b.stale, b.lag_days), (0.1, 0.2, 3));
+        assert_eq!(p.sources[1].coverage[&NodeKind::DataCenter], 0.5);
+        assert_eq!(p.sources[2].lag_days, DEFAULT_LAG_DAYS);
+        // Serialisable (the manifest's run key) and round-trips.
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<Profile>(&json).unwrap(), p);
+        // Single-source profiles serialise without a merge key.
+        let tiny = serde_json::to_string(&Profile::load("tiny").unwrap()).unwrap();
+        assert!(!tiny.contains("\"merge\""), "{tiny}");
+    }
+
+    #[test]
+    fn merge_errors_name_the_key() {
+        for key in [
+            "priority = 1",
+            "coverage = 0.5",
+            "missing = 0.1",
+            "stale = 0.1",
+            "lag_days = 3",
+        ] {
+            let e = parse_err(&format!("[[sources]]\nname = \"a\"\n{key}"));
+            let k = key.split(' ').next().unwrap();
+            assert!(
+                e.contains(&format!("sources[0].{k}")) && e.contains("[merge]"),
+                "{e}"
+            );
+        }
+        let cases = [
+            ("strategy = \"newest\"", "", "merge.strategy"),
+            ("overlap = 1.5", "", "merge.overlap"),
+            ("", "coverage = 1.2", "sources[0].coverage"),
+            (
+                "",
+                "coverage = { Servr = 0.5 }",
+                "sources[0].coverage.Servr",
+            ),
+            (
+                "",
+                "coverage = { Event = 0.5 }",
+                "sources[0].coverage.Event",
+            ),
+            ("", "coverage = \"all\"", "sources[0].coverage"),
+            ("", "missing = -0.1", "sources[0].missing"),
+            (
+                "",
+                "missing = 0.6\nstale = 0.6",
+                "sources[0].missing + sources[0].stale",
+            ),
+            ("", "lag_days = -1", "sources[0].lag_days"),
+            ("", "priority = 0", "sources[0].priority"),
+            ("", "bogus = 1", "bogus"),
+        ];
+        for (merge, source, want) in cases {
+            let e = parse_err(&format!(
+                "[nodes]\nServer = 1\nRegion = 1\nDataCenter = 1\n[merge]\n{merge}\n[[sources]]\nname = \"a\"\n{source}"
+            ));
+            assert!(e.contains(want), "{want}: {e}");
+        }
+        let e = parse_err(&format!(
+            "{MS}[[sources]]\nname = \"a\"\npriority = 2\n[[sources]]\nname = \"b\"\npriority = 2"
+        ));
+        assert!(
+            e.contains("sources[0].priority and sources[1].priority"),
+            "{e}"
+        );
+        let e = parse_err("[merge]\nbogus = 1");
+        assert!(e.contains("bogus"), "{e}");
     }
 
     #[test]

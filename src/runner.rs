@@ -320,15 +320,19 @@ fn write_shards(
 
 /// Writes the files that make a bundle complete: `import.args`, `import.sh`
 /// and, last, `manifest.json`. `headers` are in plan order; `shards` must hold
-/// every planned shard (any order). Used by [`run`] and by `gather`.
+/// every planned shard (any order). `world` gives the conflict summary of a
+/// multi-source profile (computed from the profile alone, so a resumed or
+/// gathered run records the same). Used by [`run`] and by `gather`.
 pub fn finish_bundle(
     out: &Path,
+    world: &World,
     key: &RunKey,
     plan: &Plan,
     headers: &[FileInfo],
     shards: &[FileInfo],
 ) -> Result<Manifest> {
-    let manifest = manifest::build(key, plan, headers, shards);
+    let mut manifest = manifest::build(key, plan, headers, shards);
+    manifest.merge = world.merge_summary();
     write_atomic(
         &out.join(manifest::ARGS_FILE),
         (manifest.import.args.join("\n") + "\n").as_bytes(),
@@ -358,7 +362,7 @@ pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<O
     let state = out.join(STATE_DIR);
     let shards: Vec<&Shard> = plan.shards().collect();
     let w = write_shards(world, key, plan, &shards, true, &state, opts)?;
-    let manifest = finish_bundle(out, key, plan, &w.headers, &w.shards)?;
+    let manifest = finish_bundle(out, world, key, plan, &w.headers, &w.shards)?;
     fs::remove_dir_all(&state).context("removing the run state")?;
     Ok(Outcome {
         manifest,

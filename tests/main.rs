@@ -12,4 +12,5 @@ mod ingest;
 mod online;
 mod ops;
 mod parquet;
+mod sources;
 mod validate;

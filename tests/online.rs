@@ -268,11 +268,11 @@ fn apply_a_bundle_then_day_one() {
     assert_eq!(s(r.value("name")), row[2]);
     assert_eq!(
         r.value("cpu"),
-        Some(&ValueReceive::Integer(row[12].parse().unwrap()))
+        Some(&ValueReceive::Integer(row[14].parse().unwrap()))
     );
     assert_eq!(
         r.value("cost"),
-        Some(&ValueReceive::Float(row[14].parse().unwrap()))
+        Some(&ValueReceive::Float(row[16].parse().unwrap()))
     );
     match r.value("at") {
         Some(ValueReceive::DateTime(t)) => {
@@ -306,7 +306,7 @@ fn apply_a_bundle_then_day_one() {
         "MATCH (:NetworkDevice {{id: '{}'}})-[r:CONNECTS_TO]->(:Server {{id: '{}'}}) RETURN r.port AS p",
         port[0], port[1]
     );
-    assert_eq!(server.int(&q), port[3].parse::<i64>().unwrap());
+    assert_eq!(server.int(&q), port[5].parse::<i64>().unwrap());
 
     // A second run has nothing to do.
     let (again, _) = apply_ok(&bundle, &server, &["--batch-size", "7"]);

@@ -45,6 +45,13 @@ pub struct Args {
 /// Runs `changes`.
 pub fn run(a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
+    if profile.merge.is_some() {
+        return Err(Usage(format!(
+            "changes does not support multi-source profiles yet: '{}' has a [merge] table (docs/sources.md)",
+            a.profile
+        ))
+        .into());
+    }
     if a.shard_rows == 0 {
         return Err(Usage("--shard-rows must be at least 1".into()).into());
     }

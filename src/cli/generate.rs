@@ -261,6 +261,12 @@ pub fn run(a: Args) -> Result<u8> {
             )?;
             super::outln!("import with: {}/import.sh", a.out.display())?;
         }
+        // Multi-source profiles: the conflict summary (also in manifest.json
+        // under `merge`), on stdout with the rest of the summary; progress
+        // (bar or JSON lines) stays on stderr.
+        if let Some(summary) = &outcome.manifest.merge {
+            super::outln!("{summary}")?;
+        }
     }
     Ok(exit::OK)
 }

@@ -32,6 +32,7 @@ fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
 mod bench_table;
 mod changes;
 mod estimate;
+mod export_sources;
 mod gather;
 mod generate;
 mod generate_part;
@@ -74,6 +75,9 @@ enum Command {
     /// Merge teams' exports (CSV, Parquet, Arrow IPC), mapped by a TOML file
     /// per source, into a bundle (docs/sources.md).
     Ingest(ingest::Args),
+    /// Write what each source of a multi-source profile would export: per
+    /// source a mapping.toml and CSV files, for `ingest` (docs/sources.md).
+    ExportSources(export_sources::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -89,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Changes(a) => changes::run(a),
         Command::Apply(a) => apply::run(a),
         Command::Ingest(a) => ingest::run(a),
+        Command::ExportSources(a) => export_sources::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -427,10 +427,13 @@ mod tests {
         let cold = super::super::gzip::deflate_after(6, &[], win).unwrap();
         let warm = super::super::gzip::deflate_after(6, &h[h.len() - (32 << 10)..], win).unwrap();
         assert!(warm < cold, "{warm} vs {cold}");
-        // Without history the length is that of an ordinary raw stream.
+        // Without history the length is that of an ordinary raw stream (to
+        // within 0.2%: zlib-rs's block boundaries depend a little on how
+        // the streaming writer hands it input and output space).
         let mut e = flate2::write::DeflateEncoder::new(Vec::new(), Compression::new(6));
         e.write_all(win).unwrap();
-        assert_eq!(cold, e.finish().unwrap().len() as u64);
+        let raw = e.finish().unwrap().len() as u64;
+        assert!(cold.abs_diff(raw) * 500 <= raw, "{cold} vs {raw}");
     }
 
     #[test]

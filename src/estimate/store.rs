@@ -269,15 +269,20 @@ fn value_cost(t: PropType, v: &Value<'_>, scratch: &mut Vec<u8>) -> Option<Cost>
             block_inline: 3 + 12,
             ..Cost::default()
         },
-        (PropType::StringArray, Value::Tags(mask)) => {
-            if *mask == 0 {
+        (PropType::StringArray, Value::Tags(_) | Value::Sources { .. }) => {
+            let (n, bytes) = match *v {
+                Value::Sources { names, mask } => crate::gen::selected(names, mask)
+                    .fold((0u64, 0u64), |(n, b), t| (n + 1, b + t.len() as u64)),
+                Value::Tags(mask) => pools::TAGS
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| mask & (1 << k) != 0)
+                    .fold((0u64, 0u64), |(n, b), (_, t)| (n + 1, b + t.len() as u64)),
+                _ => (0, 0),
+            };
+            if n == 0 {
                 return None;
             }
-            let (n, bytes) = pools::TAGS
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| mask & (1 << k) != 0)
-                .fold((0u64, 0u64), |(n, b), (_, t)| (n + 1, b + t.len() as u64));
             let stored = 5 + 4 * n + bytes;
             let (block_inline, block_big) = block_value(n + bytes);
             Cost {

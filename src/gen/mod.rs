@@ -9,10 +9,13 @@
 //! Rows are lists of [`Value`]s; the writers (`crate::write`) render them.
 
 pub mod index;
+mod multi;
 mod nodes;
 pub mod pools;
 mod rels;
 
+pub use multi::{natural_key_hash, record_key_hash, ReportInfo, Reports};
+pub use nodes::NodeRows;
 pub use rels::RelRows;
 pub(crate) use rels::PORTS;
 
@@ -60,6 +63,99 @@ pub enum Value<'a> {
     Tags(u16),
     /// A `boolean`.
     Bool(bool),
+    /// A `string[]` of source names: bit k selects `names[k]` (in priority
+    /// order in multi-source mode; a one-element slice with mask 1 for a
+    /// single source).
+    Sources {
+        /// The names the mask selects from (at most 64).
+        names: &'a [String],
+        /// The selected names.
+        mask: u64,
+    },
+    /// A canonical id: `prefix` + the 32 lowercase hex digits of `hash`
+    /// (`srv-` + xxh3-128 of `Server:<name>`, docs/sources.md).
+    Key {
+        /// Kind prefix such as `srv-`.
+        prefix: &'static str,
+        /// The 128-bit hash.
+        hash: u128,
+    },
+    /// A source's report of an item as a JSON object (the `attributes` of a
+    /// `SourceRecord`), rendered on demand.
+    Report(Report<'a>),
+}
+
+/// One source's report of one item, for [`Value::Report`].
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    world: &'a World,
+    kind: NodeKind,
+    i: u64,
+    source: usize,
+}
+
+impl std::fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Report({}, {}, {})", self.kind, self.i, self.source)
+    }
+}
+
+impl PartialEq for Report<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        std::ptr::eq(self.world, o.world)
+            && (self.kind, self.i, self.source) == (o.kind, o.i, o.source)
+    }
+}
+
+impl Report<'_> {
+    /// Appends the report's attributes as a JSON object, in column order,
+    /// empty values left out.
+    pub fn put_json(&self, out: &mut Vec<u8>) {
+        self.world.report_json(self.kind, self.i, self.source, out);
+    }
+}
+
+impl Value<'_> {
+    /// Appends the value's text when it is an id, a name or a plain string
+    /// (what a natural key or an id is made of); nothing otherwise.
+    pub fn put_text(&self, out: &mut Vec<u8>) {
+        match *self {
+            Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Name { a, b, sep, n } => {
+                out.extend_from_slice(a.as_bytes());
+                if !b.is_empty() {
+                    out.extend_from_slice(sep.as_bytes());
+                    out.extend_from_slice(b.as_bytes());
+                }
+                out.extend_from_slice(sep.as_bytes());
+                out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+            }
+            Value::Id { prefix, n } => crate::write::csv::put_id(prefix, n, out),
+            Value::Key { prefix, hash } => put_key(prefix, hash, out),
+            Value::Report(r) => r.put_json(out),
+            _ => {}
+        }
+    }
+}
+
+/// Appends a canonical id: `prefix` + 32 lowercase hex digits.
+#[inline]
+pub fn put_key(prefix: &str, hash: u128, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.extend_from_slice(prefix.as_bytes());
+    for k in (0..32).rev() {
+        out.push(HEX[((hash >> (4 * k)) & 0xF) as usize]);
+    }
+}
+
+/// Iterates the names a [`Value::Sources`] mask selects, in order.
+pub fn selected(names: &[String], mask: u64) -> impl Iterator<Item = &str> {
+    names
+        .iter()
+        .take(64)
+        .enumerate()
+        .filter(move |(k, _)| mask >> k & 1 != 0)
+        .map(|(_, n)| n.as_str())
 }
 
 /// Stream ids: stable constants (changing one changes the output).
@@ -73,18 +169,23 @@ mod streams {
     pub const PERM: u64 = 0x700;
 }
 
+/// 2026-11-01T00:00:00Z: observations are up to 2 x `lag_days` before it.
+pub const OBSERVED_REF: i64 = 1_793_491_200;
+
 /// Sources that report a kind, with weights.
 #[derive(Clone, Debug)]
 struct SourcePool {
-    names: Vec<String>,
+    /// Indices into the profile's sources.
+    index: Vec<usize>,
     weights: Vec<u32>,
     total: u64,
 }
 
 impl SourcePool {
+    /// The index (into the profile's sources) of the source a draw picks.
     #[inline]
-    fn pick(&self, h: u64) -> &str {
-        &self.names[rng::weighted(h, &self.weights, self.total)]
+    fn pick(&self, h: u64) -> usize {
+        self.index[rng::weighted(h, &self.weights, self.total)]
     }
 }
 
@@ -99,16 +200,22 @@ struct Family {
 /// Everything needed to produce any row of any table.
 pub struct World {
     profile: Profile,
-    counts: [u64; 8],
-    node_streams: [Stream; 8],
-    degree_streams: [Stream; 14],
-    target_streams: [Stream; 14],
-    prop_streams: [Stream; 14],
+    counts: [u64; NodeKind::ALL.len()],
+    node_streams: [Stream; NodeKind::ALL.len()],
+    degree_streams: [Stream; RelKind::ALL.len()],
+    target_streams: [Stream; RelKind::ALL.len()],
+    prop_streams: [Stream; RelKind::ALL.len()],
     affects_stream: Stream,
     affects_weights: [u32; 5],
     affects_total: u64,
-    perms: [Perm; 8],
+    perms: [Perm; NodeKind::ALL.len()],
     sources: Vec<SourcePool>,
+    /// The profile's source names (priority order in multi-source mode).
+    source_names: Vec<String>,
+    /// Per source: the span of its observation ages, in seconds.
+    source_lag: Vec<u64>,
+    /// Multi-source generation (profiles with `[merge]`).
+    multi: Option<multi::Multi>,
     dc_in_region: Partition,
     server_in_dc: Partition,
     device_in_dc: Partition,
@@ -129,7 +236,7 @@ impl World {
     /// at most 512 KiB per family.
     pub fn new(profile: &Profile) -> World {
         let seed = profile.seed;
-        let counts = NodeKind::ALL.map(|k| profile.count(k));
+        let mut counts = NodeKind::ALL.map(|k| profile.count(k));
         let node_streams =
             NodeKind::ALL.map(|k| Stream::new(seed, streams::NODE + kind_index(k) as u64));
         let rel_stream =
@@ -138,21 +245,27 @@ impl World {
             let i = kind_index(k);
             Perm::new(counts[i], Stream::new(seed, streams::PERM).at(i as u64))
         });
-        let sources = NodeKind::ALL
+        let sources: Vec<SourcePool> = NodeKind::ALL
             .iter()
             .map(|k| {
-                let chosen: Vec<_> = profile
-                    .sources
-                    .iter()
-                    .filter(|s| s.kinds.contains(k))
+                let chosen: Vec<_> = (0..profile.sources.len())
+                    .filter(|&x| profile.sources[x].kinds.contains(k))
                     .collect();
+                let weight = |x: &usize| profile.sources[*x].weight;
                 SourcePool {
-                    names: chosen.iter().map(|s| s.name.clone()).collect(),
-                    weights: chosen.iter().map(|s| s.weight).collect(),
-                    total: chosen.iter().map(|s| u64::from(s.weight)).sum(),
+                    weights: chosen.iter().map(weight).collect(),
+                    total: chosen.iter().map(|x| u64::from(weight(x))).sum(),
+                    index: chosen,
                 }
             })
             .collect();
+        let multi = profile
+            .merge
+            .is_some()
+            .then(|| multi::Multi::new(profile, &sources, &counts));
+        if let Some(m) = &multi {
+            counts[kind_index(NodeKind::SourceRecord)] = m.record_start[NodeKind::ALL.len()];
+        }
         let size_weight = |salt: u64| {
             let stream = Stream::new(seed, streams::PARTITION + salt);
             let alpha = profile.size_alpha;
@@ -190,6 +303,13 @@ impl World {
             affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
             perms,
             sources,
+            source_names: profile.sources.iter().map(|s| s.name.clone()).collect(),
+            source_lag: profile
+                .sources
+                .iter()
+                .map(|s| 2 * u64::from(s.lag_days) * 86_400)
+                .collect(),
+            multi,
             dc_in_region,
             server_in_dc,
             device_in_dc,
@@ -216,6 +336,16 @@ impl World {
                     Shape::OneOf => {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
+                    }
+                    Shape::Reports => {
+                        let cum = world
+                            .multi
+                            .as_ref()
+                            .and_then(|m| m.reports[kind_index(spec.start)].clone());
+                        match cum {
+                            Some(c) => c,
+                            None => return Family { rows: 0, cum: None },
+                        }
                     }
                 };
                 Family {
@@ -255,6 +385,7 @@ impl World {
         let spec = r.spec();
         match spec.shape {
             Shape::Parent => 1,
+            Shape::Reports => self.report_count(spec.start, j),
             Shape::OneOf => u64::from(
                 self.affects_slot(j).is_some() && self.affects_slot(j) == r.affects_slot(),
             ),
@@ -358,7 +489,54 @@ impl World {
 
     /// The source system of a record of kind `k` for a 64-bit draw `h`.
     pub fn source_of(&self, k: NodeKind, h: u64) -> &str {
-        self.sources[kind_index(k)].pick(h)
+        &self.source_names[self.sources[kind_index(k)].pick(h)]
+    }
+
+    /// Pushes the single-source tags of a record of kind `k` (`source`,
+    /// `sources`, `observed_at`): the source a draw picks by weight, and an
+    /// observation time from a second draw.
+    #[inline]
+    pub fn push_source_tags<'w>(
+        &'w self,
+        k: NodeKind,
+        d: &mut rng::Draws,
+        out: &mut Vec<Value<'w>>,
+    ) {
+        let x = self.sources[kind_index(k)].pick(d.next());
+        self.push_tags(x, 1 << x, d.next(), out);
+    }
+
+    /// Pushes `source` (source `x`), `sources` (the mask over the profile's
+    /// sources) and `observed_at` (source `x`'s observation for draw `h`).
+    #[inline]
+    fn push_tags<'w>(&'w self, x: usize, mask: u64, h: u64, out: &mut Vec<Value<'w>>) {
+        out.push(Value::Str(&self.source_names[x]));
+        out.push(self.sources_value(x, mask));
+        out.push(Value::DateTime(self.observed_at(x, h)));
+    }
+
+    /// The `sources` value of a mask (`x` is a selected source, used when
+    /// the profile has more sources than a mask holds).
+    #[inline]
+    fn sources_value(&self, x: usize, mask: u64) -> Value<'_> {
+        if self.source_names.len() <= 64 {
+            Value::Sources {
+                names: &self.source_names,
+                mask,
+            }
+        } else {
+            Value::Sources {
+                names: &self.source_names[x..=x],
+                mask: 1,
+            }
+        }
+    }
+
+    /// Source `x`'s observation time for a draw `h`: `OBSERVED_REF` minus a
+    /// uniform 0..=2 x lag_days days, in whole seconds.
+    #[inline]
+    pub(crate) fn observed_at(&self, x: usize, h: u64) -> i64 {
+        OBSERVED_REF - rng::below(h, self.source_lag[x] + 1) as i64
     }
 
     /// The rows of a relationship table from row `start` on.

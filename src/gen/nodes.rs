@@ -26,18 +26,51 @@ fn int(v: u64) -> Value<'static> {
 }
 
 impl World {
-    /// Appends row `i` of node kind `kind` to `out` (`i < count(kind)`).
+    /// Appends row `i` of node kind `kind` to `out` (`i < count(kind)`):
+    /// the merged row in multi-source mode. Writing many rows in order is
+    /// cheaper through [`World::node_rows`].
     pub fn node_row<'w>(&'w self, kind: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
+        if kind == NodeKind::SourceRecord {
+            self.node_rows(kind, i).next_row(out);
+            return;
+        }
+        let from = out.len();
         let mut d = self.node_streams[kind_index(kind)].draws(i);
+        self.row_from(kind, i, &mut d, out);
+        if self.is_multi_source() {
+            self.merge_row(kind, i, from, out, None);
+        }
+    }
+
+    /// The rows of a node table from row `start` on.
+    pub fn node_rows(&self, kind: NodeKind, start: u64) -> NodeRows<'_> {
+        NodeRows {
+            world: self,
+            kind,
+            i: start,
+            record: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends the generator's row `i` of `kind` from the draws `d`.
+    pub(super) fn row_from<'w>(
+        &'w self,
+        kind: NodeKind,
+        i: u64,
+        d: &mut Draws,
+        out: &mut Vec<Value<'w>>,
+    ) {
         match kind {
-            NodeKind::Region => self.region(i, &mut d, out),
-            NodeKind::DataCenter => self.datacenter(i, &mut d, out),
-            NodeKind::Server => self.server(i, &mut d, out),
-            NodeKind::NetworkDevice => self.device(i, &mut d, out),
-            NodeKind::Database => self.database(i, &mut d, out),
-            NodeKind::Application => self.application(i, &mut d, out),
-            NodeKind::BusinessService => self.business_service(i, &mut d, out),
-            NodeKind::Event => self.event(i, &mut d, out),
+            NodeKind::Region => self.region(i, d, out),
+            NodeKind::DataCenter => self.datacenter(i, d, out),
+            NodeKind::Server => self.server(i, d, out),
+            NodeKind::NetworkDevice => self.device(i, d, out),
+            NodeKind::Database => self.database(i, d, out),
+            NodeKind::Application => self.application(i, d, out),
+            NodeKind::BusinessService => self.business_service(i, d, out),
+            NodeKind::Event => self.event(i, d, out),
+            NodeKind::SourceRecord => {}
         }
     }
 
@@ -68,7 +101,7 @@ impl World {
             mask |= 1 << d.below(pools::TAGS.len() as u64);
         }
         out.push(Value::Tags(mask));
-        out.push(Value::Str(self.source_of(kind, d.next())));
+        self.push_source_tags(kind, d, out);
     }
 
     fn region<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
@@ -258,7 +291,56 @@ impl World {
             EVENTS_FROM + at as i64 + d.below(slot + 1) as i64,
         ));
         out.push(int(d.below(24 * 60)));
-        out.push(Value::Str(self.source_of(NodeKind::Event, d.next())));
+        self.push_source_tags(NodeKind::Event, d, out);
+    }
+}
+
+/// Streams the rows of one node table from any starting row (each row the
+/// same as [`World::node_row`]); `SourceRecord` rows are walked in order
+/// instead of located one by one.
+pub struct NodeRows<'w> {
+    world: &'w World,
+    kind: NodeKind,
+    i: u64,
+    /// The next `SourceRecord`: (item kind, item, source).
+    record: Option<(NodeKind, u64, usize)>,
+    scratch: Vec<Value<'w>>,
+}
+
+impl<'w> NodeRows<'w> {
+    /// Appends the next row to `out`; `false` past the table's end.
+    pub fn next_row(&mut self, out: &mut Vec<Value<'w>>) -> bool {
+        let w = self.world;
+        if self.i >= w.count(self.kind) {
+            return false;
+        }
+        if self.kind != NodeKind::SourceRecord {
+            w.node_row(self.kind, self.i, out);
+            self.i += 1;
+            return true;
+        }
+        let Some((k, i, x)) = self.record.take().or_else(|| w.source_record_of(self.i)) else {
+            return false;
+        };
+        w.source_record_row(k, i, x, &mut self.scratch, out);
+        self.i += 1;
+        // The next report of the same item, else the item's successor's
+        // first (located afresh at a kind's end).
+        let mask = w.reporter_mask(k, i);
+        let rest = if x >= 63 {
+            0
+        } else {
+            mask >> (x + 1) << (x + 1)
+        };
+        self.record = if rest != 0 {
+            Some((k, i, rest.trailing_zeros() as usize))
+        } else if i + 1 < w.count(k) {
+            let next = w.reporter_mask(k, i + 1);
+            (next != 0).then(|| (k, i + 1, next.trailing_zeros() as usize))
+        } else {
+            None
+        };
+        true
     }
 }
 

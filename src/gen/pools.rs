@@ -487,8 +487,12 @@ pub fn label_sets(kind: NodeKind) -> &'static [&'static [&'static str]] {
         NodeKind::Application => APP_LABELS,
         NodeKind::BusinessService => BSVC_LABELS,
         NodeKind::Event => EVENT_LABELS,
+        NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
     }
 }
+
+/// The one label set of a `SourceRecord`.
+pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
 
 /// Every pool, for the tests that check their values.
 pub fn all_pools() -> Vec<&'static Pool> {

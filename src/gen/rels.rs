@@ -1,6 +1,6 @@
 //! Relationship rows: a cursor over one family's rows from any starting row.
 
-use super::{kind_index, pools, rel_index, Value, World};
+use super::{pools, rel_index, Value, World};
 use crate::model::{RelKind, Shape};
 
 /// Ports a network device connects to servers on.
@@ -20,8 +20,14 @@ pub struct RelRows<'w> {
     /// Current start node and the index of its next relationship.
     j: u64,
     k: u64,
-    /// Ends of start node `j` (fan-out families).
+    /// Ends of start node `j` (fan-out families; reporting sources of
+    /// `REPORTED_BY` families).
     targets: Vec<u64>,
+    /// Multi-source mode: the start id and record tags of start node `j`.
+    start_cache: Option<(u64, [Value<'w>; 4])>,
+    scratch: Vec<Value<'w>>,
+    /// The (start, end) node indices of the last row produced.
+    last: Option<(u64, u64)>,
 }
 
 impl<'w> RelRows<'w> {
@@ -38,6 +44,9 @@ impl<'w> RelRows<'w> {
             j: start,
             k: 0,
             targets: Vec::new(),
+            start_cache: None,
+            scratch: Vec::new(),
+            last: None,
         };
         if shape != Shape::Parent && start < end {
             let cum = world.families[rel_index(rel)]
@@ -56,6 +65,9 @@ impl<'w> RelRows<'w> {
         if self.shape == Shape::Fanout {
             self.world
                 .fanout_targets(self.rel, self.j, &mut self.targets);
+        } else if self.shape == Shape::Reports {
+            self.world
+                .reporter_list(self.rel.spec().start, self.j, &mut self.targets);
         } else {
             self.targets.clear();
             self.targets
@@ -73,13 +85,13 @@ impl<'w> RelRows<'w> {
                 let j = self.row;
                 (j, self.world.parent(self.rel, j))
             }
-            Shape::Fanout | Shape::OneOf => {
+            Shape::Fanout | Shape::OneOf | Shape::Reports => {
                 while self.k >= self.targets.len() as u64 {
                     self.j += 1;
                     self.k = 0;
                     self.load();
                 }
-                let end = if self.shape == Shape::Fanout {
+                let end = if self.shape != Shape::OneOf {
                     self.targets[self.k as usize]
                 } else {
                     self.world.affected(self.rel, self.j)
@@ -92,24 +104,56 @@ impl<'w> RelRows<'w> {
         Some(pair)
     }
 
+    /// The (start, end) node indices of the row [`RelRows::next_row`] last
+    /// produced.
+    pub fn last_pair(&self) -> Option<(u64, u64)> {
+        self.last
+    }
+
     /// Appends the next row's values to `out`; `false` at the end.
     pub fn next_row(&mut self, out: &mut Vec<Value<'w>>) -> bool {
         let row = self.row;
         let Some((s, e)) = self.next_pair() else {
             return false;
         };
+        self.last = Some((s, e));
         let w = self.world;
         let spec = self.rel.spec();
+        if self.shape == Shape::Reports {
+            w.reported_by_row(spec.start, s, e as usize, &mut self.scratch, out);
+            return true;
+        }
         let mut d = w.prop_streams[rel_index(self.rel)].draws(row);
-        out.push(Value::Id {
-            prefix: spec.start.id_prefix(),
-            n: s,
-        });
-        out.push(Value::Id {
-            prefix: spec.end.id_prefix(),
-            n: e,
-        });
-        out.push(Value::Str(w.sources[kind_index(spec.start)].pick(d.next())));
+        if w.is_multi_source() {
+            // Ids are canonical; the tags are the start item's record's.
+            let cached = match self.start_cache {
+                Some((j, v)) if j == s => v,
+                _ => {
+                    let mut v = Vec::with_capacity(4);
+                    v.push(w.item_id(spec.start, s, &mut self.scratch));
+                    w.push_record_tags(spec.start, s, &mut v);
+                    let v = [v[0], v[1], v[2], v[3]];
+                    self.start_cache = Some((s, v));
+                    v
+                }
+            };
+            out.push(cached[0]);
+            out.push(w.item_id(spec.end, e, &mut self.scratch));
+            out.extend_from_slice(&cached[1..]);
+            // The same property draws as in single-source mode.
+            d.next();
+            d.next();
+        } else {
+            out.push(Value::Id {
+                prefix: spec.start.id_prefix(),
+                n: s,
+            });
+            out.push(Value::Id {
+                prefix: spec.end.id_prefix(),
+                n: e,
+            });
+            w.push_source_tags(spec.start, &mut d, out);
+        }
         match self.rel {
             RelKind::NetworkDeviceConnectsToServer => {
                 out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));

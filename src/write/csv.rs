@@ -184,6 +184,23 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
             }
         }
         Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        // Source names use only letters, digits, '-', '_' and '.'.
+        Value::Sources { names, mask } => {
+            for (k, n) in crate::gen::selected(names, mask).enumerate() {
+                if k > 0 {
+                    out.push(b';');
+                }
+                out.extend_from_slice(n.as_bytes());
+            }
+        }
+        Value::Key { prefix, hash } => crate::gen::put_key(prefix, hash, out),
+        Value::Report(r) => {
+            let mut json = Vec::with_capacity(256);
+            r.put_json(&mut json);
+            out.push(b'"');
+            escaped(&json, out);
+            out.push(b'"');
+        }
     }
 }
 

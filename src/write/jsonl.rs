@@ -63,11 +63,14 @@ fn put_list<'a>(items: impl Iterator<Item = &'a str>, out: &mut Vec<u8>) {
 
 /// Whether a value is written at all (absent values and empty arrays are not).
 fn present(v: &Value<'_>) -> bool {
-    !matches!(v, Value::Null | Value::Tags(0) | Value::Labels(&[]))
+    !matches!(
+        v,
+        Value::Null | Value::Tags(0) | Value::Labels(&[]) | Value::Sources { mask: 0, .. }
+    )
 }
 
 /// Appends one value as JSON.
-fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
+pub(crate) fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
     match *v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
@@ -87,7 +90,18 @@ fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
                 .map(|(_, t)| *t),
             out,
         ),
+        Value::Sources { names, mask } => put_list(crate::gen::selected(names, mask), out),
         Value::Str(s) => put_json_str(s, out),
+        Value::Key { .. } => {
+            out.push(b'"');
+            v.put_text(out);
+            out.push(b'"');
+        }
+        Value::Report(r) => {
+            let mut json = Vec::new();
+            r.put_json(&mut json);
+            put_json_str(&String::from_utf8_lossy(&json), out);
+        }
         Value::Id { .. } | Value::Name { .. } | Value::Ipv4(_) => {
             let mut text = Vec::new();
             plain(v, &mut text);

@@ -333,9 +333,14 @@ pub fn fill<W: RowWriter>(
     };
     match table {
         Table::Node(kind) => {
-            for i in range {
+            let mut rows = world.node_rows(kind, range.start);
+            for _ in range {
                 row.clear();
-                world.node_row(kind, i, &mut row);
+                if !rows.next_row(&mut row) {
+                    return Err(io::Error::other(format!(
+                        "internal error: {kind} ended before its planned row count"
+                    )));
+                }
                 w.write_row(&row)?;
                 since += 1;
                 if since == TICK {

@@ -224,7 +224,15 @@ impl Col {
             (Col::Bool(b), Value::Bool(x)) => b.append_value(x),
             (Col::Time(b), Value::Null) => b.append_null(),
             (Col::Time(b), Value::DateTime(secs)) => b.append_value(secs.checked_mul(1_000_000)?),
-            (Col::List(b), Value::Null | Value::Tags(0)) => b.append_null(),
+            (Col::List(b), Value::Null | Value::Tags(0) | Value::Sources { mask: 0, .. }) => {
+                b.append_null()
+            }
+            (Col::List(b), Value::Sources { names, mask }) => {
+                for n in crate::gen::selected(names, mask) {
+                    b.values().append_value(n);
+                }
+                b.append(true);
+            }
             (Col::List(b), Value::Tags(mask)) => {
                 for (k, t) in pools::TAGS.iter().enumerate() {
                     if mask & (1 << k) != 0 {
@@ -281,7 +289,16 @@ fn put_text(v: &Value<'_>, b: &mut StringBuilder) -> Option<()> {
         }
         Value::Int(i) => b.write_str(digits.format(i)).ok()?,
         Value::Bool(x) => b.write_str(if x { "true" } else { "false" }).ok()?,
-        Value::Null | Value::Cents(_) | Value::DateTime(_) | Value::Tags(_) => return None,
+        Value::Key { .. } | Value::Report(_) => {
+            let mut t = Vec::with_capacity(40);
+            v.put_text(&mut t);
+            b.write_str(std::str::from_utf8(&t).ok()?).ok()?;
+        }
+        Value::Null
+        | Value::Cents(_)
+        | Value::DateTime(_)
+        | Value::Tags(_)
+        | Value::Sources { .. } => return None,
     }
     Some(())
 }
@@ -463,7 +480,13 @@ mod tests {
         let names: Vec<_> = r.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
-            [":START_ID(Server)", ":END_ID(DataCenter)", "source"]
+            [
+                ":START_ID(Server)",
+                ":END_ID(DataCenter)",
+                "source",
+                "sources:string[]",
+                "observed_at:datetime"
+            ]
         );
     }
 
