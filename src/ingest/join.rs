@@ -219,43 +219,49 @@ fn put_time(t: i64, row: &mut Row) {
 }
 
 /// A JSON object of a report's values, in column order, empty ones left out.
+/// Numbers are written in their canonical text (`999.20`, as `generate`
+/// writes them), so both paths give the same bytes.
 fn attributes_json(table: Table, values: &[Option<&[u8]>], out: &mut Vec<u8>) {
-    let mut m = serde_json::Map::new();
-    for ((name, ty), v) in attributes(table).into_iter().zip(values) {
-        let Some(v) = v else { continue };
-        let text = String::from_utf8_lossy(v).into_owned();
-        let json = match ty {
-            PropType::Int | PropType::Long | PropType::Double => text
-                .parse::<serde_json::Number>()
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::String(text)),
-            PropType::Boolean => serde_json::Value::Bool(text == "true"),
-            PropType::StringArray => serde_json::Value::Array(
-                text.split(';')
-                    .map(|s| serde_json::Value::String(s.to_string()))
-                    .collect(),
-            ),
-            PropType::String | PropType::DateTime => serde_json::Value::String(text),
-        };
-        m.insert(name.to_string(), json);
-    }
-    // serde_json's map keeps keys sorted unless preserve_order is on: write
-    // the object by hand to keep column order.
+    let string = |t: &str, out: &mut Vec<u8>| {
+        out.extend_from_slice(
+            serde_json::Value::String(t.to_string())
+                .to_string()
+                .as_bytes(),
+        )
+    };
     out.push(b'{');
     let mut first = true;
-    for (name, _) in attributes(table) {
-        if let Some(v) = m.get(name) {
-            if !first {
-                out.push(b',');
+    for ((name, ty), v) in attributes(table).into_iter().zip(values) {
+        let Some(v) = v else { continue };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        string(name, out);
+        out.push(b':');
+        let text = String::from_utf8_lossy(v);
+        match ty {
+            PropType::Int | PropType::Long | PropType::Double => {
+                if text.parse::<serde_json::Number>().is_ok() {
+                    out.extend_from_slice(text.as_bytes());
+                } else {
+                    string(&text, out);
+                }
             }
-            first = false;
-            out.extend_from_slice(
-                serde_json::Value::String(name.to_string())
-                    .to_string()
-                    .as_bytes(),
-            );
-            out.push(b':');
-            out.extend_from_slice(v.to_string().as_bytes());
+            PropType::Boolean => {
+                out.extend_from_slice(if text == "true" { b"true" } else { b"false" })
+            }
+            PropType::StringArray => {
+                out.push(b'[');
+                for (n, s) in text.split(';').enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    string(s, out);
+                }
+                out.push(b']');
+            }
+            PropType::String | PropType::DateTime => string(&text, out),
         }
     }
     out.push(b'}');
