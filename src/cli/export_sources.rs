@@ -172,7 +172,6 @@ fn export_table(world: &World, out: &Path, t: Table, owners: &[usize]) -> Result
     let mut counts = vec![0u64; n];
     let mut row: Vec<Value<'_>> = Vec::with_capacity(32);
     let mut cells: Vec<Value<'_>> = Vec::with_capacity(32);
-    let mut scratch = Vec::with_capacity(32);
     match t {
         Table::Node(k) => {
             let attrs = attributes(k);
@@ -224,13 +223,13 @@ fn export_table(world: &World, out: &Path, t: Table, owners: &[usize]) -> Result
                     break;
                 };
                 if current.as_ref().is_none_or(|c| c.0 != s) {
-                    let name = world.natural_key(spec.start, s, &mut scratch);
+                    let name = world.natural_key(spec.start, s);
                     current = Some((s, name, world.reports(spec.start, s)));
                 }
                 let Some((_, start, Some(reports))) = &current else {
                     continue;
                 };
-                let end = world.natural_key(spec.end, e, &mut scratch);
+                let end = world.natural_key(spec.end, e);
                 for rep in reports.list() {
                     let Some(w) = writers[rep.source].as_mut() else {
                         continue;

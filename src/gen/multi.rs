@@ -401,38 +401,28 @@ impl World {
 
     /// The id of item `i` of kind `k` as rows refer to it: canonical for a
     /// configuration item in multi-source mode, sequential otherwise.
-    /// `scratch` is working space.
-    pub fn item_id<'w>(&'w self, k: NodeKind, i: u64, scratch: &mut Vec<Value<'w>>) -> Value<'w> {
+    pub fn item_id<'w>(&'w self, k: NodeKind, i: u64) -> Value<'w> {
         if self.multi.is_none() || !k.is_ci() {
             return Value::Id {
                 prefix: k.id_prefix(),
                 n: i,
             };
         }
-        scratch.clear();
-        self.truth_row(k, i, self.node_streams[kind_index(k)], scratch);
         Value::Key {
             prefix: k.id_prefix(),
-            hash: natural_key_hash(k, &scratch[2]),
+            hash: natural_key_hash(k, &self.name_of(k, i)),
         }
     }
 
     /// The natural key of item `i` of kind `k`: its name (an event's id).
-    pub fn natural_key<'w>(
-        &'w self,
-        k: NodeKind,
-        i: u64,
-        scratch: &mut Vec<Value<'w>>,
-    ) -> Value<'w> {
+    pub fn natural_key(&self, k: NodeKind, i: u64) -> Value<'static> {
         if !k.is_ci() {
             return Value::Id {
                 prefix: k.id_prefix(),
                 n: i,
             };
         }
-        scratch.clear();
-        self.truth_row(k, i, self.node_streams[kind_index(k)], scratch);
-        scratch[2]
+        self.name_of(k, i)
     }
 
     /// Pushes `source`, `sources` and `observed_at` of a relationship
@@ -607,17 +597,16 @@ impl World {
     }
 
     /// Appends the `SourceRecord` row of source `x`'s report of item `i` of
-    /// kind `k`. `scratch` is working space.
+    /// kind `k`.
     pub(super) fn source_record_row<'w>(
         &'w self,
         k: NodeKind,
         i: u64,
         x: usize,
-        scratch: &mut Vec<Value<'w>>,
         out: &mut Vec<Value<'w>>,
     ) {
         let Some(m) = self.multi() else { return };
-        let item = self.item_id(k, i, scratch);
+        let item = self.item_id(k, i);
         let name = &self.source_names[x];
         out.push(Value::Key {
             prefix: NodeKind::SourceRecord.id_prefix(),
@@ -645,11 +634,10 @@ impl World {
         k: NodeKind,
         i: u64,
         x: usize,
-        scratch: &mut Vec<Value<'w>>,
         out: &mut Vec<Value<'w>>,
     ) {
         let Some(m) = self.multi() else { return };
-        let item = self.item_id(k, i, scratch);
+        let item = self.item_id(k, i);
         let name = &self.source_names[x];
         out.push(item);
         out.push(Value::Key {

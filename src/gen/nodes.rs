@@ -25,7 +25,82 @@ fn int(v: u64) -> Value<'static> {
     Value::Int(v as i64)
 }
 
+/// What a configuration item's first draws decide: its name (the natural
+/// key), and the type index or pool word its other columns reuse.
+pub(super) struct Head {
+    /// The `name` column.
+    pub name: Value<'static>,
+    /// The weighted type index (servers, devices, applications), else 0.
+    pub t: usize,
+    /// The pool word the name starts with (data centres: city; databases:
+    /// engine), else "".
+    pub word: &'static str,
+}
+
+/// The head of item `i` of a configuration-item kind, from the first draws
+/// of its row stream. The row generators start with it, and
+/// [`World::name_of`] uses it alone, so an id computed from a name needs
+/// only these few draws, not the whole row.
+#[inline]
+pub(super) fn head(kind: NodeKind, i: u64, d: &mut Draws) -> Head {
+    let name = |a, b, sep| Value::Name { a, b, sep, n: i };
+    let (name, t, word) = match kind {
+        NodeKind::Region => {
+            let n = pools::REGION_NAMES.len() as u64;
+            let slot = (i % n) as usize;
+            let v = if i < n {
+                Value::Str(pools::REGION_NAMES[slot])
+            } else {
+                Value::Name {
+                    a: pools::REGION_NAMES[slot],
+                    b: "",
+                    sep: " ",
+                    n: i / n + 1,
+                }
+            };
+            (v, 0, "")
+        }
+        NodeKind::DataCenter => {
+            let city = pools::CITY.pick(d.next());
+            (name(city, "DC", " "), 0, city)
+        }
+        NodeKind::Server => {
+            let t = rng::weighted(d.next(), pools::SERVER_TYPE_WEIGHTS, 100);
+            let role = pools::SERVER_ROLE.pick(d.next());
+            (name(role, pools::ENV_SHORT.pick(d.next()), "-"), t, "")
+        }
+        NodeKind::NetworkDevice => {
+            let t = rng::weighted(d.next(), pools::DEVICE_TYPE_WEIGHTS, 100);
+            let env = pools::ENV_SHORT.pick(d.next());
+            (name(pools::DEVICE_TYPES[t].0, env, "-"), t, "")
+        }
+        NodeKind::Database => {
+            let engine = pools::DB_ENGINE.pick(d.next());
+            (
+                name(engine, pools::ENV_SHORT.pick(d.next()), " "),
+                0,
+                engine,
+            )
+        }
+        NodeKind::Application => {
+            let t = rng::weighted(d.next(), pools::APP_TYPE_WEIGHTS, 100);
+            let a = pools::APP_WORD_A.pick(d.next());
+            (name(a, pools::APP_WORD_B.pick(d.next()), " "), t, "")
+        }
+        NodeKind::BusinessService => (name(pools::BSVC_NAME.pick(d.next()), "", " "), 0, ""),
+        NodeKind::Event | NodeKind::SourceRecord => (Value::Null, 0, ""),
+    };
+    Head { name, t, word }
+}
+
 impl World {
+    /// The `name` of configuration item `i` of kind `k` (its natural key),
+    /// from its head alone: a few draws instead of a whole row.
+    #[inline]
+    pub fn name_of(&self, k: NodeKind, i: u64) -> Value<'static> {
+        head(k, i, &mut self.node_streams[kind_index(k)].draws(i)).name
+    }
+
     /// Appends row `i` of node kind `kind` to `out` (`i < count(kind)`):
     /// the merged row in multi-source mode. Writing many rows in order is
     /// cheaper through [`World::node_rows`].
@@ -49,7 +124,6 @@ impl World {
             kind,
             i: start,
             record: None,
-            scratch: Vec::new(),
         }
     }
 
@@ -107,16 +181,7 @@ impl World {
     fn region<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let n = pools::REGION_NAMES.len() as u64;
         let slot = (i % n) as usize;
-        let name = if i < n {
-            Value::Str(pools::REGION_NAMES[slot])
-        } else {
-            Value::Name {
-                a: pools::REGION_NAMES[slot],
-                b: "",
-                sep: " ",
-                n: i / n + 1,
-            }
-        };
+        let Head { name, .. } = head(NodeKind::Region, i, d);
         self.ci_common(NodeKind::Region, i, pools::REGION_LABELS[0], name, d, out);
         out.push(pick(&pools::GEO, d));
         out.push(if i < n {
@@ -132,13 +197,9 @@ impl World {
     }
 
     fn datacenter<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let city = pools::CITY.pick(d.next());
-        let name = Value::Name {
-            a: city,
-            b: "DC",
-            sep: " ",
-            n: i,
-        };
+        let Head {
+            name, word: city, ..
+        } = head(NodeKind::DataCenter, i, d);
         self.ci_common(
             NodeKind::DataCenter,
             i,
@@ -153,13 +214,7 @@ impl World {
     }
 
     fn server<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let t = rng::weighted(d.next(), pools::SERVER_TYPE_WEIGHTS, 100);
-        let name = Value::Name {
-            a: pools::SERVER_ROLE.pick(d.next()),
-            b: pools::ENV_SHORT.pick(d.next()),
-            sep: "-",
-            n: i,
-        };
+        let Head { name, t, .. } = head(NodeKind::Server, i, d);
         self.ci_common(NodeKind::Server, i, pools::SERVER_LABELS[t], name, d, out);
         out.push(Value::Str(pools::SERVER_TYPES[t].0));
         out.push(pick(&pools::OS, d));
@@ -174,13 +229,7 @@ impl World {
     }
 
     fn device<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let t = rng::weighted(d.next(), pools::DEVICE_TYPE_WEIGHTS, 100);
-        let name = Value::Name {
-            a: pools::DEVICE_TYPES[t].0,
-            b: pools::ENV_SHORT.pick(d.next()),
-            sep: "-",
-            n: i,
-        };
+        let Head { name, t, .. } = head(NodeKind::NetworkDevice, i, d);
         self.ci_common(
             NodeKind::NetworkDevice,
             i,
@@ -197,13 +246,9 @@ impl World {
     }
 
     fn database<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let engine = pools::DB_ENGINE.pick(d.next());
-        let name = Value::Name {
-            a: engine,
-            b: pools::ENV_SHORT.pick(d.next()),
-            sep: " ",
-            n: i,
-        };
+        let Head {
+            name, word: engine, ..
+        } = head(NodeKind::Database, i, d);
         self.ci_common(
             NodeKind::Database,
             i,
@@ -221,13 +266,7 @@ impl World {
     }
 
     fn application<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let t = rng::weighted(d.next(), pools::APP_TYPE_WEIGHTS, 100);
-        let name = Value::Name {
-            a: pools::APP_WORD_A.pick(d.next()),
-            b: pools::APP_WORD_B.pick(d.next()),
-            sep: " ",
-            n: i,
-        };
+        let Head { name, t, .. } = head(NodeKind::Application, i, d);
         self.ci_common(NodeKind::Application, i, pools::APP_LABELS[t], name, d, out);
         out.push(Value::Str(pools::APP_TYPES[t].0));
         out.push(pick(&pools::LANGUAGE, d));
@@ -246,12 +285,7 @@ impl World {
     }
 
     fn business_service<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let name = Value::Name {
-            a: pools::BSVC_NAME.pick(d.next()),
-            b: "",
-            sep: " ",
-            n: i,
-        };
+        let Head { name, .. } = head(NodeKind::BusinessService, i, d);
         self.ci_common(
             NodeKind::BusinessService,
             i,
@@ -304,7 +338,6 @@ pub struct NodeRows<'w> {
     i: u64,
     /// The next `SourceRecord`: (item kind, item, source).
     record: Option<(NodeKind, u64, usize)>,
-    scratch: Vec<Value<'w>>,
 }
 
 impl<'w> NodeRows<'w> {
@@ -322,7 +355,7 @@ impl<'w> NodeRows<'w> {
         let Some((k, i, x)) = self.record.take().or_else(|| w.source_record_of(self.i)) else {
             return false;
         };
-        w.source_record_row(k, i, x, &mut self.scratch, out);
+        w.source_record_row(k, i, x, out);
         self.i += 1;
         // The next report of the same item, else the item's successor's
         // first (located afresh at a kind's end).

@@ -25,7 +25,6 @@ pub struct RelRows<'w> {
     targets: Vec<u64>,
     /// Multi-source mode: the start id and record tags of start node `j`.
     start_cache: Option<(u64, [Value<'w>; 4])>,
-    scratch: Vec<Value<'w>>,
     /// The (start, end) node indices of the last row produced.
     last: Option<(u64, u64)>,
 }
@@ -45,7 +44,6 @@ impl<'w> RelRows<'w> {
             k: 0,
             targets: Vec::new(),
             start_cache: None,
-            scratch: Vec::new(),
             last: None,
         };
         if shape != Shape::Parent && start < end {
@@ -120,7 +118,7 @@ impl<'w> RelRows<'w> {
         let w = self.world;
         let spec = self.rel.spec();
         if self.shape == Shape::Reports {
-            w.reported_by_row(spec.start, s, e as usize, &mut self.scratch, out);
+            w.reported_by_row(spec.start, s, e as usize, out);
             return true;
         }
         let mut d = w.prop_streams[rel_index(self.rel)].draws(row);
@@ -130,7 +128,7 @@ impl<'w> RelRows<'w> {
                 Some((j, v)) if j == s => v,
                 _ => {
                     let mut v = Vec::with_capacity(4);
-                    v.push(w.item_id(spec.start, s, &mut self.scratch));
+                    v.push(w.item_id(spec.start, s));
                     w.push_record_tags(spec.start, s, &mut v);
                     let v = [v[0], v[1], v[2], v[3]];
                     self.start_cache = Some((s, v));
@@ -138,7 +136,7 @@ impl<'w> RelRows<'w> {
                 }
             };
             out.push(cached[0]);
-            out.push(w.item_id(spec.end, e, &mut self.scratch));
+            out.push(w.item_id(spec.end, e));
             out.extend_from_slice(&cached[1..]);
             // The same property draws as in single-source mode.
             d.next();

@@ -149,6 +149,22 @@ proptest! {
         prop_assert_eq!(&a, &b);
         prop_assert!(many.ends_with(&a));
     }
+
+    /// Ids computed from names (relationship ends, SourceRecords) use the
+    /// head alone; it must be the name the item's own row carries.
+    #[test]
+    fn name_of_is_the_rows_name(k in 0usize..7, i in 0u64..5000, seed in any::<u64>()) {
+        let mut p = Profile::load("small").unwrap();
+        p.seed = seed % (1 << 40);
+        let w = World::new(&p);
+        let kind = NodeKind::ALL[k];
+        prop_assert!(kind.is_ci());
+        let i = i % w.count(kind);
+        let mut row = Vec::new();
+        w.node_row(kind, i, &mut row);
+        prop_assert_eq!(w.name_of(kind, i), row[2]);
+        prop_assert_eq!(w.natural_key(kind, i), row[2]);
+    }
 }
 
 /// Two sources that report every server: `a` (priority 1) reports every
