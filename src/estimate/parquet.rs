@@ -172,4 +172,46 @@ mod tests {
         let cfg = Sampling::default();
         assert_eq!(sample_rows(tp, 1000, &cfg), 6 * 1000 + 500);
     }
+
+    #[test]
+    fn fitted_short_groups_stay_close_to_encoded_ones() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        let (rg, codec) = (1000, Codec::Zstd { level: 3 });
+        let format = Format::Parquet {
+            codec,
+            row_group_rows: rg,
+        };
+        let plan = Plan::new(&w, format, ShardSize::Rows(4500));
+        let tp = plan
+            .tables
+            .iter()
+            .find(|t| t.table == Table::Node(NodeKind::Event))
+            .unwrap();
+        let sizer = Sizer::Parquet {
+            codec,
+            row_group_rows: rg,
+        };
+        let mut st = StoreAcc::default();
+        let exact: u64 = tp
+            .shards
+            .iter()
+            .map(|s| {
+                exact_shard(&w, tp.table, s.rows.clone(), sizer, &mut st)
+                    .unwrap()
+                    .0
+            })
+            .sum();
+        let fitted = Sampling {
+            pq_row_groups: 1,
+            pq_fit_rows: Some(200),
+            ..Sampling::default()
+        };
+        // One whole group and the first 200 rows of it, no short group.
+        assert_eq!(sample_rows(tp, rg, &fitted), 1200);
+        let mut rendered = 0;
+        let got = shards(&w, tp, codec, rg, &fitted, &mut rendered).unwrap();
+        assert_eq!(rendered, 1200);
+        let err = (got as f64 - exact as f64).abs() / exact as f64;
+        assert!(err < 0.02, "fitted {got} vs exact {exact}: {err}");
+    }
 }

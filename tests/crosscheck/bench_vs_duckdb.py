@@ -131,7 +131,7 @@ def main():
             "criticality": f"criticality IN {tuple(CRIT)}",
             "status": f"status IN {tuple(STATUS)}",
             "cpu_cores": "cpu_cores BETWEEN 1 AND 128",
-            "cost": "cost BETWEEN 0 AND 9999.99 AND round(cost * 100) = cost * 100",
+            "cost": "cost BETWEEN 0 AND 9999.99 AND abs(cost * 100 - round(cost * 100)) < 1e-6",
         }
     else:
         exact = ["start_id"]
