@@ -47,7 +47,7 @@ fn has_special(s: &[u8]) -> bool {
         });
     }
     let mut chunks = s.chunks_exact(8);
-    if (&mut chunks).any(special_lane) {
+    if chunks.any(special_lane) {
         return true;
     }
     !chunks.remainder().is_empty() && special_lane(&s[s.len() - 8..])
