@@ -3,7 +3,9 @@
 //! * `node_rows/<kind>`: generate + render CSV for node kinds;
 //! * `rel_rows/<family>`: walk + render relationship families;
 //! * `peer/nodes`, `peer/edges`: the peer benchmark workload (scripts/bench.sh);
-//! * `gzip/level-N`: compressing 1 MiB of rendered CSV, in bytes per second.
+//! * `gzip/level-N`: compressing 1 MiB of rendered CSV, in bytes per second;
+//! * `peer-parquet/<table>`: the peer workload encoded as Parquet zstd:3
+//!   (one 122,880-row group, DuckDB's default) into a byte sink.
 //!
 //! Run: `cargo bench --bench hot_paths` (add `-- --quick` for a short run).
 
@@ -71,6 +73,50 @@ fn peer(c: &mut Criterion) {
     g.finish();
 }
 
+fn peer_parquet(c: &mut Criterion) {
+    use cmdbgen::bench::BenchTable;
+    use cmdbgen::write::parquet::{Codec, ParquetRows, DEFAULT_ROW_GROUP_ROWS};
+    use cmdbgen::write::RowWriter;
+    let rows = DEFAULT_ROW_GROUP_ROWS;
+    let mut g = c.benchmark_group("peer-parquet");
+    g.throughput(Throughput::Elements(rows));
+    g.sample_size(10);
+    for table in [BenchTable::Nodes, BenchTable::Edges] {
+        let names = table.header();
+        let props = table
+            .parquet_properties(
+                Codec::Zstd {
+                    level: Codec::DEFAULT_ZSTD_LEVEL,
+                },
+                rows,
+            )
+            .expect("valid settings");
+        g.bench_function(format!("{table:?}").to_lowercase(), |b| {
+            let mut row = Vec::with_capacity(8);
+            b.iter(|| {
+                let mut w = ParquetRows::with_columns(
+                    "peer",
+                    table.columns(),
+                    &names,
+                    std::io::sink(),
+                    props.clone(),
+                )
+                .expect("in memory");
+                for i in 0..rows {
+                    row.clear();
+                    match table {
+                        BenchTable::Nodes => cmdbgen::bench::node_row(i, &mut row),
+                        BenchTable::Edges => cmdbgen::bench::edge_row(i, 2 * rows, &mut row),
+                    }
+                    w.write_row(&row).expect("in memory");
+                }
+                black_box(w.finish().expect("in memory"))
+            })
+        });
+    }
+    g.finish();
+}
+
 fn gzip(c: &mut Criterion) {
     let mut data = Vec::new();
     let mut row = Vec::with_capacity(8);
@@ -100,5 +146,5 @@ fn gzip(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tables, peer, gzip);
+criterion_group!(benches, tables, peer, peer_parquet, gzip);
 criterion_main!(benches);

@@ -14,8 +14,8 @@
 # shared and noisy; read the ratios.
 #
 # usage: scripts/bench.sh [OUTDIR]
-# env: RUNS [3] NODES [20000000] GZ_NODES [5000000] THREADS [nproc]
-#      BENCH_GROUPS ["disk csv gzip scale profiles"] PARQUET [auto: if cmdbgen supports it]
+# env: RUNS [3] NODES [20000000] GZ_NODES [5000000] PQ_NODES [NODES] THREADS [nproc]
+#      BENCH_GROUPS ["disk csv gzip parquet scale profiles"]
 #      XLARGE_SLICE_SHARDS [0 = skip; N = generate N shards of xlarge via --part]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,9 @@ NODES=${NODES:-20000000}
 EDGES=$((NODES * 2))
 GZ_NODES=${GZ_NODES:-5000000}
 THREADS=${THREADS:-$(nproc)}
-BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip scale profiles"}
+PQ_NODES=${PQ_NODES:-$NODES}
+PQ_EDGES=$((PQ_NODES * 2))
+BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip parquet scale profiles"}
 BIN=./target/release/cmdbgen
 # Shards small enough that every thread has several (tables are split evenly).
 SHARD_ROWS=${SHARD_ROWS:-250000}
@@ -107,7 +109,7 @@ rss()  { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*maxRSS_MB=([0-9]+).*/
 ratio() { "$PY" -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
 
 { echo "== $(date -u +%FT%TZ) $(nproc) vCPU, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), cmdbgen $(git rev-parse --short HEAD), duckdb $("$PY" -c 'import duckdb;print(duckdb.__version__)')"
-  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
+  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES PQ_NODES=$PQ_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
 
 for g in $BENCH_GROUPS; do case $g in
 disk)
@@ -127,6 +129,14 @@ gzip)
   measure cmdbgen_nodes_csv_gz4 "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 4 --threads "$THREADS" --shard-rows "$SHARD_ROWS"
   measure cmdbgen_nodes_csv_gz6 "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 6 --threads "$THREADS" --shard-rows "$SHARD_ROWS"
   measure duckdb_nodes_csv_gz "$GZ_NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$GZ_NODES" csv_gz "$WORK/nodes.csv.gz" "$THREADS" range
+  ;;
+parquet)
+  # zstd at DuckDB's default level and cmdbgen's (zstd:3, as generate's archive target)
+  measure cmdbgen_nodes_parquet_zstd "$PQ_NODES" -- "$BIN" bench-table --table nodes --rows "$PQ_NODES" --out "$WORK" --format parquet --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure duckdb_nodes_parquet_zstd "$PQ_NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$PQ_NODES" parquet_zstd "$WORK/nodes.parquet" "$THREADS" range
+  measure duckdb_nodes_parquet_zstd_table_source "$PQ_NODES" -- "$PY" "$OUTDIR/duck.py" nodes "$PQ_NODES" parquet_zstd "$WORK/nodes.parquet" "$THREADS" table
+  measure cmdbgen_edges_parquet_zstd "$PQ_EDGES" -- "$BIN" bench-table --table edges --rows "$PQ_EDGES" --out "$WORK" --format parquet --threads "$THREADS" --shard-rows "$SHARD_ROWS"
+  measure duckdb_edges_parquet_zstd "$PQ_EDGES" -- "$PY" "$OUTDIR/duck.py" edges "$PQ_EDGES" parquet_zstd "$WORK/edges.parquet" "$THREADS" range
   ;;
 scale)
   measure cmdbgen_nodes_csv_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS"
@@ -148,9 +158,11 @@ esac; done
   [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "nodes csv:       $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate duckdb_nodes_csv)") of DuckDB range() (target 8x); $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate duckdb_nodes_csv_table_source)") of DuckDB table source"
   [ -n "$(rate cmdbgen_edges_csv)" ] && echo "edges csv:       $(ratio "$(rate cmdbgen_edges_csv)" "$(rate duckdb_edges_csv)") (target 5x)"
   [ -n "$(rate cmdbgen_nodes_csv_gz1)" ] && echo "nodes csv.gz:    level 1 $(ratio "$(rate cmdbgen_nodes_csv_gz1)" "$(rate duckdb_nodes_csv_gz)"), level 4 (default) $(ratio "$(rate cmdbgen_nodes_csv_gz4)" "$(rate duckdb_nodes_csv_gz)"), level 6 $(ratio "$(rate cmdbgen_nodes_csv_gz6)" "$(rate duckdb_nodes_csv_gz)") (target 8x)"
+  [ -n "$(rate cmdbgen_nodes_parquet_zstd)" ] && echo "nodes parquet:   $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate duckdb_nodes_parquet_zstd)") of DuckDB range() (target 3x); $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate duckdb_nodes_parquet_zstd_table_source)") of DuckDB table source"
+  [ -n "$(rate cmdbgen_edges_parquet_zstd)" ] && echo "edges parquet:   $(ratio "$(rate cmdbgen_edges_parquet_zstd)" "$(rate duckdb_edges_parquet_zstd)") (target 3x)"
   [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT; with --direct-io $(mbps cmdbgen_nodes_csv_direct) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv_direct)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
   [ -n "$(rate cmdbgen_nodes_csv_direct)" ] && echo "nodes csv direct: $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate duckdb_nodes_csv)") of DuckDB range()"
   [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)") (target 1.8x)"
-  echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1) (target <= 128)"
+  echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
 } | tee -a "$RESULTS"
 rm -rf "$WORK"

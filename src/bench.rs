@@ -4,9 +4,13 @@
 //! so the comparison measures our formatting, compression and file path.
 
 use crate::gen::Value;
+use crate::model::{ColKind, Column, PropType};
 use crate::rng::mix;
+use crate::write::parquet::Codec;
 use crate::write::{self, Counters, FileInfo, Format};
 use anyhow::{Context, Result};
+use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -14,6 +18,29 @@ static TYPES: [&str; 5] = ["physical", "virtual", "container", "cloud", "applian
 static CRITICALITY: [&str; 4] = ["low", "medium", "high", "critical"];
 static STATUS: [&str; 4] = ["active", "maintenance", "retired", "planned"];
 static SOURCES: [&str; 4] = ["servicenow", "bmc", "device42", "manual"];
+
+const fn col(name: &'static str, kind: ColKind) -> Column {
+    Column { name, kind }
+}
+
+const fn text(name: &'static str) -> Column {
+    col(name, ColKind::Prop(PropType::String))
+}
+
+/// The node table's columns (they type its Parquet columns).
+static NODE_COLUMNS: [Column; 8] = [
+    col("id", ColKind::Id),
+    text("name"),
+    text("type"),
+    text("criticality"),
+    text("status"),
+    col("cpu_cores", ColKind::Prop(PropType::Int)),
+    col("cost", ColKind::Prop(PropType::Double)),
+    text("source"),
+];
+
+/// The edge table's columns.
+static EDGE_COLUMNS: [Column; 2] = [col("", ColKind::StartId), col("", ColKind::EndId)];
 
 /// Which peer table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -25,6 +52,42 @@ pub enum BenchTable {
 }
 
 impl BenchTable {
+    /// The columns, in header order.
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            BenchTable::Nodes => &NODE_COLUMNS,
+            BenchTable::Edges => &EDGE_COLUMNS,
+        }
+    }
+
+    /// The columns whose values (nearly) all differ within a row group, so
+    /// Parquet writes them plain: a dictionary would only cost time before
+    /// the writer gives up on it, and grow the file (docs/performance.md).
+    /// The node table's `id` is plain through its column kind already.
+    fn plain_columns(self) -> &'static [usize] {
+        match self {
+            // name, cost (a million values)
+            BenchTable::Nodes => &[1, 6],
+            // Each start repeats only on the next row; ends are random.
+            BenchTable::Edges => &[0, 1],
+        }
+    }
+
+    /// The Parquet writer settings: `generate`'s, with [`Self::plain_columns`]
+    /// written without a dictionary.
+    pub fn parquet_properties(
+        self,
+        codec: Codec,
+        row_group_rows: u64,
+    ) -> std::io::Result<WriterProperties> {
+        let names = self.header();
+        let mut b = write::parquet::builder_of(self.columns(), &names, codec, row_group_rows)?;
+        for &k in self.plain_columns() {
+            b = b.set_column_dictionary_enabled(ColumnPath::new(vec![names[k].clone()]), false);
+        }
+        Ok(b.build())
+    }
+
     /// The header cells (neo4j-admin style).
     pub fn header(self) -> Vec<String> {
         match self {
@@ -84,7 +147,8 @@ pub fn edge_row(i: u64, edges: u64, out: &mut Vec<Value<'static>>) {
 }
 
 /// Writes `rows` rows of `table` into `dir` as shards of `shard_rows`, on the
-/// current rayon pool. Returns the files written.
+/// current rayon pool, with a `header.csv` unless the format is Parquet
+/// (whose column names are the header cells). Returns the files written.
 pub fn write(
     table: BenchTable,
     rows: u64,
@@ -93,8 +157,18 @@ pub fn write(
     shard_rows: u64,
 ) -> Result<Vec<FileInfo>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let header = write::csv::header_line(&table.header());
-    std::fs::write(dir.join("header.csv"), header)?;
+    let names = table.header();
+    if !format.is_parquet() {
+        std::fs::write(dir.join("header.csv"), write::csv::header_line(&names))?;
+    }
+    let columns = table.columns();
+    let props = match format {
+        Format::Parquet {
+            codec,
+            row_group_rows,
+        } => Some(table.parquet_properties(codec, row_group_rows)?),
+        _ => None,
+    };
     let counters = Counters::default();
     let shards = crate::plan::split(rows, shard_rows);
     shards
@@ -103,14 +177,24 @@ pub fn write(
         .map(|(k, range)| {
             let name = format.shard_name(u32::try_from(k).unwrap_or(u32::MAX));
             let info = match table {
-                BenchTable::Nodes => {
-                    write::write_rows(dir, &name, format, range.clone(), &counters, node_row)
-                }
-                BenchTable::Edges => {
-                    write::write_rows(dir, &name, format, range.clone(), &counters, |i, out| {
-                        edge_row(i, rows, out)
-                    })
-                }
+                BenchTable::Nodes => write::write_rows(
+                    dir,
+                    &name,
+                    format,
+                    (columns, &names, props.as_ref()),
+                    range.clone(),
+                    &counters,
+                    node_row,
+                ),
+                BenchTable::Edges => write::write_rows(
+                    dir,
+                    &name,
+                    format,
+                    (columns, &names, props.as_ref()),
+                    range.clone(),
+                    &counters,
+                    |i, out| edge_row(i, rows, out),
+                ),
             };
             info.with_context(|| format!("writing {name}"))
         })

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod bench;
 mod changes;
 mod cli;
 mod crosscheck;

@@ -4,6 +4,7 @@
 
 use crate::bench::{self, BenchTable};
 use crate::error::{exit, Usage};
+use crate::write::parquet::{Codec, DEFAULT_ROW_GROUP_ROWS};
 use crate::write::Format;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -18,9 +19,19 @@ pub struct Args {
     /// Number of rows.
     #[arg(long)]
     rows: u64,
-    /// Output folder (header.csv + part files).
+    /// Output folder (header.csv + part files; Parquet: part files only).
     #[arg(long)]
     out: PathBuf,
+    /// Shard file format.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Csv)]
+    format: BenchFormat,
+    /// Parquet codec: snappy, zstd, zstd:LEVEL (1-22) or none (default: zstd
+    /// at generate's level for archives).
+    #[arg(long, value_name = "CODEC")]
+    parquet_codec: Option<Codec>,
+    /// Rows per Parquet row group (default: generate's).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    row_group_rows: Option<u64>,
     /// gzip each shard.
     #[arg(long)]
     gzip: bool,
@@ -38,17 +49,39 @@ pub struct Args {
     direct_io: bool,
 }
 
+/// The shard file format of `bench-table`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum BenchFormat {
+    /// CSV (`--gzip` for csv.gz).
+    Csv,
+    /// Parquet, zstd unless `--parquet-codec` says otherwise.
+    Parquet,
+}
+
 /// Runs `bench-table`; prints one JSON line with rows, bytes and seconds.
 pub fn run(a: Args) -> Result<u8> {
     if a.shard_rows == 0 || a.threads == Some(0) {
         return Err(Usage("--shard-rows and --threads must be at least 1".into()).into());
     }
-    let format = if a.gzip {
-        Format::CsvGz {
-            level: a.gzip_level,
+    let format = match a.format {
+        BenchFormat::Parquet if a.gzip => {
+            return Err(Usage("--gzip is for CSV; Parquet uses --parquet-codec".into()).into())
         }
-    } else {
-        Format::Csv
+        BenchFormat::Parquet => Format::Parquet {
+            codec: a.parquet_codec.unwrap_or(Codec::Zstd {
+                level: Codec::DEFAULT_ZSTD_LEVEL,
+            }),
+            row_group_rows: a.row_group_rows.unwrap_or(DEFAULT_ROW_GROUP_ROWS),
+        },
+        BenchFormat::Csv if a.parquet_codec.is_some() || a.row_group_rows.is_some() => {
+            return Err(
+                Usage("--parquet-codec and --row-group-rows need --format parquet".into()).into(),
+            )
+        }
+        BenchFormat::Csv if a.gzip => Format::CsvGz {
+            level: a.gzip_level,
+        },
+        BenchFormat::Csv => Format::Csv,
     };
     crate::write::direct::set_enabled(a.direct_io);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -66,6 +99,7 @@ pub fn run(a: Args) -> Result<u8> {
             "rows": a.rows,
             "bytes": bytes,
             "files": files.len(),
+            "format": format.extension(),
             "seconds": secs,
             "rows_per_s": a.rows as f64 / secs.max(1e-9),
         })

@@ -251,7 +251,7 @@ pub fn preflight(
         threads: 1,
         calibration: None,
         world_seconds: 0.0,
-        sampling: Sampling::default(),
+        sampling: Sampling::preflight(),
     };
     let e = estimate::estimate(world, plan, size, &inputs)?;
     if !quiet {

@@ -56,6 +56,11 @@ pub struct Sampling {
     /// Whole Parquet row groups encoded, one from the middle of each stratum
     /// of the table's full row groups.
     pub pq_row_groups: u64,
+    /// `Some(k)`: short last row groups are not encoded but fitted as a
+    /// fixed part plus a part per row, through the first `k` rows of the
+    /// first sampled full group and that whole group (the `parquet` module).
+    /// Much cheaper when shards end in large short groups.
+    pub pq_fit_rows: Option<u64>,
 }
 
 impl Default for Sampling {
@@ -70,6 +75,26 @@ impl Default for Sampling {
             gz_long_runs: 2,
             gz_long_bytes: 256 << 10,
             pq_row_groups: 6,
+            pq_fit_rows: None,
+        }
+    }
+}
+
+impl Sampling {
+    /// The lighter settings of the check `generate` runs before writing
+    /// (disk fit and the one-line estimate): fewer CSV and gzip strata, one
+    /// whole Parquet row group a table instead of six, and short last groups
+    /// fitted rather than encoded (docs/performance.md has its cost and
+    /// error).
+    pub fn preflight() -> Sampling {
+        Sampling {
+            exact_below: 256 << 10,
+            csv_strata: 16,
+            gz_strata: 16,
+            gz_long_runs: 1,
+            pq_row_groups: 1,
+            pq_fit_rows: Some(8192),
+            ..Sampling::default()
         }
     }
 }

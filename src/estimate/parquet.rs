@@ -63,8 +63,19 @@ fn nth_full_group(tp: &TablePlan, rg: u64, mut idx: u64) -> Range<u64> {
 /// it exactly costs no more.
 pub(super) fn sample_rows(tp: &TablePlan, rg: u64, cfg: &Sampling) -> u64 {
     let rg = rg.max(1);
+    if let Some(f) = fit_rows(rg, cfg) {
+        if full_groups(tp, rg) > 0 {
+            return cfg.pq_row_groups.max(1).min(full_groups(tp, rg)) * rg + f;
+        }
+    }
     let full = cfg.pq_row_groups.max(1).min(full_groups(tp, rg)) * rg;
     full + short_groups(tp, rg).values().map(len).sum::<u64>()
+}
+
+/// The run length of the fitted mode, when it applies: it needs a run
+/// shorter than a row group.
+fn fit_rows(rg: u64, cfg: &Sampling) -> Option<u64> {
+    cfg.pq_fit_rows.filter(|&k| k > 0 && k < rg)
 }
 
 /// The Parquet bytes of a sampled table's shards. Adds the rows it encodes
@@ -91,18 +102,32 @@ pub(super) fn shards(
 
     let groups = full_groups(tp, rg);
     let mut per_full = 0f64;
+    // The fitted mode: `fixed + per_row × n` through the first sampled
+    // group's first `k` rows and the whole group.
+    let mut fit = None;
     if groups > 0 {
         let k = cfg.pq_row_groups.clamp(1, groups);
         let mut sum = 0u64;
         for i in 0..k {
             let idx = (2 * i + 1) * groups / (2 * k);
-            sum += encode(nth_full_group(tp, rg, idx), rendered)?.saturating_sub(empty);
+            let rows = nth_full_group(tp, rg, idx);
+            let whole = encode(rows.clone(), rendered)?.saturating_sub(empty);
+            if let (0, Some(f)) = (i, fit_rows(rg, cfg)) {
+                let part = encode(rows.start..rows.start + f, rendered)?.saturating_sub(empty);
+                let per_row = (whole as f64 - part as f64) / (rg - f) as f64;
+                fit = Some((part as f64 - per_row * f as f64, per_row));
+            }
+            sum += whole;
         }
         per_full = sum as f64 / k as f64;
     }
     let mut short = BTreeMap::new();
     for (n, rows) in short_groups(tp, rg) {
-        short.insert(n, encode(rows, rendered)?.saturating_sub(empty));
+        let bytes = match fit {
+            Some((fixed, per_row)) => (fixed + per_row * len(&rows) as f64).max(0.0).round() as u64,
+            None => encode(rows, rendered)?.saturating_sub(empty),
+        };
+        short.insert(n, bytes);
     }
 
     let mut total = 0f64;
@@ -146,5 +171,47 @@ mod tests {
         assert_eq!(short[&4500], 13_000..13_500);
         let cfg = Sampling::default();
         assert_eq!(sample_rows(tp, 1000, &cfg), 6 * 1000 + 500);
+    }
+
+    #[test]
+    fn fitted_short_groups_stay_close_to_encoded_ones() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        let (rg, codec) = (1000, Codec::Zstd { level: 3 });
+        let format = Format::Parquet {
+            codec,
+            row_group_rows: rg,
+        };
+        let plan = Plan::new(&w, format, ShardSize::Rows(4500));
+        let tp = plan
+            .tables
+            .iter()
+            .find(|t| t.table == Table::Node(NodeKind::Event))
+            .unwrap();
+        let sizer = Sizer::Parquet {
+            codec,
+            row_group_rows: rg,
+        };
+        let mut st = StoreAcc::default();
+        let exact: u64 = tp
+            .shards
+            .iter()
+            .map(|s| {
+                exact_shard(&w, tp.table, s.rows.clone(), sizer, &mut st)
+                    .unwrap()
+                    .0
+            })
+            .sum();
+        let fitted = Sampling {
+            pq_row_groups: 1,
+            pq_fit_rows: Some(200),
+            ..Sampling::default()
+        };
+        // One whole group and the first 200 rows of it, no short group.
+        assert_eq!(sample_rows(tp, rg, &fitted), 1200);
+        let mut rendered = 0;
+        let got = shards(&w, tp, codec, rg, &fitted, &mut rendered).unwrap();
+        assert_eq!(rendered, 1200);
+        let err = (got as f64 - exact as f64).abs() / exact as f64;
+        assert!(err < 0.02, "fitted {got} vs exact {exact}: {err}");
     }
 }

@@ -17,11 +17,40 @@ pub fn needs_quotes(s: &[u8]) -> bool {
     }
 }
 
-/// Whether `s` holds the delimiter, a quote or a line break.
+/// Whether `s` holds the delimiter, a quote or a line break. Without a
+/// branch per byte: strings of 8 bytes or more are read eight at a time (the
+/// last window overlapping the one before), and a byte equal to one of the
+/// four zeroes its lane of `x ^ pattern`, which the exact zero-byte test
+/// finds; shorter strings OR the four comparisons over all their bytes.
 #[inline]
 fn has_special(s: &[u8]) -> bool {
-    s.iter()
-        .any(|&b| b == b',' || b == b'"' || b == b'\n' || b == b'\r')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn zero_lane(v: u64) -> u64 {
+        v.wrapping_sub(ONES) & !v & HIGHS
+    }
+    #[inline]
+    fn special_lane(c: &[u8]) -> bool {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        (zero_lane(x ^ (ONES * u64::from(b',')))
+            | zero_lane(x ^ (ONES * u64::from(b'"')))
+            | zero_lane(x ^ (ONES * u64::from(b'\n')))
+            | zero_lane(x ^ (ONES * u64::from(b'\r'))))
+            != 0
+    }
+    if s.len() < 8 {
+        return s.iter().fold(false, |acc, &b| {
+            acc | (b == b',') | (b == b'"') | (b == b'\n') | (b == b'\r')
+        });
+    }
+    let mut chunks = s.chunks_exact(8);
+    if chunks.any(special_lane) {
+        return true;
+    }
+    !chunks.remainder().is_empty() && special_lane(&s[s.len() - 8..])
 }
 
 /// Appends `s` with its quotes doubled.
@@ -53,15 +82,34 @@ fn put_u64(n: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Appends `n` zero-padded to at least 9 digits.
+/// Two ASCII digits of every number below 100.
+static PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Appends `n` zero-padded to at least 9 digits. Below 10^9 the width is
+/// fixed, so the digits are written two at a time with no length to find.
 #[inline]
 fn put_padded(n: u64, out: &mut Vec<u8>) {
-    let mut buf = itoa::Buffer::new();
-    let digits = buf.format(n).as_bytes();
-    for _ in digits.len()..9 {
-        out.push(b'0');
+    if n >= 1_000_000_000 {
+        return put_u64(n, out);
     }
-    out.extend_from_slice(digits);
+    let mut d = [0u8; 9];
+    let mut m = n as u32;
+    for k in (0..4).rev() {
+        let p = PAIRS[(m % 100) as usize];
+        d[1 + 2 * k] = p[0];
+        d[2 + 2 * k] = p[1];
+        m /= 100;
+    }
+    d[0] = b'0' + m as u8;
+    out.extend_from_slice(&d);
 }
 
 /// Appends `prefix` + `n` padded: the id of node `n` of a kind.
@@ -147,16 +195,23 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
                 || has_special(sep.as_bytes());
             if quote {
                 out.push(b'"');
-            }
-            escaped(a.as_bytes(), out);
-            if !b.is_empty() {
+                escaped(a.as_bytes(), out);
+                if !b.is_empty() {
+                    escaped(sep.as_bytes(), out);
+                    escaped(b.as_bytes(), out);
+                }
                 escaped(sep.as_bytes(), out);
-                escaped(b.as_bytes(), out);
-            }
-            escaped(sep.as_bytes(), out);
-            put_u64(n, out);
-            if quote {
+                put_u64(n, out);
                 out.push(b'"');
+            } else {
+                // No quote character in any part: nothing to double.
+                out.extend_from_slice(a.as_bytes());
+                if !b.is_empty() {
+                    out.extend_from_slice(sep.as_bytes());
+                    out.extend_from_slice(b.as_bytes());
+                }
+                out.extend_from_slice(sep.as_bytes());
+                put_u64(n, out);
             }
         }
         Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
@@ -319,6 +374,12 @@ mod tests {
 
     proptest! {
         #[test]
+        fn special_test_matches_the_naive_scan(s in proptest::collection::vec(any::<u8>(), 0..40)) {
+            let naive = s.iter().any(|&b| b == b',' || b == b'"' || b == b'\n' || b == b'\r');
+            prop_assert_eq!(has_special(&s), naive);
+        }
+
+        #[test]
         fn any_string_round_trips(s in "[ -~\\u{e9}\\u{6771},\"]{0,24}") {
             let mut out = Vec::new();
             put_str(&s, &mut out);
@@ -354,6 +415,43 @@ mod tests {
                 + t[14..16].parse::<i64>().unwrap() * 60
                 + t[17..19].parse::<i64>().unwrap();
             prop_assert_eq!(secs_back, secs);
+        }
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_every_position() {
+        for len in 0..20 {
+            let plain = vec![b'x'; len];
+            assert!(!has_special(&plain), "{len}");
+            for pos in 0..len {
+                for sp in [b',', b'"', b'\n', b'\r'] {
+                    let mut s = plain.clone();
+                    s[pos] = sp;
+                    assert!(has_special(&s), "{len} {pos} {sp}");
+                }
+                // Bytes next to the special ones in value are not special.
+                for near in [b'+', b'-', b'!', b'#', b'\t', b'\x0b', 0x80, 0xff, 0] {
+                    let mut s = plain.clone();
+                    s[pos] = near;
+                    assert!(!has_special(&s), "{len} {pos} {near}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn padded_numbers() {
+        for (n, want) in [
+            (0u64, "000000000"),
+            (7, "000000007"),
+            (123_456_789, "123456789"),
+            (999_999_999, "999999999"),
+            (1_000_000_000, "1000000000"),
+            (u64::MAX, "18446744073709551615"),
+        ] {
+            let mut out = Vec::new();
+            put_padded(n, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want);
         }
     }
 

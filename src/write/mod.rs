@@ -10,6 +10,7 @@ pub mod parquet;
 
 use crate::gen::{Value, World};
 use crate::model::Table;
+use ::parquet::file::properties::WriterProperties;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -412,21 +413,55 @@ pub fn write_shard(
 
 /// Writes `rows` rows produced by `row(i, out)` (for `i` in `0..rows`) to
 /// `root/rel_path` in `format`, atomically: the shard writer for tables that
-/// are not part of the model (the peer benchmark workload).
+/// are not part of the model (the peer benchmark workload). `columns` and
+/// their header cells `names` type the Parquet columns, written with `props`
+/// (see [`parquet::builder_of`]); CSV ignores all three.
 pub fn write_rows<'a>(
     root: &Path,
     rel_path: &str,
     format: Format,
+    (columns, names, props): (
+        &[crate::model::Column],
+        &[String],
+        Option<&WriterProperties>,
+    ),
     rows: Range<u64>,
     counters: &Counters,
-    mut row: impl FnMut(u64, &mut Vec<Value<'a>>),
+    row: impl FnMut(u64, &mut Vec<Value<'a>>),
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let n = rows.end - rows.start;
-    let mut w = CsvRows::new(CountingWrite {
-        inner: CsvSink::open(&path, format)?,
-        counters,
-    });
+    let file = if format.is_parquet() {
+        let props = props
+            .ok_or_else(|| io::Error::other("internal error: Parquet rows without settings"))?
+            .clone();
+        let sink = CountingWrite {
+            inner: AtomicFile::create(&path)?,
+            counters,
+        };
+        let mut w = parquet::ParquetRows::with_columns(rel_path, columns, names, sink, props)?;
+        feed(&mut w, rows, counters, row)?;
+        w.finish()?.inner
+    } else {
+        let mut w = CsvRows::new(CountingWrite {
+            inner: CsvSink::open(&path, format)?,
+            counters,
+        });
+        feed(&mut w, rows, counters, row)?;
+        w.finish()?.inner.into_file()?
+    };
+    let (bytes, hash) = file.commit()?;
+    Ok(info(root, &path, n, bytes, hash))
+}
+
+/// Feeds rows `rows` produced by `row(i, out)` to `w`, updating `counters`
+/// every few thousand rows.
+fn feed<'a, W: RowWriter>(
+    w: &mut W,
+    rows: Range<u64>,
+    counters: &Counters,
+    mut row: impl FnMut(u64, &mut Vec<Value<'a>>),
+) -> io::Result<()> {
     let mut buf = Vec::with_capacity(16);
     let mut since = 0u64;
     for i in rows {
@@ -440,8 +475,7 @@ pub fn write_rows<'a>(
         }
     }
     counters.rows.fetch_add(since, Ordering::Relaxed);
-    let (bytes, hash) = w.finish()?.inner.into_file()?.commit()?;
-    Ok(info(root, &path, n, bytes, hash))
+    Ok(())
 }
 
 /// Counts the bytes handed to the sink (uncompressed CSV; encoded Parquet)

@@ -30,7 +30,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder, WriterVersion};
 use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use std::fmt::{self, Write as _};
@@ -153,10 +153,16 @@ pub fn data_type(c: &Column) -> DataType {
 /// The Arrow schema of a table: one field per column, named by its header
 /// entry. Ids, ends and labels are required; properties are nullable.
 pub fn schema(table: Table) -> SchemaRef {
-    let fields: Vec<Field> = table
-        .columns()
+    schema_of(table.columns(), &table.header_cells())
+}
+
+/// The Arrow schema of any column list, the fields named by `names` (the
+/// header cells, one per column): what [`schema`] gives a model table, for
+/// tables outside the model too (the peer benchmark workload).
+pub fn schema_of(columns: &[Column], names: &[String]) -> SchemaRef {
+    let fields: Vec<Field> = columns
         .iter()
-        .zip(table.header_cells())
+        .zip(names)
         .map(|(c, name)| {
             let nullable = matches!(c.kind, ColKind::Prop(_));
             Field::new(name, data_type(c), nullable)
@@ -311,6 +317,34 @@ fn unique_per_row(c: &Column) -> bool {
 
 /// Parquet writer settings of a table's shards.
 pub fn properties(table: Table, codec: Codec, row_group_rows: u64) -> io::Result<WriterProperties> {
+    properties_of(
+        table.columns(),
+        &table.header_cells(),
+        codec,
+        row_group_rows,
+    )
+}
+
+/// Parquet writer settings for any column list named by `names` (see
+/// [`schema_of`]).
+pub fn properties_of(
+    columns: &[Column],
+    names: &[String],
+    codec: Codec,
+    row_group_rows: u64,
+) -> io::Result<WriterProperties> {
+    Ok(builder_of(columns, names, codec, row_group_rows)?.build())
+}
+
+/// The settings of [`properties_of`], still open to per-column changes (the
+/// peer benchmark workload turns dictionaries off for columns it knows to be
+/// unique).
+pub fn builder_of(
+    columns: &[Column],
+    names: &[String],
+    codec: Codec,
+    row_group_rows: u64,
+) -> io::Result<WriterPropertiesBuilder> {
     let rows = usize::try_from(row_group_rows)
         .ok()
         .filter(|&r| r > 0)
@@ -321,17 +355,18 @@ pub fn properties(table: Table, codec: Codec, row_group_rows: u64) -> io::Result
         .set_writer_version(WriterVersion::PARQUET_1_0)
         .set_compression(codec.compression()?)
         .set_max_row_group_row_count(Some(rows));
-    for (c, name) in table.columns().iter().zip(table.header_cells()) {
+    for (c, name) in columns.iter().zip(names) {
         if unique_per_row(c) {
-            b = b.set_column_dictionary_enabled(ColumnPath::new(vec![name]), false);
+            b = b.set_column_dictionary_enabled(ColumnPath::new(vec![name.clone()]), false);
         }
     }
-    Ok(b.build())
+    Ok(b)
 }
 
 /// Rows of one table, encoded as Parquet into `W`.
 pub struct ParquetRows<W: Write + Send> {
-    table: Table,
+    /// The table's name, for error messages.
+    table: String,
     schema: SchemaRef,
     cols: Vec<Col>,
     pending: usize,
@@ -341,12 +376,37 @@ pub struct ParquetRows<W: Write + Send> {
 impl<W: Write + Send> ParquetRows<W> {
     /// A writer of `table`'s rows into `inner`.
     pub fn new(table: Table, inner: W, props: WriterProperties) -> io::Result<Self> {
-        let schema = schema(table);
+        ParquetRows::with_columns(
+            &table.to_string(),
+            table.columns(),
+            &table.header_cells(),
+            inner,
+            props,
+        )
+    }
+
+    /// A writer of rows of `columns` (named by `names`, see [`schema_of`])
+    /// into `inner`; `table` names the table in error messages.
+    pub fn with_columns(
+        table: &str,
+        columns: &[Column],
+        names: &[String],
+        inner: W,
+        props: WriterProperties,
+    ) -> io::Result<Self> {
+        if columns.len() != names.len() {
+            return Err(io::Error::other(format!(
+                "internal error: {table} has {} columns but {} names",
+                columns.len(),
+                names.len()
+            )));
+        }
+        let schema = schema_of(columns, names);
         let writer = ArrowWriter::try_new(inner, schema.clone(), Some(props))
             .map_err(|e| io::Error::other(format!("starting a Parquet file for {table}: {e}")))?;
         Ok(ParquetRows {
-            table,
-            cols: table.columns().iter().map(Col::new).collect(),
+            table: table.to_string(),
+            cols: columns.iter().map(Col::new).collect(),
             schema,
             pending: 0,
             writer,
