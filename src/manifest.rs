@@ -196,8 +196,14 @@ pub fn import_args(plan: &Plan) -> Vec<String> {
     args
 }
 
-/// Builds the manifest of a finished run.
-pub fn build(key: &RunKey, plan: &Plan, headers: &[FileInfo], shards: &[FileInfo]) -> Manifest {
+/// The tables of a finished plan, their totals and the import command, as
+/// every complete bundle's manifest records them (generated or ingested).
+/// `shards` must hold every planned shard.
+pub fn tables_and_totals(
+    plan: &Plan,
+    headers: &[FileInfo],
+    shards: &[FileInfo],
+) -> (Vec<TableEntry>, Totals, Import) {
     let mut tables = Vec::new();
     let mut files = 0u64;
     let mut bytes = 0u64;
@@ -238,20 +244,27 @@ pub fn build(key: &RunKey, plan: &Plan, headers: &[FileInfo], shards: &[FileInfo
             shards: mine,
         });
     }
+    let totals = Totals {
+        nodes: plan.nodes(),
+        relationships: plan.relationships(),
+        files,
+        bytes,
+    };
     let args = import_args(plan);
     let command = format!("neo4j-admin database import full ${{DATABASE:-neo4j}} @{ARGS_FILE}");
+    (tables, totals, Import { args, command })
+}
+
+/// The manifest of a finished generate run.
+pub fn build(key: &RunKey, plan: &Plan, headers: &[FileInfo], shards: &[FileInfo]) -> Manifest {
+    let (tables, totals, import) = tables_and_totals(plan, headers, shards);
     Manifest {
         tool: "cmdbgen".to_string(),
         fingerprint: key.fingerprint(),
         run: key.clone(),
-        totals: Totals {
-            nodes: plan.nodes(),
-            relationships: plan.relationships(),
-            files,
-            bytes,
-        },
+        totals,
         tables,
-        import: Import { args, command },
+        import,
         merge: None,
     }
 }

@@ -481,62 +481,19 @@ pub fn finish(
     merge: Summary,
     inputs: Vec<InputEntry>,
 ) -> anyhow::Result<IngestManifest> {
-    let mut tables = Vec::new();
-    let (mut files, mut bytes) = (0u64, 0u64);
-    for (t, header) in plan.tables.iter().zip(headers) {
-        let mine: Vec<FileInfo> = t
-            .shards
-            .iter()
-            .filter_map(|s| shards.iter().find(|f| f.path == s.path).cloned())
-            .collect();
-        files += 1 + mine.len() as u64;
-        bytes += header.bytes + mine.iter().map(|f| f.bytes).sum::<u64>();
-        let (kind, label_or_type, start, end) = match t.table {
-            Table::Node(k) => ("node", k.name().to_string(), None, None),
-            Table::Rel(r) => {
-                let s = r.spec();
-                (
-                    "relationship",
-                    s.rel_type.to_string(),
-                    Some(s.start.name().to_string()),
-                    Some(s.end.name().to_string()),
-                )
-            }
-        };
-        tables.push(TableEntry {
-            name: t.table.name(),
-            kind: kind.to_string(),
-            label_or_type,
-            start,
-            end,
-            rows: t.rows,
-            header: header.clone(),
-            shards: mine,
-        });
-    }
+    let (tables, totals, import) = manifest::tables_and_totals(plan, headers, shards);
     let fingerprint = {
         let json = serde_json::to_vec(&(&run, &inputs))?;
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))
     };
-    let args = manifest::import_args(plan);
+    let args = import.args.clone();
     let m = IngestManifest {
         tool: "cmdbgen".into(),
         fingerprint,
         run,
-        totals: Totals {
-            nodes: plan.nodes(),
-            relationships: plan.relationships(),
-            files,
-            bytes,
-        },
+        totals,
         tables,
-        import: Import {
-            args: args.clone(),
-            command: format!(
-                "neo4j-admin database import full ${{DATABASE:-neo4j}} @{}",
-                manifest::ARGS_FILE
-            ),
-        },
+        import,
         merge,
         inputs,
     };
