@@ -78,7 +78,7 @@ pub struct Args {
 
 /// The shard file format.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum ShardFormat {
+pub(super) enum ShardFormat {
     /// CSV with a header file per table.
     Csv,
     /// Parquet, one file per shard, column names as header entries.
@@ -122,6 +122,30 @@ impl ParquetArgs {
         Ok(())
     }
 
+    /// The shard format of `--format`, `--gzip`, `--gzip-level` and these
+    /// options, or a usage error for a mix that makes no sense.
+    pub(super) fn shard_format(
+        &self,
+        format: ShardFormat,
+        gzip: bool,
+        level: u32,
+    ) -> Result<Format, Usage> {
+        match format {
+            ShardFormat::Csv => {
+                self.not_for_csv()?;
+                Ok(if gzip {
+                    Format::CsvGz { level }
+                } else {
+                    Format::Csv
+                })
+            }
+            ShardFormat::Parquet if gzip => Err(Usage(
+                "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
+            )),
+            ShardFormat::Parquet => Ok(self.format()),
+        }
+    }
+
     /// The Parquet format these options ask for.
     pub fn format(&self) -> Format {
         let codec = self.parquet_codec.unwrap_or(match self.parquet_target {
@@ -138,26 +162,7 @@ impl ParquetArgs {
 }
 
 fn format(a: &Args) -> Result<Format, Usage> {
-    match a.format {
-        ShardFormat::Csv => {
-            a.parquet.not_for_csv()?;
-            Ok(if a.gzip {
-                Format::CsvGz {
-                    level: a.gzip_level,
-                }
-            } else {
-                Format::Csv
-            })
-        }
-        ShardFormat::Parquet => {
-            if a.gzip {
-                return Err(Usage(
-                    "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
-                ));
-            }
-            Ok(a.parquet.format())
-        }
-    }
+    a.parquet.shard_format(a.format, a.gzip, a.gzip_level)
 }
 
 fn shard_size(a: &Args) -> Result<ShardSize, Usage> {

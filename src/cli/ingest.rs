@@ -1,6 +1,6 @@
 //! `cmdbgen ingest`: teams' exports -> mapped, merged bundle (docs/sources.md).
 
-use super::generate::ParquetArgs;
+use super::generate::{ParquetArgs, ShardFormat};
 use crate::error::{exit, Usage};
 use crate::ingest::errors::OnError;
 use crate::ingest::{self, Options};
@@ -32,8 +32,8 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_errors: u64,
     /// Shard file format.
-    #[arg(long, value_enum, default_value_t = IngestFormat::Csv)]
-    format: IngestFormat,
+    #[arg(long, value_enum, default_value_t = ShardFormat::Csv)]
+    format: ShardFormat,
     /// Compress each CSV shard with gzip.
     #[arg(long)]
     gzip: bool,
@@ -61,15 +61,6 @@ pub struct Args {
     quiet: bool,
 }
 
-/// The shard file format.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum IngestFormat {
-    /// CSV with a header file per table.
-    Csv,
-    /// Parquet, one file per shard.
-    Parquet,
-}
-
 fn parse_source(s: &str) -> Result<(String, PathBuf), String> {
     let (name, path) = s
         .split_once('=')
@@ -85,26 +76,7 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
 }
 
 fn format(a: &Args) -> Result<Format, Usage> {
-    match a.format {
-        IngestFormat::Csv => {
-            a.parquet.not_for_csv()?;
-            Ok(if a.gzip {
-                Format::CsvGz {
-                    level: a.gzip_level,
-                }
-            } else {
-                Format::Csv
-            })
-        }
-        IngestFormat::Parquet => {
-            if a.gzip {
-                return Err(Usage(
-                    "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
-                ));
-            }
-            Ok(a.parquet.format())
-        }
-    }
+    a.parquet.shard_format(a.format, a.gzip, a.gzip_level)
 }
 
 /// Runs `ingest`.
