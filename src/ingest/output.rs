@@ -10,18 +10,13 @@ use crate::merge::Summary;
 use crate::model::{ColKind, PropType, Table};
 use crate::plan::{Plan, Shard, TablePlan};
 use crate::write::{self, csv as wcsv, parquet as wpq, AtomicFile, FileInfo, Format};
-use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-    TimestampMicrosecondBuilder,
-};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// The merged rows of every table, one run file per (table, partition).
 pub struct Runs {
@@ -201,73 +196,15 @@ fn put_csv(c: &crate::model::Column, v: Option<&[u8]>, out: &mut Vec<u8>) {
     }
 }
 
-/// One column's Arrow builder.
-enum Col {
-    Utf8(StringBuilder),
-    Int64(Int64Builder),
-    Float64(Float64Builder),
-    Bool(BooleanBuilder),
-    Time(TimestampMicrosecondBuilder),
-    List(ListBuilder<StringBuilder>),
-}
-
-impl Col {
-    fn new(c: &crate::model::Column) -> Col {
-        match wpq::data_type(c) {
-            DataType::Int64 => Col::Int64(Int64Builder::new()),
-            DataType::Float64 => Col::Float64(Float64Builder::new()),
-            DataType::Boolean => Col::Bool(BooleanBuilder::new()),
-            DataType::Timestamp(_, tz) => {
-                Col::Time(TimestampMicrosecondBuilder::new().with_timezone_opt(tz))
-            }
-            DataType::List(item) => {
-                Col::List(ListBuilder::new(StringBuilder::new()).with_field(item))
-            }
-            _ => Col::Utf8(StringBuilder::new()),
-        }
-    }
-
-    fn push(&mut self, v: Option<&[u8]>) -> io::Result<()> {
-        let bad = |v: &[u8]| {
-            io::Error::other(format!(
-                "internal error: '{}' does not fit its Parquet column",
-                String::from_utf8_lossy(v)
-            ))
-        };
-        let text = v.map(String::from_utf8_lossy);
-        match (self, text) {
-            (Col::Utf8(b), t) => b.append_option(t),
-            (Col::Int64(b), None) => b.append_null(),
-            (Col::Int64(b), Some(t)) => b.append_value(t.parse().map_err(|_| bad(t.as_bytes()))?),
-            (Col::Float64(b), None) => b.append_null(),
-            (Col::Float64(b), Some(t)) => b.append_value(t.parse().map_err(|_| bad(t.as_bytes()))?),
-            (Col::Bool(b), t) => b.append_option(t.map(|t| t == "true")),
-            (Col::Time(b), None) => b.append_null(),
-            (Col::Time(b), Some(t)) => {
-                let secs = super::value::parse_datetime(&t).map_err(|_| bad(t.as_bytes()))?;
-                b.append_value(secs.saturating_mul(1_000_000))
-            }
-            (Col::List(b), None) => b.append_null(),
-            (Col::List(b), Some(t)) => {
-                for e in t.split(';') {
-                    b.values().append_value(e);
-                }
-                b.append(true);
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self) -> ArrayRef {
-        match self {
-            Col::Utf8(b) => Arc::new(b.finish()),
-            Col::Int64(b) => Arc::new(b.finish()),
-            Col::Float64(b) => Arc::new(b.finish()),
-            Col::Bool(b) => Arc::new(b.finish()),
-            Col::Time(b) => Arc::new(b.finish()),
-            Col::List(b) => Arc::new(b.finish()),
-        }
-    }
+/// Appends one cell's canonical text to its Parquet column.
+fn push_cell(b: &mut wpq::Col, v: Option<&[u8]>) -> io::Result<()> {
+    let text = v.map(String::from_utf8_lossy);
+    b.push_text(text.as_deref()).ok_or_else(|| {
+        io::Error::other(format!(
+            "internal error: '{}' does not fit its Parquet column",
+            text.unwrap_or_default()
+        ))
+    })
 }
 
 fn info(rel: &str, rows: u64, bytes: u64, hash: u64) -> FileInfo {
@@ -301,19 +238,19 @@ pub fn write_shard(
             let file = AtomicFile::create(&path)?;
             let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
                 .map_err(io::Error::other)?;
-            let mut builders: Vec<Col> = cols.iter().map(Col::new).collect();
+            let mut builders: Vec<wpq::Col> = cols.iter().map(wpq::Col::new).collect();
             let mut pending = 0usize;
-            let flush = |builders: &mut Vec<Col>,
+            let flush = |builders: &mut Vec<wpq::Col>,
                          w: &mut parquet::arrow::ArrowWriter<AtomicFile>|
              -> io::Result<()> {
-                let arrays: Vec<ArrayRef> = builders.iter_mut().map(Col::finish).collect();
+                let arrays: Vec<ArrayRef> = builders.iter_mut().map(wpq::Col::finish).collect();
                 let batch = RecordBatch::try_new(schema.clone(), arrays)
                     .map_err(|e| io::Error::other(format!("internal error: {table} batch: {e}")))?;
                 w.write(&batch).map_err(io::Error::other)
             };
             for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
                 for (b, v) in builders.iter_mut().zip(cells) {
-                    b.push(*v)?;
+                    push_cell(b, *v)?;
                 }
                 pending += 1;
                 if pending >= wpq::BATCH_ROWS {

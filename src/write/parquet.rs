@@ -171,8 +171,9 @@ pub fn schema_of(columns: &[Column], names: &[String]) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// One column's builder.
-enum Col {
+/// One column's Arrow builder: the row writer pushes [`Value`]s, ingest pushes
+/// canonical text ([`Col::push_text`]).
+pub(crate) enum Col {
     Utf8(StringBuilder),
     Int64(Int64Builder),
     Float64(Float64Builder),
@@ -182,7 +183,7 @@ enum Col {
 }
 
 impl Col {
-    fn new(c: &Column) -> Col {
+    pub(crate) fn new(c: &Column) -> Col {
         let n = BATCH_ROWS;
         match data_type(c) {
             DataType::Int64 => Col::Int64(Int64Builder::with_capacity(n)),
@@ -198,7 +199,7 @@ impl Col {
         }
     }
 
-    fn finish(&mut self) -> ArrayRef {
+    pub(crate) fn finish(&mut self) -> ArrayRef {
         match self {
             Col::Utf8(b) => Arc::new(b.finish()),
             Col::Int64(b) => Arc::new(b.finish()),
@@ -207,6 +208,32 @@ impl Col {
             Col::Time(b) => Arc::new(b.finish()),
             Col::List(b) => Arc::new(b.finish()),
         }
+    }
+
+    /// Appends one value in its canonical text (what the CSV writer writes,
+    /// unquoted; `None` for empty); `None` back if it does not fit the column.
+    pub(crate) fn push_text(&mut self, v: Option<&str>) -> Option<()> {
+        match (self, v) {
+            (Col::Utf8(b), t) => b.append_option(t),
+            (Col::Int64(b), None) => b.append_null(),
+            (Col::Int64(b), Some(t)) => b.append_value(t.parse().ok()?),
+            (Col::Float64(b), None) => b.append_null(),
+            (Col::Float64(b), Some(t)) => b.append_value(t.parse().ok()?),
+            (Col::Bool(b), t) => b.append_option(t.map(|t| t == "true")),
+            (Col::Time(b), None) => b.append_null(),
+            (Col::Time(b), Some(t)) => {
+                let secs = chrono::DateTime::parse_from_rfc3339(t).ok()?.timestamp();
+                b.append_value(secs.checked_mul(1_000_000)?)
+            }
+            (Col::List(b), None) => b.append_null(),
+            (Col::List(b), Some(t)) => {
+                for e in t.split(';') {
+                    b.values().append_value(e);
+                }
+                b.append(true);
+            }
+        }
+        Some(())
     }
 
     /// Appends one value; `None` if it does not fit the column.
