@@ -137,6 +137,34 @@ pub fn sample_row_bytes(world: &World, table: Table) -> f64 {
     bytes as f64 / samples as f64
 }
 
+impl TablePlan {
+    /// A table of `rows` rows cut into shards of `shard_rows` rows, with
+    /// its header and shard paths.
+    pub fn cut(table: Table, rows: u64, shard_rows: u64, format: Format) -> TablePlan {
+        let dir = table.dir();
+        let shards = split(rows, shard_rows)
+            .into_iter()
+            .enumerate()
+            .map(|(index, rows)| {
+                let index = u32::try_from(index).unwrap_or(u32::MAX);
+                Shard {
+                    table,
+                    index,
+                    rows,
+                    path: format!("{dir}/{}", format.shard_name(index)),
+                }
+            })
+            .collect();
+        TablePlan {
+            table,
+            rows,
+            shard_rows,
+            header: format!("{dir}/header.csv"),
+            shards,
+        }
+    }
+}
+
 impl Plan {
     /// Plans every non-empty table of `world`.
     pub fn new(world: &World, format: Format, size: ShardSize) -> Plan {
@@ -153,27 +181,7 @@ impl Plan {
                         ((b as f64 / per_row) as u64).max(1)
                     }
                 };
-                let dir = table.dir();
-                let shards = split(rows, shard_rows)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, rows)| {
-                        let index = u32::try_from(index).unwrap_or(u32::MAX);
-                        Shard {
-                            table,
-                            index,
-                            rows,
-                            path: format!("{dir}/{}", format.shard_name(index)),
-                        }
-                    })
-                    .collect();
-                Some(TablePlan {
-                    table,
-                    rows,
-                    shard_rows,
-                    header: format!("{dir}/header.csv"),
-                    shards,
-                })
+                Some(TablePlan::cut(table, rows, shard_rows, format))
             })
             .collect();
         Plan { tables, format }

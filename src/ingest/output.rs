@@ -306,29 +306,7 @@ pub fn plan(rows: &[(Table, u64)], format: Format, shard_rows: u64) -> Plan {
     let tables = rows
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|&(table, n)| {
-            let dir = table.dir();
-            let shards = crate::plan::split(n, shard_rows)
-                .into_iter()
-                .enumerate()
-                .map(|(index, rows)| {
-                    let index = u32::try_from(index).unwrap_or(u32::MAX);
-                    Shard {
-                        table,
-                        index,
-                        rows,
-                        path: format!("{dir}/{}", format.shard_name(index)),
-                    }
-                })
-                .collect();
-            TablePlan {
-                table,
-                rows: n,
-                shard_rows,
-                header: format!("{dir}/header.csv"),
-                shards,
-            }
-        })
+        .map(|&(table, n)| TablePlan::cut(table, n, shard_rows, format))
         .collect();
     Plan { tables, format }
 }
