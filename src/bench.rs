@@ -3,6 +3,7 @@
 //! writes in `scripts/bench.sh`, produced through cmdbgen's own shard writer
 //! so the comparison measures our formatting, compression and file path.
 
+use crate::gen::pools::Word;
 use crate::gen::Value;
 use crate::model::{ColKind, Column, PropType};
 use crate::rng::mix;
@@ -14,10 +15,31 @@ use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::path::Path;
 
-static TYPES: [&str; 5] = ["physical", "virtual", "container", "cloud", "appliance"];
-static CRITICALITY: [&str; 4] = ["low", "medium", "high", "critical"];
-static STATUS: [&str; 4] = ["active", "maintenance", "retired", "planned"];
-static SOURCES: [&str; 4] = ["servicenow", "bmc", "device42", "manual"];
+static TYPES: [Word; 5] = [
+    Word::new("physical"),
+    Word::new("virtual"),
+    Word::new("container"),
+    Word::new("cloud"),
+    Word::new("appliance"),
+];
+static CRITICALITY: [Word; 4] = [
+    Word::new("low"),
+    Word::new("medium"),
+    Word::new("high"),
+    Word::new("critical"),
+];
+static STATUS: [Word; 4] = [
+    Word::new("active"),
+    Word::new("maintenance"),
+    Word::new("retired"),
+    Word::new("planned"),
+];
+static SOURCES: [Word; 4] = [
+    Word::new("servicenow"),
+    Word::new("bmc"),
+    Word::new("device42"),
+    Word::new("manual"),
+];
 
 const fn col(name: &'static str, kind: ColKind) -> Column {
     Column { name, kind }
@@ -124,12 +146,12 @@ pub fn node_row(i: u64, out: &mut Vec<Value<'static>>) {
         sep: "-",
         n: i,
     });
-    out.push(Value::Str(TYPES[(i % 5) as usize]));
-    out.push(Value::Str(CRITICALITY[(h % 4) as usize]));
-    out.push(Value::Str(STATUS[((h >> 8) % 4) as usize]));
+    out.push(Value::Word(&TYPES[(i % 5) as usize]));
+    out.push(Value::Word(&CRITICALITY[(h % 4) as usize]));
+    out.push(Value::Word(&STATUS[((h >> 8) % 4) as usize]));
     out.push(Value::Int((1 + (h >> 16) % 128) as i64));
     out.push(Value::Cents(((h >> 24) % 1_000_000) as i64));
-    out.push(Value::Str(SOURCES[(i % 4) as usize]));
+    out.push(Value::Word(&SOURCES[(i % 4) as usize]));
 }
 
 /// Edge row `i` of `edges`.
@@ -216,8 +238,8 @@ mod tests {
         assert_eq!(f.len(), 8);
         assert_eq!(f[0], "srv-000000123");
         assert_eq!(f[1], "server-123");
-        assert_eq!(f[2], TYPES[123 % 5]);
-        assert_eq!(f[7], SOURCES[123 % 4]);
+        assert_eq!(f[2], TYPES[123 % 5].text);
+        assert_eq!(f[7], SOURCES[123 % 4].text);
         let cores: u32 = f[5].parse().unwrap();
         assert!((1..=128).contains(&cores));
         let cost: f64 = f[6].parse().unwrap();

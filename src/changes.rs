@@ -622,7 +622,7 @@ impl<'w> ChangeSet<'w> {
                 out.push(Value::Int(ports[d.below(ports.len() as u64) as usize]));
             }
             RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
-                out.push(Value::Str(pools::DEP_TYPE.pick(d.next())));
+                out.push(Value::Word(pools::DEP_TYPE.pick_word(d.next())));
             }
             _ => {}
         }

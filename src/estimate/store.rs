@@ -198,6 +198,7 @@ fn text<'s>(v: &Value<'_>, scratch: &'s mut Vec<u8>) -> &'s [u8] {
     scratch.clear();
     match *v {
         Value::Str(s) => scratch.extend_from_slice(s.as_bytes()),
+        Value::Word(w) => scratch.extend_from_slice(w.text.as_bytes()),
         Value::Name { a, b, sep, n } => {
             scratch.extend_from_slice(a.as_bytes());
             if !b.is_empty() {

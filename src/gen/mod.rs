@@ -31,6 +31,11 @@ pub enum Value<'a> {
     Null,
     /// A string.
     Str(&'a str),
+    /// A pool string, checked for CSV quoting when the pool was built and
+    /// copied without a scan (see [`pools::Word`]). Writers treat it exactly
+    /// as [`Value::Str`] of its text; a column is always filled with the same
+    /// variant, so equality between rows holds.
+    Word(&'static pools::Word),
     /// An id: `prefix` + `n` zero-padded to 9 digits (`srv-000000042`).
     Id {
         /// Kind prefix such as `srv-`.
@@ -121,6 +126,7 @@ impl Value<'_> {
     pub fn put_text(&self, out: &mut Vec<u8>) {
         match *self {
             Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Word(w) => out.extend_from_slice(w.text.as_bytes()),
             Value::Name { a, b, sep, n } => {
                 out.extend_from_slice(a.as_bytes());
                 if !b.is_empty() {

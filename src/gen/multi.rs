@@ -288,6 +288,7 @@ impl KeyBuf {
     fn value(&mut self, v: &Value<'_>) {
         match *v {
             Value::Str(s) => self.put(s.as_bytes()),
+            Value::Word(w) => self.put(w.text.as_bytes()),
             Value::Name { a, b, sep, n } => {
                 self.put(a.as_bytes());
                 if !b.is_empty() {

@@ -17,7 +17,7 @@ const EVENTS_SPAN: u64 = 365 * 86_400;
 
 #[inline]
 fn pick(p: &'static Pool, d: &mut Draws) -> Value<'static> {
-    Value::Str(p.pick(d.next()))
+    Value::Word(p.pick_word(d.next()))
 }
 
 #[inline]

@@ -5,10 +5,57 @@
 
 use crate::model::NodeKind;
 
+/// The bytes a [`Word`] keeps padded: the longest word copied in one move.
+pub const WORD_PAD: usize = 32;
+
+/// A static string prepared when its pool is built (at compile time): kept
+/// zero-padded to [`WORD_PAD`] bytes so a writer can copy it with one
+/// fixed-size move, and marked `plain` when CSV writes it as it is (not empty,
+/// at most [`WORD_PAD`] bytes, no delimiter, quote or line break, no white
+/// space at either end: the negation of `write::csv::needs_quotes`, a test
+/// holds them equal).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The text.
+    pub text: &'static str,
+    /// `text` followed by zeroes (only meaningful when `plain`).
+    pub padded: [u8; WORD_PAD],
+    /// Whether CSV writes `text` unquoted and `padded` holds all of it.
+    pub plain: bool,
+}
+
+impl Word {
+    /// Prepares `text`.
+    pub const fn new(text: &'static str) -> Word {
+        let b = text.as_bytes();
+        let mut padded = [0u8; WORD_PAD];
+        let mut plain = !b.is_empty() && b.len() <= WORD_PAD;
+        if plain {
+            plain = b[0] > b' ' && b[b.len() - 1] > b' ';
+            let mut i = 0;
+            while i < b.len() {
+                let c = b[i];
+                if c == b',' || c == b'"' || c == b'\n' || c == b'\r' {
+                    plain = false;
+                }
+                padded[i] = c;
+                i += 1;
+            }
+        }
+        Word {
+            text,
+            padded,
+            plain,
+        }
+    }
+}
+
 /// A weighted pool of static strings.
 pub struct Pool {
     /// The values.
     pub values: &'static [&'static str],
+    /// The same values, prepared for writing (same order).
+    pub words: &'static [Word],
     /// Their integer weights (same length).
     pub weights: &'static [u32],
     /// The sum of the weights.
@@ -21,12 +68,19 @@ impl Pool {
     pub fn pick(&self, h: u64) -> &'static str {
         self.values[crate::rng::weighted(h, self.weights, self.total)]
     }
+
+    /// The value [`Pool::pick`] picks for `h`, prepared for writing.
+    #[inline]
+    pub fn pick_word(&self, h: u64) -> &'static Word {
+        &self.words[crate::rng::weighted(h, self.weights, self.total)]
+    }
 }
 
 macro_rules! pool {
     ($name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
         pub static $name: Pool = Pool {
             values: &[$($v),*],
+            words: &[$(Word::new($v)),*],
             weights: &[$($w),*],
             total: 0 $(+ $w)*,
         };

@@ -157,7 +157,7 @@ impl<'w> RelRows<'w> {
                 out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));
             }
             RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
-                out.push(Value::Str(pools::DEP_TYPE.pick(d.next())));
+                out.push(Value::Word(pools::DEP_TYPE.pick_word(d.next())));
             }
             _ => {}
         }

@@ -3,7 +3,8 @@
 //! fields, `;` between array elements and labels, `"` quotes doubled inside
 //! quoted fields, `\n` line ends, an unquoted empty field for an absent value.
 
-use crate::gen::{pools, Value};
+use crate::gen::pools::{self, Word};
+use crate::gen::Value;
 
 /// Whether a string must be quoted: it holds the delimiter, a quote or a line
 /// break, starts or ends with white space, or is empty (an unquoted empty
@@ -53,6 +54,19 @@ fn has_special(s: &[u8]) -> bool {
     !chunks.remainder().is_empty() && special_lane(&s[s.len() - 8..])
 }
 
+/// Appends a pool word: a plain one with one fixed-size copy (the padding is
+/// cut off again), any other like [`put_str`].
+#[inline]
+pub fn put_word(w: &Word, out: &mut Vec<u8>) {
+    if w.plain {
+        let at = out.len();
+        out.extend_from_slice(&w.padded);
+        out.truncate(at + w.text.len());
+    } else {
+        put_str(w.text, out);
+    }
+}
+
 /// Appends `s` with its quotes doubled.
 #[inline]
 fn escaped(s: &[u8], out: &mut Vec<u8>) {
@@ -77,10 +91,51 @@ pub fn put_str(s: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// Appends `n` in decimal. The digits go left-aligned into a 20-byte array
+/// (two at a time, the length found first), which is copied with one
+/// fixed-size move and cut back to the length: no call to `memcpy`.
 #[inline]
 fn put_u64(n: u64, out: &mut Vec<u8>) {
-    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+    let len = decimal_len(n);
+    let mut d = [0u8; 20];
+    let mut m = n;
+    let mut k = len;
+    while m >= 100 {
+        k -= 2;
+        d[k..k + 2].copy_from_slice(&PAIRS[(m % 100) as usize]);
+        m /= 100;
+    }
+    if m >= 10 {
+        d[..2].copy_from_slice(&PAIRS[m as usize]);
+    } else {
+        d[0] = b'0' + m as u8;
+    }
+    let at = out.len();
+    out.extend_from_slice(&d);
+    out.truncate(at + len);
 }
+
+/// The number of decimal digits of `n` (1 for 0).
+#[inline]
+fn decimal_len(n: u64) -> usize {
+    // floor(log10) from the bit length, corrected by one comparison.
+    let x = n | 1;
+    let bits = 64 - x.leading_zeros();
+    let guess = (bits * 1233) >> 12;
+    let below = POW10.get(guess as usize).is_some_and(|&p| x < p);
+    guess as usize + usize::from(!below)
+}
+
+/// 10^k for k in 0..20.
+static POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
 
 /// Two ASCII digits of every number below 100.
 static PAIRS: [[u8; 2]; 100] = {
@@ -185,6 +240,7 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
     match *v {
         Value::Null => {}
         Value::Str(s) => put_str(s, out),
+        Value::Word(w) => put_word(w, out),
         Value::Id { prefix, n } => put_id(prefix, n, out),
         Value::Name { a, b, sep, n } => {
             // The value ends with digits, so only its start and its special
@@ -296,6 +352,44 @@ mod tests {
     }
 
     #[test]
+    fn numbers_at_every_power_of_ten_are_decimal() {
+        let mut p = 1u64;
+        loop {
+            for m in [p - 1, p, p + 1] {
+                let mut out = Vec::new();
+                put_u64(m, &mut out);
+                assert_eq!(String::from_utf8(out).unwrap(), m.to_string());
+            }
+            match p.checked_mul(10) {
+                Some(q) => p = q,
+                None => break,
+            }
+        }
+        let mut out = Vec::new();
+        put_u64(u64::MAX, &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn pool_words_are_their_values() {
+        for pool in [
+            &pools::CI_STATUS,
+            &pools::CITY,
+            &pools::BSVC_DESC,
+            &pools::DEP_TYPE,
+        ] {
+            assert_eq!(pool.words.len(), pool.values.len());
+            for (w, v) in pool.words.iter().zip(pool.values) {
+                assert_eq!(w.text, *v);
+                assert_eq!(
+                    w.plain,
+                    !needs_quotes(v.as_bytes()) && v.len() <= pools::WORD_PAD
+                );
+            }
+        }
+    }
+
+    #[test]
     fn strings_are_quoted_only_when_needed() {
         assert_eq!(render(Value::Str("plain")), "plain");
         assert_eq!(render(Value::Str("a,b")), "\"a,b\"");
@@ -390,6 +484,25 @@ mod tests {
                 prop_assert!(!text.contains(',') && !text.contains('"'));
                 prop_assert!(!text.starts_with(' ') && !text.ends_with(' '));
                 prop_assert!(!text.is_empty());
+            }
+        }
+
+        #[test]
+        fn words_are_written_as_their_strings(s in "[ -~\\u{e9}\\u{6771},\"]{0,40}") {
+            let w = Word::new(Box::leak(s.clone().into_boxed_str()));
+            prop_assert_eq!(w.plain, !needs_quotes(s.as_bytes()) && s.len() <= pools::WORD_PAD);
+            let (mut a, mut b) = (b"x,".to_vec(), b"x,".to_vec());
+            put_word(&w, &mut a);
+            put_str(&s, &mut b);
+            prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn numbers_are_written_in_decimal(n in any::<u64>(), shift in 0u32..64) {
+            for m in [n, n >> shift] {
+                let mut out = b"x".to_vec();
+                put_u64(m, &mut out);
+                prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{m}"));
             }
         }
 

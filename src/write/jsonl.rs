@@ -32,6 +32,7 @@ pub fn put_json_str(s: &str, out: &mut Vec<u8>) {
 fn plain(v: &Value<'_>, out: &mut Vec<u8>) {
     match *v {
         Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+        Value::Word(w) => out.extend_from_slice(w.text.as_bytes()),
         Value::Id { prefix, n } => put_id(prefix, n, out),
         Value::Name { a, b, sep, n } => {
             out.extend_from_slice(a.as_bytes());
@@ -92,6 +93,7 @@ pub(crate) fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
         ),
         Value::Sources { names, mask } => put_list(crate::gen::selected(names, mask), out),
         Value::Str(s) => put_json_str(s, out),
+        Value::Word(w) => put_json_str(w.text, out),
         Value::Key { .. } => {
             out.push(b'"');
             v.put_text(out);

@@ -242,6 +242,7 @@ impl Col {
         match (self, *v) {
             (Col::Utf8(b), Value::Null) => b.append_null(),
             (Col::Utf8(b), Value::Str(s)) => b.append_value(s),
+            (Col::Utf8(b), Value::Word(w)) => b.append_value(w.text),
             (Col::Utf8(b), v) => {
                 put_text(&v, b)?;
                 b.append_value("");
@@ -287,6 +288,7 @@ fn put_text(v: &Value<'_>, b: &mut StringBuilder) -> Option<()> {
     let mut digits = itoa::Buffer::new();
     match *v {
         Value::Str(s) => b.write_str(s).ok()?,
+        Value::Word(w) => b.write_str(w.text).ok()?,
         Value::Id { prefix, n } => {
             let d = digits.format(n);
             b.write_str(prefix).ok()?;
