@@ -103,11 +103,15 @@ print(f"{name:<34} rows={rows:<11} bytes={b:<12} wall_s={m:<7.2f} min_s={min(w):
 PY
 }
 
-rate() { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*rows\/s=([0-9]+).*/\1/'; }
-mbps() { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*MB\/s=([0-9.]+).*/\1/'; }
-rss()  { grep -E "^$1 " "$RESULTS" | tail -1 | sed -E 's/.*maxRSS_MB=([0-9]+).*/\1/'; }
+# Ratios use only this run's lines (the results file keeps earlier runs).
+this_run() { tail -n +"$((RUN_START + 1))" "$RESULTS" | grep -E "^$1 " | tail -1; }
+rate() { this_run "$1" | sed -E 's/.*rows\/s=([0-9]+).*/\1/'; }
+mbps() { this_run "$1" | sed -E 's/.*MB\/s=([0-9.]+).*/\1/'; }
+rss()  { this_run "$1" | sed -E 's/.*maxRSS_MB=([0-9]+).*/\1/'; }
 ratio() { "$PY" -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
 
+touch "$RESULTS"
+RUN_START=$(wc -l < "$RESULTS")
 { echo "== $(date -u +%FT%TZ) $(nproc) vCPU, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), cmdbgen $(git rev-parse --short HEAD), duckdb $("$PY" -c 'import duckdb;print(duckdb.__version__)')"
   echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES PQ_NODES=$PQ_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
 
