@@ -236,13 +236,25 @@ impl Col {
         Some(())
     }
 
-    /// Appends one value; `None` if it does not fit the column.
+    /// Appends one value; `None` if it does not fit the column. Ids and names
+    /// are rendered by the CSV writer's fast paths into `scratch` first, then
+    /// appended whole.
     #[inline]
-    fn push(&mut self, v: &Value<'_>) -> Option<()> {
+    fn push(&mut self, v: &Value<'_>, scratch: &mut Vec<u8>) -> Option<()> {
         match (self, *v) {
             (Col::Utf8(b), Value::Null) => b.append_null(),
             (Col::Utf8(b), Value::Str(s)) => b.append_value(s),
             (Col::Utf8(b), Value::Word(w)) => b.append_value(w.text),
+            (Col::Utf8(b), Value::Id { prefix, n }) => {
+                scratch.clear();
+                super::csv::put_id(prefix, n, scratch);
+                b.append_value(std::str::from_utf8(scratch).ok()?);
+            }
+            (Col::Utf8(b), Value::Name { .. }) => {
+                scratch.clear();
+                v.put_text(scratch);
+                b.append_value(std::str::from_utf8(scratch).ok()?);
+            }
             (Col::Utf8(b), v) => {
                 put_text(&v, b)?;
                 b.append_value("");
@@ -400,6 +412,8 @@ pub struct ParquetRows<W: Write + Send> {
     cols: Vec<Col>,
     pending: usize,
     writer: ArrowWriter<W>,
+    /// Where ids and names are rendered before they are appended.
+    scratch: Vec<u8>,
 }
 
 impl<W: Write + Send> ParquetRows<W> {
@@ -439,6 +453,7 @@ impl<W: Write + Send> ParquetRows<W> {
             schema,
             pending: 0,
             writer,
+            scratch: Vec::with_capacity(64),
         })
     }
 
@@ -480,7 +495,7 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
             )));
         }
         for (k, (col, v)) in self.cols.iter_mut().zip(row).enumerate() {
-            if col.push(v).is_none() {
+            if col.push(v, &mut self.scratch).is_none() {
                 return Err(io::Error::other(format!(
                     "internal error: value {v:?} does not fit column {} of {}",
                     self.schema.field(k).name(),
