@@ -7,7 +7,7 @@ use crate::error::{exit, Usage};
 use crate::estimate::report::{human, human_bytes, short};
 use crate::estimate::{self, bytes::Sampling, memory, time, Disk, Inputs};
 use crate::gen::World;
-use crate::plan::{Plan, ShardSize};
+use crate::plan::{Part, Plan, ShardSize};
 use crate::write::Format;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -232,16 +232,37 @@ pub fn run(a: Args) -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// The bytes part `part` of a distributed run writes: each table's estimated
+/// shard bytes times the part's share of its rows, plus every header.
+fn part_bytes(e: &estimate::Estimate, plan: &Plan, part: Part) -> u64 {
+    let mut mine: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for s in plan.shards_of(Some(part)) {
+        *mine.entry(s.table.name()).or_default() += s.rows.end - s.rows.start;
+    }
+    e.tables
+        .iter()
+        .map(|t| {
+            let rows = mine.get(&t.name).copied().unwrap_or(0);
+            let data = if t.rows == 0 {
+                0
+            } else {
+                (t.data_bytes as f64 * rows as f64 / t.rows as f64).ceil() as u64
+            };
+            t.header_bytes + data
+        })
+        .sum()
+}
+
 /// What `generate` runs before writing: the estimate's short form (unless
-/// `quiet`), and a refusal (usage error) when the bundle does not fit the
-/// free space, unless `force`.
+/// `quiet`), and a refusal (usage error) when the bundle (or, with `part`,
+/// that part's share of it) does not fit the free space, unless `force`.
 pub fn preflight(
     world: &World,
     plan: &Plan,
     size: ShardSize,
     out: &Path,
-    force: bool,
-    quiet: bool,
+    part: Option<Part>,
+    (force, quiet): (bool, bool),
 ) -> Result<()> {
     let (ram_bytes, ram_source) = machine_ram();
     let inputs = Inputs {
@@ -259,15 +280,33 @@ pub fn preflight(
         // that must not stop the work.
         eprintln!("{}", short(&e));
     }
-    if e.disk.fits == Some(false) {
-        let msg =
-            format!(
-            "the bundle needs about {} (estimate {} + {:.0}% margin{}) but only {} is free at {}",
-            human_bytes(e.disk.needed_bytes),
-            human_bytes(e.bundle.bytes),
+    let (what, estimated, needed, fits) = match part {
+        None => (
+            "the bundle".to_string(),
+            e.bundle.bytes,
+            e.disk.needed_bytes,
+            e.disk.fits,
+        ),
+        Some(p) => {
+            let bytes = part_bytes(&e, plan, p);
+            let needed = (bytes.saturating_sub(e.disk.disk.reusable_bytes) as f64
+                * (1.0 + estimate::BYTES_ERROR))
+                .ceil() as u64;
+            let fits = e.disk.disk.free_bytes.map(|f| needed <= f);
+            (format!("part {p} of the bundle"), bytes, needed, fits)
+        }
+    };
+    if fits == Some(false) {
+        let msg = format!(
+            "{what} needs about {} (estimate {} + {:.0}% margin{}) but only {} is free at {}",
+            human_bytes(needed),
+            human_bytes(estimated),
             estimate::BYTES_ERROR * 100.0,
             if e.disk.disk.reusable_bytes > 0 {
-                format!(", less {} already there", human_bytes(e.disk.disk.reusable_bytes))
+                format!(
+                    ", less {} already there",
+                    human_bytes(e.disk.disk.reusable_bytes)
+                )
             } else {
                 String::new()
             },
@@ -289,6 +328,35 @@ pub fn preflight(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_share_the_bundle_bytes() {
+        let profile = crate::profile::Profile::load("small").unwrap();
+        let world = World::new(&profile);
+        let size = ShardSize::Rows(500);
+        let plan = Plan::new(&world, Format::Csv, size);
+        let inputs = Inputs {
+            disk: disk_of(Path::new("/tmp")).unwrap(),
+            ram_bytes: 1 << 30,
+            ram_source: "test".into(),
+            threads: 1,
+            calibration: None,
+            world_seconds: 0.0,
+            sampling: Sampling::preflight(),
+        };
+        let e = estimate::estimate(&world, &plan, size, &inputs).unwrap();
+        let n = 7u32;
+        let parts: Vec<u64> = (1..=n)
+            .map(|index| part_bytes(&e, &plan, Part { index, count: n }))
+            .collect();
+        let headers: u64 = e.tables.iter().map(|t| t.header_bytes).sum();
+        let data: u64 = e.tables.iter().map(|t| t.data_bytes).sum();
+        let shared: u64 = parts.iter().map(|p| p - headers).sum();
+        // Every part counts every header; the shard bytes add up to the
+        // bundle's (each table's share rounded up once per part).
+        assert!(shared >= data && shared <= data + u64::from(n) * e.tables.len() as u64);
+        assert!(parts.iter().all(|&p| p > headers && p < e.bundle.bytes / 3));
+    }
 
     #[test]
     fn shard_sizes_and_formats() {

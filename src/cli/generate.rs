@@ -197,7 +197,14 @@ pub fn run(a: Args) -> Result<u8> {
         }
         return Ok(exit::OK);
     }
-    super::estimate::preflight(&world, &plan, shard_size, &a.out, a.force, a.quiet)?;
+    super::estimate::preflight(
+        &world,
+        &plan,
+        shard_size,
+        &a.out,
+        a.part,
+        (a.force, a.quiet),
+    )?;
     let key = RunKey {
         version: env!("CARGO_PKG_VERSION").to_string(),
         profile,
