@@ -16,7 +16,7 @@
 # usage: scripts/bench.sh [OUTDIR]
 # env: RUNS [3] NODES [20000000] GZ_NODES [5000000] PQ_NODES [NODES] THREADS [nproc]
 #      BENCH_GROUPS ["disk csv gzip parquet scale profiles"]
-#      XLARGE_SLICE_SHARDS [0 = skip; N = generate N shards of xlarge via --part]
+#      XLARGE_PARTS [100; 0 = skip; N = time part 1 of N of xlarge, about 4.0e9/N rows]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTDIR=${1:-${BENCH_DIR:-/tmp/cmdbgen-bench}}
@@ -27,6 +27,7 @@ GZ_NODES=${GZ_NODES:-5000000}
 THREADS=${THREADS:-$(nproc)}
 PQ_NODES=${PQ_NODES:-$NODES}
 PQ_EDGES=$((PQ_NODES * 2))
+XLARGE_PARTS=${XLARGE_PARTS:-100}
 BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip parquet scale profiles"}
 BIN=./target/release/cmdbgen
 # Shards small enough that every thread has several (tables are split evenly).
@@ -153,6 +154,16 @@ profiles)
     measure "cmdbgen_generate_${p}_csv" "$rows" -- "$BIN" generate --profile "$p" --out "$WORK/b" --quiet --threads "$THREADS"
     measure "cmdbgen_generate_${p}_csv_gz" "$rows" -- "$BIN" generate --profile "$p" --out "$WORK/b" --quiet --gzip --threads "$THREADS"
   done
+  # A slice of xlarge: part 1 of N of a distributed run (every N-th shard of
+  # every table). The wall time includes planning all of xlarge (the same
+  # for any N); the dry run below times that alone.
+  if [ "$XLARGE_PARTS" -gt 0 ]; then
+    part="1/$XLARGE_PARTS"
+    rows=$("$BIN" generate --profile xlarge --dry-run --part "$part" | sed -nE 's/^part .*, ([0-9]+) rows$/\1/p')
+    measure cmdbgen_plan_xlarge_dry_run 0 -- "$BIN" generate --profile xlarge --dry-run --threads "$THREADS"
+    measure "cmdbgen_generate_xlarge_part_${XLARGE_PARTS}_csv" "$rows" -- "$BIN" generate --profile xlarge --part "$part" --out "$WORK/b" --quiet --threads "$THREADS"
+    measure "cmdbgen_generate_xlarge_part_${XLARGE_PARTS}_csv_gz" "$rows" -- "$BIN" generate --profile xlarge --part "$part" --out "$WORK/b" --quiet --gzip --threads "$THREADS"
+  fi
   ;;
 *) log "unknown group $g" ;;
 esac; done
