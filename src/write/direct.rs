@@ -6,16 +6,25 @@
 //! so `generate --direct-io` can buy back most of a core. No `unsafe`: the
 //! aligned buffer is an aligned window into an over-allocated `Vec`, the last
 //! block is zero-padded and the file is then truncated to its true length.
+//!
+//! An `O_DIRECT` write returns only when the device has the block, so each
+//! file has its own writer thread: the row writer fills one block while the
+//! thread writes the one before (at most [`BLOCKS`] blocks per file, in
+//! order), and the core formats instead of waiting on the disk.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 /// Buffer, file offset and length alignment required by O_DIRECT.
 const ALIGN: usize = 4096;
 /// Bytes handed to the kernel per write.
 const BLOCK: usize = 1 << 20;
+/// Blocks per file: one being filled, one queued, one being written.
+const BLOCKS: usize = 3;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -29,13 +38,47 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-/// A file written with O_DIRECT in aligned blocks.
-pub struct DirectFile {
-    file: File,
+/// An aligned block: `buf[start..start + BLOCK]` is 4096-aligned.
+struct Block {
     buf: Vec<u8>,
     start: usize,
+}
+
+impl Block {
+    /// A zeroed block; `None` if the allocator gave no room to align it.
+    fn new() -> Option<Block> {
+        let buf = vec![0u8; BLOCK + ALIGN];
+        let start = buf.as_ptr().align_offset(ALIGN);
+        (start <= ALIGN).then_some(Block { buf, start })
+    }
+
+    /// A placeholder that owns no memory.
+    fn empty() -> Block {
+        Block {
+            buf: Vec::new(),
+            start: 0,
+        }
+    }
+
+    fn bytes(&self, len: usize) -> &[u8] {
+        &self.buf[self.start..self.start + len]
+    }
+}
+
+/// A file written with O_DIRECT in aligned blocks by its own thread.
+pub struct DirectFile {
+    /// The block being filled, and how much of it is.
+    block: Block,
     len: usize,
-    written: u64,
+    /// Blocks allocated so far (at most [`BLOCKS`]).
+    allocated: usize,
+    /// Full blocks (with their length) to the writer thread.
+    to_writer: Option<SyncSender<(Block, usize)>>,
+    /// Written blocks back from it, for reuse.
+    free: Receiver<Block>,
+    writer: Option<JoinHandle<io::Result<File>>>,
+    /// Bytes handed over so far, padding included.
+    handed: u64,
 }
 
 impl DirectFile {
@@ -52,20 +95,7 @@ impl DirectFile {
                 .custom_flags(libc::O_DIRECT)
                 .open(path);
             match opened {
-                Ok(file) => {
-                    let buf = vec![0u8; BLOCK + ALIGN];
-                    let start = buf.as_ptr().align_offset(ALIGN);
-                    if start > ALIGN {
-                        return Ok(None);
-                    }
-                    Ok(Some(DirectFile {
-                        file,
-                        buf,
-                        start,
-                        len: 0,
-                        written: 0,
-                    }))
-                }
+                Ok(file) => Ok(Block::new().map(|block| DirectFile::start(file, block))),
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(None),
                 Err(e) => Err(e),
             }
@@ -77,23 +107,99 @@ impl DirectFile {
         }
     }
 
-    fn write_block(&mut self, bytes: usize) -> io::Result<()> {
-        self.file
-            .write_all(&self.buf[self.start..self.start + bytes])?;
-        self.written += bytes as u64;
+    /// Starts the writer thread of `file`.
+    fn start(mut file: File, block: Block) -> DirectFile {
+        // Room for every block: sending never waits, taking a free one may.
+        let (to_writer, full) = mpsc::sync_channel::<(Block, usize)>(BLOCKS);
+        let (back, free) = mpsc::channel();
+        let writer = std::thread::spawn(move || {
+            for (block, len) in full {
+                file.write_all(block.bytes(len))?;
+                // The row writer may be gone (an error there); nothing to do.
+                let _ = back.send(block);
+            }
+            Ok(file)
+        });
+        DirectFile {
+            block,
+            len: 0,
+            allocated: 1,
+            to_writer: Some(to_writer),
+            free,
+            writer: Some(writer),
+            handed: 0,
+        }
+    }
+
+    /// The writer thread's error, once it has stopped early.
+    fn writer_error(&mut self) -> io::Error {
+        self.to_writer = None;
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(Err(e))) => e,
+            Some(Err(_)) => io::Error::other("the direct I/O writer thread panicked"),
+            _ => io::Error::other("the direct I/O writer thread stopped"),
+        }
+    }
+
+    /// Hands the current block (`len` bytes, a multiple of [`ALIGN`]) to the
+    /// writer thread and takes an empty one: a written one back from the
+    /// thread, a new one while fewer than [`BLOCKS`] exist, or else the next
+    /// one the thread frees (waiting for the disk only then).
+    fn hand_over(&mut self, len: usize) -> io::Result<()> {
+        let spare = match self.free.try_recv() {
+            Ok(b) => b,
+            Err(_) if self.allocated < BLOCKS => {
+                self.allocated += 1;
+                Block::new().ok_or_else(|| io::Error::other("cannot align a direct I/O buffer"))?
+            }
+            Err(_) => Block::empty(),
+        };
+        let full = std::mem::replace(&mut self.block, spare);
+        self.send(full, len)?;
+        if self.block.buf.is_empty() {
+            self.block = match self.free.recv() {
+                Ok(b) => b,
+                Err(_) => return Err(self.writer_error()),
+            };
+        }
+        self.len = 0;
         Ok(())
     }
 
-    /// Writes the last, padded block and truncates to the true length.
+    fn send(&mut self, block: Block, len: usize) -> io::Result<()> {
+        let sent = match &self.to_writer {
+            Some(tx) => tx.send((block, len)).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(self.writer_error());
+        }
+        self.handed += len as u64;
+        Ok(())
+    }
+
+    /// Writes the last, padded block, waits for the writer thread and
+    /// truncates to the true length.
     pub fn finish(mut self) -> io::Result<File> {
+        let mut tail = 0;
         if self.len > 0 {
             let padded = self.len.div_ceil(ALIGN) * ALIGN;
-            let (s, l) = (self.start, self.len);
-            self.buf[s + l..s + padded].fill(0);
-            self.write_block(padded)?;
-            self.file.set_len(self.written - (padded - l) as u64)?;
+            tail = padded - self.len;
+            let (s, l) = (self.block.start, self.len);
+            self.block.buf[s + l..s + padded].fill(0);
+            let last = std::mem::replace(&mut self.block, Block::empty());
+            self.send(last, padded)?;
         }
-        Ok(self.file)
+        self.to_writer = None;
+        let file = match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r?,
+            Some(Err(_)) => return Err(io::Error::other("the direct I/O writer thread panicked")),
+            None => return Err(io::Error::other("the direct I/O writer thread stopped")),
+        };
+        if tail > 0 {
+            file.set_len(self.handed - tail as u64)?;
+        }
+        Ok(file)
     }
 }
 
@@ -101,12 +207,11 @@ impl Write for DirectFile {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let room = BLOCK - self.len;
         let n = data.len().min(room);
-        let at = self.start + self.len;
-        self.buf[at..at + n].copy_from_slice(&data[..n]);
+        let at = self.block.start + self.len;
+        self.block.buf[at..at + n].copy_from_slice(&data[..n]);
         self.len += n;
         if self.len == BLOCK {
-            self.write_block(BLOCK)?;
-            self.len = 0;
+            self.hand_over(BLOCK)?;
         }
         Ok(n)
     }
@@ -133,6 +238,7 @@ mod tests {
             BLOCK,
             BLOCK + 12_345,
             3 * BLOCK + 7,
+            8 * BLOCK + 4097,
         ] {
             let p = dir.path().join(format!("f{size}"));
             let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
