@@ -100,7 +100,8 @@ name, rows, b, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.ar
 w = [float(x) for x in sys.argv[5].split()]; c = [float(x) for x in sys.argv[6].split()]; s = [float(x) for x in sys.argv[7].split()]
 m = st.median(w)
 print(f"{name:<34} rows={rows:<11} bytes={b:<12} wall_s={m:<7.2f} min_s={min(w):<7.2f} cpu_s={st.median(c):<7.2f} sys_s={st.median(s):<6.2f} "
-      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f} load1={sys.argv[8]}")
+      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f} load1={sys.argv[8]} "
+      f"runs_s={'/'.join(f'{x:.2f}' for x in w)} sys_runs_s={'/'.join(f'{x:.2f}' for x in s)}")
 PY
 }
 
@@ -145,6 +146,7 @@ parquet)
   ;;
 scale)
   measure cmdbgen_nodes_csv_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS"
+  measure cmdbgen_nodes_csv_direct_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS" --direct-io
   measure cmdbgen_nodes_csv_gz1_1thread "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 1 --shard-rows "$SHARD_ROWS"
   measure cmdbgen_nodes_csv_gz1_2threads "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 2 --shard-rows "$SHARD_ROWS"
   ;;
@@ -177,7 +179,7 @@ esac; done
   [ -n "$(rate cmdbgen_edges_parquet_zstd)" ] && echo "edges parquet:   $(ratio "$(rate cmdbgen_edges_parquet_zstd)" "$(rate duckdb_edges_parquet_zstd)") (target 3x)"
   [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT; with --direct-io $(mbps cmdbgen_nodes_csv_direct) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv_direct)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
   [ -n "$(rate cmdbgen_nodes_csv_direct)" ] && echo "nodes csv direct: $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate duckdb_nodes_csv)") of DuckDB range()"
-  [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)") (target 1.8x)"
+  [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv --direct-io $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate cmdbgen_nodes_csv_direct_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)") (target 1.8x)"
   echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
 } | tee -a "$RESULTS"
 rm -rf "$WORK"
