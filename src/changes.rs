@@ -638,9 +638,9 @@ impl<'w> ChangeSet<'w> {
         let mask = 1 + d.below(7);
         let pools = [&pools::CI_STATUS, &pools::CRITICALITY, &pools::OWNER_TEAM];
         for (b, pool) in pools.iter().enumerate() {
-            let v = pool.pick(d.next());
+            let v = pool.pick_word(d.next());
             out.push(if mask & (1 << b) != 0 {
-                Value::Str(v)
+                Value::Word(v)
             } else {
                 Value::Null
             });
