@@ -182,6 +182,9 @@ impl DirectFile {
     /// truncates to the true length.
     pub fn finish(mut self) -> io::Result<File> {
         let mut tail = 0;
+        if self.block.buf.is_empty() {
+            return Err(io::Error::other("direct I/O file used after a write error"));
+        }
         if self.len > 0 {
             let padded = self.len.div_ceil(ALIGN) * ALIGN;
             tail = padded - self.len;
@@ -205,6 +208,9 @@ impl DirectFile {
 
 impl Write for DirectFile {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.block.buf.is_empty() {
+            return Err(io::Error::other("direct I/O file used after a write error"));
+        }
         let room = BLOCK - self.len;
         let n = data.len().min(room);
         let at = self.block.start + self.len;
