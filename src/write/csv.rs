@@ -115,6 +115,15 @@ fn put_u64(n: u64, out: &mut Vec<u8>) {
     out.truncate(at + len);
 }
 
+/// Appends `i` in decimal, with a `-` when negative.
+#[inline]
+fn put_i64(i: i64, out: &mut Vec<u8>) {
+    if i < 0 {
+        out.push(b'-');
+    }
+    put_u64(i.unsigned_abs(), out);
+}
+
 /// The number of decimal digits of `n` (1 for 0).
 #[inline]
 fn decimal_len(n: u64) -> usize {
@@ -270,7 +279,7 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
                 put_u64(n, out);
             }
         }
-        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+        Value::Int(i) => put_i64(i, out),
         Value::Cents(c) => put_cents(c, out),
         Value::DateTime(t) => put_datetime(t, out),
         Value::Ipv4(ip) => put_ipv4(ip, out),
@@ -368,6 +377,11 @@ mod tests {
         let mut out = Vec::new();
         put_u64(u64::MAX, &mut out);
         assert_eq!(String::from_utf8(out).unwrap(), u64::MAX.to_string());
+        for i in [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX] {
+            let mut out = Vec::new();
+            put_i64(i, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), i.to_string());
+        }
     }
 
     #[test]
@@ -503,6 +517,10 @@ mod tests {
                 let mut out = b"x".to_vec();
                 put_u64(m, &mut out);
                 prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{m}"));
+                let i = m as i64;
+                let mut out = b"x".to_vec();
+                put_i64(i, &mut out);
+                prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{i}"));
             }
         }
 
