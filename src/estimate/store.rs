@@ -197,18 +197,9 @@ pub struct Cost {
 fn text<'s>(v: &Value<'_>, scratch: &'s mut Vec<u8>) -> &'s [u8] {
     scratch.clear();
     match *v {
-        Value::Str(s) => scratch.extend_from_slice(s.as_bytes()),
-        Value::Word(w) => scratch.extend_from_slice(w.text.as_bytes()),
-        Value::Name { a, b, sep, n } => {
-            scratch.extend_from_slice(a.as_bytes());
-            if !b.is_empty() {
-                scratch.extend_from_slice(sep.as_bytes());
-                scratch.extend_from_slice(b.as_bytes());
-            }
-            scratch.extend_from_slice(sep.as_bytes());
-            scratch.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        Value::Str(_) | Value::Word(_) | Value::Name { .. } | Value::Id { .. } => {
+            v.put_text(scratch)
         }
-        Value::Id { prefix, n } => crate::write::csv::put_id(prefix, n, scratch),
         // Never quoted by the CSV writer, so its CSV form is its text.
         _ => crate::write::csv::put_value(v, scratch),
     }

@@ -5,7 +5,7 @@
 //! (an empty CSV field) is left out, and so is an empty array, as in CSV.
 //! The folder's `header.csv` carries the Neo4j types of the keys.
 
-use super::csv::{put_cents, put_datetime, put_id};
+use super::csv::{put_cents, put_datetime};
 use crate::gen::{pools, Value};
 use crate::model::{ColKind, Column};
 
@@ -26,29 +26,6 @@ pub fn put_json_str(s: &str, out: &mut Vec<u8>) {
         }
     }
     out.push(b'"');
-}
-
-/// The text of a string-like value (no CSV quoting).
-fn plain(v: &Value<'_>, out: &mut Vec<u8>) {
-    match *v {
-        Value::Str(s) => out.extend_from_slice(s.as_bytes()),
-        Value::Word(w) => out.extend_from_slice(w.text.as_bytes()),
-        Value::Id { prefix, n } => put_id(prefix, n, out),
-        Value::Name { a, b, sep, n } => {
-            out.extend_from_slice(a.as_bytes());
-            if !b.is_empty() {
-                out.extend_from_slice(sep.as_bytes());
-                out.extend_from_slice(b.as_bytes());
-            }
-            out.extend_from_slice(sep.as_bytes());
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-        }
-        Value::Ipv4(ip) => {
-            let [a, b, c, d] = ip.to_be_bytes();
-            out.extend_from_slice(format!("{a}.{b}.{c}.{d}").as_bytes());
-        }
-        _ => {}
-    }
 }
 
 fn put_list<'a>(items: impl Iterator<Item = &'a str>, out: &mut Vec<u8>) {
@@ -106,7 +83,10 @@ pub(crate) fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
         }
         Value::Id { .. } | Value::Name { .. } | Value::Ipv4(_) => {
             let mut text = Vec::new();
-            plain(v, &mut text);
+            match *v {
+                Value::Ipv4(_) => crate::write::csv::put_value(v, &mut text),
+                _ => v.put_text(&mut text),
+            }
             put_json_str(&String::from_utf8_lossy(&text), out);
         }
     }

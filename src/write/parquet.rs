@@ -33,7 +33,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder, WriterVersion};
 use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
@@ -236,28 +236,19 @@ impl Col {
         Some(())
     }
 
-    /// Appends one value; `None` if it does not fit the column. Ids and names
-    /// are rendered by the CSV writer's fast paths into `scratch` first, then
-    /// appended whole.
+    /// Appends one value; `None` if it does not fit the column. Strings are
+    /// appended as they are; other string-like values are rendered into
+    /// `scratch` first ([`text_of`]), then appended whole.
     #[inline]
     fn push(&mut self, v: &Value<'_>, scratch: &mut Vec<u8>) -> Option<()> {
         match (self, *v) {
             (Col::Utf8(b), Value::Null) => b.append_null(),
             (Col::Utf8(b), Value::Str(s)) => b.append_value(s),
             (Col::Utf8(b), Value::Word(w)) => b.append_value(w.text),
-            (Col::Utf8(b), Value::Id { prefix, n }) => {
-                scratch.clear();
-                super::csv::put_id(prefix, n, scratch);
-                b.append_value(std::str::from_utf8(scratch).ok()?);
-            }
-            (Col::Utf8(b), Value::Name { .. }) => {
-                scratch.clear();
-                v.put_text(scratch);
-                b.append_value(std::str::from_utf8(scratch).ok()?);
-            }
             (Col::Utf8(b), v) => {
-                put_text(&v, b)?;
-                b.append_value("");
+                scratch.clear();
+                text_of(&v, scratch)?;
+                b.append_value(std::str::from_utf8(scratch).ok()?);
             }
             (Col::Int64(b), Value::Null) => b.append_null(),
             (Col::Int64(b), Value::Int(i)) => b.append_value(i),
@@ -293,53 +284,20 @@ impl Col {
     }
 }
 
-/// Writes the text of a string-like value (what CSV writes, unquoted) into
-/// the value being built; `None` for a value that has no text form.
+/// Appends the text of a string-like value (what CSV writes, unquoted) to
+/// `out`; `None` for a value that has no text form.
 #[inline]
-fn put_text(v: &Value<'_>, b: &mut StringBuilder) -> Option<()> {
-    let mut digits = itoa::Buffer::new();
+fn text_of(v: &Value<'_>, out: &mut Vec<u8>) -> Option<()> {
     match *v {
-        Value::Str(s) => b.write_str(s).ok()?,
-        Value::Word(w) => b.write_str(w.text).ok()?,
-        Value::Id { prefix, n } => {
-            let d = digits.format(n);
-            b.write_str(prefix).ok()?;
-            for _ in d.len()..9 {
-                b.write_char('0').ok()?;
-            }
-            b.write_str(d).ok()?;
-        }
-        Value::Name { a, b: mid, sep, n } => {
-            b.write_str(a).ok()?;
-            if !mid.is_empty() {
-                b.write_str(sep).ok()?;
-                b.write_str(mid).ok()?;
-            }
-            b.write_str(sep).ok()?;
-            b.write_str(digits.format(n)).ok()?;
-        }
-        Value::Ipv4(ip) => {
-            for (k, octet) in ip.to_be_bytes().iter().enumerate() {
-                if k > 0 {
-                    b.write_char('.').ok()?;
-                }
-                b.write_str(digits.format(*octet)).ok()?;
-            }
-        }
-        Value::Labels(ls) => {
-            for (k, l) in ls.iter().enumerate() {
-                if k > 0 {
-                    b.write_char(';').ok()?;
-                }
-                b.write_str(l).ok()?;
-            }
-        }
-        Value::Int(i) => b.write_str(digits.format(i)).ok()?,
-        Value::Bool(x) => b.write_str(if x { "true" } else { "false" }).ok()?,
-        Value::Key { .. } | Value::Report(_) => {
-            let mut t = Vec::with_capacity(40);
-            v.put_text(&mut t);
-            b.write_str(std::str::from_utf8(&t).ok()?).ok()?;
+        Value::Str(_)
+        | Value::Word(_)
+        | Value::Id { .. }
+        | Value::Name { .. }
+        | Value::Key { .. }
+        | Value::Report(_) => v.put_text(out),
+        // Never quoted by the CSV writer: its CSV form is its text.
+        Value::Ipv4(_) | Value::Labels(_) | Value::Int(_) | Value::Bool(_) => {
+            super::csv::put_value(v, out)
         }
         Value::Null
         | Value::Cents(_)
@@ -643,15 +601,12 @@ mod tests {
             Value::Labels(&["ConfigurationItem", "Server"]),
             Value::Int(-5),
         ] {
-            let mut b = StringBuilder::new();
-            put_text(&v, &mut b).unwrap();
-            b.append_value("");
-            let got = b.finish();
+            let mut got = Vec::new();
+            text_of(&v, &mut got).unwrap();
             let mut csv = Vec::new();
             crate::write::csv::put_value(&v, &mut csv);
-            assert_eq!(got.value(0).as_bytes(), &csv[..], "{v:?}");
+            assert_eq!(&got[..], &csv[..], "{v:?}");
         }
-        let mut b = StringBuilder::new();
-        assert!(put_text(&Value::Cents(5), &mut b).is_none());
+        assert!(text_of(&Value::Cents(5), &mut Vec::new()).is_none());
     }
 }
