@@ -616,16 +616,7 @@ impl<'w> ChangeSet<'w> {
             n: e,
         });
         self.world.push_source_tags(spec.start, &mut d, out);
-        match r {
-            RelKind::NetworkDeviceConnectsToServer => {
-                let ports = crate::gen::PORTS;
-                out.push(Value::Int(ports[d.below(ports.len() as u64) as usize]));
-            }
-            RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
-                out.push(Value::Word(pools::DEP_TYPE.pick_word(d.next())));
-            }
-            _ => {}
-        }
+        crate::gen::push_rel_props(r, &mut d, out);
     }
 
     fn update_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {

@@ -16,8 +16,8 @@ mod rels;
 
 pub use multi::{natural_key_hash, record_key_hash, ReportInfo, Reports};
 pub use nodes::NodeRows;
+pub(crate) use rels::push_props as push_rel_props;
 pub use rels::RelRows;
-pub(crate) use rels::PORTS;
 
 use crate::model::{NodeKind, RelKind, Shape, Table};
 use crate::profile::{Fanout, Profile};

@@ -2,9 +2,26 @@
 
 use super::{pools, rel_index, Value, World};
 use crate::model::{RelKind, Shape};
+use crate::rng::Draws;
 
 /// Ports a network device connects to servers on.
-pub(crate) static PORTS: &[i64] = &[22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017];
+static PORTS: &[i64] = &[22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017];
+
+/// Appends the property columns of a relationship of family `rel` (a port,
+/// a dependency type, or none) from its draws: the generator's rows and
+/// `changes`' new relationships share them.
+#[inline]
+pub(crate) fn push_props<'a>(rel: RelKind, d: &mut Draws, out: &mut Vec<Value<'a>>) {
+    match rel {
+        RelKind::NetworkDeviceConnectsToServer => {
+            out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));
+        }
+        RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
+            out.push(Value::Word(pools::DEP_TYPE.pick_word(d.next())));
+        }
+        _ => {}
+    }
+}
 
 /// Streams the rows of one relationship family, starting at any row. Each
 /// call to [`RelRows::next_row`] produces the next row; the sequence from row
@@ -152,15 +169,7 @@ impl<'w> RelRows<'w> {
             });
             w.push_source_tags(spec.start, &mut d, out);
         }
-        match self.rel {
-            RelKind::NetworkDeviceConnectsToServer => {
-                out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));
-            }
-            RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
-                out.push(Value::Word(pools::DEP_TYPE.pick_word(d.next())));
-            }
-            _ => {}
-        }
+        push_props(self.rel, &mut d, out);
         true
     }
 }
