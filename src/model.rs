@@ -114,17 +114,18 @@ impl NodeKind {
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
-    /// (every kind but [`NodeKind::SourceRecord`]).
-    pub const ESTATE: [NodeKind; 8] = [
-        NodeKind::Region,
-        NodeKind::DataCenter,
-        NodeKind::Server,
-        NodeKind::NetworkDevice,
-        NodeKind::Database,
-        NodeKind::Application,
-        NodeKind::BusinessService,
-        NodeKind::Event,
-    ];
+    /// (every kind but [`NodeKind::SourceRecord`], which comes last in
+    /// [`NodeKind::ALL`]).
+    pub const ESTATE: [NodeKind; 8] = {
+        assert!(matches!(Self::ALL[8], NodeKind::SourceRecord));
+        let mut kinds = [NodeKind::Region; 8];
+        let mut k = 0;
+        while k < kinds.len() {
+            kinds[k] = Self::ALL[k];
+            k += 1;
+        }
+        kinds
+    };
 
     /// The kind's name: its primary label, its ID group and its profile key.
     pub fn name(self) -> &'static str {
