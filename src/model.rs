@@ -441,16 +441,19 @@ impl RelKind {
         RelKind::BusinessServiceReportedBy,
     ];
 
-    /// The keep-all audit families, one per configuration-item kind.
-    pub const REPORTED_BY: [RelKind; 7] = [
-        RelKind::RegionReportedBy,
-        RelKind::DataCenterReportedBy,
-        RelKind::ServerReportedBy,
-        RelKind::NetworkDeviceReportedBy,
-        RelKind::DatabaseReportedBy,
-        RelKind::ApplicationReportedBy,
-        RelKind::BusinessServiceReportedBy,
-    ];
+    /// The keep-all audit families, one per configuration-item kind: the
+    /// last seven of [`RelKind::ALL`].
+    pub const REPORTED_BY: [RelKind; 7] = {
+        let from = Self::ALL.len() - 7;
+        assert!(matches!(Self::ALL[from], RelKind::RegionReportedBy));
+        let mut families = [RelKind::RegionReportedBy; 7];
+        let mut k = 0;
+        while k < families.len() {
+            families[k] = Self::ALL[from + k];
+            k += 1;
+        }
+        families
+    };
 
     /// The families an event's one relationship is chosen from, in slot order.
     pub const AFFECTS: [RelKind; 5] = [
