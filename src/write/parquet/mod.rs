@@ -14,8 +14,9 @@
 //! * Absence is a Parquet null, exactly where CSV has an empty unquoted field:
 //!   a node without tags has a null `tags` list, not an empty one (Neo4j would
 //!   store an empty array for an empty list, and nothing for CSV's empty field).
-//! * Rows are buffered per column in Arrow builders and handed to the Parquet
-//!   writer every [`BATCH_ROWS`] rows; the writer closes a row group every
+//! * Rows are buffered per column in Arrow builders and handed to the crate's
+//!   column writers every [`BATCH_ROWS`] rows; pool-word columns keep a byte
+//!   a row and are encoded here ([`words`]). A row group closes every
 //!   `row_group_rows` rows, so memory is bounded by one row group per shard
 //!   being written, whatever the shard size.
 
@@ -26,11 +27,13 @@ use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::ArrayRef;
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder, WriterVersion};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -39,6 +42,9 @@ use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+use words::WordColumn;
+
+mod words;
 
 /// Rows gathered in Arrow builders before they are handed to the writer.
 pub const BATCH_ROWS: usize = 8192;
@@ -363,13 +369,31 @@ pub fn builder_of(
 }
 
 /// Rows of one table, encoded as Parquet into `W`.
+///
+/// Rows gather per column: in Arrow builders, handed to the crate's column
+/// writers every [`BATCH_ROWS`] rows, or, for a nullable string column while
+/// every value in it is a pool [`Word`](pools::Word) or null, in a
+/// [`WordColumn`] that encodes the chunk itself. Every `row_group_rows` rows
+/// the column chunks are spliced into a row group in column order.
 pub struct ParquetRows<W: Write + Send> {
     /// The table's name, for error messages.
     table: String,
     schema: SchemaRef,
     cols: Vec<Col>,
+    /// Per column: its word encoder while the column is one.
+    words: Vec<Option<WordColumn>>,
+    /// Rows in the Arrow builders, not yet handed to the column writers.
     pending: usize,
-    writer: ArrowWriter<W>,
+    /// Rows in the row group being gathered.
+    group_rows: usize,
+    row_group_rows: usize,
+    file: SerializedFileWriter<W>,
+    factory: ArrowRowGroupWriterFactory,
+    /// The crate's column writers of the row group being gathered (created
+    /// with its first row).
+    writers: Vec<ArrowColumnWriter>,
+    /// Row groups written.
+    groups: usize,
     /// Where ids and names are rendered before they are appended.
     scratch: Vec<u8>,
 }
@@ -403,30 +427,107 @@ impl<W: Write + Send> ParquetRows<W> {
             )));
         }
         let schema = schema_of(columns, names);
-        let writer = ArrowWriter::try_new(inner, schema.clone(), Some(props))
-            .map_err(|e| io::Error::other(format!("starting a Parquet file for {table}: {e}")))?;
+        let start = |e| io::Error::other(format!("starting a Parquet file for {table}: {e}"));
+        // The Arrow writer adds the Arrow schema to the file's metadata, then
+        // hands over the file writer and the column writers' factory.
+        let (file, factory) = ArrowWriter::try_new(inner, schema.clone(), Some(props))
+            .and_then(ArrowWriter::into_serialized_writer)
+            .map_err(start)?;
+        let row_group_rows = file
+            .properties()
+            .max_row_group_row_count()
+            .unwrap_or(usize::MAX);
+        let descr = file.schema_descr();
+        if descr.num_columns() != columns.len() {
+            return Err(io::Error::other(format!(
+                "internal error: {table} has {} columns but {} Parquet leaves",
+                columns.len(),
+                descr.num_columns()
+            )));
+        }
+        let words = columns
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let text = c.kind == ColKind::Prop(PropType::String);
+                text.then(|| WordColumn::new(descr.column(k), file.properties()))
+                    .flatten()
+            })
+            .collect();
         Ok(ParquetRows {
             table: table.to_string(),
             cols: columns.iter().map(Col::new).collect(),
+            words,
             schema,
             pending: 0,
-            writer,
+            group_rows: 0,
+            row_group_rows,
+            file,
+            factory,
+            writers: Vec::new(),
+            groups: 0,
             scratch: Vec::with_capacity(64),
         })
     }
 
+    /// Hands the Arrow builders' rows to the column writers.
     fn flush_batch(&mut self) -> io::Result<()> {
         if self.pending == 0 {
             return Ok(());
         }
-        let arrays: Vec<ArrayRef> = self.cols.iter_mut().map(Col::finish).collect();
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| {
-            io::Error::other(format!("internal error: a {} batch: {e}", self.table))
-        })?;
-        self.writer.write(&batch).map_err(parquet_error)?;
+        for (k, col) in self.cols.iter_mut().enumerate() {
+            if self.words[k].is_none() {
+                write_array(&mut self.writers[k], self.schema.field(k), &col.finish())?;
+            }
+        }
         self.pending = 0;
         Ok(())
     }
+
+    /// Writes the row group gathered so far.
+    fn flush_group(&mut self) -> io::Result<()> {
+        if self.group_rows == 0 {
+            return Ok(());
+        }
+        self.flush_batch()?;
+        let mut group = self.file.next_row_group().map_err(parquet_error)?;
+        for (w, word) in std::mem::take(&mut self.writers)
+            .into_iter()
+            .zip(&mut self.words)
+        {
+            match word {
+                Some(word) => word
+                    .finish_chunk()
+                    .and_then(|(bytes, close)| group.append_column(&bytes, close)),
+                None => w.close().and_then(|c| c.append_to_row_group(&mut group)),
+            }
+            .map_err(parquet_error)?;
+        }
+        group.close().map_err(parquet_error)?;
+        self.groups += 1;
+        self.group_rows = 0;
+        Ok(())
+    }
+
+    /// Column `k` leaves its word encoder for good: the rows it gathered go
+    /// to the column writer ahead of any later ones.
+    fn leave_words(&mut self, k: usize) -> io::Result<()> {
+        if let Some(mut word) = self.words[k].take() {
+            if word.rows() > 0 {
+                let gathered: ArrayRef = Arc::new(word.take_strings());
+                write_array(&mut self.writers[k], self.schema.field(k), &gathered)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Hands one column's array to its column writer.
+fn write_array(w: &mut ArrowColumnWriter, field: &Field, array: &ArrayRef) -> io::Result<()> {
+    for leaf in compute_leaves(field, array).map_err(parquet_error)? {
+        w.write(&leaf).map_err(parquet_error)?;
+    }
+    Ok(())
 }
 
 fn parquet_error(e: parquet::errors::ParquetError) -> io::Error {
@@ -452,8 +553,20 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
                 self.cols.len()
             )));
         }
-        for (k, (col, v)) in self.cols.iter_mut().zip(row).enumerate() {
-            if col.push(v, &mut self.scratch).is_none() {
+        if self.writers.is_empty() {
+            self.writers = self
+                .factory
+                .create_column_writers(self.groups)
+                .map_err(parquet_error)?;
+        }
+        for (k, v) in row.iter().enumerate() {
+            if let Some(word) = &mut self.words[k] {
+                if word.push(v) {
+                    continue;
+                }
+                self.leave_words(k)?;
+            }
+            if self.cols[k].push(v, &mut self.scratch).is_none() {
                 return Err(io::Error::other(format!(
                     "internal error: value {v:?} does not fit column {} of {}",
                     self.schema.field(k).name(),
@@ -462,15 +575,18 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
             }
         }
         self.pending += 1;
-        if self.pending >= BATCH_ROWS {
+        self.group_rows += 1;
+        if self.group_rows >= self.row_group_rows {
+            self.flush_group()?;
+        } else if self.pending >= BATCH_ROWS {
             self.flush_batch()?;
         }
         Ok(())
     }
 
     fn finish(mut self) -> io::Result<W> {
-        self.flush_batch()?;
-        self.writer.into_inner().map_err(parquet_error)
+        self.flush_group()?;
+        self.file.into_inner().map_err(parquet_error)
     }
 }
 
@@ -608,5 +724,171 @@ mod tests {
             assert_eq!(&got[..], &csv[..], "{v:?}");
         }
         assert!(text_of(&Value::Cents(5), &mut Vec::new()).is_none());
+    }
+
+    /// Pool columns written by the word encoder read back as the rows that
+    /// were written, with the statistics the crate would have written: nulls
+    /// in some pages and all of others, an all-null row group, a column that
+    /// turns to other strings mid-group, and one with more words than the
+    /// encoder keeps; read both without and through the offset index.
+    #[test]
+    fn word_columns_read_back_as_written() {
+        use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+        use parquet::file::metadata::PageIndexPolicy;
+        use parquet::file::statistics::Statistics;
+        static POOL: [pools::Word; 3] = [
+            pools::Word::new("mauve"),
+            pools::Word::new("amber"),
+            pools::Word::new("zinc, \"brushed\""),
+        ];
+        let many: Vec<&'static pools::Word> = (0..words::MAX_WORDS + 3)
+            .map(|k| {
+                let text: &'static str = Box::leak(format!("w{k:03}").into_boxed_str());
+                &*Box::leak(Box::new(pools::Word::new(text)))
+            })
+            .collect();
+        let columns = [
+            Column {
+                name: "id",
+                kind: ColKind::Id,
+            },
+            Column {
+                name: "a",
+                kind: ColKind::Prop(PropType::String),
+            },
+            Column {
+                name: "b",
+                kind: ColKind::Prop(PropType::String),
+            },
+            Column {
+                name: "c",
+                kind: ColKind::Prop(PropType::String),
+            },
+        ];
+        let names: Vec<String> = ["id:ID(T)", "a", "b", "c"].map(String::from).to_vec();
+        let rows = 230u64;
+        let group = 60;
+        // Column a: words, null where i % 7 == 3, and everywhere in rows
+        // 120..180 (the third row group). Column b: words, then other text
+        // from row 75 on. Column c: a new word every row.
+        let a = |i: u64| {
+            (i % 7 != 3 && !(120..180).contains(&i))
+                .then(|| &POOL[(crate::rng::mix(i) % 3) as usize])
+        };
+        let row = |i: u64, out: &mut Vec<Value<'static>>| {
+            out.clear();
+            out.push(Value::Id { prefix: "t-", n: i });
+            out.push(a(i).map_or(Value::Null, Value::Word));
+            out.push(if i < 75 {
+                Value::Word(&POOL[(i % 2) as usize])
+            } else {
+                Value::Str("other")
+            });
+            out.push(Value::Word(many[i as usize % many.len()]));
+        };
+        let write = |words_off: bool| {
+            let mut b = builder_of(&columns, &names, Codec::Zstd { level: 3 }, group).unwrap();
+            b = b.set_data_page_row_count_limit(16).set_write_batch_size(8);
+            if words_off {
+                // No dictionary: the encoder steps aside for the crate.
+                b = b.set_dictionary_enabled(false);
+            }
+            let mut w =
+                ParquetRows::with_columns("T", &columns, &names, Vec::new(), b.build()).unwrap();
+            let mut out = Vec::new();
+            for i in 0..rows {
+                row(i, &mut out);
+                w.write_row(&out).unwrap();
+            }
+            bytes::Bytes::from(w.finish().unwrap())
+        };
+        let ours = write(false);
+        let plain = write(true);
+        for page_index in [false, true] {
+            // Through the page index: every column must have an offset index.
+            let options = if page_index {
+                ArrowReaderOptions::new()
+                    .with_column_index_policy(PageIndexPolicy::Optional)
+                    .with_offset_index_policy(PageIndexPolicy::Required)
+            } else {
+                ArrowReaderOptions::new()
+            };
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new_with_options(ours.clone(), options)
+                    .unwrap();
+            let meta = reader.metadata().clone();
+            assert_eq!(meta.num_row_groups(), 4);
+            if page_index {
+                // Column a's pages: 16 rows each, 60 to a group.
+                let pages = &meta.offset_index().unwrap()[0][1].page_locations;
+                let firsts: Vec<i64> = pages.iter().map(|p| p.first_row_index).collect();
+                assert_eq!(firsts, [0, 16, 32, 48]);
+            }
+            let mut got: Vec<[Option<String>; 3]> = Vec::new();
+            for batch in reader.build().unwrap() {
+                let batch = batch.unwrap();
+                let text = |k: usize| {
+                    batch
+                        .column(k)
+                        .as_any()
+                        .downcast_ref::<arrow_array::StringArray>()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.map(String::from))
+                        .collect::<Vec<_>>()
+                };
+                let (x, y, z) = (text(1), text(2), text(3));
+                for k in 0..batch.num_rows() {
+                    got.push([x[k].clone(), y[k].clone(), z[k].clone()]);
+                }
+            }
+            assert_eq!(got.len(), rows as usize);
+            for (i, g) in got.iter().enumerate() {
+                let mut out = Vec::new();
+                row(i as u64, &mut out);
+                let want: Vec<Option<String>> = out[1..]
+                    .iter()
+                    .map(|v| match v {
+                        Value::Null => None,
+                        Value::Word(w) => Some(w.text.to_string()),
+                        Value::Str(s) => Some(s.to_string()),
+                        _ => unreachable!(),
+                    })
+                    .collect();
+                assert_eq!(&g[..], &want[..], "row {i}");
+            }
+            // Every chunk's statistics are those of the crate's own chunk.
+            let theirs = parquet::file::reader::SerializedFileReader::new(plain.clone()).unwrap();
+            use parquet::file::reader::FileReader;
+            for g in 0..meta.num_row_groups() {
+                for c in 1..4 {
+                    let mine = meta.row_group(g).column(c).statistics().cloned();
+                    let other = theirs
+                        .metadata()
+                        .row_group(g)
+                        .column(c)
+                        .statistics()
+                        .cloned();
+                    let key = |s: Option<Statistics>| {
+                        s.map(|s| {
+                            (
+                                s.min_bytes_opt().map(<[u8]>::to_vec),
+                                s.max_bytes_opt().map(<[u8]>::to_vec),
+                                s.null_count_opt(),
+                            )
+                        })
+                    };
+                    assert_eq!(key(mine), key(other), "group {g} column {c}");
+                }
+            }
+        }
+        // The all-null chunk of column a still has its null count.
+        let meta = ParquetRecordBatchReaderBuilder::try_new(ours)
+            .unwrap()
+            .metadata()
+            .clone();
+        let s = meta.row_group(2).column(1).statistics().unwrap();
+        assert_eq!(s.null_count_opt(), Some(60));
+        assert_eq!(s.min_bytes_opt(), None);
     }
 }
