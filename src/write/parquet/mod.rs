@@ -42,8 +42,11 @@ use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
+use text::TextColumn;
 use words::WordColumn;
 
+mod chunk;
+mod text;
 mod words;
 
 /// Rows gathered in Arrow builders before they are handed to the writer.
@@ -380,8 +383,8 @@ pub struct ParquetRows<W: Write + Send> {
     table: String,
     schema: SchemaRef,
     cols: Vec<Col>,
-    /// Per column: its word encoder while the column is one.
-    words: Vec<Option<WordColumn>>,
+    /// Per column: which encoder writes it.
+    own: Vec<Own>,
     /// Rows in the Arrow builders, not yet handed to the column writers.
     pending: usize,
     /// Rows in the row group being gathered.
@@ -445,19 +448,27 @@ impl<W: Write + Send> ParquetRows<W> {
                 descr.num_columns()
             )));
         }
-        let words = columns
+        let props = file.properties();
+        let own = columns
             .iter()
             .enumerate()
             .map(|(k, c)| {
-                let text = c.kind == ColKind::Prop(PropType::String);
-                text.then(|| WordColumn::new(descr.column(k), file.properties()))
-                    .flatten()
+                let d = || descr.column(k);
+                let words = c.kind == ColKind::Prop(PropType::String);
+                let text = data_type(c) == DataType::Utf8;
+                match (words.then(|| WordColumn::new(d(), props)).flatten(), text) {
+                    (Some(w), _) => Own::Words(w),
+                    (None, true) => {
+                        TextColumn::new(d(), props).map_or(Own::Crate, |c| Own::Text(Box::new(c)))
+                    }
+                    (None, false) => Own::Crate,
+                }
             })
             .collect();
         Ok(ParquetRows {
             table: table.to_string(),
             cols: columns.iter().map(Col::new).collect(),
-            words,
+            own,
             schema,
             pending: 0,
             group_rows: 0,
@@ -476,7 +487,7 @@ impl<W: Write + Send> ParquetRows<W> {
             return Ok(());
         }
         for (k, col) in self.cols.iter_mut().enumerate() {
-            if self.words[k].is_none() {
+            if let Own::Crate = self.own[k] {
                 write_array(&mut self.writers[k], self.schema.field(k), &col.finish())?;
             }
         }
@@ -491,15 +502,18 @@ impl<W: Write + Send> ParquetRows<W> {
         }
         self.flush_batch()?;
         let mut group = self.file.next_row_group().map_err(parquet_error)?;
-        for (w, word) in std::mem::take(&mut self.writers)
+        for (w, own) in std::mem::take(&mut self.writers)
             .into_iter()
-            .zip(&mut self.words)
+            .zip(&mut self.own)
         {
-            match word {
-                Some(word) => word
+            match own {
+                Own::Words(c) => c
                     .finish_chunk()
                     .and_then(|(bytes, close)| group.append_column(&bytes, close)),
-                None => w.close().and_then(|c| c.append_to_row_group(&mut group)),
+                Own::Text(c) => c
+                    .finish_chunk()
+                    .and_then(|(bytes, close)| group.append_column(&bytes, close)),
+                Own::Crate => w.close().and_then(|c| c.append_to_row_group(&mut group)),
             }
             .map_err(parquet_error)?;
         }
@@ -509,10 +523,10 @@ impl<W: Write + Send> ParquetRows<W> {
         Ok(())
     }
 
-    /// Column `k` leaves its word encoder for good: the rows it gathered go
-    /// to the column writer ahead of any later ones.
+    /// Column `k` leaves its word encoder for the crate's writer, for good:
+    /// the rows it gathered go to the column writer ahead of any later ones.
     fn leave_words(&mut self, k: usize) -> io::Result<()> {
-        if let Some(mut word) = self.words[k].take() {
+        if let Own::Words(mut word) = std::mem::replace(&mut self.own[k], Own::Crate) {
             if word.rows() > 0 {
                 let gathered: ArrayRef = Arc::new(word.take_strings());
                 write_array(&mut self.writers[k], self.schema.field(k), &gathered)?;
@@ -520,6 +534,24 @@ impl<W: Write + Send> ParquetRows<W> {
         }
         Ok(())
     }
+
+    fn misfit(&self, k: usize, v: &Value<'_>) -> io::Error {
+        io::Error::other(format!(
+            "internal error: value {v:?} does not fit column {} of {}",
+            self.schema.field(k).name(),
+            self.table
+        ))
+    }
+}
+
+/// Which encoder writes a column.
+enum Own {
+    /// The parquet crate, fed from an Arrow builder.
+    Crate,
+    /// [`WordColumn`], while every value is a pool word or null.
+    Words(WordColumn),
+    /// [`TextColumn`]: text without a dictionary.
+    Text(Box<TextColumn>),
 }
 
 /// Hands one column's array to its column writer.
@@ -560,18 +592,23 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
                 .map_err(parquet_error)?;
         }
         for (k, v) in row.iter().enumerate() {
-            if let Some(word) = &mut self.words[k] {
-                if word.push(v) {
-                    continue;
+            match &mut self.own[k] {
+                Own::Words(c) => {
+                    if c.push(v) {
+                        continue;
+                    }
+                    self.leave_words(k)?;
                 }
-                self.leave_words(k)?;
+                Own::Text(c) => {
+                    if c.push(v).map_err(parquet_error)? {
+                        continue;
+                    }
+                    return Err(self.misfit(k, v));
+                }
+                Own::Crate => {}
             }
             if self.cols[k].push(v, &mut self.scratch).is_none() {
-                return Err(io::Error::other(format!(
-                    "internal error: value {v:?} does not fit column {} of {}",
-                    self.schema.field(k).name(),
-                    self.table
-                )));
+                return Err(self.misfit(k, v));
             }
         }
         self.pending += 1;
@@ -726,13 +763,16 @@ mod tests {
         assert!(text_of(&Value::Cents(5), &mut Vec::new()).is_none());
     }
 
-    /// Pool columns written by the word encoder read back as the rows that
-    /// were written, with the statistics the crate would have written: nulls
-    /// in some pages and all of others, an all-null row group, a column that
-    /// turns to other strings mid-group, and one with more words than the
-    /// encoder keeps; read both without and through the offset index.
+    /// Columns written by this crate's encoders read back as the rows that
+    /// were written, with the statistics the crate writes for the same rows.
+    /// Pool words: nulls in some pages and all of others, an all-null row
+    /// group, a column that turns to other strings mid-group, and one with
+    /// more words than the encoder keeps. Text without a dictionary: a
+    /// required id column, and an optional one with nulls, empty texts and
+    /// pages closed by their byte size. Read without and through the offset
+    /// index.
     #[test]
-    fn word_columns_read_back_as_written() {
+    fn own_encoders_read_back_as_written() {
         use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
         use parquet::file::metadata::PageIndexPolicy;
         use parquet::file::statistics::Statistics;
@@ -764,8 +804,12 @@ mod tests {
                 name: "c",
                 kind: ColKind::Prop(PropType::String),
             },
+            Column {
+                name: "e",
+                kind: ColKind::Prop(PropType::String),
+            },
         ];
-        let names: Vec<String> = ["id:ID(T)", "a", "b", "c"].map(String::from).to_vec();
+        let names: Vec<String> = ["id:ID(T)", "a", "b", "c", "e"].map(String::from).to_vec();
         let rows = 230u64;
         let group = 60;
         // Column a: words, null where i % 7 == 3, and everywhere in rows
@@ -785,13 +829,27 @@ mod tests {
                 Value::Str("other")
             });
             out.push(Value::Word(many[i as usize % many.len()]));
+            out.push(match crate::rng::mix(i ^ 99) % 5 {
+                0 => Value::Null,
+                1 => Value::Str(""),
+                k => Value::Name {
+                    a: ["zeta", "alpha", "mu"][k as usize - 2],
+                    b: "x",
+                    sep: "-",
+                    n: i,
+                },
+            });
         };
-        let write = |words_off: bool| {
-            let mut b = builder_of(&columns, &names, Codec::Zstd { level: 3 }, group).unwrap();
-            b = b.set_data_page_row_count_limit(16).set_write_batch_size(8);
-            if words_off {
-                // No dictionary: the encoder steps aside for the crate.
-                b = b.set_dictionary_enabled(false);
+        let write = |crate_only: bool| {
+            let mut b = builder_of(&columns, &names, Codec::Zstd { level: 3 }, group)
+                .unwrap()
+                .set_data_page_row_count_limit(16)
+                .set_data_page_size_limit(100)
+                .set_write_batch_size(8)
+                .set_column_dictionary_enabled(ColumnPath::new(vec!["e".into()]), false);
+            if crate_only {
+                // Bloom filters: this crate's encoders step aside.
+                b = b.set_bloom_filter_enabled(true);
             }
             let mut w =
                 ParquetRows::with_columns("T", &columns, &names, Vec::new(), b.build()).unwrap();
@@ -823,8 +881,11 @@ mod tests {
                 let pages = &meta.offset_index().unwrap()[0][1].page_locations;
                 let firsts: Vec<i64> = pages.iter().map(|p| p.first_row_index).collect();
                 assert_eq!(firsts, [0, 16, 32, 48]);
+                // Column e's pages close at 100 bytes: more, smaller pages.
+                let pages = &meta.offset_index().unwrap()[0][4].page_locations;
+                assert!(pages.len() > 4, "{pages:?}");
             }
-            let mut got: Vec<[Option<String>; 3]> = Vec::new();
+            let mut got: Vec<[Option<String>; 5]> = Vec::new();
             for batch in reader.build().unwrap() {
                 let batch = batch.unwrap();
                 let text = |k: usize| {
@@ -837,22 +898,24 @@ mod tests {
                         .map(|v| v.map(String::from))
                         .collect::<Vec<_>>()
                 };
-                let (x, y, z) = (text(1), text(2), text(3));
-                for k in 0..batch.num_rows() {
-                    got.push([x[k].clone(), y[k].clone(), z[k].clone()]);
-                }
+                let cells: Vec<_> = (0..5).map(text).collect();
+                got.extend(
+                    (0..batch.num_rows()).map(|k| std::array::from_fn(|c| cells[c][k].clone())),
+                );
             }
             assert_eq!(got.len(), rows as usize);
             for (i, g) in got.iter().enumerate() {
                 let mut out = Vec::new();
                 row(i as u64, &mut out);
-                let want: Vec<Option<String>> = out[1..]
+                let want: Vec<Option<String>> = out
                     .iter()
                     .map(|v| match v {
                         Value::Null => None,
-                        Value::Word(w) => Some(w.text.to_string()),
-                        Value::Str(s) => Some(s.to_string()),
-                        _ => unreachable!(),
+                        v => {
+                            let mut t = Vec::new();
+                            text_of(v, &mut t).unwrap();
+                            Some(String::from_utf8(t).unwrap())
+                        }
                     })
                     .collect();
                 assert_eq!(&g[..], &want[..], "row {i}");
@@ -861,7 +924,7 @@ mod tests {
             let theirs = parquet::file::reader::SerializedFileReader::new(plain.clone()).unwrap();
             use parquet::file::reader::FileReader;
             for g in 0..meta.num_row_groups() {
-                for c in 1..4 {
+                for c in 0..5 {
                     let mine = meta.row_group(g).column(c).statistics().cloned();
                     let other = theirs
                         .metadata()
