@@ -23,7 +23,6 @@ use parquet::schema::types::ColumnDescPtr;
 pub struct Layout {
     pub descr: ColumnDescPtr,
     pub compression: Compression,
-    pub packer: Packer,
     /// Whether chunk statistics are written.
     pub stats: bool,
     /// Most rows in a data page.
@@ -46,8 +45,10 @@ impl Layout {
             return None;
         }
         let compression = props.compression(path);
+        if !Packer::carries(compression) {
+            return None;
+        }
         Some(Layout {
-            packer: Packer::new(compression)?,
             compression,
             stats: props.statistics_enabled(path) != EnabledStatistics::None,
             page_rows: props.data_page_row_count_limit().clamp(1, 1 << 20),
@@ -67,6 +68,14 @@ pub enum Packer {
 }
 
 impl Packer {
+    /// Whether a codec is one of those above.
+    fn carries(c: Compression) -> bool {
+        matches!(
+            c,
+            Compression::UNCOMPRESSED | Compression::SNAPPY | Compression::ZSTD(_)
+        )
+    }
+
     fn new(c: Compression) -> Option<Packer> {
         Some(match c {
             Compression::UNCOMPRESSED => Packer::None,
@@ -89,6 +98,27 @@ impl Packer {
                 .compress(raw)
                 .map_err(|e| ParquetError::External(Box::new(e)))?,
         }))
+    }
+}
+
+/// The page compressors of one file, one per codec in use, shared by its
+/// columns (a zstd context holds about 2 MB).
+#[derive(Default)]
+pub struct Packers(Vec<(Compression, Packer)>);
+
+impl Packers {
+    /// The compressor of codec `c`, made on first use.
+    pub fn get(&mut self, c: Compression) -> Result<&mut Packer> {
+        let k = match self.0.iter().position(|(x, _)| *x == c) {
+            Some(k) => k,
+            None => {
+                let p = Packer::new(c)
+                    .ok_or_else(|| ParquetError::General(format!("no compressor for {c}")))?;
+                self.0.push((c, p));
+                self.0.len() - 1
+            }
+        };
+        Ok(&mut self.0[k].1)
     }
 }
 

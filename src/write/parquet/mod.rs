@@ -14,9 +14,12 @@
 //! * Absence is a Parquet null, exactly where CSV has an empty unquoted field:
 //!   a node without tags has a null `tags` list, not an empty one (Neo4j would
 //!   store an empty array for an empty list, and nothing for CSV's empty field).
-//! * Rows are buffered per column in Arrow builders and handed to the crate's
-//!   column writers every [`BATCH_ROWS`] rows; pool-word columns keep a byte
-//!   a row and are encoded here ([`words`]). A row group closes every
+//! * Two kinds of string column are encoded here, by the crate's rules and
+//!   through its page writer: pool words ([`words`], a byte a row until the
+//!   row group closes, then a dictionary chunk) and text without a dictionary
+//!   ([`text`], ids and edge ends rendered straight into PLAIN pages). The
+//!   other columns are buffered in Arrow builders and handed to the crate's
+//!   column writers every [`BATCH_ROWS`] rows. A row group closes every
 //!   `row_group_rows` rows, so memory is bounded by one row group per shard
 //!   being written, whatever the shard size.
 
@@ -29,6 +32,7 @@ use arrow_array::builder::{
 };
 use arrow_array::ArrayRef;
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use chunk::Packers;
 use parquet::arrow::arrow_writer::{compute_leaves, ArrowColumnWriter, ArrowRowGroupWriterFactory};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -385,6 +389,8 @@ pub struct ParquetRows<W: Write + Send> {
     cols: Vec<Col>,
     /// Per column: which encoder writes it.
     own: Vec<Own>,
+    /// The page compressors of this crate's encoders.
+    packers: Packers,
     /// Rows in the Arrow builders, not yet handed to the column writers.
     pending: usize,
     /// Rows in the row group being gathered.
@@ -469,6 +475,7 @@ impl<W: Write + Send> ParquetRows<W> {
             table: table.to_string(),
             cols: columns.iter().map(Col::new).collect(),
             own,
+            packers: Packers::default(),
             schema,
             pending: 0,
             group_rows: 0,
@@ -508,10 +515,10 @@ impl<W: Write + Send> ParquetRows<W> {
         {
             match own {
                 Own::Words(c) => c
-                    .finish_chunk()
+                    .finish_chunk(&mut self.packers)
                     .and_then(|(bytes, close)| group.append_column(&bytes, close)),
                 Own::Text(c) => c
-                    .finish_chunk()
+                    .finish_chunk(&mut self.packers)
                     .and_then(|(bytes, close)| group.append_column(&bytes, close)),
                 Own::Crate => w.close().and_then(|c| c.append_to_row_group(&mut group)),
             }
@@ -600,7 +607,7 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
                     self.leave_words(k)?;
                 }
                 Own::Text(c) => {
-                    if c.push(v).map_err(parquet_error)? {
+                    if c.push(v, &mut self.packers).map_err(parquet_error)? {
                         continue;
                     }
                     return Err(self.misfit(k, v));

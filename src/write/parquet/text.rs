@@ -10,7 +10,7 @@
 //! most the writer's row-count and byte limits; chunk statistics are exact
 //! (never truncated), and the chunk has an offset index but no column index.
 
-use super::chunk::{put_levels, Layout, Pages};
+use super::chunk::{put_levels, Layout, Packers, Pages};
 use crate::gen::Value;
 use bytes::Bytes;
 use parquet::basic::Encoding;
@@ -70,10 +70,11 @@ impl TextColumn {
         })
     }
 
-    /// Appends one value; `Ok(false)` (and nothing appended) for a value
-    /// without a text form, or a null in a required column.
+    /// Appends one value (a full page is compressed with `packers`);
+    /// `Ok(false)` (and nothing appended) for a value without a text form, or
+    /// a null in a required column.
     #[inline]
-    pub fn push(&mut self, v: &Value<'_>) -> Result<bool> {
+    pub fn push(&mut self, v: &Value<'_>, packers: &mut Packers) -> Result<bool> {
         if let Value::Null = v {
             if !self.layout.optional {
                 return Ok(false);
@@ -109,12 +110,12 @@ impl TextColumn {
         }
         self.page_rows += 1;
         if self.page_rows >= self.layout.page_rows || self.values.len() >= self.layout.page_bytes {
-            self.flush_page()?;
+            self.flush_page(packers)?;
         }
         Ok(true)
     }
 
-    fn flush_page(&mut self) -> Result<()> {
+    fn flush_page(&mut self, packers: &mut Packers) -> Result<()> {
         if self.page_rows == 0 {
             return Ok(());
         }
@@ -136,12 +137,9 @@ impl TextColumn {
         } else {
             &self.values
         };
-        self.pages.data(
-            &mut self.layout.packer,
-            page,
-            self.page_rows,
-            Encoding::PLAIN,
-        )?;
+        let packer = packers.get(self.layout.compression)?;
+        self.pages
+            .data(packer, page, self.page_rows, Encoding::PLAIN)?;
         self.values.clear();
         self.defined.clear();
         self.page_rows = 0;
@@ -154,8 +152,8 @@ impl TextColumn {
     /// Closes the chunk, leaving the encoder empty for the next row group:
     /// the chunk's bytes (offsets from 0) and what
     /// `SerializedRowGroupWriter::append_column` needs to splice them.
-    pub fn finish_chunk(&mut self) -> Result<(Bytes, ColumnCloseResult)> {
-        self.flush_page()?;
+    pub fn finish_chunk(&mut self, packers: &mut Packers) -> Result<(Bytes, ColumnCloseResult)> {
+        self.flush_page(packers)?;
         let (min, max) = (self.min.take(), self.max.take());
         let stats = self.layout.stats.then(|| {
             let stats = Statistics::byte_array(

@@ -20,7 +20,7 @@
 //! (or a dictionary grown past [`MAX_WORDS`]) sends the column back to the
 //! Arrow path: [`WordColumn::take_strings`] hands over what was gathered.
 
-use super::chunk::{put_levels, put_packed, put_run, Layout, Pages};
+use super::chunk::{put_levels, put_packed, put_run, Layout, Packers, Pages};
 use crate::gen::pools::Word;
 use crate::gen::Value;
 use arrow_array::builder::StringBuilder;
@@ -148,8 +148,9 @@ impl WordColumn {
     /// Encodes the rows gathered as one column chunk, leaving the encoder
     /// empty for the next row group: the chunk's bytes (offsets from 0) and
     /// what `SerializedRowGroupWriter::append_column` needs to splice them.
-    pub fn finish_chunk(&mut self) -> Result<(Bytes, ColumnCloseResult)> {
-        let layout = &mut self.layout;
+    pub fn finish_chunk(&mut self, packers: &mut Packers) -> Result<(Bytes, ColumnCloseResult)> {
+        let layout = &self.layout;
+        let packer = packers.get(layout.compression)?;
         let mut pages = Pages::default();
         // The dictionary page: each word as a 4-byte length and its bytes.
         self.page.clear();
@@ -158,7 +159,7 @@ impl WordColumn {
                 .extend_from_slice(&(w.text.len() as u32).to_le_bytes());
             self.page.extend_from_slice(w.text.as_bytes());
         }
-        pages.dictionary(&mut layout.packer, &self.page, self.dict.len())?;
+        pages.dictionary(packer, &self.page, self.dict.len())?;
         let width = bit_width(self.dict.len());
         let mut defined = Vec::new();
         for chunk in self.idx.chunks(layout.page_rows) {
@@ -178,12 +179,7 @@ impl WordColumn {
                 Some(_) => put_packed(&mut self.page, self.values.iter().copied(), width),
                 None => {}
             }
-            pages.data(
-                &mut layout.packer,
-                &self.page,
-                chunk.len(),
-                Encoding::RLE_DICTIONARY,
-            )?;
+            pages.data(packer, &self.page, chunk.len(), Encoding::RLE_DICTIONARY)?;
         }
 
         let stats = layout.stats.then(|| {
