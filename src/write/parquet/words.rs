@@ -48,7 +48,9 @@ const SLOTS: usize = 256;
 /// One pool column of the row group being written.
 pub struct WordColumn {
     layout: Layout,
-    /// The chunk's dictionary, in order of first appearance.
+    /// The chunk's dictionary, in order of first appearance. Words are told
+    /// apart by address: two pools' words with the same text would take two
+    /// entries, which readers decode alike (they look entries up by index).
     dict: Vec<&'static Word>,
     /// Address of a word → its dictionary index (address 0: empty slot).
     slots: Box<[(usize, u8); SLOTS]>,
