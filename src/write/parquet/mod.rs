@@ -377,11 +377,12 @@ pub fn builder_of(
 
 /// Rows of one table, encoded as Parquet into `W`.
 ///
-/// Rows gather per column: in Arrow builders, handed to the crate's column
-/// writers every [`BATCH_ROWS`] rows, or, for a nullable string column while
-/// every value in it is a pool [`Word`](pools::Word) or null, in a
-/// [`WordColumn`] that encodes the chunk itself. Every `row_group_rows` rows
-/// the column chunks are spliced into a row group in column order.
+/// Rows gather per column ([`Own`]): in a [`WordColumn`] for a nullable
+/// string column with a dictionary while every value in it is a pool
+/// [`Word`](pools::Word) or null; in a [`TextColumn`] for a string column
+/// without a dictionary; otherwise in Arrow builders, handed to the crate's
+/// column writers every [`BATCH_ROWS`] rows. Every `row_group_rows` rows the
+/// column chunks are spliced into a row group in column order.
 pub struct ParquetRows<W: Write + Send> {
     /// The table's name, for error messages.
     table: String,
