@@ -95,7 +95,7 @@ impl BenchTable {
         }
     }
 
-    /// The Parquet writer settings: `generate`'s, with [`Self::plain_columns`]
+    /// The Parquet writer settings: `generate`'s, with `plain_columns`
     /// written without a dictionary.
     pub fn parquet_properties(
         self,

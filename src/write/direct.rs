@@ -9,7 +9,7 @@
 //!
 //! An `O_DIRECT` write returns only when the device has the block, so each
 //! file has its own writer thread: the row writer fills one block while the
-//! thread writes the one before (at most [`BLOCKS`] blocks per file, in
+//! thread writes the one before (at most `BLOCKS` blocks per file, in
 //! order), and the core formats instead of waiting on the disk.
 
 use std::fs::{File, OpenOptions};

@@ -15,9 +15,9 @@
 //!   a node without tags has a null `tags` list, not an empty one (Neo4j would
 //!   store an empty array for an empty list, and nothing for CSV's empty field).
 //! * Two kinds of string column are encoded here, by the crate's rules and
-//!   through its page writer: pool words ([`words`], a byte a row until the
+//!   through its page writer: pool words (`words`, a byte a row until the
 //!   row group closes, then a dictionary chunk) and text without a dictionary
-//!   ([`text`], ids and edge ends rendered straight into PLAIN pages). The
+//!   (`text`, ids and edge ends rendered straight into PLAIN pages). The
 //!   other columns are buffered in Arrow builders and handed to the crate's
 //!   column writers every [`BATCH_ROWS`] rows. A row group closes every
 //!   `row_group_rows` rows, so memory is bounded by one row group per shard
@@ -377,9 +377,9 @@ pub fn builder_of(
 
 /// Rows of one table, encoded as Parquet into `W`.
 ///
-/// Rows gather per column ([`Own`]): in a [`WordColumn`] for a nullable
+/// Rows gather per column (`Own`): in a `WordColumn` for a nullable
 /// string column with a dictionary while every value in it is a pool
-/// [`Word`](pools::Word) or null; in a [`TextColumn`] for a string column
+/// [`Word`](pools::Word) or null; in a `TextColumn` for a string column
 /// without a dictionary; otherwise in Arrow builders, handed to the crate's
 /// column writers every [`BATCH_ROWS`] rows. Every `row_group_rows` rows the
 /// column chunks are spliced into a row group in column order.
