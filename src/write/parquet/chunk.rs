@@ -8,6 +8,7 @@ use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, PageType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
+use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
 use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
@@ -122,6 +123,16 @@ impl Packers {
     }
 }
 
+/// What a string chunk's statistics are made of.
+pub struct ChunkStats {
+    /// The smallest and largest value (bytewise), `None` if all are null.
+    pub min: Option<Vec<u8>>,
+    pub max: Option<Vec<u8>>,
+    pub nulls: u64,
+    /// Bytes of the values without their lengths.
+    pub unencoded: i64,
+}
+
 /// One column chunk's pages, as they are written.
 pub struct Pages {
     sink: TrackedWrite<Vec<u8>>,
@@ -199,13 +210,13 @@ impl Pages {
     }
 
     /// The chunk's bytes (offsets from 0) and its metadata: data pages in
-    /// `encoding`, `stats` if given (with the unencoded size of its values),
-    /// an offset index and no column index. Leaves `self` empty.
+    /// `encoding`, `stats` if the layout wants statistics, an offset index
+    /// and no column index. Leaves `self` empty.
     pub fn finish(
         &mut self,
         layout: &Layout,
         encoding: Encoding,
-        stats: Option<(Statistics, i64)>,
+        stats: ChunkStats,
     ) -> Result<(Bytes, ColumnCloseResult)> {
         let Pages {
             sink,
@@ -245,9 +256,17 @@ impl Pages {
             .set_num_values(rows as i64)
             .set_dictionary_page_offset(dictionary.then_some(0))
             .set_data_page_offset(first_data.unwrap_or(0) as i64);
-        if let Some((stats, unencoded)) = stats {
+        if layout.stats {
+            let ChunkStats {
+                min,
+                max,
+                nulls,
+                unencoded,
+            } = stats;
+            let min = min.map(ByteArray::from);
+            let max = max.map(ByteArray::from);
             meta = meta
-                .set_statistics(stats)
+                .set_statistics(Statistics::byte_array(min, max, None, Some(nulls), false))
                 .set_unencoded_byte_array_data_bytes(Some(unencoded));
         }
         let close = ColumnCloseResult {

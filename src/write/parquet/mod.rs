@@ -456,19 +456,15 @@ impl<W: Write + Send> ParquetRows<W> {
             )));
         }
         let props = file.properties();
-        let own = columns
-            .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let d = || descr.column(k);
-                let words = c.kind == ColKind::Prop(PropType::String);
-                let text = data_type(c) == DataType::Utf8;
-                match (words.then(|| WordColumn::new(d(), props)).flatten(), text) {
-                    (Some(w), _) => Own::Words(w),
-                    (None, true) => {
-                        TextColumn::new(d(), props).map_or(Own::Crate, |c| Own::Text(Box::new(c)))
+        // Each encoder refuses what it does not write (see their `new`).
+        let own = (0..columns.len())
+            .map(|k| {
+                let d = descr.column(k);
+                match WordColumn::new(d.clone(), props) {
+                    Some(w) => Own::Words(w),
+                    None => {
+                        TextColumn::new(d, props).map_or(Own::Crate, |t| Own::Text(Box::new(t)))
                     }
-                    (None, false) => Own::Crate,
                 }
             })
             .collect();
@@ -514,16 +510,19 @@ impl<W: Write + Send> ParquetRows<W> {
             .into_iter()
             .zip(&mut self.own)
         {
-            match own {
-                Own::Words(c) => c
-                    .finish_chunk(&mut self.packers)
-                    .and_then(|(bytes, close)| group.append_column(&bytes, close)),
-                Own::Text(c) => c
-                    .finish_chunk(&mut self.packers)
-                    .and_then(|(bytes, close)| group.append_column(&bytes, close)),
-                Own::Crate => w.close().and_then(|c| c.append_to_row_group(&mut group)),
-            }
-            .map_err(parquet_error)?;
+            let encoded = match own {
+                Own::Words(c) => c.finish_chunk(&mut self.packers),
+                Own::Text(c) => c.finish_chunk(&mut self.packers),
+                Own::Crate => {
+                    w.close()
+                        .and_then(|c| c.append_to_row_group(&mut group))
+                        .map_err(parquet_error)?;
+                    continue;
+                }
+            };
+            encoded
+                .and_then(|(bytes, close)| group.append_column(&bytes, close))
+                .map_err(parquet_error)?;
         }
         group.close().map_err(parquet_error)?;
         self.groups += 1;

@@ -10,15 +10,13 @@
 //! most the writer's row-count and byte limits; chunk statistics are exact
 //! (never truncated), and the chunk has an offset index but no column index.
 
-use super::chunk::{put_levels, Layout, Packers, Pages};
+use super::chunk::{put_levels, ChunkStats, Layout, Packers, Pages};
 use crate::gen::Value;
 use bytes::Bytes;
 use parquet::basic::Encoding;
 use parquet::column::writer::ColumnCloseResult;
-use parquet::data_type::ByteArray;
 use parquet::errors::Result;
 use parquet::file::properties::WriterProperties;
-use parquet::file::statistics::Statistics;
 use parquet::schema::types::ColumnDescPtr;
 use std::ops::Range;
 
@@ -154,17 +152,12 @@ impl TextColumn {
     /// `SerializedRowGroupWriter::append_column` needs to splice them.
     pub fn finish_chunk(&mut self, packers: &mut Packers) -> Result<(Bytes, ColumnCloseResult)> {
         self.flush_page(packers)?;
-        let (min, max) = (self.min.take(), self.max.take());
-        let stats = self.layout.stats.then(|| {
-            let stats = Statistics::byte_array(
-                min.map(ByteArray::from),
-                max.map(ByteArray::from),
-                None,
-                Some(self.nulls),
-                false,
-            );
-            (stats, self.unencoded)
-        });
+        let stats = ChunkStats {
+            min: self.min.take(),
+            max: self.max.take(),
+            nulls: self.nulls,
+            unencoded: self.unencoded,
+        };
         self.nulls = 0;
         self.unencoded = 0;
         self.pages.finish(&self.layout, Encoding::PLAIN, stats)

@@ -20,7 +20,7 @@
 //! (or a dictionary grown past [`MAX_WORDS`]) sends the column back to the
 //! Arrow path: [`WordColumn::take_strings`] hands over what was gathered.
 
-use super::chunk::{put_levels, put_packed, put_run, Layout, Packers, Pages};
+use super::chunk::{put_levels, put_packed, put_run, ChunkStats, Layout, Packers, Pages};
 use crate::gen::pools::Word;
 use crate::gen::Value;
 use arrow_array::builder::StringBuilder;
@@ -28,10 +28,8 @@ use arrow_array::StringArray;
 use bytes::Bytes;
 use parquet::basic::Encoding;
 use parquet::column::writer::ColumnCloseResult;
-use parquet::data_type::ByteArray;
 use parquet::errors::Result;
 use parquet::file::properties::WriterProperties;
-use parquet::file::statistics::Statistics;
 use parquet::schema::types::ColumnDescPtr;
 
 /// The index byte of a null row.
@@ -184,31 +182,31 @@ impl WordColumn {
             pages.data(packer, &self.page, chunk.len(), Encoding::RLE_DICTIONARY)?;
         }
 
-        let stats = layout.stats.then(|| {
-            let mut used = [false; MAX_WORDS];
-            let mut nulls = 0u64;
-            let mut unencoded = 0i64;
-            for &i in &self.idx {
-                match i {
-                    NULL => nulls += 1,
-                    i => {
-                        used[i as usize] = true;
-                        unencoded += self.dict[i as usize].text.len() as i64;
-                    }
+        let mut used = [false; MAX_WORDS];
+        let mut nulls = 0u64;
+        let mut unencoded = 0i64;
+        for &i in &self.idx {
+            match i {
+                NULL => nulls += 1,
+                i => {
+                    used[i as usize] = true;
+                    unencoded += self.dict[i as usize].text.len() as i64;
                 }
             }
-            let in_use = || {
-                self.dict
-                    .iter()
-                    .zip(used)
-                    .filter(|(_, u)| *u)
-                    .map(|(w, _)| w.text.as_bytes())
-            };
-            let min = in_use().min().map(|b| ByteArray::from(b.to_vec()));
-            let max = in_use().max().map(|b| ByteArray::from(b.to_vec()));
-            let stats = Statistics::byte_array(min, max, None, Some(nulls), false);
-            (stats, unencoded)
-        });
+        }
+        let in_use = || {
+            self.dict
+                .iter()
+                .zip(used)
+                .filter(|(_, u)| *u)
+                .map(|(w, _)| w.text.as_bytes().to_vec())
+        };
+        let stats = ChunkStats {
+            min: in_use().min(),
+            max: in_use().max(),
+            nulls,
+            unencoded,
+        };
         let done = pages.finish(layout, Encoding::RLE_DICTIONARY, stats)?;
         self.clear();
         Ok(done)
