@@ -8,7 +8,8 @@
 # Also measures the disk with dd, and times full profiles (enterprise and a
 # slice of xlarge) with `cmdbgen generate`.
 #
-# Prints one line per measurement (median of RUNS; wall, CPU, peak RSS from
+# Prints one line per measurement (median of RUNS runs, interleaved with the
+# other measurements round by round; wall, CPU, peak RSS from
 # /usr/bin/time -v) and the ratios the performance issue asks for. Results are
 # appended to $OUTDIR/bench-results.txt. Nothing here is a test: the machine is
 # shared and noisy; read the ratios.
@@ -76,33 +77,46 @@ opts = {"csv": "FORMAT csv, HEADER", "csv_gz": "FORMAT csv, HEADER, COMPRESSION 
 con.execute(f"COPY ({q}) TO '{out}' ({opts})")
 PY
 
-# measure NAME ROWS -- command...: runs RUNS times, prints the median line.
+# The measurements are interleaved: every group only queues its commands
+# (`measure NAME ROWS -- command...`), and `run_queue` then runs round after
+# round, each command once a round, so a busy spell on this shared machine
+# falls on cmdbgen and its peer alike instead of on whichever ran then. Each
+# line printed is the median of RUNS runs.
+NAMES=(); ROWS_OF=(); CMDS=()
 measure() {
   local name=$1 rows=$2; shift 3
-  local walls=() cpus=() syss=() rss=0 bytes=0 load
-  load=$(cut -d' ' -f1 /proc/loadavg)
+  NAMES+=("$name"); ROWS_OF+=("$rows"); CMDS+=("$(printf '%q ' "$@")")
+}
+run_queue() {
+  local n=${#NAMES[@]} r i
+  mkdir -p "$OUTDIR/runs"; rm -f "$OUTDIR"/runs/*
   for r in $(seq "$RUNS"); do
-    rm -rf "$WORK"; mkdir -p "$WORK"; sync
-    /usr/bin/time -v -o "$OUTDIR/time.txt" "$@" >/dev/null 2>"$OUTDIR/stderr.txt" || {
-      log "FAILED: $name"; cat "$OUTDIR/stderr.txt" >&2; return 1; }
-    local w u s m
-    w=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$OUTDIR/time.txt" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-    u=$(awk -F': ' '/User time/{print $2}' "$OUTDIR/time.txt")
-    s=$(awk -F': ' '/System time/{print $2}' "$OUTDIR/time.txt")
-    m=$(awk -F': ' '/Maximum resident/{print $2}' "$OUTDIR/time.txt")
-    walls+=("$w"); cpus+=("$(awk -v a="$u" -v b="$s" 'BEGIN{print a+b}')"); syss+=("$s")
-    [ "$m" -gt "$rss" ] && rss=$m
-    bytes=$(du -sb "$WORK" | cut -f1)
+    for i in $(seq 0 $((n - 1))); do
+      local name=${NAMES[$i]}
+      log "round $r/$RUNS: $name"
+      rm -rf "$WORK"; mkdir -p "$WORK"; sync
+      eval "/usr/bin/time -v -o \"\$OUTDIR/time.txt\" ${CMDS[$i]}" >/dev/null 2>"$OUTDIR/stderr.txt" || {
+        log "FAILED: $name"; cat "$OUTDIR/stderr.txt" >&2; return 1; }
+      local w u s m
+      w=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$OUTDIR/time.txt" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+      u=$(awk -F': ' '/User time/{print $2}' "$OUTDIR/time.txt")
+      s=$(awk -F': ' '/System time/{print $2}' "$OUTDIR/time.txt")
+      m=$(awk -F': ' '/Maximum resident/{print $2}' "$OUTDIR/time.txt")
+      echo "$w $u $s $m $(du -sb "$WORK" | cut -f1) $(cut -d' ' -f1 /proc/loadavg)" >> "$OUTDIR/runs/$name"
+    done
   done
-  "$PY" - "$name" "$rows" "$bytes" "$rss" "${walls[*]}" "${cpus[*]}" "${syss[*]}" "$load" <<'PY' | tee -a "$RESULTS"
+  for i in $(seq 0 $((n - 1))); do
+    "$PY" - "${NAMES[$i]}" "${ROWS_OF[$i]}" "$OUTDIR/runs/${NAMES[$i]}" <<'PY' | tee -a "$RESULTS"
 import sys, statistics as st
-name, rows, b, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-w = [float(x) for x in sys.argv[5].split()]; c = [float(x) for x in sys.argv[6].split()]; s = [float(x) for x in sys.argv[7].split()]
-m = st.median(w)
+name, rows = sys.argv[1], int(sys.argv[2])
+runs = [l.split() for l in open(sys.argv[3])]
+w = [float(r[0]) for r in runs]; s = [float(r[2]) for r in runs]; c = [float(r[1]) + float(r[2]) for r in runs]
+rss = max(int(r[3]) for r in runs); b = int(runs[-1][4]); m = st.median(w)
 print(f"{name:<34} rows={rows:<11} bytes={b:<12} wall_s={m:<7.2f} min_s={min(w):<7.2f} cpu_s={st.median(c):<7.2f} sys_s={st.median(s):<6.2f} "
-      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f} load1={sys.argv[8]} "
+      f"rows/s={rows/m:<12.0f} MB/s={b/1e6/m:<8.1f} maxRSS_MB={rss/1024:.0f} load1={'/'.join(r[5] for r in runs)} "
       f"runs_s={'/'.join(f'{x:.2f}' for x in w)} sys_runs_s={'/'.join(f'{x:.2f}' for x in s)}")
 PY
+  done
 }
 
 # Ratios use only this run's lines (the results file keeps earlier runs).
@@ -148,6 +162,7 @@ scale)
   measure cmdbgen_nodes_csv_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS"
   measure cmdbgen_nodes_csv_direct_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS" --direct-io
   measure cmdbgen_nodes_csv_gz1_1thread "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 1 --shard-rows "$SHARD_ROWS"
+  measure cmdbgen_nodes_parquet_zstd_1thread "$PQ_NODES" -- "$BIN" bench-table --table nodes --rows "$PQ_NODES" --out "$WORK" --format parquet --threads 1 --shard-rows "$SHARD_ROWS"
   measure cmdbgen_nodes_csv_gz1_2threads "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 2 --shard-rows "$SHARD_ROWS"
   ;;
 profiles)
@@ -169,6 +184,7 @@ profiles)
   ;;
 *) log "unknown group $g" ;;
 esac; done
+run_queue
 
 {
   echo "-- ratios (cmdbgen / DuckDB rows/s; targets from the performance issue)"
@@ -179,7 +195,7 @@ esac; done
   [ -n "$(rate cmdbgen_edges_parquet_zstd)" ] && echo "edges parquet:   $(ratio "$(rate cmdbgen_edges_parquet_zstd)" "$(rate duckdb_edges_parquet_zstd)") (target 3x)"
   [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT; with --direct-io $(mbps cmdbgen_nodes_csv_direct) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv_direct)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
   [ -n "$(rate cmdbgen_nodes_csv_direct)" ] && echo "nodes csv direct: $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate duckdb_nodes_csv)") of DuckDB range()"
-  [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv --direct-io $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate cmdbgen_nodes_csv_direct_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)") (target 1.8x)"
+  [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv --direct-io $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate cmdbgen_nodes_csv_direct_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)"), parquet $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate cmdbgen_nodes_parquet_zstd_1thread)") (target 1.8x)"
   echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
 } | tee -a "$RESULTS"
 rm -rf "$WORK"
