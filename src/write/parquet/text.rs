@@ -18,6 +18,7 @@ use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::Result;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnDescPtr;
+use std::cmp::Ordering;
 use std::ops::Range;
 
 /// One dictionary-less text column of the row group being written.
@@ -95,9 +96,9 @@ impl TextColumn {
                 self.page_max = at;
             } else {
                 let text = &self.values[at.clone()];
-                if text > &self.values[self.page_max.clone()] {
+                if text_cmp(text, &self.values[self.page_max.clone()]) == Ordering::Greater {
                     self.page_max = at;
-                } else if text < &self.values[self.page_min.clone()] {
+                } else if text_cmp(text, &self.values[self.page_min.clone()]) == Ordering::Less {
                     self.page_min = at;
                 }
             }
@@ -161,5 +162,91 @@ impl TextColumn {
         self.nulls = 0;
         self.unencoded = 0;
         self.pages.finish(&self.layout, Encoding::PLAIN, stats)
+    }
+}
+
+/// Byte-wise (lexicographic) order of two texts, as `a.cmp(b)` gives, but
+/// inline: eight bytes at a time as big-endian words, the tail as one word
+/// that overlaps bytes already found equal. Ids and names are 8–20 bytes,
+/// for which a call into libc's `memcmp` cost more than the comparison
+/// (9% of a Parquet node-table profile).
+#[inline]
+fn text_cmp(a: &[u8], b: &[u8]) -> Ordering {
+    let n = a.len().min(b.len());
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_be_bytes(w)
+    };
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            let (x, y) = (word(a, i), word(b, i));
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 8;
+        }
+        if i < n {
+            let (x, y) = (word(a, n - 8), word(b, n - 8));
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+    } else {
+        for i in 0..n {
+            if a[i] != b[i] {
+                return a[i].cmp(&b[i]);
+            }
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_cmp;
+    use proptest::prelude::*;
+
+    #[test]
+    fn text_cmp_orders_like_slices_on_ids_and_names() {
+        let texts: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"srv-000000001",
+            b"srv-000000010",
+            b"srv-000000009",
+            b"server-9",
+            b"server-10",
+            b"server-",
+            b"12345678",
+            b"12345679",
+            b"1234567",
+            b"123456789",
+            b"\xff\x00",
+            b"\x00\xff",
+        ];
+        for a in &texts {
+            for b in &texts {
+                assert_eq!(text_cmp(a, b), a.cmp(b), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    proptest! {
+        // Random texts, and pairs that share a long prefix so the tail and
+        // the word loop are both reached.
+        #[test]
+        fn text_cmp_is_slice_order(
+            prefix in proptest::collection::vec(any::<u8>(), 0..24),
+            a in proptest::collection::vec(0u8..4, 0..24),
+            b in proptest::collection::vec(0u8..4, 0..24),
+        ) {
+            let a = [prefix.as_slice(), &a].concat();
+            let b = [prefix.as_slice(), &b].concat();
+            prop_assert_eq!(text_cmp(&a, &b), a.cmp(&b));
+            prop_assert_eq!(text_cmp(&b, &a), b.cmp(&a));
+            prop_assert_eq!(text_cmp(&a, &a), std::cmp::Ordering::Equal);
+        }
     }
 }
