@@ -17,6 +17,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 
 /// Buffer, file offset and length alignment required by O_DIRECT.
@@ -27,6 +28,11 @@ const BLOCK: usize = 1 << 20;
 const BLOCKS: usize = 3;
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Blocks of finished files, for the next files: a block costs 256 page
+/// faults the first time it is touched. The pool never holds more blocks
+/// than were in use at once (at most [`BLOCKS`] per file being written).
+static POOL: Mutex<Vec<Block>> = Mutex::new(Vec::new());
 
 /// Turns direct I/O on or off for files created from now on.
 pub fn set_enabled(on: bool) {
@@ -45,6 +51,23 @@ struct Block {
 }
 
 impl Block {
+    /// A block from the pool, or a new one; `None` if the allocator gave no
+    /// room to align it. Its bytes are not cleared: only what was filled in
+    /// is written, and [`DirectFile::finish`] zeroes the padding.
+    fn take() -> Option<Block> {
+        let pooled = POOL.lock().ok().and_then(|mut pool| pool.pop());
+        pooled.or_else(Block::new)
+    }
+
+    /// Returns a block to the pool.
+    fn give(self) {
+        if !self.buf.is_empty() {
+            if let Ok(mut pool) = POOL.lock() {
+                pool.push(self);
+            }
+        }
+    }
+
     /// A zeroed block; `None` if the allocator gave no room to align it.
     fn new() -> Option<Block> {
         let buf = vec![0u8; BLOCK + ALIGN];
@@ -95,7 +118,7 @@ impl DirectFile {
                 .custom_flags(libc::O_DIRECT)
                 .open(path);
             match opened {
-                Ok(file) => Ok(Block::new().map(|block| DirectFile::start(file, block))),
+                Ok(file) => Ok(Block::take().map(|block| DirectFile::start(file, block))),
                 Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(None),
                 Err(e) => Err(e),
             }
@@ -150,7 +173,7 @@ impl DirectFile {
             Ok(b) => b,
             Err(_) if self.allocated < BLOCKS => {
                 self.allocated += 1;
-                Block::new().ok_or_else(|| io::Error::other("cannot align a direct I/O buffer"))?
+                Block::take().ok_or_else(|| io::Error::other("cannot align a direct I/O buffer"))?
             }
             Err(_) => Block::empty(),
         };
@@ -199,6 +222,11 @@ impl DirectFile {
             Some(Err(_)) => return Err(io::Error::other("the direct I/O writer thread panicked")),
             None => return Err(io::Error::other("the direct I/O writer thread stopped")),
         };
+        // Every block is back from the writer thread now; pool them.
+        std::mem::replace(&mut self.block, Block::empty()).give();
+        for block in self.free.try_iter() {
+            block.give();
+        }
         if tail > 0 {
             file.set_len(self.handed - tail as u64)?;
         }
@@ -234,7 +262,7 @@ mod tests {
     #[test]
     fn direct_files_hold_exactly_what_was_written() {
         let dir = tempfile::tempdir().unwrap();
-        for size in [
+        let sizes = [
             0usize,
             1,
             4095,
@@ -245,9 +273,13 @@ mod tests {
             BLOCK + 12_345,
             3 * BLOCK + 7,
             8 * BLOCK + 4097,
-        ] {
-            let p = dir.path().join(format!("f{size}"));
-            let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+        ];
+        // Small to large, then large to small: the second half writes
+        // through pooled blocks that still hold the first half's bytes.
+        for (n, size) in sizes.iter().chain(sizes.iter().rev()).enumerate() {
+            let size = *size;
+            let p = dir.path().join(format!("f{n}"));
+            let data: Vec<u8> = (0..size).map(|i| ((i + n) * 31 % 251) as u8).collect();
             match DirectFile::create(&p).unwrap() {
                 Some(mut f) => {
                     for chunk in data.chunks(70_001) {
