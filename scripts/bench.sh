@@ -5,7 +5,9 @@
 # rows, a 2-column edge table of 2N rows). cmdbgen writes it with
 # `cmdbgen bench-table` (its real shard writer); DuckDB with range() + COPY, and
 # also with a parallel source (ids in a table first), its strongest form here.
-# Also measures the disk with dd, and times full profiles (enterprise and a
+# Also measures the disk with dd, times tpchgen-cli (TPC-H, all 8 tables; a
+# different workload, so it is compared by MB/s of CSV and rows/s; installed
+# with `cargo install` on first use) and times full profiles (enterprise and a
 # slice of xlarge) with `cmdbgen generate`.
 #
 # Prints one line per measurement (median of RUNS runs, interleaved with the
@@ -16,7 +18,8 @@
 #
 # usage: scripts/bench.sh [OUTDIR]
 # env: RUNS [3] NODES [20000000] GZ_NODES [5000000] PQ_NODES [NODES] THREADS [nproc]
-#      BENCH_GROUPS ["disk csv gzip parquet scale profiles"]
+#      TPCH_SF [1] (tpchgen-cli's scale factor; SF1 is 8.66 M rows, 1.1 GB of CSV)
+#      BENCH_GROUPS ["disk csv gzip parquet scale tpchgen profiles"]
 #      XLARGE_PARTS [100; 0 = skip; N = time part 1 of N of xlarge, about 4.0e9/N rows]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +32,8 @@ THREADS=${THREADS:-$(nproc)}
 PQ_NODES=${PQ_NODES:-$NODES}
 PQ_EDGES=$((PQ_NODES * 2))
 XLARGE_PARTS=${XLARGE_PARTS:-100}
-BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip parquet scale profiles"}
+TPCH_SF=${TPCH_SF:-1}
+BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip parquet scale tpchgen profiles"}
 BIN=./target/release/cmdbgen
 # Shards small enough that every thread has several (tables are split evenly).
 SHARD_ROWS=${SHARD_ROWS:-250000}
@@ -165,6 +169,20 @@ scale)
   measure cmdbgen_nodes_parquet_zstd_1thread "$PQ_NODES" -- "$BIN" bench-table --table nodes --rows "$PQ_NODES" --out "$WORK" --format parquet --threads 1 --shard-rows "$SHARD_ROWS"
   measure cmdbgen_nodes_csv_gz1_2threads "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 2 --shard-rows "$SHARD_ROWS"
   ;;
+tpchgen)
+  # tpchgen-cli (tpchgen-rs), the fastest published generator: on PATH, or
+  # installed once into TPCHGEN_ROOT.
+  TPCHGEN_ROOT=${TPCHGEN_ROOT:-$HOME/.cache/cmdbgen-tools/tpchgen}
+  TPCH=$(command -v tpchgen-cli || echo "$TPCHGEN_ROOT/bin/tpchgen-cli")
+  if [ ! -x "$TPCH" ]; then
+    log "installing tpchgen-cli into $TPCHGEN_ROOT (cargo install; takes several minutes)"
+    cargo install -q --locked tpchgen-cli --root "$TPCHGEN_ROOT" >&2
+  fi
+  log "tpchgen-cli: $("$TPCH" --version)"
+  tpch_rows=$("$TPCH" tbl --no-progress -s "$TPCH_SF" --stdout | wc -l)
+  measure "tpchgen_csv_sf${TPCH_SF}" "$tpch_rows" -- "$TPCH" csv --no-progress -s "$TPCH_SF" -n "$THREADS" -o "$WORK"
+  measure "tpchgen_parquet_zstd1_sf${TPCH_SF}" "$tpch_rows" -- "$TPCH" parquet --no-progress -s "$TPCH_SF" -n "$THREADS" -c 'ZSTD(1)' -o "$WORK"
+  ;;
 profiles)
   for p in large enterprise; do
     rows=$("$BIN" generate --profile "$p" --dry-run | awk '/^total/{print $2}')
@@ -196,6 +214,7 @@ run_queue
   [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT; with --direct-io $(mbps cmdbgen_nodes_csv_direct) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv_direct)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
   [ -n "$(rate cmdbgen_nodes_csv_direct)" ] && echo "nodes csv direct: $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate duckdb_nodes_csv)") of DuckDB range()"
   [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv --direct-io $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate cmdbgen_nodes_csv_direct_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)"), parquet $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate cmdbgen_nodes_parquet_zstd_1thread)") (target 1.8x)"
+  [ -n "$(rate "tpchgen_csv_sf$TPCH_SF")" ] && [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "tpchgen-cli SF$TPCH_SF: csv $(mbps "tpchgen_csv_sf$TPCH_SF") MB/s, $(rate "tpchgen_csv_sf$TPCH_SF") rows/s, peak $(rss "tpchgen_csv_sf$TPCH_SF") MB; cmdbgen nodes csv $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps "tpchgen_csv_sf$TPCH_SF")") of its MB/s, $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate "tpchgen_csv_sf$TPCH_SF")") of its rows/s; parquet (zstd:3 vs its zstd:1) $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate "tpchgen_parquet_zstd1_sf$TPCH_SF")") of its rows/s, peak $(rss "tpchgen_parquet_zstd1_sf$TPCH_SF") MB"
   echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
 } | tee -a "$RESULTS"
 rm -rf "$WORK"
