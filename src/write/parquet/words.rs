@@ -161,14 +161,27 @@ impl WordColumn {
         }
         pages.dictionary(packer, &self.page, self.dict.len())?;
         let width = bit_width(self.dict.len());
+        // One pass over each page's rows gives its levels and indices and
+        // the chunk's statistics: which words are in use, nulls, bytes.
+        let mut used = [false; MAX_WORDS];
+        let mut nulls = 0u64;
+        let mut unencoded = 0i64;
         let mut defined = Vec::new();
         for chunk in self.idx.chunks(layout.page_rows) {
             self.page.clear();
             self.values.clear();
-            self.values
-                .extend(chunk.iter().copied().filter(|&i| i != NULL));
             defined.clear();
-            defined.extend(chunk.iter().map(|&i| u8::from(i != NULL)));
+            for &i in chunk {
+                if i == NULL {
+                    nulls += 1;
+                    defined.push(0);
+                } else {
+                    used[i as usize] = true;
+                    unencoded += self.dict[i as usize].text.len() as i64;
+                    defined.push(1);
+                    self.values.push(i);
+                }
+            }
             put_levels(&mut self.page, &defined);
             // The indices of the non-null rows.
             self.page.push(width);
@@ -181,29 +194,16 @@ impl WordColumn {
             }
             pages.data(packer, &self.page, chunk.len(), Encoding::RLE_DICTIONARY)?;
         }
-
-        let mut used = [false; MAX_WORDS];
-        let mut nulls = 0u64;
-        let mut unencoded = 0i64;
-        for &i in &self.idx {
-            match i {
-                NULL => nulls += 1,
-                i => {
-                    used[i as usize] = true;
-                    unencoded += self.dict[i as usize].text.len() as i64;
-                }
-            }
-        }
         let in_use = || {
             self.dict
                 .iter()
                 .zip(used)
                 .filter(|(_, u)| *u)
-                .map(|(w, _)| w.text.as_bytes().to_vec())
+                .map(|(w, _)| w.text.as_bytes())
         };
         let stats = ChunkStats {
-            min: in_use().min(),
-            max: in_use().max(),
+            min: in_use().min().map(<[u8]>::to_vec),
+            max: in_use().max().map(<[u8]>::to_vec),
             nulls,
             unencoded,
         };
