@@ -91,28 +91,55 @@ pub fn put_str(s: &str, out: &mut Vec<u8>) {
     }
 }
 
-/// Appends `n` in decimal. The digits go left-aligned into a 20-byte array
-/// (two at a time, the length found first), which is copied with one
-/// fixed-size move and cut back to the length: no call to `memcpy`.
+/// The eight decimal digits of `n` (below 10^8, leading zeros kept) as
+/// ASCII in a little-endian word: the first digit is the lowest byte. The
+/// digits are split in registers (SWAR: four-digit halves, then two-digit
+/// quarters, then single digits, each step one multiply-shift per lane), so
+/// no byte goes through a stack array that a wide load would read back.
+#[inline]
+fn eight_digits(n: u32) -> u64 {
+    debug_assert!(n < 100_000_000);
+    let n = u64::from(n);
+    // [second four digits : first four digits] in two 32-bit lanes.
+    let halves = (n / 10_000) | ((n % 10_000) << 32);
+    // x * 10486 >> 20 is x / 100 for x < 10^4.
+    let hundreds = ((halves * 10_486) >> 20) & 0x7f_0000_007f;
+    let pairs = ((halves - 100 * hundreds) << 16) | hundreds;
+    // x * 103 >> 10 is x / 10 for x < 100.
+    let tens = ((pairs * 103) >> 10) & 0x000f_000f_000f_000f;
+    let digits = ((pairs - 10 * tens) << 8) | tens;
+    digits | 0x3030_3030_3030_3030
+}
+
+/// Appends the low `len` (1..=8) digits of `n` (below 10^8): one 8-byte
+/// store cut back to the length.
+#[inline]
+fn put_short(n: u32, len: usize, out: &mut Vec<u8>) {
+    let word = eight_digits(n) >> (8 * (8 - len));
+    let at = out.len();
+    out.extend_from_slice(&word.to_le_bytes());
+    out.truncate(at + len);
+}
+
+/// Appends `n` in decimal: below 10^8 as one word of digits; above, the
+/// leading digits first and then the last eight as one word.
 #[inline]
 fn put_u64(n: u64, out: &mut Vec<u8>) {
-    let len = decimal_len(n);
-    let mut d = [0u8; 20];
-    let mut m = n;
-    let mut k = len;
-    while m >= 100 {
-        k -= 2;
-        d[k..k + 2].copy_from_slice(&PAIRS[(m % 100) as usize]);
-        m /= 100;
+    if n < 100_000_000 {
+        return put_short(n as u32, decimal_len(n), out);
     }
-    if m >= 10 {
-        d[..2].copy_from_slice(&PAIRS[m as usize]);
+    let (head, tail) = (n / 100_000_000, (n % 100_000_000) as u32);
+    if head < 100_000_000 {
+        put_short(head as u32, decimal_len(head), out);
     } else {
-        d[0] = b'0' + m as u8;
+        put_short(
+            (head / 100_000_000) as u32,
+            decimal_len(head / 100_000_000),
+            out,
+        );
+        put_short((head % 100_000_000) as u32, 8, out);
     }
-    let at = out.len();
-    out.extend_from_slice(&d);
-    out.truncate(at + len);
+    put_short(tail, 8, out);
 }
 
 /// Appends `i` in decimal, with a `-` when negative.
@@ -158,22 +185,18 @@ static PAIRS: [[u8; 2]; 100] = {
 };
 
 /// Appends `n` zero-padded to at least 9 digits. Below 10^9 the width is
-/// fixed, so the digits are written two at a time with no length to find.
+/// fixed: the first digit and the other eight go out in one 16-byte store,
+/// cut back to nine.
 #[inline]
 fn put_padded(n: u64, out: &mut Vec<u8>) {
     if n >= 1_000_000_000 {
         return put_u64(n, out);
     }
-    let mut d = [0u8; 9];
-    let mut m = n as u32;
-    for k in (0..4).rev() {
-        let p = PAIRS[(m % 100) as usize];
-        d[1 + 2 * k] = p[0];
-        d[2 + 2 * k] = p[1];
-        m /= 100;
-    }
-    d[0] = b'0' + m as u8;
-    out.extend_from_slice(&d);
+    let first = u128::from(b'0' + (n / 100_000_000) as u8);
+    let word = first | u128::from(eight_digits((n % 100_000_000) as u32)) << 8;
+    let at = out.len();
+    out.extend_from_slice(&word.to_le_bytes());
+    out.truncate(at + 9);
 }
 
 /// Appends `prefix` + `n` padded: the id of node `n` of a kind.
@@ -224,14 +247,15 @@ pub fn put_datetime(secs: i64, out: &mut Vec<u8>) {
 }
 
 /// Appends hundredths as a decimal with two digits (`1234.05`, `-0.50`).
+#[inline]
 pub fn put_cents(c: i64, out: &mut Vec<u8>) {
     if c < 0 {
         out.push(b'-');
     }
     let c = c.unsigned_abs();
     put_u64(c / 100, out);
-    out.push(b'.');
-    two((c % 100) as u32, out);
+    let [a, b] = PAIRS[(c % 100) as usize];
+    out.extend_from_slice(&[b'.', a, b]);
 }
 
 fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
@@ -385,6 +409,41 @@ mod tests {
     }
 
     #[test]
+    fn eight_digit_words_hold_every_digit() {
+        // Every value of each digit position, with the others at their
+        // extremes, and a stride through the whole range.
+        let mut cases: Vec<u32> = (0..100_000_000).step_by(9_973).collect();
+        for k in 0..8 {
+            let unit = 10u32.pow(k);
+            for d in 0..10 {
+                cases.push(d * unit);
+                cases.push(99_999_999 - (9 - d) * unit);
+            }
+        }
+        for n in cases {
+            let word = eight_digits(n).to_le_bytes();
+            assert_eq!(std::str::from_utf8(&word).unwrap(), format!("{n:08}"));
+        }
+    }
+
+    #[test]
+    fn cents_are_two_decimals() {
+        for (c, want) in [
+            (0i64, "0.00"),
+            (5, "0.05"),
+            (-50, "-0.50"),
+            (123_405, "1234.05"),
+            (99_999_999_999, "999999999.99"),
+            (i64::MIN, "-92233720368547758.08"),
+            (i64::MAX, "92233720368547758.07"),
+        ] {
+            let mut out = Vec::new();
+            put_cents(c, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+
+    #[test]
     fn pool_words_are_their_values() {
         for pool in [
             &pools::CI_STATUS,
@@ -522,6 +581,22 @@ mod tests {
                 put_i64(i, &mut out);
                 prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{i}"));
             }
+        }
+
+        #[test]
+        fn padded_and_cents_match_format(n in any::<u64>(), shift in 0u32..64, c in any::<i64>()) {
+            let m = n >> shift;
+            let mut out = b"x".to_vec();
+            put_padded(m, &mut out);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{m:09}"));
+            let mut out = b"x".to_vec();
+            put_cents(c, &mut out);
+            let a = c.unsigned_abs();
+            let sign = if c < 0 { "-" } else { "" };
+            prop_assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("x{sign}{}.{:02}", a / 100, a % 100)
+            );
         }
 
         #[test]
