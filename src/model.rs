@@ -100,6 +100,13 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The kind's position in [`NodeKind::ALL`] (the declaration order,
+    /// checked at compile time), for per-kind arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// All kinds, in output order.
     pub const ALL: [NodeKind; 9] = [
         NodeKind::Region,
@@ -416,6 +423,13 @@ fn reported(start: NodeKind) -> SpecParts {
 }
 
 impl RelKind {
+    /// The family's position in [`RelKind::ALL`] (the declaration order,
+    /// checked at compile time), for per-family arrays.
+    #[inline]
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// All families, in output order.
     pub const ALL: [RelKind; 21] = [
         RelKind::DataCenterLocatedInRegion,
@@ -675,6 +689,20 @@ impl fmt::Display for Table {
         f.write_str(&self.name())
     }
 }
+
+// `index()` is the position in `ALL`: both lists are in declaration order.
+const _: () = {
+    let mut k = 0;
+    while k < NodeKind::ALL.len() {
+        assert!(NodeKind::ALL[k] as usize == k);
+        k += 1;
+    }
+    let mut r = 0;
+    while r < RelKind::ALL.len() {
+        assert!(RelKind::ALL[r] as usize == r);
+        r += 1;
+    }
+};
 
 #[cfg(test)]
 mod tests {

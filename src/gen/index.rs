@@ -67,13 +67,14 @@ pub struct Cumulative {
 impl Cumulative {
     /// Computes the totals, in parallel over blocks.
     pub fn new(n: u64, degree: impl Fn(u64) -> u64 + Sync) -> Self {
-        let [c] = Cumulative::many(n, |j| [degree(j)]);
+        let [c] = Cumulative::many(n, |j, acc: &mut [u64; 1]| acc[0] += degree(j));
         c
     }
 
     /// Computes `K` families' totals over the same start nodes in one pass:
-    /// `degrees(j)[k]` is node `j`'s degree in family `k`.
-    pub fn many<const K: usize>(n: u64, degrees: impl Fn(u64) -> [u64; K] + Sync) -> [Self; K] {
+    /// `add(j, acc)` adds node `j`'s degree in family `k` to `acc[k]` (a
+    /// one-of choice adds 1 to one slot, with no array of zeroes to sum).
+    pub fn many<const K: usize>(n: u64, add: impl Fn(u64, &mut [u64; K]) + Sync) -> [Self; K] {
         let block = n.div_ceil(MAX_BLOCKS).next_power_of_two().max(64);
         let blocks = n.div_ceil(block);
         let sums: Vec<[u64; K]> = (0..blocks)
@@ -83,9 +84,7 @@ impl Cumulative {
                 let hi = (lo + block).min(n);
                 let mut acc = [0u64; K];
                 for j in lo..hi {
-                    for (a, d) in acc.iter_mut().zip(degrees(j)) {
-                        *a += d;
-                    }
+                    add(j, &mut acc);
                 }
                 acc
             })
@@ -146,6 +145,24 @@ mod tests {
                 next = r.end;
             }
             prop_assert_eq!(next, children);
+        }
+
+        #[test]
+        fn one_pass_totals_match_separate_passes(n in 0u64..20_000, key in any::<u64>()) {
+            // A one-of choice per node (slot 3 means none), as the event
+            // families count it.
+            let slot = |j: u64| (crate::rng::mix(key ^ j) % 4) as usize;
+            let many = Cumulative::many(n, |j, acc: &mut [u64; 3]| {
+                if let Some(a) = acc.get_mut(slot(j)) {
+                    *a += 1;
+                }
+            });
+            for (k, c) in many.iter().enumerate() {
+                let single = Cumulative::new(n, |j| u64::from(slot(j) == k));
+                prop_assert_eq!(&c.cum, &single.cum);
+                prop_assert_eq!(c.block, single.block);
+                prop_assert_eq!(c.total(), (0..n).filter(|&j| slot(j) == k).count() as u64);
+            }
         }
 
         #[test]

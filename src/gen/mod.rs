@@ -215,6 +215,10 @@ pub struct World {
     affects_weights: [u32; 5],
     affects_total: u64,
     perms: [Perm; NodeKind::ALL.len()],
+    /// Each family's fan-out settings (the profile's, or the default for
+    /// families that do not fan out), indexed like [`RelKind::ALL`]: read
+    /// once per start node, so not looked up in the profile's map.
+    fanouts: [Fanout; RelKind::ALL.len()],
     sources: Vec<SourcePool>,
     /// The profile's source names (priority order in multi-source mode).
     source_names: Vec<String>,
@@ -228,12 +232,25 @@ pub struct World {
     families: Vec<Family>,
 }
 
+/// A fan-out family's degree inputs ([`World::fanout_family`]).
+#[derive(Clone, Copy)]
+struct FanoutFamily {
+    dist: crate::profile::Dist,
+    stream: Stream,
+    /// Ends of the start's own kind: a node is not its own end.
+    same_kind: bool,
+    /// Network devices connect to the servers of their data centre only.
+    in_dc: bool,
+    /// The number of nodes of the end kind.
+    ends: u64,
+}
+
 fn kind_index(k: NodeKind) -> usize {
-    NodeKind::ALL.iter().position(|&x| x == k).unwrap_or(0)
+    k.index()
 }
 
 fn rel_index(r: RelKind) -> usize {
-    RelKind::ALL.iter().position(|&x| x == r).unwrap_or(0)
+    r.index()
 }
 
 impl World {
@@ -308,6 +325,13 @@ impl World {
             affects_weights,
             affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
             perms,
+            fanouts: RelKind::ALL.map(|r| {
+                profile
+                    .fanout
+                    .get(&r)
+                    .copied()
+                    .unwrap_or_else(|| crate::profile::default_fanout(r))
+            }),
             sources,
             source_names: profile.sources.iter().map(|s| s.name.clone()).collect(),
             source_lag: profile
@@ -323,12 +347,10 @@ impl World {
         };
         // The event families share one pass: each event's slot is drawn once.
         let n_events = world.count(NodeKind::Event);
-        let mut affects = Cumulative::many(n_events, |j| {
-            let mut one_hot = [0u64; 5];
+        let mut affects = Cumulative::many(n_events, |j, acc: &mut [u64; 5]| {
             if let Some(slot) = world.affects_slot(j) {
-                one_hot[slot] = 1;
+                acc[slot] += 1;
             }
-            one_hot
         })
         .map(Some);
         world.families = RelKind::ALL
@@ -338,7 +360,10 @@ impl World {
                 let n = world.count(spec.start);
                 let cum = match spec.shape {
                     Shape::Parent => return Family { rows: n, cum: None },
-                    Shape::Fanout => Cumulative::new(n, |j| world.degree(r, j)),
+                    Shape::Fanout => {
+                        let f = world.fanout_family(r);
+                        Cumulative::new(n, |j| world.fanout_degree(&f, j))
+                    }
                     Shape::OneOf => {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
@@ -381,8 +406,9 @@ impl World {
         }
     }
 
+    #[inline]
     fn fanout(&self, r: RelKind) -> Fanout {
-        self.profile.fanout[&r]
+        self.fanouts[rel_index(r)]
     }
 
     /// The number of relationships of family `r` that start at node `j`.
@@ -395,20 +421,41 @@ impl World {
             Shape::OneOf => u64::from(
                 self.affects_slot(j).is_some() && self.affects_slot(j) == r.affects_slot(),
             ),
-            Shape::Fanout => {
-                let (_, candidates) = self.candidates(r, j);
-                let cap = if spec.start == spec.end {
-                    candidates.saturating_sub(1)
-                } else {
-                    candidates
-                };
-                let d = self
-                    .fanout(r)
-                    .dist
-                    .sample(self.degree_streams[rel_index(r)].at(j));
-                d.min(cap)
-            }
+            Shape::Fanout => self.fanout_degree(&self.fanout_family(r), j),
         }
+    }
+
+    /// What the degrees of fan-out family `r` depend on, resolved once so
+    /// that a pass over all its start nodes does no per-node look-up.
+    fn fanout_family(&self, r: RelKind) -> FanoutFamily {
+        let spec = r.spec();
+        FanoutFamily {
+            dist: self.fanout(r).dist,
+            stream: self.degree_streams[rel_index(r)],
+            same_kind: spec.start == spec.end,
+            in_dc: r == RelKind::NetworkDeviceConnectsToServer,
+            ends: self.count(spec.end),
+        }
+    }
+
+    /// Node `j`'s degree in fan-out family `f`: a draw from its
+    /// distribution, at most the number of distinct ends it can have.
+    #[inline]
+    fn fanout_degree(&self, f: &FanoutFamily, j: u64) -> u64 {
+        let candidates = if f.in_dc {
+            let range = self
+                .server_in_dc
+                .children_of(self.device_in_dc.parent_of(j));
+            range.end - range.start
+        } else {
+            f.ends
+        };
+        let cap = if f.same_kind {
+            candidates.saturating_sub(1)
+        } else {
+            candidates
+        };
+        f.dist.sample(f.stream.at(j)).min(cap)
     }
 
     /// The slot in [`RelKind::AFFECTS`] of the family event `j` belongs to
