@@ -230,11 +230,11 @@ mod streams {
 }
 
 fn kind_index(k: NodeKind) -> u64 {
-    NodeKind::ALL.iter().position(|&x| x == k).unwrap_or(0) as u64
+    k.index() as u64
 }
 
 fn rel_index(r: RelKind) -> u64 {
-    RelKind::ALL.iter().position(|&x| x == r).unwrap_or(0) as u64
+    r.index() as u64
 }
 
 /// The per-kind layout of a day.

@@ -245,14 +245,6 @@ struct FanoutFamily {
     ends: u64,
 }
 
-fn kind_index(k: NodeKind) -> usize {
-    k.index()
-}
-
-fn rel_index(r: RelKind) -> usize {
-    r.index()
-}
-
 impl World {
     /// Builds the world of a profile. Cost: O(number of start nodes of the
     /// fan-out families), in parallel; memory: O(regions + data centres) plus
@@ -261,11 +253,11 @@ impl World {
         let seed = profile.seed;
         let mut counts = NodeKind::ALL.map(|k| profile.count(k));
         let node_streams =
-            NodeKind::ALL.map(|k| Stream::new(seed, streams::NODE + kind_index(k) as u64));
+            NodeKind::ALL.map(|k| Stream::new(seed, streams::NODE + k.index() as u64));
         let rel_stream =
-            |base: u64| RelKind::ALL.map(|r| Stream::new(seed, base + rel_index(r) as u64));
+            |base: u64| RelKind::ALL.map(|r| Stream::new(seed, base + r.index() as u64));
         let perms = NodeKind::ALL.map(|k| {
-            let i = kind_index(k);
+            let i = k.index();
             Perm::new(counts[i], Stream::new(seed, streams::PERM).at(i as u64))
         });
         let sources: Vec<SourcePool> = NodeKind::ALL
@@ -287,7 +279,7 @@ impl World {
             .is_some()
             .then(|| multi::Multi::new(profile, &sources, &counts));
         if let Some(m) = &multi {
-            counts[kind_index(NodeKind::SourceRecord)] = m.record_start[NodeKind::ALL.len()];
+            counts[NodeKind::SourceRecord.index()] = m.record_start[NodeKind::ALL.len()];
         }
         let size_weight = |salt: u64| {
             let stream = Stream::new(seed, streams::PARTITION + salt);
@@ -297,7 +289,7 @@ impl World {
                 (100.0 / u.powf(1.0 / alpha)).min(1e7) as u64
             }
         };
-        let c = |k: NodeKind| counts[kind_index(k)];
+        let c = |k: NodeKind| counts[k.index()];
         let dc_in_region =
             Partition::new(c(NodeKind::Region), c(NodeKind::DataCenter), size_weight(0));
         let dc_weight = size_weight(1);
@@ -372,7 +364,7 @@ impl World {
                         let cum = world
                             .multi
                             .as_ref()
-                            .and_then(|m| m.reports[kind_index(spec.start)].clone());
+                            .and_then(|m| m.reports[spec.start.index()].clone());
                         match cum {
                             Some(c) => c,
                             None => return Family { rows: 0, cum: None },
@@ -395,20 +387,20 @@ impl World {
 
     /// The number of nodes of a kind.
     pub fn count(&self, k: NodeKind) -> u64 {
-        self.counts[kind_index(k)]
+        self.counts[k.index()]
     }
 
     /// The number of rows of a table.
     pub fn rows(&self, t: Table) -> u64 {
         match t {
             Table::Node(k) => self.count(k),
-            Table::Rel(r) => self.families[rel_index(r)].rows,
+            Table::Rel(r) => self.families[r.index()].rows,
         }
     }
 
     #[inline]
     fn fanout(&self, r: RelKind) -> Fanout {
-        self.fanouts[rel_index(r)]
+        self.fanouts[r.index()]
     }
 
     /// The number of relationships of family `r` that start at node `j`.
@@ -431,25 +423,24 @@ impl World {
         let spec = r.spec();
         FanoutFamily {
             dist: self.fanout(r).dist,
-            stream: self.degree_streams[rel_index(r)],
+            stream: self.degree_streams[r.index()],
             same_kind: spec.start == spec.end,
             in_dc: r == RelKind::NetworkDeviceConnectsToServer,
             ends: self.count(spec.end),
         }
     }
 
-    /// Node `j`'s degree in fan-out family `f`: a draw from its
-    /// distribution, at most the number of distinct ends it can have.
+    /// Node `j`'s degree in fan-out family `f`.
     #[inline]
     fn fanout_degree(&self, f: &FanoutFamily, j: u64) -> u64 {
-        let candidates = if f.in_dc {
-            let range = self
-                .server_in_dc
-                .children_of(self.device_in_dc.parent_of(j));
-            range.end - range.start
-        } else {
-            f.ends
-        };
+        let (_, candidates) = self.candidates(f, j);
+        Self::capped_degree(f, j, candidates)
+    }
+
+    /// A draw from `f`'s distribution for node `j`, at most the number of
+    /// distinct ends it can have among `candidates`.
+    #[inline]
+    fn capped_degree(f: &FanoutFamily, j: u64, candidates: u64) -> u64 {
         let cap = if f.same_kind {
             candidates.saturating_sub(1)
         } else {
@@ -471,16 +462,17 @@ impl World {
         })
     }
 
-    /// The candidate ends of a fan-out family for start node `j`, as
+    /// The candidate ends of fan-out family `f` for start node `j`, as
     /// `(first, how many)`: a device connects to servers in its data centre.
     #[inline]
-    fn candidates(&self, r: RelKind, j: u64) -> (u64, u64) {
-        if r == RelKind::NetworkDeviceConnectsToServer {
-            let dc = self.device_in_dc.parent_of(j);
-            let range = self.server_in_dc.children_of(dc);
+    fn candidates(&self, f: &FanoutFamily, j: u64) -> (u64, u64) {
+        if f.in_dc {
+            let range = self
+                .server_in_dc
+                .children_of(self.device_in_dc.parent_of(j));
             (range.start, range.end - range.start)
         } else {
-            (0, self.count(r.spec().end))
+            (0, f.ends)
         }
     }
 
@@ -488,20 +480,21 @@ impl World {
     /// `r`, in generation order (`degree(r, j)` of them).
     pub fn fanout_targets(&self, r: RelKind, j: u64, out: &mut Vec<u64>) {
         out.clear();
-        let d = self.degree(r, j);
+        let f = self.fanout_family(r);
+        let (lo, n) = self.candidates(&f, j);
+        let d = Self::capped_degree(&f, j, n);
         if d == 0 {
             return;
         }
         let spec = r.spec();
-        let (lo, n) = self.candidates(r, j);
         let skew = self.fanout(r).target_skew;
-        let own = (spec.start == spec.end).then_some(j);
-        let mut draws = self.target_streams[rel_index(r)].draws(j);
-        let local = lo != 0 || n != self.count(spec.end);
+        let own = f.same_kind.then_some(j);
+        let mut draws = self.target_streams[r.index()].draws(j);
+        let local = lo != 0 || n != f.ends;
         let local_perm = if local {
             Perm::new(n, draws.next())
         } else {
-            self.perms[kind_index(spec.end)]
+            self.perms[spec.end.index()]
         };
         let taken = |t: u64, out: &Vec<u64>| Some(t) == own || out.contains(&t);
         for _ in 0..d {
@@ -536,13 +529,13 @@ impl World {
     fn affected(&self, r: RelKind, j: u64) -> u64 {
         let end = r.spec().end;
         let n = self.count(end);
-        let h = self.target_streams[rel_index(r)].at(j);
-        self.perms[kind_index(end)].apply(rng::skewed(h, n, self.profile.affects_skew))
+        let h = self.target_streams[r.index()].at(j);
+        self.perms[end.index()].apply(rng::skewed(h, n, self.profile.affects_skew))
     }
 
     /// The source system of a record of kind `k` for a 64-bit draw `h`.
     pub fn source_of(&self, k: NodeKind, h: u64) -> &str {
-        &self.source_names[self.sources[kind_index(k)].pick(h)]
+        &self.source_names[self.sources[k.index()].pick(h)]
     }
 
     /// Pushes the single-source tags of a record of kind `k` (`source`,
@@ -555,7 +548,7 @@ impl World {
         d: &mut rng::Draws,
         out: &mut Vec<Value<'w>>,
     ) {
-        let x = self.sources[kind_index(k)].pick(d.next());
+        let x = self.sources[k.index()].pick(d.next());
         self.push_tags(x, 1 << x, d.next(), out);
     }
 

@@ -15,7 +15,7 @@
 //!   keep their sequential ids. `SourceRecord` ids hash `<source>:<item id>`.
 
 use super::index::Cumulative;
-use super::{kind_index, SourcePool, Value, World};
+use super::{SourcePool, Value, World};
 use crate::merge::{self, RecordTally, Reporter, Strategy, Summary};
 use crate::model::{ColKind, NodeKind};
 use crate::profile::Profile;
@@ -151,7 +151,7 @@ impl Multi {
                 .position(|c| c.name == "source")
                 .unwrap_or(0)
         });
-        let kid = |k: NodeKind| kind_index(k) as u64;
+        let kid = |k: NodeKind| k.index() as u64;
         let mut multi = Multi {
             strategy: merge.strategy,
             overlap: merge.overlap,
@@ -178,7 +178,7 @@ impl Multi {
             .iter()
             .map(|&k| {
                 (keep_all && k.is_ci()).then(|| {
-                    Cumulative::new(counts[kind_index(k)], |i| {
+                    Cumulative::new(counts[k.index()], |i| {
                         u64::from(multi.reporter_mask(pools, k, i).count_ones())
                     })
                 })
@@ -196,7 +196,7 @@ impl Multi {
     /// The sources reporting item `i` of kind `k`, as a mask.
     #[inline]
     pub(super) fn reporter_mask(&self, pools: &[SourcePool], k: NodeKind, i: u64) -> u64 {
-        let ki = kind_index(k);
+        let ki = k.index();
         let mut shared = self.shared[ki].draws(i);
         let u_shared = shared.unit();
         let fallback = shared.next();
@@ -230,7 +230,7 @@ impl Multi {
     /// Source `x`'s report of item `i` of kind `k` (it need not report it).
     #[inline]
     fn report(&self, world: &World, k: NodeKind, i: u64, x: usize) -> ReportInfo {
-        let ki = kind_index(k);
+        let ki = k.index();
         let mut d = self.own[ki][x].draws(i);
         d.next(); // overlap choice
         d.next(); // own coverage draw
@@ -453,7 +453,7 @@ impl World {
         let Some(reports) = self.reports(k, i) else {
             return;
         };
-        let ki = kind_index(k);
+        let ki = k.index();
         let (reps, n) = reports.reporters();
         let reps = &reps[..n];
         let list = reports.list();
@@ -529,7 +529,7 @@ impl World {
         if k == NodeKind::SourceRecord || m.reporter_mask(&self.sources, k, i) >> x & 1 == 0 {
             return false;
         }
-        let ki = kind_index(k);
+        let ki = k.index();
         let from = out.len();
         self.truth_row(k, i, self.node_streams[ki], out);
         let width = out.len() - from;
@@ -566,7 +566,7 @@ impl World {
         out.push(b'{');
         if self.report_row(k, i, x, &mut row) {
             let mut first = true;
-            let attrs = self.multi().map(|m| &m.attrs[kind_index(k)]);
+            let attrs = self.multi().map(|m| &m.attrs[k.index()]);
             for &c in attrs.into_iter().flatten() {
                 let v = &row[c];
                 if is_empty(v) {
@@ -698,7 +698,7 @@ impl World {
                         // the current one: no conflict is possible.
                         if r.list().iter().any(|x| x.stale != 0) {
                             row.clear();
-                            self.truth_row(k, i, self.node_streams[kind_index(k)], &mut row);
+                            self.truth_row(k, i, self.node_streams[k.index()], &mut row);
                             self.merge_row(k, i, 0, &mut row, Some(&mut t));
                         }
                     }

@@ -2,7 +2,7 @@
 //! The values are pushed in the order of the kind's columns in `model.rs`.
 
 use super::pools::{self, Pool};
-use super::{kind_index, Value, World};
+use super::{Value, World};
 use crate::model::NodeKind;
 use crate::rng::{self, Draws};
 
@@ -98,7 +98,7 @@ impl World {
     /// from its head alone: a few draws instead of a whole row.
     #[inline]
     pub fn name_of(&self, k: NodeKind, i: u64) -> Value<'static> {
-        head(k, i, &mut self.node_streams[kind_index(k)].draws(i)).name
+        head(k, i, &mut self.node_streams[k.index()].draws(i)).name
     }
 
     /// Appends row `i` of node kind `kind` to `out` (`i < count(kind)`):
@@ -110,7 +110,7 @@ impl World {
             return;
         }
         let from = out.len();
-        let mut d = self.node_streams[kind_index(kind)].draws(i);
+        let mut d = self.node_streams[kind.index()].draws(i);
         self.row_from(kind, i, &mut d, out);
         if self.is_multi_source() {
             self.merge_row(kind, i, from, out, None);

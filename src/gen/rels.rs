@@ -1,6 +1,6 @@
 //! Relationship rows: a cursor over one family's rows from any starting row.
 
-use super::{pools, rel_index, Value, World};
+use super::{pools, Value, World};
 use crate::model::{RelKind, Shape};
 use crate::rng::Draws;
 
@@ -49,7 +49,7 @@ pub struct RelRows<'w> {
 impl<'w> RelRows<'w> {
     pub(super) fn new(world: &'w World, rel: RelKind, start: u64) -> Self {
         let shape = rel.spec().shape;
-        let end = world.families[rel_index(rel)].rows;
+        let end = world.families[rel.index()].rows;
         let start = start.min(end);
         let mut rows = RelRows {
             world,
@@ -64,7 +64,7 @@ impl<'w> RelRows<'w> {
             last: None,
         };
         if shape != Shape::Parent && start < end {
-            let cum = world.families[rel_index(rel)]
+            let cum = world.families[rel.index()]
                 .cum
                 .as_ref()
                 .expect("fan-out families have totals");
@@ -138,7 +138,7 @@ impl<'w> RelRows<'w> {
             w.reported_by_row(spec.start, s, e as usize, out);
             return true;
         }
-        let mut d = w.prop_streams[rel_index(self.rel)].draws(row);
+        let mut d = w.prop_streams[self.rel.index()].draws(row);
         if w.is_multi_source() {
             // Ids are canonical; the tags are the start item's record's.
             let cached = match self.start_cache {

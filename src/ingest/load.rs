@@ -29,12 +29,12 @@ pub struct Input {
 
 /// Index of a node kind in [`NodeKind::ALL`].
 pub fn kind_index(k: NodeKind) -> u8 {
-    NodeKind::ALL.iter().position(|&x| x == k).unwrap_or(0) as u8
+    k.index() as u8
 }
 
 /// Index of a family in [`RelKind::ALL`].
 pub fn rel_index(r: RelKind) -> u8 {
-    RelKind::ALL.iter().position(|&x| x == r).unwrap_or(0) as u8
+    r.index() as u8
 }
 
 /// Shared state of the reading step.

@@ -132,12 +132,10 @@ fn put_u64(n: u64, out: &mut Vec<u8>) {
     if head < 100_000_000 {
         put_short(head as u32, decimal_len(head), out);
     } else {
-        put_short(
-            (head / 100_000_000) as u32,
-            decimal_len(head / 100_000_000),
-            out,
-        );
-        put_short((head % 100_000_000) as u32, 8, out);
+        // Below 2^64 / 10^16: at most four leading digits.
+        let (top, middle) = (head / 100_000_000, (head % 100_000_000) as u32);
+        put_short(top as u32, decimal_len(top), out);
+        put_short(middle, 8, out);
     }
     put_short(tail, 8, out);
 }
