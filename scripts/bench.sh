@@ -21,8 +21,6 @@
 #      TPCH_SF [1] (tpchgen-cli's scale factor; SF1 is 8.66 M rows, 1.1 GB of CSV)
 #      BENCH_GROUPS ["disk csv gzip parquet scale tpchgen profiles"]
 #      XLARGE_PARTS [100; 0 = skip; N = time part 1 of N of xlarge, about 4.0e9/N rows]
-#      WARM_GB [2; 0 = off] (GiB touched and freed before every run, so every
-#      command starts from the same page-cache state; see warm_memory below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTDIR=${1:-${BENCH_DIR:-/tmp/cmdbgen-bench}}
@@ -35,7 +33,6 @@ PQ_NODES=${PQ_NODES:-$NODES}
 PQ_EDGES=$((PQ_NODES * 2))
 XLARGE_PARTS=${XLARGE_PARTS:-100}
 TPCH_SF=${TPCH_SF:-1}
-WARM_GB=${WARM_GB:-2}
 BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip parquet scale tpchgen profiles"}
 BIN=./target/release/cmdbgen
 # Shards small enough that every thread has several (tables are split evenly).
@@ -90,16 +87,6 @@ PY
 # falls on cmdbgen and its peer alike instead of on whichever ran then. Each
 # line printed is the median of RUNS runs.
 NAMES=(); ROWS_OF=(); CMDS=()
-# This VM hands freed guest memory back to its host (free page reporting), and
-# backing a page again costs the kernel about ten times more than reusing a
-# warm one (../shared/perf-anchors.md: 3 against 0.35 CPU-s/GB). Without care,
-# a command's kernel time depends on how much the command before it in the
-# queue wrote and freed, a bias between measurements rather than noise. So
-# before every run WARM_GB GiB is touched and freed: every command starts with
-# that much warm free memory, and outputs up to that size land on warm pages.
-warm_memory() {
-  [ "$WARM_GB" = 0 ] || "$PY" -c "import sys; b = b'\x01' * (int(sys.argv[1]) << 30)" "$WARM_GB"
-}
 measure() {
   local name=$1 rows=$2; shift 3
   NAMES+=("$name"); ROWS_OF+=("$rows"); CMDS+=("$(printf '%q ' "$@")")
@@ -111,7 +98,7 @@ run_queue() {
     for i in $(seq 0 $((n - 1))); do
       local name=${NAMES[$i]}
       log "round $r/$RUNS: $name"
-      rm -rf "$WORK"; mkdir -p "$WORK"; sync; warm_memory
+      rm -rf "$WORK"; mkdir -p "$WORK"; sync
       eval "/usr/bin/time -v -o \"\$OUTDIR/time.txt\" ${CMDS[$i]}" >/dev/null 2>"$OUTDIR/stderr.txt" || {
         log "FAILED: $name"; cat "$OUTDIR/stderr.txt" >&2; return 1; }
       local w u s m
@@ -146,7 +133,7 @@ ratio() { "$PY" -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or
 touch "$RESULTS"
 RUN_START=$(wc -l < "$RESULTS")
 { echo "== $(date -u +%FT%TZ) $(nproc) vCPU, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), cmdbgen $(git rev-parse --short HEAD), duckdb $("$PY" -c 'import duckdb;print(duckdb.__version__)')"
-  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES PQ_NODES=$PQ_NODES RUNS=$RUNS THREADS=$THREADS WARM_GB=$WARM_GB"; } | tee -a "$RESULTS"
+  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES PQ_NODES=$PQ_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
 
 for g in $BENCH_GROUPS; do case $g in
 disk)
