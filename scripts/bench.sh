@@ -95,7 +95,10 @@ run_queue() {
   local n=${#NAMES[@]} r i
   mkdir -p "$OUTDIR/runs"; rm -f "$OUTDIR"/runs/*
   for r in $(seq "$RUNS"); do
-    for i in $(seq 0 $((n - 1))); do
+    # Odd rounds run the queue forward, even rounds backward, so no
+    # measurement always follows the same one (whose output was just deleted).
+    local order; if [ $((r % 2)) = 1 ]; then order=$(seq 0 $((n - 1))); else order=$(seq $((n - 1)) -1 0); fi
+    for i in $order; do
       local name=${NAMES[$i]}
       log "round $r/$RUNS: $name"
       rm -rf "$WORK"; mkdir -p "$WORK"; sync
@@ -128,6 +131,11 @@ this_run() { tail -n +"$((RUN_START + 1))" "$RESULTS" | grep -E "^$1 " | tail -1
 rate() { this_run "$1" | sed -E 's/.*rows\/s=([0-9]+).*/\1/'; }
 mbps() { this_run "$1" | sed -E 's/.*MB\/s=([0-9.]+).*/\1/'; }
 rss()  { this_run "$1" | sed -E 's/.*maxRSS_MB=([0-9]+).*/\1/'; }
+# Each round's one-thread wall time over its many-thread wall time, rounded.
+round_ratios() {
+  paste -d' ' "$OUTDIR/runs/$1" "$OUTDIR/runs/$2" | awk -v k="$(awk '{print NF; exit}' "$OUTDIR/runs/$1")" \
+    '{ printf "%s%.2f", (NR > 1 ? "/" : ""), $1 / $(k + 1) }'
+}
 ratio() { "$PY" -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
 
 touch "$RESULTS"
@@ -163,11 +171,19 @@ parquet)
   measure duckdb_edges_parquet_zstd "$PQ_EDGES" -- "$PY" "$OUTDIR/duck.py" edges "$PQ_EDGES" parquet_zstd "$WORK/edges.parquet" "$THREADS" range
   ;;
 scale)
-  measure cmdbgen_nodes_csv_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS"
-  measure cmdbgen_nodes_csv_direct_1thread "$NODES" -- "$BIN" bench-table --table nodes --rows "$NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS" --direct-io
-  measure cmdbgen_nodes_csv_gz1_1thread "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 1 --shard-rows "$SHARD_ROWS"
-  measure cmdbgen_nodes_parquet_zstd_1thread "$PQ_NODES" -- "$BIN" bench-table --table nodes --rows "$PQ_NODES" --out "$WORK" --format parquet --threads 1 --shard-rows "$SHARD_ROWS"
-  measure cmdbgen_nodes_csv_gz1_2threads "$GZ_NODES" -- "$BIN" bench-table --table nodes --rows "$GZ_NODES" --out "$WORK" --gzip --gzip-level 1 --threads 2 --shard-rows "$SHARD_ROWS"
+  # One thread beside THREADS threads, queued next to each other, so that each
+  # round's pair meets the same machine state (this VM's page-cache cost drifts
+  # by minutes, and the csv group's lines run far from these in the queue).
+  for v in csv csv_direct csv_gz1 parquet_zstd; do
+    case $v in
+      csv) rows=$NODES; opts=() ;;
+      csv_direct) rows=$NODES; opts=(--direct-io) ;;
+      csv_gz1) rows=$GZ_NODES; opts=(--gzip --gzip-level 1) ;;
+      parquet_zstd) rows=$PQ_NODES; opts=(--format parquet) ;;
+    esac
+    measure "cmdbgen_nodes_${v}_${THREADS}threads" "$rows" -- "$BIN" bench-table --table nodes --rows "$rows" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS" "${opts[@]}"
+    measure "cmdbgen_nodes_${v}_1thread" "$rows" -- "$BIN" bench-table --table nodes --rows "$rows" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS" "${opts[@]}"
+  done
   ;;
 tpchgen)
   # tpchgen-cli (tpchgen-rs), the fastest published generator: on PATH, or
@@ -213,7 +229,13 @@ run_queue
   [ -n "$(rate cmdbgen_edges_parquet_zstd)" ] && echo "edges parquet:   $(ratio "$(rate cmdbgen_edges_parquet_zstd)" "$(rate duckdb_edges_parquet_zstd)") (target 3x)"
   [ -n "$(mbps dd_buffered_fdatasync_2GiB)" ] && [ -n "$(mbps cmdbgen_nodes_csv)" ] && echo "disk:            nodes csv $(mbps cmdbgen_nodes_csv) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_buffered_fdatasync_2GiB)") of dd buffered+fdatasync, $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT; with --direct-io $(mbps cmdbgen_nodes_csv_direct) MB/s = $(ratio "$(mbps cmdbgen_nodes_csv_direct)" "$(mbps dd_direct_2GiB)") of dd O_DIRECT (target 0.70x)"
   [ -n "$(rate cmdbgen_nodes_csv_direct)" ] && echo "nodes csv direct: $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate duckdb_nodes_csv)") of DuckDB range()"
-  [ -n "$(rate cmdbgen_nodes_csv_1thread)" ] && echo "threads 1->$THREADS:  csv $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate cmdbgen_nodes_csv_1thread)"), csv --direct-io $(ratio "$(rate cmdbgen_nodes_csv_direct)" "$(rate cmdbgen_nodes_csv_direct_1thread)"), csv.gz $(ratio "$(rate cmdbgen_nodes_csv_gz1_2threads)" "$(rate cmdbgen_nodes_csv_gz1_1thread)"), parquet $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate cmdbgen_nodes_parquet_zstd_1thread)") (target 1.8x)"
+  if [ -n "$(rate cmdbgen_nodes_csv_1thread)" ]; then
+    line="threads 1->$THREADS:"
+    for v in csv csv_direct csv_gz1 parquet_zstd; do
+      line="$line $v $(ratio "$(rate "cmdbgen_nodes_${v}_${THREADS}threads")" "$(rate "cmdbgen_nodes_${v}_1thread")") (rounds $(round_ratios "cmdbgen_nodes_${v}_1thread" "cmdbgen_nodes_${v}_${THREADS}threads")),"
+    done
+    echo "${line%,} (target 1.8x; ratio of medians, then each round's pair)"
+  fi
   [ -n "$(rate "tpchgen_csv_sf$TPCH_SF")" ] && [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "tpchgen-cli SF$TPCH_SF: csv $(mbps "tpchgen_csv_sf$TPCH_SF") MB/s, $(rate "tpchgen_csv_sf$TPCH_SF") rows/s, peak $(rss "tpchgen_csv_sf$TPCH_SF") MB; cmdbgen nodes csv $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps "tpchgen_csv_sf$TPCH_SF")") of its MB/s, $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate "tpchgen_csv_sf$TPCH_SF")") of its rows/s; parquet (zstd:3 vs its zstd:1) $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate "tpchgen_parquet_zstd1_sf$TPCH_SF")") of its rows/s, peak $(rss "tpchgen_parquet_zstd1_sf$TPCH_SF") MB"
   echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
 } | tee -a "$RESULTS"
