@@ -171,9 +171,6 @@ parquet)
   measure duckdb_edges_parquet_zstd "$PQ_EDGES" -- "$PY" "$OUTDIR/duck.py" edges "$PQ_EDGES" parquet_zstd "$WORK/edges.parquet" "$THREADS" range
   ;;
 scale)
-  # One thread beside THREADS threads, queued next to each other, so that each
-  # round's pair meets the same machine state (this VM's page-cache cost drifts
-  # by minutes, and the csv group's lines run far from these in the queue).
   # The machine's own two-core capacity in the same rounds: one `gzip -1`
   # process, then two at once on the same in-memory text (work units: 1 M for
   # one process, 2 M for two, so the rows/s ratio is the capacity, 2.0 when
@@ -181,6 +178,9 @@ scale)
   seq 1 10000000 > "$OUTDIR/control.txt"
   measure cpu_control_1proc 1000000 -- sh -c 'gzip -1 -c "$0" > /dev/null' "$OUTDIR/control.txt"
   measure cpu_control_2procs 2000000 -- sh -c 'gzip -1 -c "$0" > /dev/null & gzip -1 -c "$0" > /dev/null; wait' "$OUTDIR/control.txt"
+  # One thread beside THREADS threads, queued next to each other, so that each
+  # round's pair meets the same machine state (this VM's page-cache cost drifts
+  # by minutes, and the csv group's lines run far from these in the queue).
   for v in csv csv_direct csv_gz1 parquet_zstd; do
     case $v in
       csv) rows=$NODES; opts=() ;;
@@ -242,7 +242,7 @@ run_queue
       line="$line $v $(ratio "$(rate "cmdbgen_nodes_${v}_${THREADS}threads")" "$(rate "cmdbgen_nodes_${v}_1thread")") (rounds $(round_ratios "cmdbgen_nodes_${v}_1thread" "cmdbgen_nodes_${v}_${THREADS}threads")),"
     done
     echo "${line%,} (target 1.8x; ratio of medians, then each round's pair)"
-    echo "machine 1->2:  two gzip -1 processes at once do $(ratio "$(rate cpu_control_2procs)" "$(rate cpu_control_1proc)") the work of one (rounds $(round_ratios cpu_control_1proc cpu_control_2procs 2); 2.00x when the second vCPU is all ours)"
+    echo "machine:       two gzip -1 processes at once do $(ratio "$(rate cpu_control_2procs)" "$(rate cpu_control_1proc)") the work of one (rounds $(round_ratios cpu_control_1proc cpu_control_2procs 2); 2.00x when the second vCPU is all ours)"
   fi
   [ -n "$(rate "tpchgen_csv_sf$TPCH_SF")" ] && [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "tpchgen-cli SF$TPCH_SF: csv $(mbps "tpchgen_csv_sf$TPCH_SF") MB/s, $(rate "tpchgen_csv_sf$TPCH_SF") rows/s, peak $(rss "tpchgen_csv_sf$TPCH_SF") MB; cmdbgen nodes csv $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps "tpchgen_csv_sf$TPCH_SF")") of its MB/s, $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate "tpchgen_csv_sf$TPCH_SF")") of its rows/s; parquet (zstd:3 vs its zstd:1) $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate "tpchgen_parquet_zstd1_sf$TPCH_SF")") of its rows/s, peak $(rss "tpchgen_parquet_zstd1_sf$TPCH_SF") MB"
   echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
