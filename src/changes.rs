@@ -229,14 +229,6 @@ mod streams {
     pub const UPDATE_PICK: u64 = 0x1_4000;
 }
 
-fn kind_index(k: NodeKind) -> u64 {
-    k.index() as u64
-}
-
-fn rel_index(r: RelKind) -> u64 {
-    r.index() as u64
-}
-
 /// The per-kind layout of a day.
 #[derive(Clone, Copy, Debug, Default)]
 struct KindPlan {
@@ -329,7 +321,7 @@ impl<'w> ChangeSet<'w> {
             let delete_from = ((day - 1).saturating_mul(deletes_per_day)).min(pool);
             let deletes = deletes_per_day.min(pool - delete_from);
             let perm = (base > 0)
-                .then(|| Perm::new(base, Stream::new(seed, streams::POOL).at(kind_index(k))));
+                .then(|| Perm::new(base, Stream::new(seed, streams::POOL).at(k.index() as u64)));
             KindPlan {
                 base,
                 pool,
@@ -342,10 +334,10 @@ impl<'w> ChangeSet<'w> {
         });
         // A day's events are split over the AFFECTS families by the profile's
         // weights (largest remainder), in slot order.
-        let events = kinds[kind_index(NodeKind::Event) as usize].new;
+        let events = kinds[NodeKind::Event.index()].new;
         let mut weights = world.profile().affects;
         for (slot, r) in RelKind::AFFECTS.iter().enumerate() {
-            if kinds[kind_index(r.spec().end) as usize].candidates() == 0 {
+            if kinds[r.spec().end.index()].candidates() == 0 {
                 weights[slot] = 0;
             }
         }
@@ -390,7 +382,7 @@ impl<'w> ChangeSet<'w> {
     }
 
     fn plan(&self, k: NodeKind) -> &KindPlan {
-        &self.kinds[kind_index(k) as usize]
+        &self.kinds[k.index()]
     }
 
     /// Every table with at least one row, in apply order: new nodes, new
@@ -509,7 +501,7 @@ impl<'w> ChangeSet<'w> {
     /// The node index updated by row `i` of today's updates of kind `k`.
     pub fn updated_index(&self, k: NodeKind, i: u64) -> u64 {
         let p = self.plan(k);
-        let key = self.stream(streams::UPDATE_PICK, kind_index(k)).at(0);
+        let key = self.stream(streams::UPDATE_PICK, k.index() as u64).at(0);
         let day_perm = Perm::new(p.stable(), key);
         self.stable(k, day_perm.apply(i))
     }
@@ -523,7 +515,7 @@ impl<'w> ChangeSet<'w> {
     /// The (start, end) node indices of row `i` of relationship family `r`.
     pub fn rel_pair(&self, r: RelKind, i: u64) -> (u64, u64) {
         let spec = r.spec();
-        let h = self.stream(streams::REL, rel_index(r));
+        let h = self.stream(streams::REL, r.index() as u64);
         let cands = self.end_candidates(r);
         if let Some(d) = Self::degree(r) {
             let d = d.min(cands);
@@ -597,7 +589,7 @@ impl<'w> ChangeSet<'w> {
             "created_at"
         };
         if let Some(c) = k.columns().iter().position(|c| c.name == when) {
-            let mut d = self.stream(streams::NEW, kind_index(k)).draws(i);
+            let mut d = self.stream(streams::NEW, k.index() as u64).draws(i);
             let t = DAY_ONE + (self.day as i64 - 1) * 86_400 + d.below(86_400) as i64;
             out[from + c] = Value::DateTime(t);
         }
@@ -606,7 +598,7 @@ impl<'w> ChangeSet<'w> {
     fn rel_row(&self, r: RelKind, i: u64, out: &mut Vec<Value<'w>>) {
         let spec = r.spec();
         let (s, e) = self.rel_pair(r, i);
-        let mut d = self.stream(streams::REL + 0x100, rel_index(r)).draws(i);
+        let mut d = self.stream(streams::REL + 0x100, r.index() as u64).draws(i);
         out.push(Value::Id {
             prefix: spec.start.id_prefix(),
             n: s,
@@ -620,7 +612,7 @@ impl<'w> ChangeSet<'w> {
     }
 
     fn update_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
-        let mut d = self.stream(streams::UPDATE, kind_index(k)).draws(i);
+        let mut d = self.stream(streams::UPDATE, k.index() as u64).draws(i);
         out.push(Value::Id {
             prefix: k.id_prefix(),
             n: self.updated_index(k, i),
