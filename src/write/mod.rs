@@ -132,10 +132,20 @@ enum Out {
     Direct(direct::DirectFile),
 }
 
+/// The most bytes one `write(2)` hands to the page cache on a buffered file.
+///
+/// Bigger writes let the kernel (6.18 here, ext4 with large folios) build
+/// page-cache folios up to the write's size; on this VM those cost up to
+/// four times the system time of small ones, and vary run to run with the
+/// state of free memory (docs/performance.md, item 16: 20 M node rows as
+/// CSV, 1 MiB writes 0.30-1.51 sys s, 256 KiB pieces 0.35-0.43). The bytes
+/// written are the same whatever the piece size.
+const WRITE_PIECE: usize = 256 << 10;
+
 impl Write for Out {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Out::Buffered(f) => f.write(buf),
+            Out::Buffered(f) => f.write(&buf[..buf.len().min(WRITE_PIECE)]),
             Out::Direct(d) => d.write(buf),
         }
     }
@@ -529,4 +539,30 @@ pub fn render_csv(world: &World, table: Table, range: Range<u64>) -> Vec<u8> {
     let counters = Counters::default();
     fill(world, table, range, &mut w, &counters).expect("writing to memory cannot fail");
     w.finish().expect("writing to memory cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A buffered file takes at most [`WRITE_PIECE`] bytes a call, and
+    /// `write_all` still lands every byte, counted and hashed once.
+    #[test]
+    fn buffered_writes_go_in_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("piece.csv");
+        let data: Vec<u8> = (0..WRITE_PIECE * 3 + 77).map(|i| (i % 251) as u8).collect();
+        let mut f = AtomicFile::create(&path).unwrap();
+        if let Out::Buffered(_) = f.out.inner {
+            assert_eq!(f.write(&data).unwrap(), WRITE_PIECE);
+            f.write_all(&data[WRITE_PIECE..]).unwrap();
+        } else {
+            // Direct I/O takes what it is given into its own blocks.
+            f.write_all(&data).unwrap();
+        }
+        let (bytes, hash) = f.commit().unwrap();
+        assert_eq!(bytes, data.len() as u64);
+        assert_eq!(std::fs::read(&path).unwrap(), data);
+        assert_eq!(hash_file(&path).unwrap(), (bytes, hash));
+    }
 }
