@@ -501,21 +501,22 @@ impl<'w> ChangeSet<'w> {
     /// The node index updated by row `i` of today's updates of kind `k`.
     pub fn updated_index(&self, k: NodeKind, i: u64) -> u64 {
         let p = self.plan(k);
-        let key = self.stream(streams::UPDATE_PICK, k.index() as u64).at(0);
+        let key = self.stream(streams::UPDATE_PICK, k.index()).at(0);
         let day_perm = Perm::new(p.stable(), key);
         self.stable(k, day_perm.apply(i))
     }
 
-    /// A stream keyed by (seed, day, family, index).
-    fn stream(&self, family: u64, index: u64) -> Stream {
-        let base = Stream::new(self.seed, family + index);
+    /// A stream keyed by (seed, day, family, index); `index` is a node
+    /// kind's or relationship family's [`index`](NodeKind::index).
+    fn stream(&self, family: u64, index: usize) -> Stream {
+        let base = Stream::new(self.seed, family + index as u64);
         Stream::new(base.at(self.day), 0)
     }
 
     /// The (start, end) node indices of row `i` of relationship family `r`.
     pub fn rel_pair(&self, r: RelKind, i: u64) -> (u64, u64) {
         let spec = r.spec();
-        let h = self.stream(streams::REL, r.index() as u64);
+        let h = self.stream(streams::REL, r.index());
         let cands = self.end_candidates(r);
         if let Some(d) = Self::degree(r) {
             let d = d.min(cands);
@@ -589,7 +590,7 @@ impl<'w> ChangeSet<'w> {
             "created_at"
         };
         if let Some(c) = k.columns().iter().position(|c| c.name == when) {
-            let mut d = self.stream(streams::NEW, k.index() as u64).draws(i);
+            let mut d = self.stream(streams::NEW, k.index()).draws(i);
             let t = DAY_ONE + (self.day as i64 - 1) * 86_400 + d.below(86_400) as i64;
             out[from + c] = Value::DateTime(t);
         }
@@ -598,7 +599,7 @@ impl<'w> ChangeSet<'w> {
     fn rel_row(&self, r: RelKind, i: u64, out: &mut Vec<Value<'w>>) {
         let spec = r.spec();
         let (s, e) = self.rel_pair(r, i);
-        let mut d = self.stream(streams::REL + 0x100, r.index() as u64).draws(i);
+        let mut d = self.stream(streams::REL + 0x100, r.index()).draws(i);
         out.push(Value::Id {
             prefix: spec.start.id_prefix(),
             n: s,
@@ -612,7 +613,7 @@ impl<'w> ChangeSet<'w> {
     }
 
     fn update_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
-        let mut d = self.stream(streams::UPDATE, k.index() as u64).draws(i);
+        let mut d = self.stream(streams::UPDATE, k.index()).draws(i);
         out.push(Value::Id {
             prefix: k.id_prefix(),
             n: self.updated_index(k, i),
