@@ -552,14 +552,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("piece.csv");
         let data: Vec<u8> = (0..WRITE_PIECE * 3 + 77).map(|i| (i % 251) as u8).collect();
+        // Direct I/O is off unless a command turns it on.
         let mut f = AtomicFile::create(&path).unwrap();
-        if let Out::Buffered(_) = f.out.inner {
-            assert_eq!(f.write(&data).unwrap(), WRITE_PIECE);
-            f.write_all(&data[WRITE_PIECE..]).unwrap();
-        } else {
-            // Direct I/O takes what it is given into its own blocks.
-            f.write_all(&data).unwrap();
-        }
+        assert_eq!(f.write(&data).unwrap(), WRITE_PIECE);
+        f.write_all(&data[WRITE_PIECE..]).unwrap();
         let (bytes, hash) = f.commit().unwrap();
         assert_eq!(bytes, data.len() as u64);
         assert_eq!(std::fs::read(&path).unwrap(), data);
