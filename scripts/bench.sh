@@ -21,7 +21,7 @@
 #      TPCH_SF [1] (tpchgen-cli's scale factor; SF1 is 8.66 M rows, 1.1 GB of CSV)
 #      BENCH_GROUPS ["disk csv gzip parquet scale tpchgen profiles"]
 #      XLARGE_PARTS [100; 0 = skip; N = time part 1 of N of xlarge, about 4.0e9/N rows]
-#      SCALE_PQ_NODES [NODES] (rows of the Parquet pair in the scale group)
+#      SCALE_NODES [NODES] (rows of each one-thread/many-thread pair in the scale group)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUTDIR=${1:-${BENCH_DIR:-/tmp/cmdbgen-bench}}
@@ -32,10 +32,11 @@ GZ_NODES=${GZ_NODES:-5000000}
 THREADS=${THREADS:-$(nproc)}
 PQ_NODES=${PQ_NODES:-$NODES}
 PQ_EDGES=$((PQ_NODES * 2))
-# The one-thread/two-thread Parquet pair runs as many rows as the CSV pair,
-# whatever PQ_NODES is: at 10 M rows the two-thread run lasts about 1 s, so the
-# last shard's tail (40 shards) and a second of host noise weigh twice as much.
-SCALE_PQ_NODES=${SCALE_PQ_NODES:-$NODES}
+# Every one-thread/many-thread pair of the scale group writes SCALE_NODES
+# rows, whatever GZ_NODES and PQ_NODES are: at 5 M rows of csv.gz or 10 M of
+# Parquet the two-thread run lasts about a second or less, so the last
+# shard's tail and a moment of host noise weigh two to four times as much.
+SCALE_NODES=${SCALE_NODES:-$NODES}
 XLARGE_PARTS=${XLARGE_PARTS:-100}
 TPCH_SF=${TPCH_SF:-1}
 BENCH_GROUPS=${BENCH_GROUPS:-"disk csv gzip parquet scale tpchgen profiles"}
@@ -146,7 +147,7 @@ ratio() { "$PY" -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or
 touch "$RESULTS"
 RUN_START=$(wc -l < "$RESULTS")
 { echo "== $(date -u +%FT%TZ) $(nproc) vCPU, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), cmdbgen $(git rev-parse --short HEAD), duckdb $("$PY" -c 'import duckdb;print(duckdb.__version__)')"
-  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES PQ_NODES=$PQ_NODES SCALE_PQ_NODES=$SCALE_PQ_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
+  echo "   NODES=$NODES EDGES=$EDGES GZ_NODES=$GZ_NODES PQ_NODES=$PQ_NODES SCALE_NODES=$SCALE_NODES RUNS=$RUNS THREADS=$THREADS"; } | tee -a "$RESULTS"
 
 for g in $BENCH_GROUPS; do case $g in
 disk)
@@ -188,13 +189,13 @@ scale)
   # by minutes, and the csv group's lines run far from these in the queue).
   for v in csv csv_direct csv_gz1 parquet_zstd; do
     case $v in
-      csv) rows=$NODES; opts=() ;;
-      csv_direct) rows=$NODES; opts=(--direct-io) ;;
-      csv_gz1) rows=$GZ_NODES; opts=(--gzip --gzip-level 1) ;;
-      parquet_zstd) rows=$SCALE_PQ_NODES; opts=(--format parquet) ;;
+      csv) opts=() ;;
+      csv_direct) opts=(--direct-io) ;;
+      csv_gz1) opts=(--gzip --gzip-level 1) ;;
+      parquet_zstd) opts=(--format parquet) ;;
     esac
-    measure "cmdbgen_nodes_${v}_${THREADS}threads" "$rows" -- "$BIN" bench-table --table nodes --rows "$rows" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS" "${opts[@]}"
-    measure "cmdbgen_nodes_${v}_1thread" "$rows" -- "$BIN" bench-table --table nodes --rows "$rows" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS" "${opts[@]}"
+    measure "cmdbgen_nodes_${v}_${THREADS}threads" "$SCALE_NODES" -- "$BIN" bench-table --table nodes --rows "$SCALE_NODES" --out "$WORK" --threads "$THREADS" --shard-rows "$SHARD_ROWS" "${opts[@]}"
+    measure "cmdbgen_nodes_${v}_1thread" "$SCALE_NODES" -- "$BIN" bench-table --table nodes --rows "$SCALE_NODES" --out "$WORK" --threads 1 --shard-rows "$SHARD_ROWS" "${opts[@]}"
   done
   ;;
 tpchgen)
