@@ -251,6 +251,8 @@ run_queue
     echo "machine:       two gzip -1 processes at once do $(ratio "$(rate cpu_control_2procs)" "$(rate cpu_control_1proc)") the work of one (rounds $(round_ratios cpu_control_1proc cpu_control_2procs 2); 2.00x when the second vCPU is all ours)"
   fi
   [ -n "$(rate "tpchgen_csv_sf$TPCH_SF")" ] && [ -n "$(rate cmdbgen_nodes_csv)" ] && echo "tpchgen-cli SF$TPCH_SF: csv $(mbps "tpchgen_csv_sf$TPCH_SF") MB/s, $(rate "tpchgen_csv_sf$TPCH_SF") rows/s, peak $(rss "tpchgen_csv_sf$TPCH_SF") MB; cmdbgen nodes csv $(ratio "$(mbps cmdbgen_nodes_csv)" "$(mbps "tpchgen_csv_sf$TPCH_SF")") of its MB/s, $(ratio "$(rate cmdbgen_nodes_csv)" "$(rate "tpchgen_csv_sf$TPCH_SF")") of its rows/s; parquet (zstd:3 vs its zstd:1) $(ratio "$(rate cmdbgen_nodes_parquet_zstd)" "$(rate "tpchgen_parquet_zstd1_sf$TPCH_SF")") of its rows/s, peak $(rss "tpchgen_parquet_zstd1_sf$TPCH_SF") MB"
-  echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
+  if [ -n "$(rss cmdbgen_nodes_csv)$(rss cmdbgen_nodes_csv_gz1)$(rss cmdbgen_nodes_parquet_zstd)" ]; then
+    echo "peak RSS MB:     nodes csv $(rss cmdbgen_nodes_csv), gz $(rss cmdbgen_nodes_csv_gz1), parquet $(rss cmdbgen_nodes_parquet_zstd) (target <= 128)"
+  fi
 } | tee -a "$RESULTS"
 rm -rf "$WORK"
