@@ -5,14 +5,15 @@
 pub mod changes;
 pub mod csv;
 pub mod direct;
+pub mod gzip;
 pub mod jsonl;
 pub mod parquet;
 
 use crate::gen::{Value, World};
 use crate::model::Table;
 use ::parquet::file::properties::WriterProperties;
-use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::ops::Range;
@@ -227,6 +228,13 @@ pub trait RowWriter {
     fn finish(self) -> io::Result<Self::Inner>;
 }
 
+thread_local! {
+    /// The render buffer of the last [`CsvRows`] this thread finished, for
+    /// its next one: one allocation per thread instead of one per shard,
+    /// for the reason given in [`gzip`].
+    static SPARE_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 /// CSV rows, rendered into a buffer and handed to `W` in large chunks.
 pub struct CsvRows<W: Write> {
     buf: Vec<u8>,
@@ -240,7 +248,7 @@ pub enum CsvSink {
     /// Plain bytes.
     Plain(AtomicFile),
     /// A gzip member.
-    Gzip(GzEncoder<AtomicFile>),
+    Gzip(gzip::GzipMember<AtomicFile>),
 }
 
 impl Write for CsvSink {
@@ -276,11 +284,7 @@ impl CsvSink {
                     "internal error: a Parquet shard opened as CSV",
                 ))
             }
-            Format::CsvGz { level } => CsvSink::Gzip(
-                flate2::GzBuilder::new()
-                    .mtime(0)
-                    .write(file, flate2::Compression::new(level)),
-            ),
+            Format::CsvGz { level } => CsvSink::Gzip(gzip::GzipMember::new(file, level)?),
         })
     }
 
@@ -295,10 +299,10 @@ impl CsvSink {
 impl<W: Write> CsvRows<W> {
     /// A CSV row writer over `inner`.
     pub fn new(inner: W) -> Self {
-        CsvRows {
-            buf: Vec::with_capacity(CHUNK + 4096),
-            inner,
-        }
+        let mut buf = SPARE_BUF.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        buf.clear();
+        buf.reserve_exact(CHUNK + 4096);
+        CsvRows { buf, inner }
     }
 
     fn spill(&mut self) -> io::Result<()> {
@@ -322,7 +326,9 @@ impl<W: Write> RowWriter for CsvRows<W> {
 
     fn finish(mut self) -> io::Result<W> {
         self.spill()?;
-        Ok(self.inner)
+        let CsvRows { buf, inner } = self;
+        SPARE_BUF.with(|s| *s.borrow_mut() = buf);
+        Ok(inner)
     }
 }
 
