@@ -26,9 +26,9 @@ use super::store::StoreAcc;
 use crate::gen::{Value, World};
 use crate::model::Table;
 use crate::plan::TablePlan;
+use crate::write::gzip::GzipMember;
 use crate::write::parquet::{Codec, ParquetRows};
 use crate::write::{self, Counters, CsvRows, Format, RowWriter};
-use flate2::Compression;
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -276,9 +276,7 @@ pub fn exact_shard(
             Ok((n, n))
         }
         Sizer::Gzip { level } => {
-            let gz = flate2::GzBuilder::new()
-                .mtime(0)
-                .write(Count::default(), Compression::new(level));
+            let gz = GzipMember::new(Count::default(), level)?;
             let mut w = tap(CsvRows::new(through(gz)), table, store);
             write::fill(world, table, rows, &mut w, &counters)?;
             let t = w.finish()?;
@@ -424,6 +422,7 @@ mod tests {
     use crate::model::NodeKind;
     use crate::plan::{Plan, ShardSize};
     use crate::profile::Profile;
+    use flate2::Compression;
 
     fn exact(world: &World, tp: &TablePlan, sizer: Sizer) -> u64 {
         let mut st = StoreAcc::default();

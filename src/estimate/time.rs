@@ -43,9 +43,7 @@ fn run(world: &World, table: Table, range: std::ops::Range<u64>, sizer: Sizer) -
             w.finish()?;
         }
         Sizer::Gzip { level } => {
-            let gz = flate2::GzBuilder::new()
-                .mtime(0)
-                .write(io::sink(), flate2::Compression::new(level));
+            let gz = write::gzip::GzipMember::new(io::sink(), level)?;
             let mut w = CsvRows::new(gz);
             write::fill(world, table, range, &mut w, &counters)?;
             w.finish()?.finish()?;

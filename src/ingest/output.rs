@@ -9,7 +9,7 @@ use crate::manifest::{self, Import, TableEntry, Totals};
 use crate::merge::Summary;
 use crate::model::{ColKind, PropType, Table};
 use crate::plan::{Plan, Shard, TablePlan};
-use crate::write::{self, csv as wcsv, parquet as wpq, AtomicFile, FileInfo, Format};
+use crate::write::{self, csv as wcsv, parquet as wpq, AtomicFile, CsvSink, FileInfo, Format};
 use arrow_array::{ArrayRef, RecordBatch};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -158,28 +158,6 @@ fn for_rows(
     Ok(())
 }
 
-/// A shard's bytes on their way to disk (one per shard being written).
-#[allow(clippy::large_enum_variant)]
-enum Sink {
-    Plain(AtomicFile),
-    Gzip(flate2::write::GzEncoder<AtomicFile>),
-}
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        match self {
-            Sink::Plain(f) => f.write(b),
-            Sink::Gzip(g) => g.write(b),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Sink::Plain(f) => f.flush(),
-            Sink::Gzip(g) => g.flush(),
-        }
-    }
-}
-
 /// Appends one cell as CSV, in `generate`'s dialect.
 fn put_csv(c: &crate::model::Column, v: Option<&[u8]>, out: &mut Vec<u8>) {
     let Some(v) = v else { return };
@@ -265,15 +243,7 @@ pub fn write_shard(
             w.into_inner().map_err(io::Error::other)?.commit()?
         }
         Format::Csv | Format::CsvGz { .. } => {
-            let file = AtomicFile::create(&path)?;
-            let mut sink = match format {
-                Format::CsvGz { level } => Sink::Gzip(
-                    flate2::GzBuilder::new()
-                        .mtime(0)
-                        .write(file, flate2::Compression::new(level)),
-                ),
-                _ => Sink::Plain(file),
-            };
+            let mut sink = CsvSink::open(&path, format)?;
             let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
             for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
                 for (k, (c, v)) in cols.iter().zip(cells).enumerate() {
@@ -290,11 +260,7 @@ pub fn write_shard(
                 Ok(())
             })?;
             sink.write_all(&buf)?;
-            let file = match sink {
-                Sink::Plain(f) => f,
-                Sink::Gzip(g) => g.finish()?,
-            };
-            file.commit()?
+            sink.into_file()?.commit()?
         }
     };
     Ok(info(&shard.path, n, bytes, hash))

@@ -275,7 +275,9 @@ impl Write for CsvSink {
 }
 
 impl CsvSink {
-    fn open(path: &Path, format: Format) -> io::Result<CsvSink> {
+    /// Creates the shard file at `path` (see [`AtomicFile`]) as plain CSV or a
+    /// gzip member; `format` must be a CSV format.
+    pub(crate) fn open(path: &Path, format: Format) -> io::Result<CsvSink> {
         let file = AtomicFile::create(path)?;
         Ok(match format {
             Format::Csv => CsvSink::Plain(file),
@@ -288,7 +290,8 @@ impl CsvSink {
         })
     }
 
-    fn into_file(self) -> io::Result<AtomicFile> {
+    /// Ends the gzip member, if any, and returns the file to commit.
+    pub(crate) fn into_file(self) -> io::Result<AtomicFile> {
         match self {
             CsvSink::Plain(f) => Ok(f),
             CsvSink::Gzip(g) => g.finish(),
