@@ -149,8 +149,10 @@ impl<W: Write> Write for GzipMember<W> {
         }
     }
 
-    /// Writes on what is already compressed; like `GzEncoder`'s flush it
-    /// does not sync-flush the stream (that would change the bytes).
+    /// Writes on what is already compressed and flushes the inner writer.
+    /// Unlike `flate2`'s writer it does not sync-flush the deflate stream,
+    /// which would add an empty block and make the bytes depend on when a
+    /// caller flushed (no caller flushes a member before `finish`).
     fn flush(&mut self) -> io::Result<()> {
         self.dump()?;
         self.inner.flush()
