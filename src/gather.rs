@@ -296,16 +296,16 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
     // Every planned shard exactly once, from the part that owns it.
     let world = World::new(&key.profile);
     let plan = Plan::new(&world, key.format, key.shard_size);
-    let planned: HashMap<&str, (usize, u64)> = plan
+    let planned: HashMap<&str, (usize, u64, crate::model::Table)> = plan
         .shards()
         .enumerate()
-        .map(|(o, s)| (s.path.as_str(), (o, s.rows.end - s.rows.start)))
+        .map(|(o, s)| (s.path.as_str(), (o, s.rows.end - s.rows.start, s.table)))
         .collect();
     let mut seen: HashMap<&str, u32> = HashMap::new();
     for f in &found {
         let part = f.manifest.part;
         for s in &f.manifest.shards {
-            let Some(&(ordinal, rows)) = planned.get(s.path.as_str()) else {
+            let Some(&(ordinal, rows, table)) = planned.get(s.path.as_str()) else {
                 bail!(
                     "{} lists {}, which is not a shard of this run's plan",
                     f.file.display(),
@@ -320,12 +320,24 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
                     Part::owner(ordinal, count)
                 );
             }
-            if s.rows != rows {
+            let listed = s.rows + s.companions.iter().map(|c| c.rows).sum::<u64>();
+            if listed != rows {
                 bail!(
-                    "{} lists {} with {} rows; the plan has {rows}",
+                    "{} lists {} with {listed} rows; the plan has {rows}",
                     f.file.display(),
                     s.path,
-                    s.rows
+                );
+            }
+            let name = s.path.rsplit('/').next().unwrap_or_default();
+            if let Some(c) = s.companions.iter().find(|c| {
+                crate::write::companion::omit_of(table, &c.path).is_none()
+                    || !c.path.ends_with(&format!("/{name}"))
+            }) {
+                bail!(
+                    "{} lists {} as a companion of {}, which it cannot be",
+                    f.file.display(),
+                    c.path,
+                    s.path
                 );
             }
             if seen.insert(s.path.as_str(), part.index).is_some() {
@@ -386,7 +398,12 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
             f.manifest
                 .headers
                 .iter()
-                .chain(&f.manifest.shards)
+                .chain(
+                    f.manifest
+                        .shards
+                        .iter()
+                        .flat_map(|s| std::iter::once(s).chain(&s.companions)),
+                )
                 .map(move |i| (f.dir.as_path(), i))
         })
         .collect();

@@ -52,6 +52,11 @@ pub struct TableEntry {
     pub end: Option<String>,
     /// Rows in all shards.
     pub rows: u64,
+    /// A companion input's temporal columns that its header leaves out: it
+    /// holds the rows of the table that have no value for them
+    /// (`write::companion`); empty for the table itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omits: Vec<String>,
     /// The header file.
     pub header: FileInfo,
     /// The shard files, in order.
@@ -128,8 +133,13 @@ pub struct PartManifest {
 impl PartManifest {
     /// Builds a part's manifest.
     pub fn new(key: &RunKey, part: Part, headers: Vec<FileInfo>, shards: Vec<FileInfo>) -> Self {
-        let rows = shards.iter().map(|f| f.rows).sum();
-        let bytes = headers.iter().chain(&shards).map(|f| f.bytes).sum();
+        let files = || {
+            shards
+                .iter()
+                .flat_map(|f| std::iter::once(f).chain(&f.companions))
+        };
+        let rows = files().map(|f| f.rows).sum();
+        let bytes = headers.iter().chain(files()).map(|f| f.bytes).sum();
         PartManifest {
             tool: "cmdbgen".to_string(),
             fingerprint: key.fingerprint(),
@@ -155,29 +165,32 @@ impl PartManifest {
     }
 }
 
-/// The neo4j-admin arguments for a plan: one `--nodes`/`--relationships`
-/// group per table, header first, then a regex for its shards.
+/// The neo4j-admin arguments for a bundle's tables: one
+/// `--nodes`/`--relationships` input per table (and per companion), header
+/// first, then a regex for its shards.
 ///
 /// Parquet bundles (`--input-type=parquet`, Neo4j 5.26+) list only the
 /// shards: their column names are the header entries, so no header file is
 /// passed (the header-file path has open bugs, docs/parquet.md), and the
 /// CSV-only delimiter options are left out.
-pub fn import_args(plan: &Plan) -> Vec<String> {
-    let pattern = plan.format.shard_pattern();
-    let parquet = plan.format.is_parquet();
+pub fn import_args(format: Format, tables: &[TableEntry]) -> Vec<String> {
+    let pattern = format.shard_pattern();
+    let parquet = format.is_parquet();
     let mut args = Vec::new();
     if parquet {
         args.push("--input-type=parquet".to_string());
     }
-    for t in &plan.tables {
+    for t in tables {
+        let dir = t.header.path.rsplit_once('/').map_or("", |(d, _)| d);
         let files = if parquet {
-            format!("{}/{}", t.table.dir(), pattern)
+            format!("{dir}/{pattern}")
         } else {
-            format!("{},{}/{}", t.header, t.table.dir(), pattern)
+            format!("{},{dir}/{pattern}", t.header.path)
         };
-        args.push(match t.table {
-            Table::Node(_) => format!("--nodes={files}"),
-            Table::Rel(r) => format!("--relationships={}={files}", r.spec().rel_type),
+        args.push(if t.kind == "node" {
+            format!("--nodes={files}")
+        } else {
+            format!("--relationships={}={files}", t.label_or_type)
         });
     }
     args.push("--id-type=string".to_string());
@@ -198,29 +211,39 @@ pub fn import_args(plan: &Plan) -> Vec<String> {
 
 /// The tables of a finished plan, their totals and the import command, as
 /// every complete bundle's manifest records them (generated or ingested).
-/// `shards` must hold every planned shard.
+/// `shards` must hold every planned shard; `headers` every table's header
+/// and every companion header ([`crate::write::companion::write_headers`]).
+/// Each table with companions is followed by one entry per companion
+/// folder.
 pub fn tables_and_totals(
     plan: &Plan,
     headers: &[FileInfo],
     shards: &[FileInfo],
 ) -> (Vec<TableEntry>, Totals, Import) {
-    let mut tables = Vec::new();
-    let mut files = 0u64;
-    let mut bytes = 0u64;
-    for (t, header) in plan.tables.iter().zip(headers) {
-        let mine: Vec<FileInfo> = t
-            .shards
+    use crate::write::companion;
+    let header_of = |path: &str| {
+        headers
             .iter()
-            .map(|s| {
-                shards
-                    .iter()
-                    .find(|f| f.path == s.path)
-                    .cloned()
-                    .expect("every planned shard was written")
-            })
-            .collect();
-        files += 1 + mine.len() as u64;
-        bytes += header.bytes + mine.iter().map(|f| f.bytes).sum::<u64>();
+            .find(|h| h.path == path)
+            .cloned()
+            .expect("every header was written")
+    };
+    let mut tables = Vec::new();
+    for t in &plan.tables {
+        let mut mine = Vec::new();
+        let mut companions: std::collections::BTreeMap<u32, Vec<FileInfo>> = Default::default();
+        for s in &t.shards {
+            let mut f = shards
+                .iter()
+                .find(|f| f.path == s.path)
+                .cloned()
+                .expect("every planned shard was written");
+            for c in std::mem::take(&mut f.companions) {
+                let omit = companion::omit_of(t.table, &c.path).expect("a companion's own folder");
+                companions.entry(omit).or_default().push(c);
+            }
+            mine.push(f);
+        }
         let (kind, label_or_type, start, end) = match t.table {
             Table::Node(k) => ("node", k.name().to_string(), None, None),
             Table::Rel(r) => {
@@ -233,24 +256,49 @@ pub fn tables_and_totals(
                 )
             }
         };
-        tables.push(TableEntry {
-            name: t.table.name(),
-            kind: kind.to_string(),
-            label_or_type,
-            start,
-            end,
-            rows: t.rows,
-            header: header.clone(),
-            shards: mine,
-        });
+        let entry = |name: String, omits: Vec<String>, header: FileInfo, shards: Vec<FileInfo>| {
+            TableEntry {
+                name,
+                kind: kind.to_string(),
+                label_or_type: label_or_type.clone(),
+                start: start.clone(),
+                end: end.clone(),
+                rows: shards.iter().map(|f| f.rows).sum(),
+                omits,
+                header,
+                shards,
+            }
+        };
+        tables.push(entry(
+            t.table.name(),
+            Vec::new(),
+            header_of(&t.header),
+            mine,
+        ));
+        for (omit, files) in companions {
+            let folder = companion::folder(t.table, omit);
+            let name = format!(
+                "{}/{}",
+                t.table.name(),
+                folder.rsplit('/').next().unwrap_or("")
+            );
+            let header = header_of(&format!("{folder}/header.csv"));
+            let omits = companion::omitted_names(t.table, omit);
+            tables.push(entry(name, omits, header, files));
+        }
     }
+    let files = tables.iter().map(|t| 1 + t.shards.len() as u64).sum();
+    let bytes = tables
+        .iter()
+        .map(|t| t.header.bytes + t.shards.iter().map(|f| f.bytes).sum::<u64>())
+        .sum();
     let totals = Totals {
         nodes: plan.nodes(),
         relationships: plan.relationships(),
         files,
         bytes,
     };
-    let args = import_args(plan);
+    let args = import_args(plan.format, &tables);
     let command = format!("neo4j-admin database import full ${{DATABASE:-neo4j}} @{ARGS_FILE}");
     (tables, totals, Import { args, command })
 }

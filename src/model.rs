@@ -25,6 +25,12 @@ pub enum PropType {
 }
 
 impl PropType {
+    /// Whether the type is temporal: neo4j-admin 5.0 to 5.5 cannot read an
+    /// empty field of it (see `write::companion`).
+    pub fn is_temporal(self) -> bool {
+        matches!(self, PropType::DateTime)
+    }
+
     /// The header suffix, without the colon (`None` for plain strings).
     pub fn header_suffix(self) -> Option<&'static str> {
         match self {

@@ -175,17 +175,21 @@ fn verified_journal(out: &Path, state: &Path, plan: &Plan) -> Result<HashMap<Str
         .lines()
         .filter_map(|l| serde_json::from_str::<FileInfo>(l).ok())
         .filter(|f| {
+            let rows = f.rows + f.companions.iter().map(|c| c.rows).sum::<u64>();
             planned
                 .get(f.path.as_str())
-                .is_some_and(|s| s.rows.end - s.rows.start == f.rows)
+                .is_some_and(|s| s.rows.end - s.rows.start == rows)
         })
         .collect();
+    // A shard is kept only with all of its companion files.
     let verified: Vec<FileInfo> = entries
         .into_par_iter()
         .filter(|f| {
-            write::hash_file(&out.join(&f.path))
-                .map(|(bytes, hash)| bytes == f.bytes && format!("{hash:016x}") == f.xxh3)
-                .unwrap_or(false)
+            std::iter::once(f).chain(&f.companions).all(|g| {
+                write::hash_file(&out.join(&g.path))
+                    .map(|(bytes, hash)| bytes == g.bytes && format!("{hash:016x}") == g.xxh3)
+                    .unwrap_or(false)
+            })
         })
         .collect();
     for f in verified {
@@ -331,7 +335,9 @@ pub fn finish_bundle(
     headers: &[FileInfo],
     shards: &[FileInfo],
 ) -> Result<Manifest> {
-    let mut manifest = manifest::build(key, plan, headers, shards);
+    let mut headers = headers.to_vec();
+    headers.extend(write::companion::write_headers(out, shards).context("writing header files")?);
+    let mut manifest = manifest::build(key, plan, &headers, shards);
     manifest.merge = world.merge_summary();
     write_atomic(
         &out.join(manifest::ARGS_FILE),

@@ -236,21 +236,40 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 /// A table of a CSV bundle: rows as maps from header name (without the
 /// type) to value, in file order.
+/// A table's rows as column -> value, its companions' (rows without a
+/// date) included with those columns empty.
 fn table(bundle: &Path, dir: &str) -> Vec<BTreeMap<String, String>> {
     let d = bundle.join(dir);
-    let header = parse_csv(&fs::read_to_string(d.join("header.csv")).unwrap())
-        .remove(0)
-        .into_iter()
-        .map(|h| match h.split_once(':') {
-            Some((n, _)) if !n.is_empty() => n.to_string(),
-            _ => h,
-        })
-        .collect::<Vec<_>>();
+    let names = |d: &Path| {
+        parse_csv(&fs::read_to_string(d.join("header.csv")).unwrap())
+            .remove(0)
+            .into_iter()
+            .map(|h| match h.split_once(':') {
+                Some((n, _)) if !n.is_empty() => n.to_string(),
+                _ => h,
+            })
+            .collect::<Vec<_>>()
+    };
+    let full = names(&d);
+    let mut folders = vec![d.clone()];
+    let mut subs: Vec<PathBuf> = fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    subs.sort();
+    folders.extend(subs);
     let mut rows = Vec::new();
-    for p in util::shard_files(&d) {
-        for r in parse_csv(&fs::read_to_string(p).unwrap()) {
-            assert_eq!(r.len(), header.len(), "{dir}");
-            rows.push(header.iter().cloned().zip(r).collect());
+    for f in folders {
+        let header = names(&f);
+        for p in util::shard_files(&f) {
+            for r in parse_csv(&fs::read_to_string(p).unwrap()) {
+                assert_eq!(r.len(), header.len(), "{dir}");
+                let mut row: BTreeMap<String, String> =
+                    full.iter().map(|c| (c.clone(), String::new())).collect();
+                row.extend(header.iter().cloned().zip(r));
+                rows.push(row);
+            }
         }
     }
     rows

@@ -191,6 +191,7 @@ fn info(rel: &str, rows: u64, bytes: u64, hash: u64) -> FileInfo {
         rows,
         bytes,
         xxh3: format!("{hash:016x}"),
+        companions: Vec::new(),
     }
 }
 
@@ -206,6 +207,8 @@ pub fn write_shard(
     let path = root.join(&shard.path);
     let n = shard.rows.end - shard.rows.start;
     let cols = table.columns();
+    let mut companions = Vec::new();
+    let mut main_rows = n;
     let (bytes, hash) = match format {
         Format::Parquet {
             codec,
@@ -245,7 +248,14 @@ pub fn write_shard(
         Format::Csv | Format::CsvGz { .. } => {
             let mut sink = CsvSink::open(&path, format)?;
             let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+            // Rows without a date go to companions (exports often lack some).
+            let mut comp = write::companion::Companions::new(root, table, &shard.path, format);
             for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
+                let omit =
+                    comp.omit(|c| cells.get(c).is_some_and(|v| v.is_none_or(<[u8]>::is_empty)));
+                if omit != 0 {
+                    return comp.write(omit, |c, out| put_csv(&cols[c], cells[c], out));
+                }
                 for (k, (c, v)) in cols.iter().zip(cells).enumerate() {
                     if k > 0 {
                         buf.push(b',');
@@ -260,10 +270,15 @@ pub fn write_shard(
                 Ok(())
             })?;
             sink.write_all(&buf)?;
+            let moved = comp.rows();
+            companions = comp.finish()?;
+            main_rows = n - moved;
             sink.into_file()?.commit()?
         }
     };
-    Ok(info(&shard.path, n, bytes, hash))
+    let mut f = info(&shard.path, main_rows, bytes, hash);
+    f.companions = companions;
+    Ok(f)
 }
 
 /// The plan of the output: every non-empty table, in model order, cut into
@@ -362,7 +377,9 @@ pub fn finish(
     merge: Summary,
     inputs: Vec<InputEntry>,
 ) -> anyhow::Result<IngestManifest> {
-    let (tables, totals, import) = manifest::tables_and_totals(plan, headers, shards);
+    let mut headers = headers.to_vec();
+    headers.extend(write::companion::write_headers(out, shards)?);
+    let (tables, totals, import) = manifest::tables_and_totals(plan, &headers, shards);
     let fingerprint = {
         let json = serde_json::to_vec(&(&run, &inputs))?;
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))

@@ -177,6 +177,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<FileInfo> {
         rows: 0,
         bytes: len,
         xxh3: format!("{hash:016x}"),
+        companions: Vec::new(),
     })
 }
 
@@ -215,6 +216,7 @@ fn write_shard(cs: &ChangeSet<'_>, out: &Path, job: &Job) -> Result<FileInfo> {
         rows: job.rows.end - job.rows.start,
         bytes,
         xxh3: format!("{hash:016x}"),
+        companions: Vec::new(),
     })
 }
 
@@ -245,6 +247,7 @@ fn entry(t: ChangeTable, rows: u64, header: FileInfo, shards: Vec<FileInfo>) -> 
             start,
             end,
             rows,
+            omits: Vec::new(),
             header,
             shards,
         },

@@ -3,6 +3,7 @@
 //! under their final name once complete.
 
 pub mod changes;
+pub mod companion;
 pub mod csv;
 pub mod direct;
 pub mod gzip;
@@ -88,6 +89,10 @@ pub struct FileInfo {
     pub bytes: u64,
     /// xxh3-64 of the file's bytes, as 16 hex digits.
     pub xxh3: String,
+    /// A CSV shard's companion files: its rows that have no value for some
+    /// temporal column ([`companion`]). `rows` counts the shard file's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub companions: Vec<FileInfo>,
 }
 
 /// Shared counters for progress reporting.
@@ -396,6 +401,34 @@ fn info(root: &Path, path: &Path, rows: u64, bytes: u64, hash: u64) -> FileInfo 
         rows,
         bytes,
         xxh3: format!("{hash:016x}"),
+        companions: Vec::new(),
+    }
+}
+
+/// CSV rows into a shard, or into one of its companions when they leave a
+/// temporal column empty.
+struct SplitRows<'a, W: Write> {
+    main: CsvRows<W>,
+    companions: companion::Companions<'a>,
+}
+
+impl<W: Write> RowWriter for SplitRows<'_, W> {
+    type Inner = W;
+
+    #[inline]
+    fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
+        let omit = self
+            .companions
+            .omit(|c| matches!(row.get(c), Some(Value::Null)));
+        if omit == 0 {
+            return self.main.write_row(row);
+        }
+        self.companions
+            .write(omit, |c, out| csv::put_value(&row[c], out))
+    }
+
+    fn finish(self) -> io::Result<W> {
+        self.main.finish()
     }
 }
 
@@ -420,14 +453,22 @@ pub fn write_shard(
             parquet::write_shard(world, table, range, &path, codec, row_group_rows, counters)?;
         return Ok(info(root, &path, rows, bytes, hash));
     }
-    let mut w = CsvRows::new(CountingWrite {
-        inner: CsvSink::open(&path, format)?,
-        counters,
-    });
+    let mut w = SplitRows {
+        main: CsvRows::new(CountingWrite {
+            inner: CsvSink::open(&path, format)?,
+            counters,
+        }),
+        companions: companion::Companions::new(root, table, rel_path, format),
+    };
     fill(world, table, range, &mut w, counters)?;
-    let sink = w.finish()?.inner;
+    let SplitRows { main, companions } = w;
+    let moved = companions.rows();
+    let companions = companions.finish()?;
+    let sink = main.finish()?.inner;
     let (bytes, hash) = sink.into_file()?.commit()?;
-    Ok(info(root, &path, rows, bytes, hash))
+    let mut shard = info(root, &path, rows - moved, bytes, hash);
+    shard.companions = companions;
+    Ok(shard)
 }
 
 /// Writes `rows` rows produced by `row(i, out)` (for `i` in `0..rows`) to

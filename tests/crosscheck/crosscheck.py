@@ -12,16 +12,22 @@ the header's column count, the row count equals the manifest's, typed columns
 cast cleanly, node ids are unique per ID group, and every :START_ID/:END_ID
 exists in its group (anti-join); then node and relationship totals.
 
+DuckDB also fails any empty temporal cell: neo4j-admin 5.0 to 5.5 stop on it,
+so cmdbgen writes rows without a date to companion inputs (manifest entries
+with `omits`) whose header leaves the column out.
+
 Ladybug (Kuzu fork): one typed node table per node kind (id primary key) and
 one relationship table per family; COPY every shard with IGNORE_ERRORS so each
-duplicate key, missing end or unparsable value becomes a warning; the load
-must give no warnings and the counts must equal the manifest's.
+duplicate key, missing end or unparsable value becomes a warning (companion
+rows are copied in with empty fields for the columns they leave out); the
+load must give no warnings and the counts must equal the manifest's.
 
 Prints one PASS/FAIL line per check and a final line `N passed, M failed`;
 exits 1 if any check failed, 2 on bad usage.
 """
 
 import csv
+import gzip
 import json
 import os
 import re
@@ -148,6 +154,10 @@ def duckdb_checks(root, manifest, report):
             (bad,) = con.execute(
                 f"SELECT count(*) FROM (SELECT c{c.index} AS v FROM {tbl}) WHERE v IS NOT NULL AND NOT ({check})"
             ).fetchone()
+            if c.kind in TEMPORAL and files:
+                (empty,) = con.execute(f"SELECT count(*) FROM {tbl} WHERE c{c.index} IS NULL").fetchone()
+                report.check("duckdb", name, f"no empty {c.cell} (neo4j-admin 5.0-5.5 stop on it)",
+                             empty == 0, f"{empty} empty")
             if bad:
                 (example,) = con.execute(
                     f"SELECT v FROM (SELECT c{c.index} AS v FROM {tbl}) WHERE v IS NOT NULL AND NOT ({check}) LIMIT 1"
@@ -205,6 +215,25 @@ def duckdb_checks(root, manifest, report):
         report.check("duckdb", "totals", key, got == want, f"{got} read, manifest {want}")
 
 
+TEMPORAL = {"date", "localtime", "time", "localdatetime", "datetime", "duration"}
+
+
+def widen(files, cols, full, out_path):
+    """Writes the rows of `files` (header `cols`) with the columns of `full`,
+    empty where `cols` lacks one: a companion's rows in its table's layout."""
+    names = [c.cell for c in cols]
+    pos = [names.index(c.cell) if c.cell in names else None for c in full]
+    with open(out_path, "w", newline="", encoding="utf-8") as out:
+        w = csv.writer(out, lineterminator="\n")
+        for f in files:
+            with open(f, "rb") as probe:
+                zipped = probe.read(2) == b"\x1f\x8b"
+            with (gzip.open if zipped else open)(f, "rt", newline="", encoding="utf-8") as src:
+                for row in csv.reader(src):
+                    w.writerow(["" if p is None else row[p] for p in pos])
+    return out_path
+
+
 def ladybug_checks(root, manifest, report):
     work = tempfile.mkdtemp(prefix="cmdbgen-crosscheck-")
     try:
@@ -241,7 +270,20 @@ def ladybug_checks(root, manifest, report):
         for t in manifest["tables"]:
             headers[t["name"]] = read_header(os.path.join(root, t["header"]["path"]))
 
-        for t in (t for t in manifest["tables"] if t["kind"] == "node"):
+        # A table's companions (entries with `omits`) follow it.
+        def companions_of(t):
+            return [c for c in manifest["tables"] if c.get("omits") and c["name"].split("/")[0] == t["name"]]
+
+        def load(table, t, files):
+            if files:
+                copy(table, t["name"], files)
+            for c in companions_of(t):
+                part = os.path.join(work, f"companion-{len(os.listdir(work))}.csv")
+                copy(table, c["name"], [widen([os.path.join(root, s["path"]) for s in c["shards"]],
+                                              headers[c["name"]], headers[t["name"]], part)])
+            return t["rows"] + sum(c["rows"] for c in companions_of(t))
+
+        for t in (t for t in manifest["tables"] if t["kind"] == "node" and not t.get("omits")):
             cols = headers[t["name"]]
             id_col = next((c for c in cols if c.kind == "id"), None)
             if not report.check("ladybug", t["name"], "has an :ID column", id_col is not None):
@@ -251,12 +293,11 @@ def ladybug_checks(root, manifest, report):
             defs.append(f"PRIMARY KEY({ident(id_col.name)})")
             run(f"CREATE NODE TABLE {ident(t['label_or_type'])}({', '.join(defs)})")
             files = [os.path.join(root, s["path"]) for s in t["shards"]]
-            if files:
-                copy(t["label_or_type"], t["name"], files)
+            want = load(t["label_or_type"], t, files)
             (n,) = run(f"MATCH (n:{ident(t['label_or_type'])}) RETURN count(n)")[0]
-            report.check("ladybug", t["name"], "nodes loaded", n == t["rows"], f"{n}, manifest {t['rows']}")
+            report.check("ladybug", t["name"], "nodes loaded", n == want, f"{n}, manifest {want}")
 
-        for t in (t for t in manifest["tables"] if t["kind"] == "relationship"):
+        for t in (t for t in manifest["tables"] if t["kind"] == "relationship" and not t.get("omits")):
             cols = headers[t["name"]]
             rel = t["name"].replace("-", "_")
             ends = [c.kind for c in cols[:2]]
@@ -266,10 +307,9 @@ def ladybug_checks(root, manifest, report):
             defs = [f"FROM {ident(t['start'])} TO {ident(t['end'])}"] + props(cols)
             run(f"CREATE REL TABLE {ident(rel)}({', '.join(defs)})")
             files = [os.path.join(root, s["path"]) for s in t["shards"]]
-            if files:
-                copy(rel, t["name"], files)
+            want = load(rel, t, files)
             (n,) = run(f"MATCH ()-[e:{ident(rel)}]->() RETURN count(e)")[0]
-            report.check("ladybug", t["name"], "relationships loaded", n == t["rows"], f"{n}, manifest {t['rows']}")
+            report.check("ladybug", t["name"], "relationships loaded", n == want, f"{n}, manifest {want}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,0 +1,356 @@
+//! Companion files: CSV rows that have no value for a temporal column.
+//!
+//! neo4j-admin 5.0 to 5.5 stop an import on an empty temporal field (5.6 and
+//! later read it as no value), and a value cmdbgen does not have must stay
+//! absent, not become a made-up date. So a CSV shard's rows that leave some
+//! temporal columns empty are written to a companion file whose header
+//! leaves exactly those columns out: `nodes/Server/no-created_at/part-00003.csv`
+//! holds the rows of shard 3 of `nodes/Server` without a `created_at`. Each
+//! companion folder is one more `--nodes`/`--relationships` input of the
+//! same label or type and ID groups (neo4j-admin takes several inputs with
+//! different headers).
+//!
+//! A shard has at most one companion per subset of its table's temporal
+//! columns (the model has at most two per table), created only when some row
+//! needs it; which rows go where is a function of the rows alone, so the
+//! files are the same for any number of threads, and a shard's companions
+//! are journaled and resumed with it ([`super::FileInfo::companions`]).
+//! Parquet has real nulls and needs none.
+
+use super::{AtomicFile, CsvSink, FileInfo, Format};
+use crate::model::{ColKind, Table};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Bytes a companion buffers before handing them to its file (companions are
+/// usually small, so less than a shard's buffer).
+const CHUNK: usize = 256 << 10;
+
+/// The temporal columns of `table`, as indices into its columns.
+pub fn temporal(table: Table) -> Vec<usize> {
+    table
+        .columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c.kind, ColKind::Prop(t) if t.is_temporal()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The columns a companion leaves out: bit `b` of `omit` is the `b`-th
+/// temporal column of `table`.
+fn omitted(table: Table, omit: u32) -> Vec<usize> {
+    temporal(table)
+        .into_iter()
+        .enumerate()
+        .filter(|(b, _)| omit >> b & 1 != 0)
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// The names of the columns a companion leaves out.
+pub fn omitted_names(table: Table, omit: u32) -> Vec<String> {
+    let cols = table.columns();
+    omitted(table, omit)
+        .into_iter()
+        .map(|c| cols[c].name.to_string())
+        .collect()
+}
+
+/// The folder of `table`'s companions without the columns of `omit`
+/// (`nodes/Server/no-created_at`; column names have no `-`).
+pub fn folder(table: Table, omit: u32) -> String {
+    format!(
+        "{}/no-{}",
+        table.dir(),
+        omitted_names(table, omit).join("-")
+    )
+}
+
+/// The companion bits of a companion file of `table`, from its path
+/// (`None` if the path is not one).
+pub fn omit_of(table: Table, path: &str) -> Option<u32> {
+    let (dir, _) = path.rsplit_once('/')?;
+    let n = temporal(table).len();
+    (1u32..1 << n).find(|&m| folder(table, m) == dir)
+}
+
+/// The header cells of `table`'s companion without the columns of `omit`.
+pub fn header_cells(table: Table, omit: u32) -> Vec<String> {
+    let gone = omitted(table, omit);
+    table
+        .header_cells()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !gone.contains(i))
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// Writes the header file of every companion folder that `shards` use, in
+/// table and folder order.
+pub fn write_headers(root: &Path, shards: &[FileInfo]) -> io::Result<Vec<FileInfo>> {
+    let mut folders: Vec<(Table, u32)> = Vec::new();
+    for s in shards {
+        let Some(table) = Table::all().find(|t| s.path.starts_with(&format!("{}/", t.dir())))
+        else {
+            continue;
+        };
+        for c in &s.companions {
+            let omit = omit_of(table, &c.path).ok_or_else(|| {
+                io::Error::other(format!("internal error: {} is no companion", c.path))
+            })?;
+            if !folders.contains(&(table, omit)) {
+                folders.push((table, omit));
+            }
+        }
+    }
+    folders.sort();
+    folders
+        .into_iter()
+        .map(|(table, omit)| {
+            let rel = format!("{}/header.csv", folder(table, omit));
+            let path = root.join(&rel);
+            let mut f = AtomicFile::create(&path)?;
+            f.write_all(&super::csv::header_line(&header_cells(table, omit)))?;
+            let (bytes, hash) = f.commit()?;
+            Ok(FileInfo {
+                path: rel,
+                rows: 0,
+                bytes,
+                xxh3: format!("{hash:016x}"),
+                companions: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// The companions of one CSV shard, opened as rows need them.
+pub struct Companions<'a> {
+    root: &'a Path,
+    table: Table,
+    /// The shard's file name (`part-00003.csv`), shared by its companions.
+    name: String,
+    format: Format,
+    temporal: Vec<usize>,
+    open: Vec<Open>,
+}
+
+struct Open {
+    omit: u32,
+    sink: CsvSink,
+    buf: Vec<u8>,
+    rows: u64,
+    path: String,
+}
+
+impl<'a> Companions<'a> {
+    /// The companions of the shard at `rel_path` (relative to `root`) of
+    /// `table`, in CSV `format`.
+    pub fn new(root: &'a Path, table: Table, rel_path: &str, format: Format) -> Self {
+        Companions {
+            root,
+            table,
+            name: rel_path.rsplit('/').next().unwrap_or(rel_path).to_string(),
+            format,
+            temporal: temporal(table),
+            open: Vec::new(),
+        }
+    }
+
+    /// The companion bits of a row: bit `b` when its `b`-th temporal column
+    /// is empty (`empty(column index)`); 0 means the shard itself takes it.
+    #[inline]
+    pub fn omit(&self, empty: impl Fn(usize) -> bool) -> u32 {
+        let mut m = 0;
+        for (b, &c) in self.temporal.iter().enumerate() {
+            if empty(c) {
+                m |= 1 << b;
+            }
+        }
+        m
+    }
+
+    /// Writes a row without the columns of `omit` (non-zero) to its
+    /// companion; `put(column, out)` renders one cell.
+    pub fn write(&mut self, omit: u32, mut put: impl FnMut(usize, &mut Vec<u8>)) -> io::Result<()> {
+        let at = match self.open.iter().position(|o| o.omit == omit) {
+            Some(at) => at,
+            None => {
+                let rel = format!("{}/{}", folder(self.table, omit), self.name);
+                let path = self.root.join(&rel);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                self.open.push(Open {
+                    omit,
+                    sink: CsvSink::open(&path, self.format)?,
+                    buf: Vec::with_capacity(CHUNK + 4096),
+                    rows: 0,
+                    path: rel,
+                });
+                self.open.len() - 1
+            }
+        };
+        let o = &mut self.open[at];
+        let ncols = self.table.columns().len();
+        let mut first = true;
+        for c in 0..ncols {
+            if let Some(b) = self.temporal.iter().position(|&t| t == c) {
+                if omit >> b & 1 != 0 {
+                    continue;
+                }
+            }
+            if !first {
+                o.buf.push(b',');
+            }
+            first = false;
+            put(c, &mut o.buf);
+        }
+        o.buf.push(b'\n');
+        o.rows += 1;
+        if o.buf.len() >= CHUNK {
+            o.sink.write_all(&o.buf)?;
+            o.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Completes every companion file, in companion-bit order.
+    pub fn finish(mut self) -> io::Result<Vec<FileInfo>> {
+        self.open.sort_by_key(|o| o.omit);
+        self.open
+            .into_iter()
+            .map(|mut o| {
+                o.sink.write_all(&o.buf)?;
+                let (bytes, hash) = o.sink.into_file()?.commit()?;
+                Ok(FileInfo {
+                    path: o.path,
+                    rows: o.rows,
+                    bytes,
+                    xxh3: format!("{hash:016x}"),
+                    companions: Vec::new(),
+                })
+            })
+            .collect()
+    }
+
+    /// Rows written to companions.
+    pub fn rows(&self) -> u64 {
+        self.open.iter().map(|o| o.rows).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gen::{Value, World};
+    use crate::model::NodeKind;
+    use crate::profile::Profile;
+
+    fn multisource() -> World {
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/profiles/multisource.toml"
+        );
+        World::new(&Profile::load(p).unwrap())
+    }
+
+    /// The shard keeps the rows with a `created_at`; its companion holds
+    /// exactly the others, without the column, in row order.
+    #[test]
+    fn rows_without_a_date_go_to_the_companion() {
+        let w = multisource();
+        let table = Table::Node(NodeKind::Server);
+        let col = table
+            .columns()
+            .iter()
+            .position(|c| c.name == "created_at")
+            .unwrap();
+        let rows = w.rows(table);
+        let (mut main, mut comp, mut moved) = (Vec::new(), Vec::new(), 0);
+        let mut row = Vec::new();
+        for i in 0..rows {
+            row.clear();
+            w.node_row(NodeKind::Server, i, &mut row);
+            if row[col] == Value::Null {
+                moved += 1;
+                let kept: Vec<Value<'_>> = row
+                    .iter()
+                    .enumerate()
+                    .filter(|(c, _)| *c != col)
+                    .map(|(_, v)| *v)
+                    .collect();
+                crate::write::csv::put_row(&kept, &mut comp);
+            } else {
+                crate::write::csv::put_row(&row, &mut main);
+            }
+        }
+        assert!(moved > 0, "the fixture has items without a created_at");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("nodes/Server")).unwrap();
+        let f = crate::write::write_shard(
+            &w,
+            table,
+            0..rows,
+            dir.path(),
+            "nodes/Server/part-00000.csv",
+            Format::Csv,
+            &crate::write::Counters::default(),
+        )
+        .unwrap();
+        assert_eq!(f.rows, rows - moved);
+        assert_eq!(f.companions.len(), 1);
+        let c = &f.companions[0];
+        assert_eq!(c.path, "nodes/Server/no-created_at/part-00000.csv");
+        assert_eq!(c.rows, moved);
+        assert_eq!(std::fs::read(dir.path().join(&f.path)).unwrap(), main);
+        assert_eq!(std::fs::read(dir.path().join(&c.path)).unwrap(), comp);
+        assert_eq!(omit_of(table, &c.path), Some(1));
+        let headers = write_headers(dir.path(), &[f]).unwrap();
+        assert_eq!(headers[0].path, "nodes/Server/no-created_at/header.csv");
+        let text = std::fs::read_to_string(dir.path().join(&headers[0].path)).unwrap();
+        assert!(!text.contains("created_at") && text.contains("observed_at:datetime"));
+    }
+
+    /// Single-source worlds never leave a date out: no companion.
+    #[test]
+    fn single_source_shards_have_no_companions() {
+        let w = World::new(&Profile::load("tiny").unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        for table in Table::all().filter(|t| w.rows(*t) > 0) {
+            std::fs::create_dir_all(dir.path().join(table.dir())).unwrap();
+            let f = crate::write::write_shard(
+                &w,
+                table,
+                0..w.rows(table),
+                dir.path(),
+                &format!("{}/part-00000.csv", table.dir()),
+                Format::Csv,
+                &crate::write::Counters::default(),
+            )
+            .unwrap();
+            assert!(f.companions.is_empty(), "{table}");
+        }
+    }
+
+    #[test]
+    fn folders_name_the_columns_left_out() {
+        let t = Table::Node(NodeKind::Server);
+        assert_eq!(temporal(t).len(), 2);
+        assert_eq!(folder(t, 1), "nodes/Server/no-created_at");
+        assert_eq!(folder(t, 3), "nodes/Server/no-created_at-observed_at");
+        assert_eq!(
+            omit_of(t, "nodes/Server/no-observed_at/part-00001.csv"),
+            Some(2)
+        );
+        assert_eq!(omit_of(t, "nodes/Server/part-00001.csv"), None);
+        assert_eq!(
+            omit_of(t, "nodes/Database/no-created_at/part-00001.csv"),
+            None
+        );
+        let cells = header_cells(t, 3);
+        assert_eq!(cells.len(), t.columns().len() - 2);
+        assert!(cells.iter().all(|c| !c.ends_with(":datetime")));
+    }
+}
