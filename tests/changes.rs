@@ -144,6 +144,73 @@ fn json_lines_and_incremental_files() {
     assert!(m["incremental_files"].as_array().unwrap().len() > 5);
 }
 
+/// neo4j-admin only resolves `:START_ID(G)`/`:END_ID(G)` in groups that a
+/// node input of the increment declares; a day adds no data centres, yet its
+/// servers are HOSTED_IN one.
+#[test]
+fn incremental_inputs_declare_every_group_they_refer_to() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["csv", "jsonl"] {
+        let c = dir.path().join(format);
+        changes(
+            &c,
+            &[
+                "--profile",
+                "small",
+                "--day",
+                "1",
+                "--format",
+                format,
+                "--neo4j-incremental",
+            ],
+        );
+        let args = fs::read_to_string(c.join("incremental.args")).unwrap();
+        let mut declared = std::collections::BTreeSet::new();
+        let mut referred = std::collections::BTreeSet::new();
+        for a in args.lines() {
+            let Some((flag, v)) = a.split_once('=') else {
+                continue;
+            };
+            if flag != "--nodes" && flag != "--relationships" {
+                continue;
+            }
+            let files = if flag == "--relationships" {
+                v.split_once('=').unwrap().1
+            } else {
+                v
+            };
+            let head = fs::read_to_string(c.join(files.split(',').next().unwrap())).unwrap();
+            for cell in head.trim_end().split(',') {
+                let group = |k: &str| {
+                    cell.split_once(k)
+                        .map(|(_, g)| g.split(')').next().unwrap().to_string())
+                };
+                if let Some(g) = group(":ID(") {
+                    declared.insert(g);
+                }
+                for k in [":START_ID(", ":END_ID("] {
+                    referred.extend(group(k));
+                }
+            }
+        }
+        assert!(referred.contains("DataCenter"), "{args}");
+        let missing: Vec<_> = referred.difference(&declared).collect();
+        assert!(missing.is_empty(), "{missing:?} undeclared in\n{args}");
+        let only = fs::read_to_string(c.join("incremental/groups/DataCenter/header.csv")).unwrap();
+        assert_eq!(only, "id:ID(DataCenter){label:DataCenter}\n");
+        assert!(
+            args.contains("--nodes=incremental/groups/DataCenter/header.csv\n"),
+            "{args}"
+        );
+        let m = manifest(&c);
+        assert!(m["incremental_files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "incremental/groups/DataCenter/header.csv"));
+    }
+}
+
 #[test]
 fn reruns_and_refusals() {
     let dir = tempfile::tempdir().unwrap();

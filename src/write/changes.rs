@@ -9,6 +9,7 @@ use super::{csv, jsonl, AtomicFile, FileInfo};
 use crate::changes::{ChangeSet, ChangeTable, Op};
 use crate::error::Usage;
 use crate::manifest::{Import, TableEntry, Totals};
+use crate::model::NodeKind;
 use crate::plan::split;
 use crate::profile::Profile;
 use anyhow::{Context, Result};
@@ -254,6 +255,28 @@ fn entry(t: ChangeTable, rows: u64, header: FileInfo, shards: Vec<FileInfo>) -> 
     }
 }
 
+/// The ID groups that relationships of `tables` start or end in but no new
+/// nodes of `tables` declare, in model order.
+fn undeclared_groups(tables: &[ChangeTable]) -> Vec<NodeKind> {
+    let declared: Vec<NodeKind> = tables
+        .iter()
+        .filter_map(|t| match t {
+            ChangeTable::Nodes(k) => Some(*k),
+            _ => None,
+        })
+        .collect();
+    NodeKind::ALL
+        .into_iter()
+        .filter(|k| !declared.contains(k))
+        .filter(|k| {
+            tables.iter().any(|t| match t {
+                ChangeTable::Rels(r) => r.spec().start == *k || r.spec().end == *k,
+                _ => false,
+            })
+        })
+        .collect()
+}
+
 /// Writes change set `cs` into `out`.
 pub fn write_change_set(
     cs: &ChangeSet<'_>,
@@ -301,6 +324,7 @@ pub fn write_change_set(
     let mut inc_args = Vec::new();
     let mut inc_files = Vec::new();
     if key.incremental {
+        let mut rel_args = Vec::new();
         for &t in tables
             .iter()
             .filter(|t| matches!(t.op(), Op::Nodes | Op::Relationships))
@@ -329,11 +353,27 @@ pub fn write_change_set(
                 }
             };
             let files = format!("{header},{parts_dir}/part-[0-9]+[.]csv");
-            inc_args.push(match t {
-                ChangeTable::Rels(r) => format!("--relationships={}={files}", r.spec().rel_type),
-                _ => format!("--nodes={files}"),
-            });
+            match t {
+                ChangeTable::Rels(r) => {
+                    rel_args.push(format!("--relationships={}={files}", r.spec().rel_type))
+                }
+                _ => inc_args.push(format!("--nodes={files}")),
+            }
         }
+        // neo4j-admin only knows the ID groups that node inputs declare, and
+        // a day may link to kinds it adds none of (HOSTED_IN → DataCenter):
+        // a header-only input declares each such group.
+        for k in undeclared_groups(&tables) {
+            let header = format!("incremental/groups/{}/header.csv", k.name());
+            fs::create_dir_all(out.join(format!("incremental/groups/{}", k.name())))
+                .with_context(|| format!("creating the folder of {header}"))?;
+            let cell = format!("id:ID({0}){{label:{0}}}", k.name());
+            let mut info = write_atomic(&out.join(&header), &csv::header_line(&[cell]))?;
+            info.path = header.clone();
+            inc_files.push(info);
+            inc_args.push(format!("--nodes={header}"));
+        }
+        inc_args.append(&mut rel_args);
         inc_args.extend(
             [
                 "--id-type=string",
@@ -416,4 +456,27 @@ pub fn write_change_set(
         manifest,
         already_complete: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RelKind;
+
+    #[test]
+    fn groups_a_day_links_to_without_new_nodes_are_declared() {
+        let t = [
+            ChangeTable::Nodes(NodeKind::Server),
+            ChangeTable::Rels(RelKind::ServerHostedInDataCenter),
+            ChangeTable::Rels(RelKind::EventAffectsServer),
+            ChangeTable::Updates(NodeKind::Region),
+        ];
+        // Server has new nodes; DataCenter and Event are only referred to;
+        // updates are not part of the increment.
+        assert_eq!(
+            undeclared_groups(&t),
+            vec![NodeKind::DataCenter, NodeKind::Event]
+        );
+        assert!(undeclared_groups(&t[..1]).is_empty());
+    }
 }
