@@ -251,6 +251,59 @@ fn a_bad_datetime_fails() {
     );
 }
 
+/// neo4j-admin 5.0 to 5.5 stop on an empty temporal field.
+#[test]
+fn an_empty_datetime_fails() {
+    let (_t, d) = bundle("tiny", &[]);
+    let col = column(&d, "nodes/Application", "created_at:datetime");
+    let f = shard("nodes/Application");
+    set_field(&d.join(&f), 5, col, "");
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        &f,
+        Some(5),
+        "'created_at:datetime': empty datetime value: neo4j-admin 5.0 to 5.5 stop the import on it",
+    );
+}
+
+/// A change set validates; its increment must declare every ID group its
+/// relationship inputs refer to.
+#[test]
+fn change_sets_validate_and_undeclared_increment_groups_fail() {
+    let t = tempfile::tempdir().unwrap();
+    let c = t.path().join("c");
+    util::ok(&[
+        "changes",
+        "--profile",
+        "small",
+        "--day",
+        "1",
+        "--neo4j-incremental",
+        "--out",
+        c.to_str().unwrap(),
+    ]);
+    let out = assert_clean(&c);
+    assert!(
+        out.contains("a change set refers to nodes of its base"),
+        "{out}"
+    );
+    let p = c.join("manifest.json");
+    let text = fs::read_to_string(&p).unwrap();
+    let gone = text.replace("\"--nodes=incremental/groups/DataCenter/header.csv\",", "");
+    assert_ne!(gone, text);
+    fs::write(&p, gone).unwrap();
+    let out = fails(&c);
+    has_line(
+        &out,
+        &c,
+        "manifest.json",
+        None,
+        "ID group 'DataCenter' of incremental/relationships/Server-HOSTED_IN-DataCenter/header.csv is declared by no --nodes input of the increment",
+    );
+}
+
 #[test]
 fn a_duplicate_id_fails() {
     let (_t, d) = bundle("tiny", &[]);

@@ -528,6 +528,14 @@ fn check_row(
                                 cell(cols, i)
                             ),
                         );
+                    } else if !f.quoted && !ty.array && ty.scalar.is_temporal() {
+                        report.error(
+                            line,
+                            format!(
+                                "field {col} '{}': empty {ty} value: neo4j-admin 5.0 to 5.5 stop the import on it (\"Text cannot be parsed\"; 5.6 and later read it as no value); leave the column out of this row's file instead",
+                                cell(cols, i)
+                            ),
+                        );
                     }
                 } else if let Err(msg) = values::check(ty, v) {
                     report.error(line, format!("field {col} '{}': {msg}", cell(cols, i)));

@@ -65,6 +65,20 @@ impl Scalar {
         ("duration", Scalar::Duration),
     ];
 
+    /// Whether the type is temporal: neo4j-admin before 5.6 cannot read an
+    /// empty field of it.
+    pub fn is_temporal(self) -> bool {
+        matches!(
+            self,
+            Scalar::Date
+                | Scalar::LocalTime
+                | Scalar::Time
+                | Scalar::LocalDateTime
+                | Scalar::DateTime
+                | Scalar::Duration
+        )
+    }
+
     /// Looks a type name up, ignoring case.
     fn from_name(s: &str) -> Option<Scalar> {
         Scalar::NAMES

@@ -20,6 +20,7 @@
 //! not depend on the number of threads.
 
 pub mod bundle;
+pub mod changes;
 pub mod check;
 pub mod header;
 pub mod ids;
@@ -128,6 +129,12 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     let mut top = FileReport::new(MANIFEST, keep);
     let text = std::fs::read_to_string(dir.join(MANIFEST))
         .with_context(|| format!("reading {}", dir.join(MANIFEST).display()))?;
+    if let Ok(cm) = serde_json::from_str::<changes::ChangeManifest>(&text) {
+        if cm.kind == changes::KIND {
+            let (reports, s) = changes::run(dir, &cm, top, keep);
+            return finish(out, dir, reports, opts, s, started);
+        }
+    }
     let m: Manifest = match serde_json::from_str(&text) {
         Ok(m) => m,
         Err(e) => {
