@@ -211,7 +211,11 @@ fn keep_all_counts_are_exact_and_records_point_at_items() {
     assert_eq!(text.lines().count() as u64, reports);
     // Servers without a created_at are in the companion input.
     let mut servers = data["Server"].clone();
-    servers.extend(data.get("Server/no-created_at").cloned().unwrap_or_default());
+    servers.extend(
+        data.get("Server/no-created_at")
+            .cloned()
+            .unwrap_or_default(),
+    );
     let server_ids: Vec<String> = String::from_utf8(servers)
         .unwrap()
         .lines()
@@ -369,7 +373,10 @@ fn exports_merge_by_priority_into_the_generated_bundle() {
     let col = |name: &str| header.iter().position(|c| c == name).unwrap();
     // The companion's rows (no created_at) in the table's layout.
     let mut merged = String::from_utf8(bundle["Server"].clone()).unwrap();
-    let companion = bundle.get("Server/no-created_at").cloned().unwrap_or_default();
+    let companion = bundle
+        .get("Server/no-created_at")
+        .cloned()
+        .unwrap_or_default();
     for line in String::from_utf8(companion).unwrap().lines() {
         let mut row: Vec<&str> = line.split(',').collect();
         row.insert(col("created_at"), "");
