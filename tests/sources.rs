@@ -414,3 +414,74 @@ fn exports_merge_by_priority_into_the_generated_bundle() {
         "every server is exported by some source"
     );
 }
+
+/// Companions go with their shard: a part run writes and lists them, gather
+/// brings them together, and a resumed run keeps a shard only when its
+/// companion still verifies. Each way gives the single run's bundle.
+#[test]
+fn companions_survive_parts_gather_and_resume() {
+    let t = tempfile::tempdir().unwrap();
+    let p = profile(t.path(), "latest");
+    let p = p.to_str().unwrap();
+    let args = ["--shard-rows", "40", "--gzip"];
+    let single = t.path().join("single");
+    generate(&single, p, &args);
+    let all = util::files(&single);
+    assert!(
+        all.iter().any(|f| f.contains("/no-created_at/part-")),
+        "{all:?}"
+    );
+
+    let dirs: Vec<PathBuf> = (1..=3).map(|i| t.path().join(format!("p{i}"))).collect();
+    for (i, d) in dirs.iter().enumerate() {
+        let part = format!("{}/3", i + 1);
+        let mut a = args.to_vec();
+        a.extend(["--part", &part]);
+        generate(d, p, &a);
+    }
+    let out = t.path().join("gathered");
+    let mut g = vec!["gather", "--out", out.to_str().unwrap()];
+    g.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    util::ok(&g);
+    let same = |a: &Path, b: &Path| {
+        assert_eq!(util::files(a), util::files(b));
+        for f in util::files(a) {
+            assert!(
+                fs::read(a.join(&f)).unwrap() == fs::read(b.join(&f)).unwrap(),
+                "{f} differs"
+            );
+        }
+    };
+    same(&single, &out);
+
+    // Crash, then damage a companion the journal vouches for: its shard is
+    // written again.
+    let r = t.path().join("resumed");
+    let mut a = vec![
+        "generate",
+        "--profile",
+        p,
+        "--out",
+        r.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--quiet",
+    ];
+    a.extend(args);
+    let o = util::bin()
+        .args(&a)
+        .env("CMDBGEN_FAIL_AFTER_SHARDS", "30")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let journal = fs::read_to_string(r.join(".cmdbgen/journal.jsonl")).unwrap();
+    let companion = journal
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| v["companions"][0]["path"].as_str().map(String::from))
+        .expect("a journaled shard with a companion");
+    fs::write(r.join(&companion), b"damaged").unwrap();
+    let o = util::bin().args(&a).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    same(&single, &r);
+}
