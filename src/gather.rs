@@ -72,6 +72,11 @@ fn find_parts(dirs: &[PathBuf]) -> Result<Vec<Found>> {
                 fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let m: PartManifest = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a cmdbgen part manifest", file.display()))?;
+            m.headers
+                .iter()
+                .chain(&m.shards)
+                .try_for_each(|f| crate::bundle_file::check_path(&f.path))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if PartManifest::part_of_name(&name) != Some(m.part) {
                 bail!(
                     "{} says it is part {}, which does not match its file name",

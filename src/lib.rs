@@ -14,6 +14,7 @@
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
+//! * [`bundle_file`]: the one path rule and safe opening of bundle files.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
 //! * [`changes`]: day-N change sets against a base, as pure data.
 //! * [`online`]: applying bundles and change sets over Bolt (`apply`).
@@ -27,6 +28,7 @@
 //! ```
 
 pub mod bench;
+pub mod bundle_file;
 pub mod changes;
 pub mod cli;
 pub mod error;

@@ -394,7 +394,7 @@ fn explain(source: &Source, job: &Job, f: Failure, state_path: &std::path::Path)
     let at = |i: usize| -> String {
         let (shard, line) = b.origin[i];
         let path = &table.shards[shard as usize].path;
-        let text = source::line_text(&source.root.join(path), line).unwrap_or_default();
+        let text = source::line_text(&source.root, path, line).unwrap_or_default();
         format!("{path} line {line}: {text}")
     };
     let labels = if b.labels.is_empty() {

@@ -116,7 +116,9 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     if !dir.is_dir() {
         return Err(Usage(format!("{} is not a folder", dir.display())).into());
     }
-    if !dir.join(MANIFEST).is_file() {
+    // Not followed: a manifest that is a link, FIFO or device is refused
+    // when it is read, naming it.
+    if std::fs::symlink_metadata(dir.join(MANIFEST)).is_err() {
         return Err(Usage(format!(
             "{} is not a complete bundle: it has no {MANIFEST} (generate writes it last)",
             dir.display()
@@ -126,7 +128,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     let keep = opts.max_problems;
     let counters = Arc::new(Counters::default());
     let mut top = FileReport::new(MANIFEST, keep);
-    let text = std::fs::read_to_string(dir.join(MANIFEST))
+    let text = crate::bundle_file::read_to_string(dir, MANIFEST)
         .with_context(|| format!("reading {}", dir.join(MANIFEST).display()))?;
     let m: Manifest = match serde_json::from_str(&text) {
         Ok(m) => m,

@@ -527,7 +527,11 @@ pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<Fil
 
 /// Size and xxh3 of an existing file.
 pub fn hash_file(path: &Path) -> io::Result<(u64, u64)> {
-    let mut f = File::open(path)?;
+    hash_reader(File::open(path)?)
+}
+
+/// Size and xxh3-64 of everything `f` yields.
+pub fn hash_reader(mut f: impl Read) -> io::Result<(u64, u64)> {
     let mut hasher = Xxh3::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
