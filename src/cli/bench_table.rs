@@ -59,10 +59,11 @@ enum BenchFormat {
 }
 
 /// Runs `bench-table`; prints one JSON line with rows, bytes and seconds.
-pub fn run(a: Args) -> Result<u8> {
-    if a.shard_rows == 0 || a.threads == Some(0) {
-        return Err(Usage("--shard-rows and --threads must be at least 1".into()).into());
+pub fn run(mut a: Args) -> Result<u8> {
+    if a.shard_rows == 0 {
+        return Err(Usage("--shard-rows must be at least 1".into()).into());
     }
+    a.threads = super::worker_threads(a.threads)?;
     let format = match a.format {
         BenchFormat::Parquet if a.gzip => {
             return Err(Usage("--gzip is for CSV; Parquet uses --parquet-codec".into()).into())

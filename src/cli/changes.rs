@@ -2,7 +2,6 @@
 
 use crate::changes::ChangeSet;
 use crate::error::{exit, Usage};
-use crate::gen::World;
 use crate::write::changes::{write_change_set, ChangeFormat, ChangeKey};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -56,7 +55,7 @@ pub fn run(a: Args) -> Result<u8> {
         return Err(Usage("--shard-rows must be at least 1".into()).into());
     }
     let started = Instant::now();
-    let world = World::new(&profile);
+    let world = super::build_world(&profile, a.quiet);
     let cs = ChangeSet::new(&world, a.day).map_err(|e| Usage(e.0))?;
     let key = ChangeKey {
         version: env!("CARGO_PKG_VERSION").to_string(),

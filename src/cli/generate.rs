@@ -2,7 +2,6 @@
 
 use super::generate_part::{self, Reporting};
 use crate::error::{exit, Usage};
-use crate::gen::World;
 use crate::manifest::RunKey;
 use crate::plan::{Part, Plan, ShardSize};
 use crate::progress;
@@ -176,13 +175,13 @@ fn shard_size(a: &Args) -> Result<ShardSize, Usage> {
 }
 
 /// Runs `generate`.
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(mut a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
-    super::check_threads(a.threads)?;
+    a.threads = super::worker_threads(a.threads)?;
     let format = format(&a)?;
     let shard_size = shard_size(&a)?;
     crate::write::direct::set_enabled(a.direct_io);
-    let world = World::new(&profile);
+    let world = super::build_world(&profile, a.quiet);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
         super::outln!("{plan}")?;

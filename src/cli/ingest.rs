@@ -80,8 +80,8 @@ fn format(a: &Args) -> Result<Format, Usage> {
 }
 
 /// Runs `ingest`.
-pub fn run(a: Args) -> Result<u8> {
-    super::check_threads(a.threads)?;
+pub fn run(mut a: Args) -> Result<u8> {
+    a.threads = super::worker_threads(a.threads)?;
     let format = format(&a)?;
     let o = Options {
         sources: a.sources.clone(),
