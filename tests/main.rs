@@ -9,6 +9,7 @@ mod cli;
 mod crosscheck;
 mod distributed;
 mod estimate;
+mod hostile;
 mod ingest;
 mod online;
 mod ops;
