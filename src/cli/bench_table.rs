@@ -41,7 +41,7 @@ pub struct Args {
     /// Rows per shard.
     #[arg(long, default_value_t = 1_000_000)]
     shard_rows: u64,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 8 per core).
     #[arg(long)]
     threads: Option<usize>,
     /// Write around the page cache (O_DIRECT) where the file system allows.

@@ -30,7 +30,8 @@ pub struct Args {
     /// Override the profile's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// No summary.

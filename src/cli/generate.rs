@@ -42,7 +42,8 @@ pub struct Args {
     /// Target uncompressed bytes per shard file (e.g. 268435456).
     #[arg(long)]
     shard_bytes: Option<u64>,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Write shards around the page cache (O_DIRECT) where the file system

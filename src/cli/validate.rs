@@ -32,7 +32,8 @@ pub struct Args {
     /// Print at most this many problems (all are counted).
     #[arg(long, default_value_t = 100)]
     max_problems: usize,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Progress display on stderr.
