@@ -102,10 +102,16 @@ fn build_world(profile: &crate::profile::Profile, quiet: bool) -> crate::gen::Wo
             let n = COUNTED.load(Ordering::Relaxed).saturating_sub(base);
             let secs = started.elapsed().as_secs_f64();
             let left = (work.saturating_sub(n)) as f64 / (n as f64 / secs).max(1.0);
+            let left = if left >= 5400.0 {
+                format!("{:.1} h", left / 3600.0)
+            } else if left >= 90.0 {
+                format!("{:.0} min", left / 60.0)
+            } else {
+                format!("{left:.0} s")
+            };
             eprintln!(
-                "cmdbgen: counted {n} of {work} start nodes ({:.1}%) in {secs:.0}s; about {:.0}s left",
+                "cmdbgen: counted {n} of {work} start nodes ({:.1}%) in {secs:.0} s; about {left} left at this rate",
                 100.0 * n as f64 / work.max(1) as f64,
-                left
             );
         }
     });

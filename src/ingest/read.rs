@@ -755,6 +755,22 @@ mod tests {
     }
 
     #[test]
+    fn oversized_records_are_one_bad_record() {
+        let mut text = "a,b\n".to_string();
+        text.push_str(&",".repeat(MAX_FIELDS + 1));
+        text.push_str("\n1,2\r\n\r\n3,\r\n");
+        let mut r = csv(&text, &["a", "b"]).unwrap();
+        let mut rec = Record::default();
+        let e = r.next(&mut rec).unwrap_err();
+        assert_eq!(e.pos, Some(2));
+        assert!(e.msg.contains("more than 65536 fields"), "{}", e.msg);
+        assert_eq!(
+            all(&mut r),
+            vec![(3, vec![s("1"), s("2")]), (5, vec![s("3"), None])]
+        );
+    }
+
+    #[test]
     fn csv_errors_name_the_line() {
         let e = csv("a,b\n", &["a", "c", "d"]).err().unwrap();
         assert_eq!(e.pos, Some(1));
