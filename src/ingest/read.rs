@@ -562,7 +562,25 @@ impl<R: BufRead> CsvRecords<R> {
             }
             let mut used = 0;
             let mut ended = false;
-            for &b in buf {
+            while used < buf.len() {
+                // A run of ordinary bytes inside a field is copied at once.
+                if began && bad.is_none() && !cr && (s == S::Plain || s == S::Quoted) {
+                    let rest = &buf[used..];
+                    let run = if s == S::Quoted {
+                        rest.iter().position(|&c| c == b'"' || c == b'\n')
+                    } else {
+                        rest.iter()
+                            .position(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
+                    }
+                    .unwrap_or(rest.len());
+                    if run > 0 && raw + run <= MAX_RECORD {
+                        self.fields.extend_from_slice(&rest[..run]);
+                        raw += run;
+                        used += run;
+                        continue;
+                    }
+                }
+                let b = buf[used];
                 used += 1;
                 if !began {
                     match (cr, b) {
