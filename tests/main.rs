@@ -13,5 +13,6 @@ mod ingest;
 mod online;
 mod ops;
 mod parquet;
+mod real_import;
 mod sources;
 mod validate;
