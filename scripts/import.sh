@@ -223,7 +223,9 @@ cypher() {
   [ ${#CYPHER[@]} -gt 0 ] || return 127
   "${CYPHER[@]}" -d "$db" --format plain "$q"
 }
-server_up() { [ ${#CYPHER[@]} -gt 0 ] && cypher system "RETURN 1 AS ok;" >/dev/null 2>&1; }
+# A real server refuses plain Cypher such as RETURN 1 on the system
+# database ("can only be executed in a user database"); SHOW is allowed.
+server_up() { [ ${#CYPHER[@]} -gt 0 ] && cypher system "SHOW DEFAULT DATABASE YIELD name RETURN name;" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- history
 STARTED=""
