@@ -330,11 +330,16 @@ if [ "$V_MAJOR" -lt 5 ]; then
 fi
 if [ -n "${NEO4J_EDITION:-}" ]; then
   EDITION="$NEO4J_EDITION"
-elif admin database import incremental --help >/dev/null 2>&1; then
-  # Community registers only `import full`; Enterprise also `import incremental`.
-  EDITION=enterprise
 else
-  EDITION=community
+  # Community registers only `import full`; Enterprise also `import
+  # incremental`. Read the command list: a real Community neo4j-admin
+  # answers `import incremental --help` with import's own help and exit 0.
+  IMPORT_HELP="$(admin database import --help 2>&1 || true)"
+  if grep -qE '^[[:space:]]+incremental([[:space:]]|$)' <<< "$IMPORT_HELP"; then
+    EDITION=enterprise
+  else
+    EDITION=community
+  fi
 fi
 case "$EDITION" in community|enterprise) ;; *) die 2 "NEO4J_EDITION must be community or enterprise (got '$EDITION')" ;; esac
 # What the bundle needs is in its manifest ("neo4j": minimum release per
