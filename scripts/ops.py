@@ -193,6 +193,17 @@ def cmd_check_files(bundle):
                 continue
             if size != f["bytes"]:
                 bad.append(f"{f['path']}: {size} bytes, manifest says {f['bytes']}")
+    # import.sh and schema.cypher as cmdbgen wrote them (size here; cmdbgen
+    # validate compares the xxh3): import.sh applies schema.cypher.
+    for f in m.get("scripts") or []:
+        p = os.path.join(bundle, f.get("path", ""))
+        try:
+            size = os.path.getsize(p)
+        except OSError:
+            bad.append(f"{f.get('path')}: missing")
+            continue
+        if size != f.get("bytes"):
+            bad.append(f"{f['path']}: {size} bytes, manifest says {f.get('bytes')}")
     # A bundle has import.args; a change set (cmdbgen changes) has none, and
     # incremental.args only when written with --neo4j-incremental.
     if m.get("kind") == "changes":

@@ -1240,6 +1240,19 @@ fn full_import_applies_schema_cypher_and_waits_for_the_indexes() {
     );
     assert_eq!(sb.imports().len(), 1, "--schema-only imports nothing");
 
+    // A schema.cypher that is not cmdbgen's is refused before anything runs.
+    let n = sb.imports().len();
+    fs::write(b.join("schema.cypher"), "MATCH (n) DETACH DELETE n;\n").unwrap();
+    let o = sb.import(&["--schema-only", "--database", "acme", s(&b)], &ent);
+    assert_fails(&o, 1, "does not match its manifest");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("schema.cypher: 27 bytes, manifest says"));
+    assert!(!sb
+        .queries()
+        .iter()
+        .any(|(_, q)| q.contains("DETACH DELETE")));
+    assert_eq!(sb.imports().len(), n);
+    fs::write(b.join("schema.cypher"), &schema).unwrap();
+
     // --no-schema skips it; with no server the command for later is printed.
     let before = sb.queries().len();
     let o = sb.import(
