@@ -12,6 +12,7 @@
 //! * [`merge`]: how several sources' reports of one record become one (pure).
 //! * [`ingest`]: real exports, mapped and merged into a bundle (`ingest`).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
+//! * [`schema`]: the constraints and indexes written as `schema.cypher`.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
@@ -45,5 +46,6 @@ pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod runner;
+pub mod schema;
 pub mod validate;
 pub mod write;

@@ -69,6 +69,7 @@ const OWNED: &[&str] = &[
     manifest::FILE,
     manifest::ARGS_FILE,
     manifest::SCRIPT_FILE,
+    manifest::SCHEMA_FILE,
     STATE_DIR,
 ];
 
@@ -318,8 +319,8 @@ fn write_shards(
     })
 }
 
-/// Writes the files that make a bundle complete: `import.args`, `import.sh`
-/// and, last, `manifest.json`. `headers` are in plan order; `shards` must hold
+/// Writes the files that make a bundle complete: `import.args`, `import.sh`,
+/// `schema.cypher` and, last, `manifest.json`. `headers` are in plan order; `shards` must hold
 /// every planned shard (any order). `world` gives the conflict summary of a
 /// multi-source profile (computed from the profile alone, so a resumed or
 /// gathered run records the same). Used by [`run`] and by `gather`.
@@ -333,13 +334,13 @@ pub fn finish_bundle(
 ) -> Result<Manifest> {
     let mut manifest = manifest::build(key, plan, headers, shards);
     manifest.merge = world.merge_summary();
-    write_atomic(
-        &out.join(manifest::ARGS_FILE),
-        (manifest.import.args.join("\n") + "\n").as_bytes(),
-    )?;
-    let script = out.join(manifest::SCRIPT_FILE);
-    write_atomic(&script, manifest::import_script().as_bytes())?;
-    set_executable(&script)?;
+    let needs = manifest::neo4j_needs(plan);
+    let files = manifest::side_files(plan, &manifest.import, &needs);
+    for (name, bytes) in &files {
+        write_atomic(&out.join(name), bytes)?;
+    }
+    set_executable(&out.join(manifest::SCRIPT_FILE))?;
+    manifest.scripts = manifest::scripts_of(&files);
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
     write_atomic(&out.join(manifest::FILE), &json)?;

@@ -64,6 +64,7 @@ const OWNED: &[&str] = &[
     crate::manifest::FILE,
     crate::manifest::ARGS_FILE,
     crate::manifest::SCRIPT_FILE,
+    crate::manifest::SCHEMA_FILE,
     ".cmdbgen",
 ];
 

@@ -32,6 +32,7 @@ const OWNED: &[&str] = &[
     "deletes",
     "incremental",
     INCREMENTAL_ARGS,
+    crate::schema::FILE,
     crate::manifest::FILE,
     MARKER_DIR,
 ];
@@ -115,6 +116,10 @@ pub struct ChangeManifest {
     /// The files under `incremental/` (headers, and CSV copies of JSON lines).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub incremental_files: Vec<FileInfo>,
+    /// `schema.cypher` as written: the constraints and indexes of the kinds
+    /// the change set touches (incremental import needs the constraints).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub scripts: Vec<FileInfo>,
 }
 
 /// What a run did.
@@ -387,6 +392,24 @@ pub fn write_change_set(
             .filter(|f| f.path.starts_with("incremental/"))
             .cloned(),
     );
+    // Every kind the change set touches, relationship ends included: the
+    // constraints back the lookups by id that apply and incremental import do.
+    let kinds: Vec<crate::model::NodeKind> = tables
+        .iter()
+        .flat_map(|t| match t {
+            ChangeTable::Rels(r) => vec![r.spec().start, r.spec().end],
+            _ => t.node_kind().into_iter().collect(),
+        })
+        .collect();
+    let mut scripts = Vec::new();
+    if !kinds.is_empty() {
+        let schema = crate::schema::render(&kinds);
+        write_atomic(&out.join(crate::schema::FILE), schema.as_bytes())?;
+        scripts.push(crate::manifest::file_info(
+            crate::schema::FILE,
+            schema.as_bytes(),
+        ));
+    }
     let manifest = ChangeManifest {
         tool: "cmdbgen".into(),
         kind: KIND.into(),
@@ -404,6 +427,7 @@ pub fn write_change_set(
         tables: entries,
         incremental,
         incremental_files: inc_files,
+        scripts,
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
