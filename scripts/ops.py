@@ -100,6 +100,7 @@ def needs_of(m):
             "broken": [
                 {"from": "5.26.0", "below": "5.26.26", "why": "its Parquet import corrupts :LABEL values", "allow_env": allow},
                 {"from": "2025.01.0", "below": "2025.04.0", "why": "its Parquet import corrupts :LABEL values or crashes", "allow_env": allow},
+                {"from": "2025.04.0", "below": "", "why": "its Parquet reader refuses list columns (seen on 2025.12.1)"},
             ],
             "instead": "a CSV bundle (cmdbgen generate --format csv)",
         })
@@ -123,14 +124,16 @@ def cmd_check_version(bundle, version, edition):
             die(f"this bundle needs Neo4j Enterprise Edition for {f['feature']}; this is {edition}"
                 + (f". Use {instead}" if instead else ""), 2)
         for b in f.get("broken") or []:
-            if version_key(b["from"]) <= have < version_key(b["below"]):
+            below = b.get("below") or ""
+            if version_key(b["from"]) <= have and (not below or have < version_key(below)):
                 allow = b.get("allow_env")
                 if allow and os.environ.get(allow) == "1":
                     print(f"ops.py: warning: Neo4j {version}: {b['why']} ({allow}=1 accepts it; the label counts are still verified)",
                           file=sys.stderr)
                     continue
-                die(f"Neo4j {version} cannot be trusted with {f['feature']}: {b['why']} "
-                    f"(releases {b['from']} up to {b['below']}); use {b['below']} or later"
+                span = (f"releases {b['from']} up to {below}); use {below} or later" if below
+                        else f"releases {b['from']} on; no fixed release known); use an earlier supported release")
+                die(f"Neo4j {version} cannot be trusted with {f['feature']}: {b['why']} ({span}"
                     + (f", or {instead}" if instead else "")
                     + (f", or set {allow}=1 (the label counts are still verified)" if allow else ""), 2)
     print(f"needs Neo4j {n['min_version']}+ ({n.get('edition', 'community')}): "

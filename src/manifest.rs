@@ -143,12 +143,13 @@ pub struct Feature {
     pub instead: Option<String>,
 }
 
-/// Releases `from` up to, not including, `below` that mishandle a feature.
+/// Releases `from` up to, not including, `below` that mishandle a feature;
+/// an empty `below` means no fixed release is known yet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Broken {
     /// The first broken release.
     pub from: String,
-    /// The first fixed release after it.
+    /// The first fixed release after it (empty: none known).
     pub below: String,
     /// What goes wrong.
     pub why: String,
@@ -209,6 +210,15 @@ pub fn neo4j_needs(plan: &Plan) -> Neo4jNeeds {
                     below: "2025.04.0".into(),
                     why: "its Parquet import corrupts :LABEL values or crashes".into(),
                     allow_env: allow,
+                },
+                // Seen with a real 2025.12.1: every string[] column (tags,
+                // sources) stops the import with "[] is not a supported
+                // property value". Releases between were not tried.
+                Broken {
+                    from: "2025.04.0".into(),
+                    below: String::new(),
+                    why: "its Parquet reader refuses list columns (seen on 2025.12.1)".into(),
+                    allow_env: None,
                 },
             ],
             instead: Some("a CSV bundle (cmdbgen generate --format csv)".into()),
@@ -511,10 +521,14 @@ need() {{ # MIN FEATURE INSTEAD
   echo "import.sh: this bundle needs Neo4j $1 or later for $2; neo4j-admin here is $HAVE${{3:+. Use $3}}" >&2
   exit 2
 }}
-broken() {{ # FROM BELOW FEATURE WHY ALLOW_ENV
-  [ "$(key "$HAVE")" -ge "$(key "$1")" ] && [ "$(key "$HAVE")" -lt "$(key "$2")" ] || return 0
+broken() {{ # FROM BELOW FEATURE WHY ALLOW_ENV (an empty BELOW: no fixed release known)
+  [ "$(key "$HAVE")" -ge "$(key "$1")" ] && {{ [ -z "$2" ] || [ "$(key "$HAVE")" -lt "$(key "$2")" ]; }} || return 0
   [ -n "$5" ] && [ "${{!5:-0}}" = 1 ] && return 0
-  echo "import.sh: Neo4j $HAVE cannot be trusted with $3: $4 (releases $1 up to $2); use $2 or later${{5:+, or set $5=1}}" >&2
+  if [ -n "$2" ]; then
+    echo "import.sh: Neo4j $HAVE cannot be trusted with $3: $4 (releases $1 up to $2); use $2 or later${{5:+, or set $5=1}}" >&2
+  else
+    echo "import.sh: Neo4j $HAVE cannot be trusted with $3: $4 (releases $1 on; no fixed release known); use an earlier supported release or a CSV bundle${{5:+, or set $5=1}}" >&2
+  fi
   exit 2
 }}
 {checks}exec "$ADMIN" database import full "${{DATABASE:-neo4j}}" @{ARGS_FILE} "$@"

@@ -1329,10 +1329,20 @@ fn a_neo4j_too_old_for_the_bundle_is_refused_first() {
             &format!("Neo4j {v} cannot be trusted with Parquet input"),
         );
     }
+    // The calendar releases from 2025.04 refuse list columns (no fixed
+    // release known): refused, and ALLOW_PARQUET_LABEL_BUG does not help.
+    for v in ["2025.04.0", "2025.12.1"] {
+        let env = [("FAKE_NEO4J_VERSION", v), ("ALLOW_PARQUET_LABEL_BUG", "1")];
+        let o = sb.import(&[s(&pq)], &env);
+        assert_fails(&o, 2, "its Parquet reader refuses list columns");
+        assert_fails(&o, 2, "no fixed release known");
+        let o = bundle_script(&sb, &pq, &env);
+        assert_fails(&o, 2, "its Parquet reader refuses list columns");
+    }
     assert!(sb.imports().is_empty());
     // Accepted, or a fixed release: past the check (the fake then reads
     // CSV only, which proves neo4j-admin was reached).
-    for (v, allow) in [("5.26.1", "1"), ("5.26.26", "0"), ("2025.04.0", "0")] {
+    for (v, allow) in [("5.26.1", "1"), ("5.26.26", "0"), ("5.26.30", "0")] {
         let env = [
             ("FAKE_NEO4J_VERSION", v),
             ("ALLOW_PARQUET_LABEL_BUG", allow),
