@@ -27,6 +27,7 @@
 //! ```
 
 pub mod bench;
+pub mod bundle;
 pub mod changes;
 pub mod cli;
 pub mod error;
