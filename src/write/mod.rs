@@ -524,7 +524,9 @@ impl<W: Write> Write for CountingWrite<'_, W> {
 pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let mut f = AtomicFile::create(&path)?;
-    f.write_all(&csv::header_line(&table.header_cells()))?;
+    f.write_all(&csv::header_line(&table.header_cells()))
+        .and_then(|()| f.flush())
+        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
     let (bytes, hash) = f.commit()?;
     Ok(info(root, &path, 0, bytes, hash))
 }
