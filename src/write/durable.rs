@@ -3,7 +3,7 @@
 //! Commands that write bundles call [`enable`]. From then on every
 //! [`super::AtomicFile`] hands its file, once renamed into place, to one
 //! background thread that `fdatasync`s it while the workers go on with the
-//! next shard (a worker never waits for the disk, unless [`QUEUE`] files are
+//! next shard (a worker never waits for the disk, unless 64 files are
 //! already waiting). [`settle`] waits for those syncs and then syncs the
 //! folders that gained entries, up to the bundle root; only then is the
 //! manifest written with [`write_file`] (data synced before the rename, the
