@@ -28,6 +28,7 @@
 //! ```
 
 pub mod bench;
+pub mod bundle;
 pub mod changes;
 pub mod cli;
 pub mod error;

@@ -10,6 +10,7 @@ mod crosscheck;
 mod distributed;
 mod estimate;
 mod ingest;
+mod lifecycle;
 mod online;
 mod ops;
 mod parquet;

@@ -55,7 +55,11 @@ fn every_format(profile: &str) {
                 .output()
                 .expect("running the bundle's import.sh");
             let err = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(2), "{profile} Parquet on {version}: {err}");
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{profile} Parquet on {version}: {err}"
+            );
             assert!(err.contains("refuses list columns"), "{err}");
             &[&csv, &gz]
         };
@@ -313,7 +317,10 @@ fn import_sh_and_make_import_end_to_end() {
     // and online.
     let schema = fs::read_to_string(bundle.join("schema.cypher")).expect("schema.cypher");
     let want = |what: &str| schema.lines().filter(|l| l.starts_with(what)).count() as i64;
-    assert!(want("CREATE CONSTRAINT") > 0 && want("CREATE INDEX") > 0, "{schema}");
+    assert!(
+        want("CREATE CONSTRAINT") > 0 && want("CREATE INDEX") > 0,
+        "{schema}"
+    );
     assert_eq!(
         db.int("SHOW CONSTRAINTS YIELD name RETURN count(*) AS c"),
         want("CREATE CONSTRAINT"),

@@ -385,26 +385,10 @@ pub fn finish(
         neo4j: needs,
         scripts: manifest::scripts_of(&files),
     };
-    for (name, bytes) in &files {
-        atomic(&out.join(name), bytes)?;
-    }
-    let script = out.join(manifest::SCRIPT_FILE);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&script, fs::Permissions::from_mode(0o755))?;
-    }
     let mut json = serde_json::to_vec_pretty(&m)?;
     json.push(b'\n');
-    atomic(&out.join(manifest::FILE), &json)?;
+    crate::bundle::finish(out, &files, &json)?;
     Ok(m)
-}
-
-fn atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes)?;
-    f.commit()?;
-    Ok(())
 }
 
 /// Writes the header file of every planned table.
