@@ -12,6 +12,7 @@
 //! * [`merge`]: how several sources' reports of one record become one (pure).
 //! * [`ingest`]: real exports, mapped and merged into a bundle (`ingest`).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
+//! * [`schema`]: the constraints and indexes written as `schema.cypher`.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
 //! * [`bundle_file`]: the one path rule and safe opening of bundle files.
@@ -28,6 +29,7 @@
 //! ```
 
 pub mod bench;
+pub mod bundle;
 pub mod bundle_file;
 pub mod changes;
 pub mod cli;
@@ -47,5 +49,6 @@ pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod runner;
+pub mod schema;
 pub mod validate;
 pub mod write;

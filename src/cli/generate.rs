@@ -50,9 +50,14 @@ pub struct Args {
     /// allows; saves most of the kernel's page-cache cost on large outputs.
     #[arg(long)]
     direct_io: bool,
-    /// Replace an existing bundle of another run in --out.
+    /// Replace an existing bundle of another run in --out (only the files
+    /// cmdbgen wrote are removed; docs/guarantees.md).
     #[arg(long)]
     force: bool,
+    /// On a rerun over the complete bundle, check every file's xxh3 as well
+    /// as its size (damaged files are written again).
+    #[arg(long)]
+    verify: bool,
     /// Progress display.
     #[arg(long, value_enum, default_value_t = progress::Mode::Auto)]
     progress: progress::Mode,
@@ -214,6 +219,7 @@ pub fn run(mut a: Args) -> Result<u8> {
     let opts = Options {
         out: a.out.clone(),
         force: a.force,
+        verify: a.verify,
         threads: a.threads,
         progress: if a.quiet {
             progress::Mode::None
@@ -240,6 +246,14 @@ pub fn run(mut a: Args) -> Result<u8> {
         return generate_part::run(&world, &key, &plan, part, &opts, &out);
     }
     let outcome = runner::run(&world, &key, &plan, &opts)?;
+    if !outcome.repaired.is_empty() && !a.quiet {
+        eprintln!(
+            "generate: {} held this run's complete bundle with {} damaged file(s), written again: {}",
+            a.out.display(),
+            outcome.repaired.len(),
+            crate::bundle::list(&outcome.repaired)
+        );
+    }
     if let (Some(h), false) = (&history, outcome.already_complete) {
         let t = &outcome.manifest.totals;
         let counts = (t.nodes, t.relationships, t.bytes);

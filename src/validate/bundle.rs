@@ -100,6 +100,10 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// Import arguments.
     pub import: Import,
+    /// `import.sh` and `schema.cypher` as cmdbgen wrote them (absent in
+    /// bundles of older versions).
+    #[serde(default)]
+    pub scripts: Vec<FileEntry>,
 }
 
 /// Whether `p` is a plain relative path inside the bundle (the rule every
@@ -380,7 +384,7 @@ fn check_group(m: &Manifest, t: &TableEntry, parquet: bool, report: &mut FileRep
 /// classes with ranges, `\` escapes, and `+ * ?` after an atom; matched
 /// against the whole name as Java's `Pattern.matches` does.
 #[derive(Debug)]
-struct Pattern(Vec<(Atom, Rep)>);
+pub(super) struct Pattern(Vec<(Atom, Rep)>);
 
 #[derive(Debug)]
 enum Atom {
@@ -408,7 +412,7 @@ impl Atom {
 }
 
 impl Pattern {
-    fn parse(p: &str) -> Option<Pattern> {
+    pub(super) fn parse(p: &str) -> Option<Pattern> {
         let mut out: Vec<(Atom, Rep)> = Vec::new();
         let mut it = p.chars().peekable();
         while let Some(c) = it.next() {
@@ -470,7 +474,7 @@ impl Pattern {
         Some(Pattern(out))
     }
 
-    fn matches(&self, s: &str) -> bool {
+    pub(super) fn matches(&self, s: &str) -> bool {
         let chars: Vec<char> = s.chars().collect();
         fn go(p: &[(Atom, Rep)], s: &[char]) -> bool {
             let Some(((atom, rep), rest)) = p.split_first() else {

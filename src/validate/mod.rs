@@ -3,6 +3,8 @@
 //!
 //! * [`bundle`]: the manifest, its shard format, the import arguments,
 //!   stray files on disk.
+//! * [`files`]: what actually runs: `import.args` against the manifest's
+//!   files, `import.sh` and `schema.cypher` against their hashes.
 //! * [`header`]: the header grammar (written independently of
 //!   `crate::model`, which it checks).
 //! * [`reader`]: CSV records as neo4j-admin reads them.
@@ -21,6 +23,7 @@
 
 pub mod bundle;
 pub mod check;
+pub mod files;
 pub mod header;
 pub mod ids;
 pub mod parquet;
@@ -299,7 +302,8 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         .flat_map(|t| std::iter::once(&t.header).chain(&t.shards))
         .map(|f| f.path.as_str())
         .collect();
-    let mut reports = vec![top];
+    let mut reports = vec![top, files::check_args_file(dir, &m, &format, keep)];
+    reports.extend(files::check_scripts(dir, &m, keep));
     let mut files = 0u64;
     for (ti, (t, hr)) in tables.iter().zip(header_reports).enumerate() {
         reports.push(hr);
