@@ -108,6 +108,6 @@ clean:
 ## Load times per customer and size, from the metrics history.
 report: $(BUILD_DEP)
 	$(CMDBGEN) report --history $(HISTORY)
-## Online loader throughput against kglite-bolt-server (docs/online.md).
+## Online loader throughput against a real Neo4j (docs/online.md).
 bench-online:
 	scripts/bench-online.sh

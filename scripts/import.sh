@@ -5,8 +5,11 @@
 #
 # Full import (default): `neo4j-admin database import full <db> @import.args`,
 # run from the bundle folder (the paths in import.args are relative to it),
-# then CREATE DATABASE (Enterprise, non-default database) and a Cypher count
-# of nodes, relationships, every label and every type against manifest.json.
+# then CREATE DATABASE (Enterprise, non-default database), a Cypher count
+# of nodes, relationships, every label and every type against manifest.json,
+# and the bundle's schema.cypher (id constraints, lookup indexes), waiting
+# until every index is online. A neo4j-admin older than the bundle needs
+# (the manifest's "neo4j" entry; Parquet needs 5.26+) is refused first.
 #
 # Increments (--incremental): `neo4j-admin database import incremental` on
 # Enterprise when the change set only adds; otherwise `cmdbgen apply` online.
@@ -28,6 +31,8 @@
 #   --verify MODE            auto (default): Cypher count if the server answers,
 #                            else neo4j-admin's own totals; cypher; summary; none
 #   --verify-only            only run the Cypher count check
+#   --no-schema              do not apply schema.cypher after a full import
+#   --schema-only            only apply schema.cypher (and wait for the indexes)
 #   --mode MODE              where neo4j-admin runs: auto (default), local,
 #                            exec (running container), run (one-off container)
 #   --estimate FILE          `cmdbgen estimate --json` output: heap and
@@ -43,7 +48,8 @@
 # (cmdbgen-neo4j), NEO4J_SERVICE (neo4j), NEO4J_IMPORT_DIR (host folder
 # mounted at /import; default: the bundle's parent), COMPOSE ("docker
 # compose -f <repo>/docker-compose.yml"), DOCKER (docker), CMDBGEN (the
-# cmdbgen binary, for the online path), WAIT_SECONDS (180),
+# cmdbgen binary, for the online path), WAIT_SECONDS (180), INDEX_WAIT_SECONDS
+# (how long to wait for indexes to come online; 300),
 # ALLOW_PARQUET_LABEL_BUG (1: accept Neo4j releases with the Parquet label bug).
 #
 # Exit codes: 0 done and verified; 1 the import or a check failed; 2 bad usage
@@ -62,6 +68,8 @@ ONLINE=0
 START_SERVER=0
 VERIFY=auto
 VERIFY_ONLY=0
+SCHEMA=1
+SCHEMA_ONLY=0
 MODE="${NEO4J_MODE:-auto}"
 ESTIMATE=""
 CUSTOMER="${CUSTOMER:-}"
@@ -87,6 +95,8 @@ while [ $# -gt 0 ]; do
     --verify) VERIFY="${2:?--verify needs a mode}"; shift 2 ;;
     --verify=*) VERIFY="${1#*=}"; shift ;;
     --verify-only) VERIFY_ONLY=1; shift ;;
+    --no-schema) SCHEMA=0; shift ;;
+    --schema-only) SCHEMA_ONLY=1; shift ;;
     --mode) MODE="${2:?--mode needs a value}"; shift 2 ;;
     --mode=*) MODE="${1#*=}"; shift ;;
     --estimate) ESTIMATE="${2:?--estimate needs a file}"; shift 2 ;;
@@ -213,7 +223,9 @@ cypher() {
   [ ${#CYPHER[@]} -gt 0 ] || return 127
   "${CYPHER[@]}" -d "$db" --format plain "$q"
 }
-server_up() { [ ${#CYPHER[@]} -gt 0 ] && cypher system "RETURN 1 AS ok;" >/dev/null 2>&1; }
+# A real server refuses plain Cypher such as RETURN 1 on the system
+# database ("can only be executed in a user database"); SHOW is allowed.
+server_up() { [ ${#CYPHER[@]} -gt 0 ] && cypher system "SHOW DEFAULT DATABASE YIELD name RETURN name;" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- history
 STARTED=""
@@ -268,10 +280,42 @@ counts_now() { # -> path of a JSON file with the current counts
   echo "$act"
 }
 
+# schema.cypher: the id uniqueness constraints and lookup indexes that
+# neo4j-admin does not create. Sent on stdin (works through docker exec as
+# well as `cypher-shell -f`), then db.awaitIndexes and SHOW INDEXES.
+INDEX_WAIT_SECONDS="${INDEX_WAIT_SECONDS:-300}"
+apply_schema() {
+  local file="$BUNDLE/schema.cypher" out report
+  if [ ! -s "$file" ]; then
+    say "no schema.cypher in $BUNDLE (a bundle of an older cmdbgen): no constraints or indexes created"
+    return 0
+  fi
+  say "creating constraints and indexes in $DATABASE ($(grep -c ';' "$file") statements of schema.cypher)"
+  out="$(mktemp)"
+  if ! "${CYPHER[@]}" -d "$DATABASE" --format plain < "$file" > "$out" 2>&1; then
+    sed 's/^/  /' "$out" >&2; rm -f "$out"
+    die 1 "schema.cypher failed on $DATABASE (the data itself is imported); fix the cause and run: scripts/import.sh --schema-only --database $DATABASE $BUNDLE"
+  fi
+  if ! cypher "$DATABASE" "CALL db.awaitIndexes($INDEX_WAIT_SECONDS);" > "$out" 2>&1; then
+    sed 's/^/  /' "$out" >&2; rm -f "$out"
+    die 1 "the indexes of $DATABASE did not come online within ${INDEX_WAIT_SECONDS}s (INDEX_WAIT_SECONDS); check SHOW INDEXES, then run: scripts/import.sh --schema-only --database $DATABASE $BUNDLE"
+  fi
+  cypher "$DATABASE" "SHOW INDEXES YIELD name, state, populationPercent RETURN name, state, populationPercent;" > "$out" 2>&1 ||
+    { sed 's/^/  /' "$out" >&2; rm -f "$out"; die 1 "SHOW INDEXES failed on $DATABASE"; }
+  report="$("${OPS[@]}" schema-report "$out")" || { rm -f "$out"; die 1 "indexes of $DATABASE are not online: ${report#not online: }"; }
+  rm -f "$out"
+  say "schema: $report"
+}
+
 if [ "$VERIFY_ONLY" = 1 ]; then
   server_up || die 1 "Neo4j does not answer at ${CYPHER[*]:-<no cypher-shell>}; cannot verify"
   verify_counts ""
   say "verified: database $DATABASE matches $BUNDLE/manifest.json"
+  exit 0
+fi
+if [ "$SCHEMA_ONLY" = 1 ]; then
+  server_up || die 1 "Neo4j does not answer at ${CYPHER[*]:-<no cypher-shell>}; cannot create the schema"
+  apply_schema
   exit 0
 fi
 
@@ -284,27 +328,27 @@ VERSION="$V_MAJOR.$V_MINOR.$V_PATCH"
 if [ "$V_MAJOR" -lt 5 ]; then
   die 2 "neo4j-admin $VERSION is too old: cmdbgen bundles need Neo4j 5.x or a 2025+ calendar release (the 'database import full' syntax)"
 fi
-if [ "$M_INPUT_TYPE" = parquet ]; then
-  if [ "$V_MAJOR" -eq 5 ] && [ "$V_MINOR" -lt 26 ]; then
-    die 2 "Parquet input needs Neo4j 5.26 or later (this is $VERSION)"
-  fi
-  # Labels were silently corrupted by Parquet import in 5.26.0-5.26.25 and 2025.01;
-  # 2025.02-2025.03 failed with a NullPointerException (neo4j-import-spec.md 2.6).
-  if { [ "$V_MAJOR" -eq 5 ] && [ "$V_PATCH" -lt 26 ]; } || { [ "$V_MAJOR" -eq 2025 ] && [ "$V_MINOR" -le 3 ]; }; then
-    [ "${ALLOW_PARQUET_LABEL_BUG:-0}" = 1 ] ||
-      die 2 "Neo4j $VERSION's Parquet import is known to corrupt labels or crash; use 5.26.26+ or 2025.04+, a CSV bundle, or set ALLOW_PARQUET_LABEL_BUG=1 (the label counts are still verified)"
-  fi
-fi
 if [ -n "${NEO4J_EDITION:-}" ]; then
   EDITION="$NEO4J_EDITION"
-elif admin database import incremental --help >/dev/null 2>&1; then
-  # Community registers only `import full`; Enterprise also `import incremental`.
-  EDITION=enterprise
 else
-  EDITION=community
+  # Community registers only `import full`; Enterprise also `import
+  # incremental`. Read the command list: a real Community neo4j-admin
+  # answers `import incremental --help` with import's own help and exit 0.
+  IMPORT_HELP="$(admin database import --help 2>&1 || true)"
+  if grep -qE '^[[:space:]]+incremental([[:space:]]|$)' <<< "$IMPORT_HELP"; then
+    EDITION=enterprise
+  else
+    EDITION=community
+  fi
 fi
 case "$EDITION" in community|enterprise) ;; *) die 2 "NEO4J_EDITION must be community or enterprise (got '$EDITION')" ;; esac
-say "Neo4j $VERSION $EDITION"
+# What the bundle needs is in its manifest ("neo4j": minimum release per
+# feature, known-broken releases such as Parquet's label bug before 5.26.26
+# and in 2025.01-2025.03, edition); refuse here, before anything runs.
+NEEDS_TEXT="$("${OPS[@]}" check-version "$BUNDLE" "$VERSION" "$EDITION" 2>&1)" ||
+  die 2 "${NEEDS_TEXT#ops.py: }"
+[ -z "$NEEDS_TEXT" ] || printf '%s\n' "$NEEDS_TEXT" | grep '^ops.py: warning' | sed 's/^ops.py: /import.sh: /' >&2 || true
+say "Neo4j $VERSION $EDITION; the bundle $(printf '%s\n' "$NEEDS_TEXT" | tail -n 1)"
 
 # ---------------------------------------------------------------- memory
 EST_HEAP=""; EST_OFF_HEAP=""
@@ -571,6 +615,13 @@ elif [ "$VERIFY" = summary ] || [ "$VERIFY" = auto ]; then
   if [ "$EDITION" = enterprise ] && [ "$DATABASE" != "${DEFAULT_DATABASE:-neo4j}" ]; then
     say "then create the database: CREATE DATABASE \`$DATABASE\` (on the system database)"
   fi
+fi
+if [ "$SCHEMA" = 0 ]; then
+  say "schema.cypher not applied (--no-schema); later: scripts/import.sh --schema-only --database $DATABASE $BUNDLE"
+elif [ "$UP" = 1 ]; then
+  apply_schema
+else
+  say "schema.cypher not applied: Neo4j is not running. Once it runs: scripts/import.sh --schema-only --database $DATABASE $BUNDLE (or cypher-shell -d $DATABASE -f $BUNDLE/schema.cypher)"
 fi
 record true "$SECS"; STARTED=""
 say "done: $DATABASE imported from $BUNDLE in ${SECS}s"

@@ -23,6 +23,12 @@ Subcommands (all print to stdout; errors go to stderr with exit code 2):
   missing-constraints BUNDLE OUTPUT
                               CREATE CONSTRAINT statements for the id keys that
                               `SHOW CONSTRAINTS` output lacks (one per line)
+  check-version BUNDLE VERSION EDITION
+                              exit 2 with the reason if this Neo4j cannot import
+                              the bundle (the manifest's "neo4j" entry); prints
+                              what the bundle needs otherwise
+  schema-report OUTPUT        cypher-shell's SHOW INDEXES output -> a summary
+                              line; exit 1 if an index is not ONLINE
   history FILE key=value ...  append one JSON line (numbers stay numbers)
 """
 
@@ -70,6 +76,90 @@ def fmt_of(m):
     return f or "csv"
 
 
+def version_key(v):
+    """'5.26.1' -> (5, 26, 1); calendar releases '2025.01.0' -> (2025, 1, 0)."""
+    parts = (str(v).split(".") + ["0", "0", "0"])[:3]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        die(f"not a Neo4j version: {v!r}")
+
+
+def needs_of(m):
+    """The manifest's "neo4j" entry; for bundles of older cmdbgen versions,
+    what their input type implies."""
+    n = m.get("neo4j")
+    if isinstance(n, dict) and isinstance(n.get("features"), list):
+        return n
+    features = [{"feature": "the neo4j-admin 5 command line (database import full)", "min_version": "5.0.0"}]
+    if input_type(m) == "parquet":
+        allow = "ALLOW_PARQUET_LABEL_BUG"
+        features.append({
+            "feature": "Parquet input (--input-type=parquet)",
+            "min_version": "5.26.0",
+            "broken": [
+                {"from": "5.26.0", "below": "5.26.26", "why": "its Parquet import corrupts :LABEL values", "allow_env": allow},
+                {"from": "2025.01.0", "below": "2025.04.0", "why": "its Parquet import corrupts :LABEL values or crashes", "allow_env": allow},
+                {"from": "2025.04.0", "below": "", "why": "its Parquet reader refuses list columns (seen on 2025.12.1)"},
+            ],
+            "instead": "a CSV bundle (cmdbgen generate --format csv)",
+        })
+    return {
+        "min_version": max((f["min_version"] for f in features), key=version_key),
+        "edition": "community",
+        "features": features,
+    }
+
+
+def cmd_check_version(bundle, version, edition):
+    n = needs_of(load_manifest(bundle))
+    have = version_key(version)
+    for f in n["features"]:
+        need = f.get("min_version", "5.0.0")
+        instead = f.get("instead")
+        if have < version_key(need):
+            die(f"this bundle needs Neo4j {need} or later for {f['feature']}; neo4j-admin here is {version}"
+                + (f". Use {instead}" if instead else ""), 2)
+        if f.get("edition") == "enterprise" and edition != "enterprise":
+            die(f"this bundle needs Neo4j Enterprise Edition for {f['feature']}; this is {edition}"
+                + (f". Use {instead}" if instead else ""), 2)
+        for b in f.get("broken") or []:
+            below = b.get("below") or ""
+            if version_key(b["from"]) <= have and (not below or have < version_key(below)):
+                allow = b.get("allow_env")
+                if allow and os.environ.get(allow) == "1":
+                    print(f"ops.py: warning: Neo4j {version}: {b['why']} ({allow}=1 accepts it; the label counts are still verified)",
+                          file=sys.stderr)
+                    continue
+                span = (f"releases {b['from']} up to {below}); use {below} or later" if below
+                        else f"releases {b['from']} on; no fixed release known); use an earlier supported release")
+                die(f"Neo4j {version} cannot be trusted with {f['feature']}: {b['why']} ({span}"
+                    + (f", or {instead}" if instead else "")
+                    + (f", or set {allow}=1 (the label counts are still verified)" if allow else ""), 2)
+    print(f"needs Neo4j {n['min_version']}+ ({n.get('edition', 'community')}): "
+          + "; ".join(f"{f['feature']} {f['min_version']}+" for f in n["features"]))
+
+
+def cmd_schema_report(output):
+    with open(output, encoding="utf-8", errors="replace") as f:
+        rows = [l.strip() for l in f.read().splitlines()[1:] if l.strip()]
+    states = {}
+    bad = []
+    for r in rows:
+        # plain format: "name", "state", 100.0
+        cells = [c.strip().strip('"') for c in r.split(",")]
+        if len(cells) < 2:
+            continue
+        name, state = cells[0], cells[1].upper()
+        states[name] = state
+        if state != "ONLINE":
+            bad.append(f"{name} ({state})")
+    if bad:
+        print(f"not online: {', '.join(bad)}")
+        sys.exit(1)
+    print(f"{len(states)} indexes online: {', '.join(sorted(states))}")
+
+
 def cmd_info(bundle):
     cmd_check_files(bundle)
     m = load_manifest(bundle)
@@ -85,6 +175,7 @@ def cmd_info(bundle):
         "M_FILES": t.get("files", 0),
         "M_FORMAT": fmt_of(m),
         "M_INPUT_TYPE": input_type(m),
+        "M_MIN_VERSION": needs_of(m)["min_version"],
     }
     for k, v in out.items():
         print(f"{k}={shell_quote(v)}")
@@ -105,6 +196,17 @@ def cmd_check_files(bundle):
                 continue
             if size != f["bytes"]:
                 bad.append(f"{f['path']}: {size} bytes, manifest says {f['bytes']}")
+    # import.sh and schema.cypher as cmdbgen wrote them (size here; cmdbgen
+    # validate compares the xxh3): import.sh applies schema.cypher.
+    for f in m.get("scripts") or []:
+        p = os.path.join(bundle, f.get("path", ""))
+        try:
+            size = os.path.getsize(p)
+        except OSError:
+            bad.append(f"{f.get('path')}: missing")
+            continue
+        if size != f.get("bytes"):
+            bad.append(f"{f['path']}: {size} bytes, manifest says {f.get('bytes')}")
     # A bundle has import.args; a change set (cmdbgen changes) has none, and
     # incremental.args only when written with --neo4j-incremental.
     if m.get("kind") == "changes":
@@ -388,6 +490,8 @@ def main(argv):
         "incremental-ready": (cmd_incremental_ready, 1),
         "additions-only": (cmd_additions_only, 1),
         "missing-constraints": (cmd_missing_constraints, 2),
+        "check-version": (cmd_check_version, 3),
+        "schema-report": (cmd_schema_report, 1),
     }
     if cmd == "check-counts" and len(args) in (2, 3):
         return cmd_check_counts(*args)

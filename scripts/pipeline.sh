@@ -103,7 +103,7 @@ case "$STEP" in
       for f in "$BUNDLE"/* "$BUNDLE"/.[!.]*; do
         [ -e "$f" ] || continue
         case "$(basename "$f")" in
-          nodes|relationships|manifest.json|import.args|import.sh|.cmdbgen|manifest.part-*-of-*.json|import-*.log|import.report*|*.tmp) ;;
+          nodes|relationships|manifest.json|import.args|import.sh|schema.cypher|.cmdbgen|manifest.part-*-of-*.json|import-*.log|import.report*|*.tmp) ;;
           *) die 2 "$BUNDLE holds $(basename "$f"), which cmdbgen did not write; not removing it (FORCE=1 to remove anyway)" ;;
         esac
       done

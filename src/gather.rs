@@ -72,6 +72,11 @@ fn find_parts(dirs: &[PathBuf]) -> Result<Vec<Found>> {
                 fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let m: PartManifest = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a cmdbgen part manifest", file.display()))?;
+            m.headers
+                .iter()
+                .chain(&m.shards)
+                .try_for_each(|f| crate::bundle_file::check_path(&f.path))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if PartManifest::part_of_name(&name) != Some(m.part) {
                 bail!(
                     "{} says it is part {}, which does not match its file name",
@@ -169,6 +174,7 @@ fn place(src_dir: &Path, out: &Path, f: &FileInfo, opts: &Options) -> Result<boo
     let dst = out.join(&f.path);
     if same_dir(src_dir, out) {
         check_file(&dst, f, opts.verify)?;
+        write::durable::sync_existing(&dst)?;
         return Ok(false);
     }
     let src = src_dir.join(&f.path);
@@ -181,6 +187,7 @@ fn place(src_dir: &Path, out: &Path, f: &FileInfo, opts: &Options) -> Result<boo
                 dst.display()
             )
         })?;
+        write::durable::sync_existing(&dst)?;
         return Ok(false);
     }
     if opts.move_files {
@@ -189,6 +196,7 @@ fn place(src_dir: &Path, out: &Path, f: &FileInfo, opts: &Options) -> Result<boo
             fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         if fs::rename(&src, &dst).is_ok() {
+            write::durable::sync_existing(&dst)?;
             return Ok(true);
         }
         // Another file system: copy instead (the source stays).
@@ -200,17 +208,29 @@ fn place(src_dir: &Path, out: &Path, f: &FileInfo, opts: &Options) -> Result<boo
 /// Gathers the parts found in `opts.dirs` into `opts.out`.
 pub fn gather(opts: &Options) -> Result<Outcome> {
     let out = opts.out.as_path();
+    write::durable::enable();
     let found = find_parts(&opts.dirs)?;
     let complete = out.join(manifest::FILE);
-    if complete.exists() {
-        let text = fs::read_to_string(&complete)
-            .with_context(|| format!("reading {}", complete.display()))?;
-        let m: manifest::Manifest = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a cmdbgen manifest", complete.display()))?;
-        if found
-            .iter()
-            .all(|f| f.manifest.fingerprint == m.fingerprint)
-        {
+    match crate::bundle::manifest_in(out)? {
+        crate::bundle::Found::Absent => {}
+        crate::bundle::Found::Foreign(why) => {
+            return Err(crate::bundle::foreign_manifest(out, &why))
+        }
+        crate::bundle::Found::Bundle(fp) if found.iter().all(|f| f.manifest.fingerprint == fp) => {
+            let text = fs::read_to_string(&complete)
+                .with_context(|| format!("reading {}", complete.display()))?;
+            let m: manifest::Manifest = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a cmdbgen manifest", complete.display()))?;
+            let damage = runner::damage_of(out, &m, opts.verify);
+            if !damage.is_empty() {
+                bail!(
+                    "{} holds this run's complete bundle, but {} file(s) are damaged: {}. Rerun the same `cmdbgen generate` into {} to write them again",
+                    out.display(),
+                    damage.len(),
+                    crate::bundle::list(&damage),
+                    out.display()
+                );
+            }
             return Ok(Outcome {
                 manifest: m,
                 parts: 0,
@@ -218,11 +238,18 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
                 already_complete: true,
             });
         }
-        bail!(
-            "{} already holds a complete bundle of another run (fingerprint {}); gather into another --out",
-            out.display(),
-            m.fingerprint
-        );
+        other => {
+            return Err(crate::error::Usage(format!(
+                "{} already holds {}; gather into another --out",
+                out.display(),
+                match other {
+                    crate::bundle::Found::Bundle(fp) =>
+                        format!("a complete bundle of another run (fingerprint {fp})"),
+                    o => o.describe().to_string(),
+                }
+            ))
+            .into())
+        }
     }
     let Some(first) = found.first() else {
         bail!(
@@ -381,17 +408,30 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
     if !out.exists() {
         fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     } else if !found.iter().any(|f| same_dir(&f.dir, out)) {
-        let foreign = fs::read_dir(out)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .find(|n| n != "nodes" && n != "relationships");
-        if let Some(name) = foreign {
+        // cmdbgen's own files may stay (an interrupted gather's, checked
+        // or swept below); anything else, or another run's state, may not.
+        let s = crate::bundle::scan(out)?;
+        let other = s
+            .foreign
+            .first()
+            .cloned()
+            .or_else(|| s.state.then(|| crate::bundle::STATE_DIR.to_string()));
+        if let Some(name) = other {
             bail!(
                 "{} is not empty ({name}) and holds no part of this run; gather into an empty or new folder",
                 out.display()
             );
         }
     }
+    // Only the run's files may sit beside its manifest: `.tmp` files of a
+    // killed copy, shards of another plan.
+    let wanted: std::collections::HashSet<&str> = plan
+        .tables
+        .iter()
+        .map(|t| t.header.as_str())
+        .chain(plan.shards().map(|s| s.path.as_str()))
+        .collect();
+    crate::bundle::sweep(out, &wanted)?;
     let jobs: Vec<(&Path, &FileInfo)> = found
         .iter()
         .flat_map(|f| {
@@ -409,7 +449,11 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
         .collect();
     let copied: Vec<bool> = jobs
         .par_iter()
-        .map(|(dir, info)| place(dir, out, info, opts))
+        .map(|(dir, info)| {
+            let copied = place(dir, out, info, opts)?;
+            write::durable::crash_point("placed");
+            Ok(copied)
+        })
         .collect::<Result<_>>()?;
 
     let shards: Vec<FileInfo> = found

@@ -12,8 +12,10 @@
 //! * [`merge`]: how several sources' reports of one record become one (pure).
 //! * [`ingest`]: real exports, mapped and merged into a bundle (`ingest`).
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
+//! * [`schema`]: the constraints and indexes written as `schema.cypher`.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
+//! * [`bundle_file`]: the one path rule and safe opening of bundle files.
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
 //! * [`changes`]: day-N change sets against a base, as pure data.
 //! * [`online`]: applying bundles and change sets over Bolt (`apply`).
@@ -27,6 +29,8 @@
 //! ```
 
 pub mod bench;
+pub mod bundle;
+pub mod bundle_file;
 pub mod changes;
 pub mod cli;
 pub mod error;
@@ -45,5 +49,6 @@ pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod runner;
+pub mod schema;
 pub mod validate;
 pub mod write;

@@ -95,6 +95,14 @@ impl Dist {
         }
     }
 
+    /// The smallest degree the distribution can give.
+    pub fn min(&self) -> u64 {
+        match *self {
+            Dist::Fixed { n } => u64::from(n),
+            Dist::Uniform { min, .. } | Dist::Pareto { min, .. } => u64::from(min),
+        }
+    }
+
     /// The largest degree the distribution can give.
     pub fn max(&self) -> u64 {
         match *self {
@@ -380,6 +388,39 @@ fn coverage_all(kinds: &[NodeKind], c: f64) -> BTreeMap<NodeKind, f64> {
         .collect()
 }
 
+/// Checks that the profile describes a graph the import can take: some
+/// nodes, and for each fan-out family whose nodes must have an end (its
+/// smallest degree is at least 1), some nodes to end at. (Placement into
+/// data centres and regions is checked with the counts.)
+fn check_graph(
+    nodes: &BTreeMap<NodeKind, u64>,
+    fanout: &BTreeMap<RelKind, Fanout>,
+) -> Result<(), ProfileError> {
+    let count = |k: NodeKind| nodes.get(&k).copied().unwrap_or(0);
+    if nodes.values().all(|&n| n == 0) {
+        return err(
+            "nodes: the profile has no nodes; give at least one count under [nodes] (e.g. nodes.Server = 100, with nodes.DataCenter and nodes.Region)",
+        );
+    }
+    for (r, f) in fanout {
+        let spec = r.spec();
+        let (start, end) = (count(spec.start), count(spec.end));
+        if start > 0 && end == 0 && f.dist.min() >= 1 {
+            return err(format!(
+                "nodes.{} is 0, but each of the {start} {} nodes needs at least {} in fanout.{} (its smallest degree): give nodes.{} a count, or set fanout.{}.min = 0 (or nodes.{} = 0)",
+                spec.end,
+                spec.start,
+                f.dist.min(),
+                r.name(),
+                spec.end,
+                r.name(),
+                spec.start
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A share in 0..=1 (`default` when absent).
 fn unit_of(key: &str, v: Option<f64>, default: f64) -> Result<f64, ProfileError> {
     let v = v.unwrap_or(default);
@@ -426,7 +467,12 @@ impl RawProfile {
                         Some(toml::Value::Integer(i)) => *i as f64,
                         _ => return err(format!("{full}.ratio must be a number")),
                     };
-                    if !(ratio.is_finite() && ratio >= 0.0) {
+                    if !ratio.is_finite() {
+                        return err(format!(
+                            "{full}.ratio must be a finite number (got {ratio})"
+                        ));
+                    }
+                    if ratio < 0.0 {
                         return err(format!("{full}.ratio must not be negative (got {ratio})"));
                     }
                     let of = match t.get("of") {
@@ -790,6 +836,7 @@ impl RawProfile {
                 s.coverage = BTreeMap::new();
             }
         }
+        check_graph(&nodes, &fanout)?;
 
         Ok(Profile {
             name,
@@ -837,6 +884,34 @@ mod tests {
         assert!(e.contains("nodes.Database.of"), "{e}");
         let e = parse_err("[[sources]]\nname = \"a;b\"");
         assert!(e.contains("sources[0].name"), "{e}");
+    }
+
+    #[test]
+    fn graphs_the_import_cannot_take_are_refused() {
+        for empty in ["", "[nodes]\n", "[nodes]\nServer = 0\nRegion = 0\n"] {
+            let e = parse_err(empty);
+            assert!(e.starts_with("nodes: the profile has no nodes"), "{e}");
+        }
+        let e = parse_err("[nodes]\nRegion = 1\nDataCenter = 1\nApplication = 5\n");
+        assert!(
+            e.starts_with("nodes.Server is 0") && e.contains("fanout.Application-RUNS_ON-Server"),
+            "{e}"
+        );
+        // Optional ends are fine, and so is a family made optional.
+        Profile::parse(
+            "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 3\nApplication = 5\nBusinessService = 1\n",
+            "t",
+        )
+        .unwrap();
+        let e = parse_err(
+            "[nodes]\nRegion = 1\nDataCenter = 1\nServer = { ratio = inf, of = \"Region\" }",
+        );
+        assert!(
+            e.contains("nodes.Server.ratio must be a finite number"),
+            "{e}"
+        );
+        let e = parse_err("[nodes]\nRegion = 1\nServer = { ratio = nan, of = \"Region\" }");
+        assert!(e.contains("finite"), "{e}");
     }
 
     const MS: &str =

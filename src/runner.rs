@@ -2,12 +2,16 @@
 //! written last.
 //!
 //! State of a bundle folder:
-//! * `manifest.json` present: complete. Rerunning the same command does nothing;
-//!   another profile/seed/format is refused unless `--force`.
+//! * `manifest.json` present: complete. Rerunning the same command checks
+//!   every listed file's size (and xxh3 with `--verify`) and writes damaged
+//!   ones again; another profile/seed/format is refused unless `--force`.
 //! * `.cmdbgen/run.json` present: a run in progress (or one that crashed). The
 //!   same command resumes: shards recorded in `.cmdbgen/journal.jsonl` whose
 //!   size and xxh3 still match are kept, all others are written again.
 //! * anything else non-empty: refused unless `--force`.
+//!
+//! `--force` goes through [`crate::bundle::retire`]: the new run's state,
+//! then the old manifest, then the old files, and only cmdbgen's.
 //!
 //! A part of a distributed run ([`run_part`], `--part i/n`) writes only its
 //! shards (part 1 also the headers), keeps its state in
@@ -15,6 +19,7 @@
 //! instead of `manifest.json`; parts of the same run may share one folder.
 //! `cmdbgen gather` ([`crate::gather`]) then writes the bundle's manifest.
 
+use crate::bundle::{self, STATE_DIR};
 use crate::error::Usage;
 use crate::gen::World;
 use crate::manifest::{self, Manifest, PartManifest, RunKey};
@@ -30,7 +35,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-const STATE_DIR: &str = ".cmdbgen";
 const RUN_FILE: &str = "run.json";
 const JOURNAL: &str = "journal.jsonl";
 
@@ -39,8 +43,12 @@ const JOURNAL: &str = "journal.jsonl";
 pub struct Options {
     /// The bundle folder.
     pub out: PathBuf,
-    /// Overwrite a folder holding another run or foreign files.
+    /// Replace another run's files in the folder (files cmdbgen did not
+    /// write stay).
     pub force: bool,
+    /// On a rerun over the complete bundle, check every file's xxh3, not
+    /// only its size.
+    pub verify: bool,
     /// Worker threads (default: all cores).
     pub threads: Option<usize>,
     /// Progress display.
@@ -58,39 +66,10 @@ pub struct Outcome {
     pub kept: usize,
     /// The bundle was already complete; nothing was written.
     pub already_complete: bool,
+    /// Files of the complete bundle found damaged and written again.
+    pub repaired: Vec<bundle::Damage>,
     /// Wall time of this run.
     pub seconds: f64,
-}
-
-/// Files and folders cmdbgen owns in a bundle folder (removed by `--force`).
-const OWNED: &[&str] = &[
-    "nodes",
-    "relationships",
-    manifest::FILE,
-    manifest::ARGS_FILE,
-    manifest::SCRIPT_FILE,
-    STATE_DIR,
-];
-
-fn read_fingerprint_of_manifest(path: &Path) -> Result<String> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let m: Manifest = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a cmdbgen manifest", path.display()))?;
-    Ok(m.fingerprint)
-}
-
-/// Removes the listed files and folders of `out` (cmdbgen's own outputs),
-/// leaving everything else there alone.
-pub(crate) fn clear_owned(out: &Path, owned: &[&str]) -> Result<()> {
-    for name in owned {
-        let p = out.join(name);
-        if p.is_dir() {
-            fs::remove_dir_all(&p).with_context(|| format!("removing {}", p.display()))?;
-        } else if p.exists() {
-            fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// Creates `out` if it is missing (returns `false`), or checks that the
@@ -106,61 +85,143 @@ pub(crate) fn open_folder(out: &Path) -> Result<bool> {
     Ok(true)
 }
 
-/// Decides what to do with an existing folder. Returns `Some(manifest)` when
-/// the same bundle is already complete.
-fn prepare(out: &Path, key: &RunKey, force: bool) -> Result<Option<Manifest>> {
-    let fp = key.fingerprint();
-    if !open_folder(out)? {
-        return Ok(None);
+/// What to do in the output folder.
+enum Prepared {
+    /// The same bundle is complete and whole.
+    Complete(Box<Manifest>),
+    /// Write (or resume) the run; `repair` lists what was found damaged in
+    /// the complete bundle this run now rewrites.
+    Write { repair: Vec<bundle::Damage> },
+}
+
+/// Starts this run in a folder holding another: its state first, then the
+/// old manifest goes, then the old files (see [`bundle::retire`]).
+fn take_over(out: &Path, key: &RunKey) -> Result<()> {
+    let journal = out.join(STATE_DIR).join(JOURNAL);
+    if journal.exists() {
+        fs::remove_file(&journal).with_context(|| format!("removing {}", journal.display()))?;
     }
-    let manifest_path = out.join(manifest::FILE);
+    bundle::claim(out, RUN_FILE, &serde_json::to_vec_pretty(key)?)?;
+    bundle::retire(out, &[RUN_FILE])
+}
+
+/// Checks the complete bundle of this run: every listed file by size (and
+/// xxh3 with `verify`), and `import.args`/`import.sh` by content.
+pub(crate) fn damage_of(out: &Path, m: &Manifest, verify: bool) -> Vec<bundle::Damage> {
+    let files: Vec<&FileInfo> = m
+        .tables
+        .iter()
+        .flat_map(|t| std::iter::once(&t.header).chain(&t.shards))
+        .collect();
+    let mut damage = bundle::check(out, &files, verify);
+    let args = m.import.args.join("\n") + "\n";
+    damage.extend(bundle::check_exact(
+        out,
+        manifest::ARGS_FILE,
+        args.as_bytes(),
+    ));
+    // import.sh and schema.cypher: their sizes and hashes are in the manifest.
+    let scripts: Vec<&FileInfo> = m.scripts.iter().collect();
+    damage.extend(bundle::check(out, &scripts, true));
+    damage
+}
+
+/// Turns a complete but damaged bundle back into a run in progress whose
+/// journal vouches for the files that checked out: state first, then the
+/// manifest goes, so a kill from here on leaves a run to resume.
+fn reopen(out: &Path, key: &RunKey, m: &Manifest, damage: &[bundle::Damage]) -> Result<()> {
+    let bad: std::collections::HashSet<&str> = damage.iter().map(|d| d.path.as_str()).collect();
+    let state = out.join(STATE_DIR);
+    fs::create_dir_all(&state).with_context(|| format!("creating {}", state.display()))?;
+    let mut journal = Vec::new();
+    for f in m.tables.iter().flat_map(|t| &t.shards) {
+        if !bad.contains(f.path.as_str()) {
+            journal.extend(serde_json::to_vec(f)?);
+            journal.push(b'\n');
+        }
+    }
+    write::durable::write_file(&state.join(JOURNAL), &journal, false)?;
+    bundle::claim(out, RUN_FILE, &serde_json::to_vec_pretty(key)?)?;
+    let path = out.join(manifest::FILE);
+    fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+    write::durable::sync_dir(out)?;
+    write::durable::crash_point("retired");
+    Ok(())
+}
+
+/// Decides what to do with an existing folder.
+fn prepare(out: &Path, key: &RunKey, force: bool, verify: bool) -> Result<Prepared> {
+    let fp = key.fingerprint();
+    let start = Prepared::Write { repair: Vec::new() };
+    if !open_folder(out)? {
+        return Ok(start);
+    }
     let run_path = out.join(STATE_DIR).join(RUN_FILE);
-    let refuse = |what: &str| -> Result<Option<Manifest>> {
+    let refuse = |what: &str| -> Result<Prepared> {
         Err(Usage(format!(
             "{} already holds {what}; refusing to mix runs. Use another --out, or --force to replace cmdbgen's files there",
             out.display()
         ))
         .into())
     };
-    if manifest_path.exists() {
-        let theirs = read_fingerprint_of_manifest(&manifest_path)?;
-        if theirs == fp {
-            // Complete; a state folder left by a crash after the manifest was
-            // written is stale.
-            if run_path.exists() {
-                fs::remove_dir_all(out.join(STATE_DIR))?;
+    let found = bundle::manifest_in(out)?;
+    match &found {
+        bundle::Found::Foreign(why) => return Err(bundle::foreign_manifest(out, why)),
+        bundle::Found::Bundle(theirs) if *theirs == fp => {
+            let path = out.join(manifest::FILE);
+            let text =
+                fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let m: Manifest = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a cmdbgen manifest", path.display()))?;
+            let damage = damage_of(out, &m, verify);
+            if damage.is_empty() {
+                // A state folder left by a crash after the manifest was
+                // written (or before an old run was retired) is stale.
+                if out.join(STATE_DIR).exists() {
+                    fs::remove_dir_all(out.join(STATE_DIR))?;
+                }
+                return Ok(Prepared::Complete(Box::new(m)));
             }
-            let text = fs::read_to_string(&manifest_path)?;
-            return Ok(Some(serde_json::from_str(&text)?));
+            reopen(out, key, &m, &damage)?;
+            return Ok(Prepared::Write { repair: damage });
         }
-        if !force {
-            return refuse("a complete bundle of another profile, seed or format");
+        bundle::Found::Absent => {}
+        other => {
+            if !force {
+                return refuse(other.describe());
+            }
+            take_over(out, key)?;
+            return Ok(start);
         }
-        clear_owned(out, OWNED)?;
-    } else if run_path.exists() {
+    }
+    if run_path.exists() {
         let text = fs::read_to_string(&run_path)?;
         let theirs: Option<RunKey> = serde_json::from_str(&text).ok();
         if theirs.as_ref().map(RunKey::fingerprint) != Some(fp) {
             if !force {
                 return refuse("an unfinished run of another profile, seed or format");
             }
-            clear_owned(out, OWNED)?;
+            take_over(out, key)?;
         }
-    } else if fs::read_dir(out)?.next().is_some() {
+        return Ok(start);
+    }
+    let s = bundle::scan(out)?;
+    if !s.is_empty() {
         if !force {
-            let has_parts = fs::read_dir(out)?
-                .flatten()
-                .any(|e| PartManifest::part_of_name(&e.file_name().to_string_lossy()).is_some());
+            let has_parts = s
+                .ours
+                .iter()
+                .any(|n| PartManifest::part_of_name(n).is_some());
             if has_parts {
                 return refuse(
                     "parts of a distributed run (manifest.part-*.json; finish them with `cmdbgen gather`)",
                 );
             }
-            return refuse("files that cmdbgen did not write");
+            return refuse(&bundle::unvouched(&s));
         }
-        clear_owned(out, OWNED)?;
+        take_over(out, key)?;
     }
-    Ok(None)
+    Ok(start)
 }
 
 /// Shards recorded as finished by an earlier run whose files still verify.
@@ -193,16 +254,12 @@ fn verified_journal(out: &Path, state: &Path, plan: &Plan) -> Result<HashMap<Str
         })
         .collect();
     for f in verified {
+        // Written by a run that may have been killed: its bytes may still be
+        // only in the page cache.
+        write::durable::sync_existing(&out.join(&f.path))?;
         kept.insert(f.path.clone(), f);
     }
     Ok(kept)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut f = write::AtomicFile::create(path)?;
-    f.write_all(bytes)?;
-    f.commit()?;
-    Ok(())
 }
 
 /// What the write phase produced.
@@ -230,7 +287,11 @@ fn write_shards(
 ) -> Result<Written> {
     let out = opts.out.as_path();
     fs::create_dir_all(state).with_context(|| format!("creating {}", state.display()))?;
-    write_atomic(&state.join(RUN_FILE), &serde_json::to_vec_pretty(key)?)?;
+    write::durable::write_file(
+        &state.join(RUN_FILE),
+        &serde_json::to_vec_pretty(key)?,
+        false,
+    )?;
 
     let kept = verified_journal(out, state, plan)?;
     for t in &plan.tables {
@@ -300,6 +361,7 @@ fn write_shards(
                     .map_err(|_| anyhow::anyhow!("journal lock poisoned"))?
                     .write_all(&line)
                     .context("appending to the run journal")?;
+                write::durable::crash_point("shard");
                 let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                 if fail_after.is_some_and(|limit| n >= limit) {
                     anyhow::bail!("stopping after {n} shards (CMDBGEN_FAIL_AFTER_SHARDS)");
@@ -322,8 +384,8 @@ fn write_shards(
     })
 }
 
-/// Writes the files that make a bundle complete: `import.args`, `import.sh`
-/// and, last, `manifest.json`. `headers` are in plan order; `shards` must hold
+/// Writes the files that make a bundle complete: `import.args`, `import.sh`,
+/// `schema.cypher` and, last, `manifest.json`. `headers` are in plan order; `shards` must hold
 /// every planned shard (any order). `world` gives the conflict summary of a
 /// multi-source profile (computed from the profile alone, so a resumed or
 /// gathered run records the same). Used by [`run`] and by `gather`.
@@ -339,16 +401,12 @@ pub fn finish_bundle(
     headers.extend(write::companion::write_headers(out, shards).context("writing header files")?);
     let mut manifest = manifest::build(key, plan, &headers, shards);
     manifest.merge = world.merge_summary();
-    write_atomic(
-        &out.join(manifest::ARGS_FILE),
-        (manifest.import.args.join("\n") + "\n").as_bytes(),
-    )?;
-    let script = out.join(manifest::SCRIPT_FILE);
-    write_atomic(&script, manifest::import_script().as_bytes())?;
-    set_executable(&script)?;
+    let needs = manifest::neo4j_needs(plan);
+    let files = manifest::side_files(plan, &manifest.import, &needs);
+    manifest.scripts = manifest::scripts_of(&files);
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
-    write_atomic(&out.join(manifest::FILE), &json)?;
+    bundle::finish(out, &files, &json)?;
     Ok(manifest)
 }
 
@@ -356,17 +414,31 @@ pub fn finish_bundle(
 pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<Outcome> {
     let started = Instant::now();
     let out = opts.out.as_path();
-    if let Some(manifest) = prepare(out, key, opts.force)? {
-        return Ok(Outcome {
-            manifest,
-            written: 0,
-            kept: 0,
-            already_complete: true,
-            seconds: started.elapsed().as_secs_f64(),
-        });
-    }
+    write::durable::enable();
+    let repaired = match prepare(out, key, opts.force, opts.verify)? {
+        Prepared::Complete(manifest) => {
+            return Ok(Outcome {
+                manifest: *manifest,
+                written: 0,
+                kept: 0,
+                already_complete: true,
+                repaired: Vec::new(),
+                seconds: started.elapsed().as_secs_f64(),
+            })
+        }
+        Prepared::Write { repair } => repair,
+    };
     let state = out.join(STATE_DIR);
     let shards: Vec<&Shard> = plan.shards().collect();
+    // Only this plan's files may stay: an earlier plan's shards and `.tmp`
+    // files of a killed run would otherwise sit beside the new manifest.
+    let wanted: std::collections::HashSet<&str> = plan
+        .tables
+        .iter()
+        .map(|t| t.header.as_str())
+        .chain(shards.iter().map(|s| s.path.as_str()))
+        .collect();
+    bundle::sweep(out, &wanted)?;
     let w = write_shards(world, key, plan, &shards, true, &state, opts)?;
     let manifest = finish_bundle(out, world, key, plan, &w.headers, &w.shards)?;
     fs::remove_dir_all(&state).context("removing the run state")?;
@@ -375,6 +447,7 @@ pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<O
         written: w.written,
         kept: w.kept,
         already_complete: false,
+        repaired,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -459,11 +532,11 @@ fn prepare_part(out: &Path, key: &RunKey, part: Part, force: bool) -> Result<Opt
     };
     let manifest_path = out.join(manifest::FILE);
     let mut conflict = None;
-    if manifest_path.exists() {
-        if read_fingerprint_of_manifest(&manifest_path)? == fp {
-            return Ok(Some(manifest_path));
-        }
-        conflict = Some("a complete bundle of another profile, seed or format".to_string());
+    match bundle::manifest_in(out)? {
+        bundle::Found::Absent => {}
+        bundle::Found::Foreign(why) => return Err(bundle::foreign_manifest(out, &why)),
+        bundle::Found::Bundle(theirs) if theirs == fp => return Ok(Some(manifest_path)),
+        other => conflict = Some(other.describe().to_string()),
     }
     let found = vouchers(out)?;
     if conflict.is_none() {
@@ -484,27 +557,21 @@ fn prepare_part(out: &Path, key: &RunKey, part: Part, force: bool) -> Result<Opt
         }
     }
     if conflict.is_none() {
-        let foreign = fs::read_dir(out)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .find(|n| !OWNED.contains(&n.as_str()) && PartManifest::part_of_name(n).is_none());
-        if let Some(name) = foreign {
-            conflict = Some(format!("files that cmdbgen did not write ({name})"));
-        } else if found.is_empty() && fs::read_dir(out)?.next().is_some() {
-            conflict = Some("cmdbgen files that no run state vouches for".to_string());
+        let s = bundle::scan(out)?;
+        if !s.foreign.is_empty() || (found.is_empty() && !s.is_empty()) {
+            conflict = Some(bundle::unvouched(&s));
         }
     }
     if let Some(what) = conflict {
         if !force {
             return refuse(what);
         }
-        clear_owned(out, OWNED)?;
-        for e in fs::read_dir(out)?.flatten() {
-            if PartManifest::part_of_name(&e.file_name().to_string_lossy()).is_some() {
-                fs::remove_file(e.path())
-                    .with_context(|| format!("removing {}", e.path().display()))?;
-            }
+        // Other parts' states vouch for files that are about to go.
+        let state = out.join(STATE_DIR);
+        if state.exists() {
+            fs::remove_dir_all(&state).with_context(|| format!("removing {}", state.display()))?;
         }
+        bundle::retire(out, &[])?;
         return Ok(None);
     }
     let mine = out.join(part.manifest_name());
@@ -530,6 +597,7 @@ pub fn run_part(
 ) -> Result<PartOutcome> {
     let started = Instant::now();
     let out = opts.out.as_path();
+    write::durable::enable();
     if let Some(path) = prepare_part(out, key, part, opts.force)? {
         let manifest =
             if path.ends_with(manifest::FILE) {
@@ -563,7 +631,8 @@ pub fn run_part(
     let path = out.join(part.manifest_name());
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
-    write_atomic(&path, &json)?;
+    write::durable::settle(out).context("syncing the part's files to disk")?;
+    bundle::write_manifest(&path, &json)?;
     fs::remove_dir_all(&state).context("removing the part's run state")?;
     // Other parts may still be running in this folder: remove the state
     // folder only when it is empty.
@@ -576,16 +645,4 @@ pub fn run_part(
         already_complete: false,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-#[cfg(unix)]
-fn set_executable(p: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(p, fs::Permissions::from_mode(0o755))?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path) -> Result<()> {
-    Ok(())
 }

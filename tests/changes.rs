@@ -255,3 +255,51 @@ fn reruns_and_refusals() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// A change set carries the constraints and indexes of the kinds it
+/// touches (relationship ends included: incremental import looks them up),
+/// recorded with its hash in the manifest.
+#[test]
+fn a_change_set_has_the_schema_of_its_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = dir.path().join("c");
+    changes(
+        &c,
+        &["--profile", "tiny", "--day", "1", "--neo4j-incremental"],
+    );
+    let schema = fs::read_to_string(c.join("schema.cypher")).unwrap();
+    let m = manifest(&c);
+    let kinds: HashSet<String> = m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            let mut v = vec![];
+            for k in ["start", "end"] {
+                if let Some(s) = t[k].as_str() {
+                    v.push(s.to_string());
+                }
+            }
+            if t["kind"] == "node" {
+                v.push(t["label_or_type"].as_str().unwrap().to_string());
+            }
+            v
+        })
+        .collect();
+    assert!(kinds.contains("DataCenter"), "{kinds:?}");
+    for k in &kinds {
+        let want = format!("FOR (n:{k}) REQUIRE n.id IS UNIQUE;");
+        assert!(schema.contains(&want), "{want} missing:\n{schema}");
+    }
+    assert_eq!(
+        schema.lines().filter(|l| l.contains("IS UNIQUE")).count(),
+        kinds.len()
+    );
+    let rec = &m["scripts"][0];
+    assert_eq!(rec["path"], "schema.cypher");
+    assert_eq!(rec["bytes"], schema.len() as u64);
+    assert_eq!(
+        rec["xxh3"],
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(schema.as_bytes()))
+    );
+}

@@ -58,21 +58,25 @@ fn clean(profile: &str, args: &[&str]) {
 }
 
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn small_plain_crosschecks_clean() {
     clean("small", &[]);
 }
 
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn small_gzip_crosschecks_clean() {
     clean("small", &["--gzip"]);
 }
 
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn medium_gzip_in_many_shards_crosschecks_clean() {
     clean("medium", &["--gzip", "--shard-rows", "3000"]);
 }
 
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn the_crosscheck_catches_damage() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("b");

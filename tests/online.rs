@@ -1,165 +1,36 @@
-//! `cmdbgen apply` against a real Bolt 5 server: kglite-bolt-server from
-//! crates.io (../shared/test-servers.md), started per test on a free
-//! loopback port and stopped by its pid. `scripts/test.sh` builds it and sets
-//! `CMDBGEN_BOLT_SERVER`; without it these tests fail (they are not skipped).
-//! The server is not Neo4j: tests assert only on what the loader wrote.
+//! `cmdbgen apply` against a real Neo4j server (the 5.26 LTS Community that
+//! scripts/install-neo4j.sh lays out from Maven Central), one instance per
+//! test with its own data and ports. These tests need `CMDBGEN_NEO4J_HOMES`
+//! (scripts/test.sh sets it) and are `#[ignore]`d otherwise, so plain
+//! `cargo test` passes on a fresh clone; scripts/test.sh runs them.
 
+use crate::util::neo4j_server::{self, free_port, Instance, PASSWORD};
 use crate::util::{self, bin, generate};
-use neo4j::driver::auth::AuthToken;
-use neo4j::driver::{Driver, DriverConfig, Record};
 use neo4j::ValueReceive;
 use std::collections::HashSet;
 use std::fs;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The server binary, from `CMDBGEN_BOLT_SERVER`.
-fn server_bin() -> PathBuf {
-    match std::env::var_os("CMDBGEN_BOLT_SERVER") {
-        Some(p) => PathBuf::from(p),
-        None => panic!(
-            "CMDBGEN_BOLT_SERVER is not set: run the tests through scripts/test.sh (`make test`), \
-             which builds kglite-bolt-server with scripts/install-bolt-server.sh"
-        ),
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-/// A running kglite-bolt-server; killed (by pid) when dropped.
-struct Server {
-    child: Option<Child>,
-    port: u16,
-    graph: PathBuf,
-    durability: &'static str,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Starts a server with a fresh in-memory graph in `dir`. With
-    /// `durability` "normal", commits go to a write-ahead log beside the
-    /// graph file and survive a SIGKILL and restart.
-    fn start(dir: &Path, durability: &'static str) -> Server {
-        let mut s = Server {
-            child: None,
-            port: free_port(),
-            graph: dir.join("g.kgl"),
-            durability,
-            log: dir.join("server.log"),
-        };
-        s.spawn();
-        s
-    }
-
-    fn spawn(&mut self) {
-        let log = fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap();
-        let child = Command::new(server_bin())
-            .arg("--graph")
-            .arg(&self.graph)
-            .args(["--storage", "memory", "--durability", self.durability])
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", server_bin().display()));
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let addr = format!("127.0.0.1:{}", self.port).parse().unwrap();
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
-                    "kglite-bolt-server exited with {status}:\n{}",
-                    fs::read_to_string(&self.log).unwrap_or_default()
-                );
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not open its port"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGKILL: no shutdown, no save.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn restart(&mut self) {
-        self.kill();
-        self.spawn();
-    }
-
-    fn uri(&self) -> String {
-        format!("bolt://127.0.0.1:{}", self.port)
-    }
-
-    /// Runs a query; returns its records.
-    fn query(&self, q: &str) -> Vec<Record> {
-        let driver = Driver::new(
-            self.uri().parse().unwrap(),
-            DriverConfig::new().with_auth(Arc::new(AuthToken::new_basic_auth("neo4j", "x"))),
-        );
-        driver
-            .execute_query(q)
-            .run()
-            .unwrap_or_else(|e| panic!("{q}: {e}"))
-            .records
-    }
-
-    /// A query's single integer.
-    fn int(&self, q: &str) -> i64 {
-        let recs = self.query(q);
-        match recs.first().and_then(|r| r.values().next()) {
-            Some(ValueReceive::Integer(n)) => *n,
-            other => panic!("{q}: {other:?}"),
-        }
-    }
-
-    fn nodes(&self) -> i64 {
-        self.int("MATCH (n) RETURN count(n) AS c")
-    }
-
-    fn rels(&self) -> i64 {
-        self.int("MATCH ()-[r]->() RETURN count(r) AS c")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// A started real Neo4j (the LTS) with its own data in `dir`.
+fn start_server(dir: &Path) -> Instance {
+    let mut s = Instance::new(&neo4j_server::lts(), &dir.join("neo4j"));
+    s.start();
+    s
 }
 
 /// `cmdbgen apply DIR --uri … extra…` with the password in the environment.
-fn apply_cmd(dir: &Path, server: &Server, extra: &[&str]) -> Command {
+fn apply_cmd(dir: &Path, server: &Instance, extra: &[&str]) -> Command {
     let mut c = bin();
     c.args(["apply", dir.to_str().unwrap(), "--uri", &server.uri()])
         .args(["--password-env", "CMDBGEN_TEST_PW", "--progress", "none"])
         .args(extra)
-        .env("CMDBGEN_TEST_PW", "x");
+        .env("CMDBGEN_TEST_PW", PASSWORD);
     c
 }
 
-fn apply(dir: &Path, server: &Server, extra: &[&str]) -> Output {
+fn apply(dir: &Path, server: &Instance, extra: &[&str]) -> Output {
     apply_cmd(dir, server, extra)
         .output()
         .expect("running cmdbgen apply")
@@ -172,7 +43,7 @@ fn text(o: &Output) -> (String, String) {
     )
 }
 
-fn apply_ok(dir: &Path, server: &Server, extra: &[&str]) -> (String, String) {
+fn apply_ok(dir: &Path, server: &Instance, extra: &[&str]) -> (String, String) {
     let o = apply(dir, server, extra);
     let (out, err) = text(&o);
     assert!(
@@ -222,12 +93,13 @@ fn s(v: Option<&ValueReceive>) -> String {
 }
 
 #[test]
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn apply_a_bundle_then_day_one() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");
     generate(&bundle, "tiny", &[]);
     let m = json(&bundle.join("manifest.json"));
-    let server = Server::start(tmp.path(), "off");
+    let server = start_server(tmp.path());
 
     let (out, err) = apply_ok(&bundle, &server, &["--batch-size", "7"]);
     assert_eq!(
@@ -252,11 +124,13 @@ fn apply_a_bundle_then_day_one() {
         };
         assert_eq!(server.int(&q), t["rows"].as_i64().unwrap(), "{q}");
     }
-    assert_eq!(count_of(&err, "heap gating is off"), 1, "{err}");
+    // A real server reports its heap through dbms.queryJmx: gating stays on.
+    assert_eq!(count_of(&err, "heap gating is off"), 0, "{err}");
     assert!(out.contains("queries sent:"), "{out}");
     let state = json(&bundle.join("apply-state.json"));
     assert_eq!(state["complete"], true);
-    assert_eq!(state["last_run"]["heap_gating"], false);
+    assert_eq!(state["last_run"]["heap_gating"], true);
+    assert!(state["last_run"]["heap_queries"].as_u64().unwrap() > 0);
 
     // Typed values and labels, compared with the CSV row.
     let row = &rows(&bundle, "nodes/Server")[3];
@@ -388,12 +262,13 @@ fn apply_a_bundle_then_day_one() {
 }
 
 #[test]
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_killed_server_is_resumed_without_loss_or_duplicates() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");
     generate(&bundle, "tiny", &[]);
     let m = json(&bundle.join("manifest.json"));
-    let mut server = Server::start(tmp.path(), "normal");
+    let mut server = start_server(tmp.path());
     let state = bundle.join("apply-state.json");
     let args = [
         "--batch-size",
@@ -479,12 +354,13 @@ fn a_killed_server_is_resumed_without_loss_or_duplicates() {
 }
 
 #[test]
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_restarted_server_is_reconnected_within_the_run() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");
     generate(&bundle, "tiny", &[]);
     let m = json(&bundle.join("manifest.json"));
-    let mut server = Server::start(tmp.path(), "normal");
+    let mut server = start_server(tmp.path());
     let state = bundle.join("apply-state.json");
     let child = apply_cmd(
         &bundle,
@@ -527,11 +403,12 @@ fn a_restarted_server_is_reconnected_within_the_run() {
 }
 
 #[test]
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_constraint_violation_stops_with_the_offending_row() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");
     generate(&bundle, "tiny", &[]);
-    let server = Server::start(tmp.path(), "off");
+    let server = start_server(tmp.path());
     // A unique database name, and a node that already holds db 2's name.
     let db2 = &rows(&bundle, "nodes/Database")[2];
     server
@@ -595,12 +472,13 @@ fn a_constraint_violation_stops_with_the_offending_row() {
 }
 
 #[test]
-fn several_workers_and_a_missing_jmx_procedure() {
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
+fn several_workers_gated_by_the_real_heap() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");
     generate(&bundle, "tiny", &["--gzip"]);
     let m = json(&bundle.join("manifest.json"));
-    let server = Server::start(tmp.path(), "off");
+    let server = start_server(tmp.path());
     let state = tmp.path().join("elsewhere.json");
     let (out, err) = apply_ok(
         &bundle,
@@ -614,13 +492,16 @@ fn several_workers_and_a_missing_jmx_procedure() {
             state.to_str().unwrap(),
         ],
     );
-    assert_eq!(count_of(&err, "heap gating is off"), 1, "{err}");
+    assert_eq!(count_of(&err, "heap gating is off"), 0, "{err}");
     assert_eq!(count_of(&err, "--workers 3"), 1, "{err}");
-    assert!(out.contains("(gating off)"), "{out}");
+    assert!(!out.contains("(gating off)"), "{out}");
     assert!(!bundle.join("apply-state.json").exists());
     let last = &json(&state)["last_run"];
-    // At most one probe per worker before gating is off.
-    assert!(last["heap_queries"].as_u64().unwrap() <= 3, "{last}");
+    // One heap probe before each write batch, at least.
+    assert!(
+        last["heap_queries"].as_u64().unwrap() >= last["write_queries"].as_u64().unwrap(),
+        "{last}"
+    );
     assert_eq!(
         last["queries"].as_u64().unwrap(),
         [
@@ -747,26 +628,16 @@ fn usage_errors_exit_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
-    // A server that is not there: transient errors, retried, then exit 1.
+    // A server that is not there: the first connection fails at once, named
+    // (tests/hostile.rs covers --wait-for-server).
+    let uri = format!("bolt://127.0.0.1:{}", free_port());
     let o = bin()
-        .args([
-            "apply",
-            d,
-            "--uri",
-            &format!("bolt://127.0.0.1:{}", free_port()),
-        ])
-        .args([
-            "--max-retries",
-            "2",
-            "--retry-delay-ms",
-            "10",
-            "--progress",
-            "none",
-        ])
+        .args(["apply", d, "--uri", &uri])
+        .args(["--progress", "none"])
         .env("NEO4J_PASSWORD", "x")
         .output()
         .unwrap();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("retry 2 of 2"), "{err}");
+    assert!(err.contains(&format!("cannot connect to {uri}")), "{err}");
 }

@@ -436,7 +436,14 @@ fn community_imports_its_default_database_offline_then_starts() {
         .queries()
         .iter()
         .any(|(db, q)| db == "neo4j" && q.starts_with("CALL { MATCH (n)")));
-    assert!(!sb.queries().iter().any(|(_, q)| q.starts_with("CREATE")));
+    assert!(!sb
+        .queries()
+        .iter()
+        .any(|(_, q)| q.starts_with("CREATE DATABASE")));
+    assert!(sb
+        .queries()
+        .iter()
+        .any(|(db, q)| db == "neo4j" && q.starts_with("CREATE CONSTRAINT region_id_unique")));
 
     // Server up: Community cannot stop its database; the script says how.
     let o = sb.import(&["--overwrite-destination", s(&b)], &[]);
@@ -591,7 +598,8 @@ fn increments_use_incremental_import_on_enterprise_and_apply_otherwise() {
     let base = sb.bundle("acme", "tiny");
     sb.start_server();
     let ent = [("FAKE_NEO4J_EDITION", "enterprise")];
-    assert_ok(&sb.import(&["--database", "acme", s(&base)], &ent));
+    // Without schema.cypher, whose constraints would satisfy the check below.
+    assert_ok(&sb.import(&["--database", "acme", "--no-schema", s(&base)], &ent));
     let day1 = sb.out.join("acme-day-1");
     additions(&day1);
 
@@ -1173,4 +1181,190 @@ fn customer_profiles_and_compose_file_are_well_formed() {
             "docker-compose.yml lacks {env}"
         );
     }
+}
+
+/// After a full import the bundle's schema.cypher is applied, the indexes
+/// are awaited and reported; without a server the script says how to do it
+/// later.
+#[test]
+fn full_import_applies_schema_cypher_and_waits_for_the_indexes() {
+    let sb = Sandbox::new();
+    let b = sb.bundle("acme", "tiny");
+    let schema = fs::read_to_string(b.join("schema.cypher")).unwrap();
+    let statements = schema.lines().count();
+    assert!(statements > 9, "{schema}");
+    sb.start_server();
+    let ent = [("FAKE_NEO4J_EDITION", "enterprise")];
+    let o = sb.import(&["--database", "acme", s(&b)], &ent);
+    assert_ok(&o);
+    let q = sb.queries();
+    let count = q
+        .iter()
+        .position(|(_, q)| q.starts_with("CALL { MATCH (n)"))
+        .unwrap();
+    let applied = q
+        .iter()
+        .position(|(db, q)| db == "acme" && *q == schema)
+        .expect("schema.cypher was sent to acme as written");
+    let wait = q
+        .iter()
+        .position(|(db, q)| db == "acme" && q == "CALL db.awaitIndexes(300);")
+        .expect("the indexes were awaited");
+    assert!(count < applied && applied < wait);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(&format!("({statements} statements of schema.cypher)")),
+        "{stderr}"
+    );
+    // Two token lookup indexes besides the schema's.
+    assert!(
+        stderr.contains(&format!(
+            "schema: {} indexes online: application_app_type, ",
+            statements + 2
+        )),
+        "{stderr}"
+    );
+
+    // An index that does not come online fails the run, with the way out.
+    let o = sb.import(
+        &["--schema-only", "--database", "acme", s(&b)],
+        &[
+            ("FAKE_NEO4J_EDITION", "enterprise"),
+            ("FAKE_INDEX_STUCK", "event_severity"),
+        ],
+    );
+    assert_fails(
+        &o,
+        1,
+        "did not come online within 300s (INDEX_WAIT_SECONDS)",
+    );
+    assert_eq!(sb.imports().len(), 1, "--schema-only imports nothing");
+
+    // A schema.cypher that is not cmdbgen's is refused before anything runs.
+    let n = sb.imports().len();
+    fs::write(b.join("schema.cypher"), "MATCH (n) DETACH DELETE n;\n").unwrap();
+    let o = sb.import(&["--schema-only", "--database", "acme", s(&b)], &ent);
+    assert_fails(&o, 1, "does not match its manifest");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("schema.cypher: 27 bytes, manifest says"));
+    assert!(!sb
+        .queries()
+        .iter()
+        .any(|(_, q)| q.contains("DETACH DELETE")));
+    assert_eq!(sb.imports().len(), n);
+    fs::write(b.join("schema.cypher"), &schema).unwrap();
+
+    // --no-schema skips it; with no server the command for later is printed.
+    let before = sb.queries().len();
+    let o = sb.import(
+        &[
+            "--database",
+            "acme",
+            "--overwrite-destination",
+            "--no-schema",
+            s(&b),
+        ],
+        &ent,
+    );
+    assert_ok(&o);
+    assert!(!sb.queries()[before..]
+        .iter()
+        .any(|(_, q)| q.contains("CREATE CONSTRAINT")));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not applied (--no-schema)"));
+    let b2 = sb.bundle("other", "tiny");
+    let o = sb.import(&[s(&b2)], &[("FAKE_CYPHER_DOWN", "1")]);
+    assert_ok(&o);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(&format!(
+            "schema.cypher not applied: Neo4j is not running. Once it runs: scripts/import.sh --schema-only --database neo4j {}",
+            s(&b2)
+        )),
+        "{}",
+        text(&o)
+    );
+}
+
+/// The bundle's import.sh run by hand (NEO4J_HOME holding the fakes).
+fn bundle_script(sb: &Sandbox, b: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = sb.cmd(s(&b.join("import.sh")));
+    c.env("NEO4J_HOME", &sb.home)
+        .env("FAKE_NEO4J_VERSION", "5.26.30");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// A neo4j-admin that cannot read the bundle is refused before anything
+/// runs, by scripts/import.sh and by the bundle's own import.sh, from what
+/// the manifest records.
+#[test]
+fn a_neo4j_too_old_for_the_bundle_is_refused_first() {
+    let sb = Sandbox::new();
+    let pq = sb.out.join("pq");
+    generate(&pq, "tiny", &["--format", "parquet"]);
+    let m = manifest(&pq);
+    assert_eq!(m["neo4j"]["min_version"], "5.26.0");
+    assert_eq!(m["neo4j"]["edition"], "community");
+    assert_eq!(
+        manifest(&sb.bundle("csv", "tiny"))["neo4j"]["min_version"],
+        "5.0.0"
+    );
+
+    let need = "this bundle needs Neo4j 5.26.0 or later for Parquet input (--input-type=parquet); neo4j-admin here is 5.3.0. Use a CSV bundle (cmdbgen generate --format csv)";
+    let o = sb.import(&[s(&pq)], &[("FAKE_NEO4J_VERSION", "5.3.0")]);
+    assert_fails(&o, 2, need);
+    let o = bundle_script(&sb, &pq, &[("FAKE_NEO4J_VERSION", "5.3.0")]);
+    assert_fails(&o, 2, need);
+    assert!(sb.imports().is_empty(), "nothing ran");
+
+    // Releases with the Parquet label bug, unless accepted.
+    for v in ["5.26.1", "2025.02.0"] {
+        let o = sb.import(&[s(&pq)], &[("FAKE_NEO4J_VERSION", v)]);
+        assert_fails(&o, 2, "its Parquet import corrupts :LABEL values");
+        assert_fails(&o, 2, "or set ALLOW_PARQUET_LABEL_BUG=1");
+        let o = bundle_script(&sb, &pq, &[("FAKE_NEO4J_VERSION", v)]);
+        assert_fails(
+            &o,
+            2,
+            &format!("Neo4j {v} cannot be trusted with Parquet input"),
+        );
+    }
+    // The calendar releases from 2025.04 refuse list columns (no fixed
+    // release known): refused, and ALLOW_PARQUET_LABEL_BUG does not help.
+    for v in ["2025.04.0", "2025.12.1"] {
+        let env = [("FAKE_NEO4J_VERSION", v), ("ALLOW_PARQUET_LABEL_BUG", "1")];
+        let o = sb.import(&[s(&pq)], &env);
+        assert_fails(&o, 2, "its Parquet reader refuses list columns");
+        assert_fails(&o, 2, "no fixed release known");
+        let o = bundle_script(&sb, &pq, &env);
+        assert_fails(&o, 2, "its Parquet reader refuses list columns");
+    }
+    assert!(sb.imports().is_empty());
+    // Accepted, or a fixed release: past the check (the fake then reads
+    // CSV only, which proves neo4j-admin was reached).
+    for (v, allow) in [("5.26.1", "1"), ("5.26.26", "0"), ("5.26.30", "0")] {
+        let env = [
+            ("FAKE_NEO4J_VERSION", v),
+            ("ALLOW_PARQUET_LABEL_BUG", allow),
+        ];
+        let o = sb.import(&[s(&pq)], &env);
+        assert_fails(&o, 1, "neo4j-admin rejected its command line");
+        let o = bundle_script(&sb, &pq, &env);
+        assert_fails(&o, 64, "fake neo4j-admin reads CSV only");
+    }
+
+    // A CSV bundle on neo4j-admin 4: the 5.x command line is needed.
+    let csv = sb.out.join("csv");
+    let o = bundle_script(&sb, &csv, &[("FAKE_NEO4J_VERSION", "4.4.30")]);
+    assert_fails(
+        &o,
+        2,
+        "this bundle needs Neo4j 5.0.0 or later for the neo4j-admin 5 command line (database import full); neo4j-admin here is 4.4.30",
+    );
+    let o = bundle_script(&sb, &csv, &[]);
+    assert_ok(&o);
+    assert_eq!(
+        sb.imports().last().unwrap(),
+        &["database", "import", "full", "neo4j", "@import.args"]
+    );
 }

@@ -344,11 +344,13 @@ fn parquet_matches_csv(profile: &str) {
 }
 
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn tiny_parquet_matches_csv() {
     parquet_matches_csv("tiny");
 }
 
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn small_parquet_matches_csv() {
     parquet_matches_csv("small");
 }
@@ -529,6 +531,7 @@ fn parquet_flags_are_checked() {
 
 /// The Ladybug check fails on a duplicate key and on a dangling end.
 #[test]
+#[ignore = "needs DuckDB and Ladybug: scripts/test.sh"]
 fn ladybug_check_catches_duplicates_and_dangling_ends() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("b");

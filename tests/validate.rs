@@ -459,3 +459,171 @@ fn too_many_ids_skips_the_id_checks_and_says_so() {
     assert_eq!(o.status.code(), Some(1));
     has_line(&stdout(&o), &d, &f, Some(2), "empty :END_ID value");
 }
+
+/// What neo4j-admin reads is `import.args`, not the manifest's copy:
+/// removing the Server lines, or the file, is a named problem.
+#[test]
+fn import_args_must_name_exactly_the_manifests_files() {
+    let (_t, d) = bundle("small", &["--shard-rows", "100"]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("manifest.json")).unwrap()).unwrap();
+    let servers = m["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "Server")
+        .unwrap()["shards"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(servers > 1);
+    let args = d.join("import.args");
+    let text = fs::read_to_string(&args).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("--nodes=nodes/Server/"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without, text);
+    fs::write(&args, &without).unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        None,
+        "lacks the manifest's import argument --nodes=nodes/Server/header.csv,nodes/Server/part-[0-9]+[.]csv",
+    );
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        None,
+        "names no group with the header nodes/Server/header.csv: neo4j-admin would not import table Server",
+    );
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        None,
+        &format!("does not name {servers} shard(s) of table Server (the first: nodes/Server/part-00000.csv)"),
+    );
+
+    // A pattern that also matches a file the manifest does not list, and an
+    // argument the manifest does not have.
+    fs::write(
+        &args,
+        text.replace("--bad-tolerance=0", "--bad-tolerance=1000"),
+    )
+    .unwrap();
+    let out = fails(&d);
+    let line = text.lines().position(|l| l == "--bad-tolerance=0").unwrap() as u64 + 1;
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        Some(line),
+        "'--bad-tolerance=1000' is not one of the manifest's import arguments",
+    );
+    fs::write(&args, &text).unwrap();
+    assert_clean(&d);
+
+    fs::remove_file(&args).unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        None,
+        "missing: neo4j-admin reads the import's arguments from this file",
+    );
+    // Not a regular file: refused without reading it.
+    fs::create_dir(&args).unwrap();
+    has_line(&fails(&d), &d, "import.args", None, "not a regular file");
+}
+
+#[test]
+fn import_args_groups_are_read_from_the_file() {
+    let (_t, d) = bundle("tiny", &[]);
+    let args = d.join("import.args");
+    let text = fs::read_to_string(&args).unwrap();
+    // The same arguments in another order, with a comment: still clean.
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    fs::write(&args, format!("# reordered\n{}\n", lines.join("\n"))).unwrap();
+    assert_clean(&d);
+    // A group naming a shard twice, and one starting with a shard.
+    let server = text
+        .lines()
+        .find(|l| l.starts_with("--nodes=nodes/Server/"))
+        .unwrap();
+    let twice = format!("{server},nodes/Server/part-00000.csv");
+    let bad_first = "--nodes=nodes/Region/part-00000.csv";
+    fs::write(
+        &args,
+        format!("{}\n{bad_first}\n", text.replace(server, &twice).trim_end()),
+    )
+    .unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        None,
+        "names the shard nodes/Server/part-00000.csv 2 times: its rows would be imported 2 times",
+    );
+    has_line(
+        &out,
+        &d,
+        "import.args",
+        Some(text.lines().count() as u64 + 1),
+        "the group starts with nodes/Region/part-00000.csv, which is not a header file in the manifest",
+    );
+}
+
+#[test]
+fn import_sh_and_schema_cypher_must_be_cmdbgens_bytes() {
+    let (_t, d) = bundle("tiny", &[]);
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("manifest.json")).unwrap()).unwrap();
+    let scripts: Vec<&str> = m["scripts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(scripts, ["import.sh", "schema.cypher"]);
+
+    let sh = d.join("import.sh");
+    let original = fs::read(&sh).unwrap();
+    fs::write(&sh, "#!/bin/sh\necho imported\n").unwrap();
+    let out = fails(&d);
+    has_line(
+        &out,
+        &d,
+        "import.sh",
+        None,
+        "not the file cmdbgen wrote: 24 bytes, xxh3 ",
+    );
+    fs::write(&sh, &original).unwrap();
+    assert_clean(&d);
+
+    let schema = d.join("schema.cypher");
+    let text = fs::read_to_string(&schema).unwrap();
+    fs::write(&schema, text.lines().skip(1).collect::<Vec<_>>().join("\n")).unwrap();
+    has_line(
+        &fails(&d),
+        &d,
+        "schema.cypher",
+        None,
+        "not the file cmdbgen wrote",
+    );
+    fs::remove_file(&schema).unwrap();
+    has_line(
+        &fails(&d),
+        &d,
+        "schema.cypher",
+        None,
+        "missing: cmdbgen wrote it",
+    );
+}

@@ -34,9 +34,16 @@ pub struct Args {
     /// Pause before a batch while server heap used/max is above this fraction.
     #[arg(long, default_value_t = 0.8)]
     heap_threshold: f64,
-    /// The longest a batch waits for the heap, in seconds, before going on.
+    /// The longest a batch waits for the heap, in seconds, before going on
+    /// (the last pause is cut short to end there).
     #[arg(long, default_value_t = 600)]
     heap_max_wait: u64,
+    /// Wait up to DURATION (e.g. 90s, 5m, 1h; a bare number is seconds) for
+    /// the server to accept the first connection. Without it the first
+    /// connection is tried once, so a wrong address or a stopped server
+    /// fails at once; a connection lost later is retried (--max-retries).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    wait_for_server: Option<Duration>,
     /// Retries of a batch after transient errors (lost connection,
     /// Neo.TransientError.*); client errors are never retried.
     #[arg(long, default_value_t = 10)]
@@ -57,6 +64,27 @@ pub struct Args {
     /// No progress and no summary.
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// A duration: a number with `ms`, `s`, `m` or `h`, or a bare number of
+/// seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (e.g. 90s, 5m, 1h)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        u => return Err(format!("'{text}': unknown unit '{u}' (ms, s, m, h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("'{text}' is out of range"))
 }
 
 /// Runs `apply`.
@@ -99,6 +127,7 @@ pub fn run(a: Args) -> Result<u8> {
         heap_threshold: a.heap_threshold,
         heap_max_wait: Duration::from_secs(a.heap_max_wait),
         max_retries: a.max_retries,
+        wait_for_server: a.wait_for_server,
         retry_delay: Duration::from_millis(a.retry_delay_ms),
         state: a.state,
         restart: a.restart,
@@ -166,4 +195,21 @@ pub fn run(a: Args) -> Result<u8> {
         )?;
     }
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
 }

@@ -41,7 +41,7 @@ pub struct Args {
     /// Rows per shard.
     #[arg(long, default_value_t = 1_000_000)]
     shard_rows: u64,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 8 per core).
     #[arg(long)]
     threads: Option<usize>,
     /// Write around the page cache (O_DIRECT) where the file system allows.
@@ -59,10 +59,11 @@ enum BenchFormat {
 }
 
 /// Runs `bench-table`; prints one JSON line with rows, bytes and seconds.
-pub fn run(a: Args) -> Result<u8> {
-    if a.shard_rows == 0 || a.threads == Some(0) {
-        return Err(Usage("--shard-rows and --threads must be at least 1".into()).into());
+pub fn run(mut a: Args) -> Result<u8> {
+    if a.shard_rows == 0 {
+        return Err(Usage("--shard-rows must be at least 1".into()).into());
     }
+    a.threads = super::worker_threads(a.threads)?;
     let format = match a.format {
         BenchFormat::Parquet if a.gzip => {
             return Err(Usage("--gzip is for CSV; Parquet uses --parquet-codec".into()).into())

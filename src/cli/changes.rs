@@ -2,7 +2,6 @@
 
 use crate::changes::ChangeSet;
 use crate::error::{exit, Usage};
-use crate::gen::World;
 use crate::write::changes::{write_change_set, ChangeFormat, ChangeKey};
 use anyhow::Result;
 use std::path::PathBuf;
@@ -34,9 +33,14 @@ pub struct Args {
     /// Rows per shard file.
     #[arg(long, default_value_t = 1_000_000)]
     shard_rows: u64,
-    /// Replace another change set or bundle in --out.
+    /// Replace another change set or bundle in --out (only the files
+    /// cmdbgen wrote are removed).
     #[arg(long)]
     force: bool,
+    /// On a rerun over the complete change set, check every file's xxh3 as
+    /// well as its size (a damaged change set is written again).
+    #[arg(long)]
+    verify: bool,
     /// No summary.
     #[arg(long, short)]
     quiet: bool,
@@ -56,7 +60,7 @@ pub fn run(a: Args) -> Result<u8> {
         return Err(Usage("--shard-rows must be at least 1".into()).into());
     }
     let started = Instant::now();
-    let world = World::new(&profile);
+    let world = super::build_world(&profile, a.quiet);
     let cs = ChangeSet::new(&world, a.day).map_err(|e| Usage(e.0))?;
     let key = ChangeKey {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -66,7 +70,15 @@ pub fn run(a: Args) -> Result<u8> {
         incremental: a.neo4j_incremental,
         shard_rows: a.shard_rows,
     };
-    let outcome = write_change_set(&cs, &key, &a.out, a.force)?;
+    let outcome = write_change_set(&cs, &key, &a.out, a.force, a.verify)?;
+    if !outcome.repaired.is_empty() && !a.quiet {
+        eprintln!(
+            "changes: {} held this change set with {} damaged file(s); wrote it again: {}",
+            a.out.display(),
+            outcome.repaired.len(),
+            crate::bundle::list(&outcome.repaired)
+        );
+    }
     if !a.quiet {
         let m = &outcome.manifest;
         let count = |op: &str| -> u64 {

@@ -203,7 +203,7 @@ pub fn run(a: Args) -> Result<u8> {
     let format = format_of(&a)?;
     let size = shard_size(a.shard_rows, a.shard_bytes)?;
     let t0 = Instant::now();
-    let world = World::new(&profile);
+    let world = super::build_world(&profile, false);
     let world_seconds = t0.elapsed().as_secs_f64();
     let plan = Plan::new(&world, format, size);
     let calibration = time::calibrate(&world, &plan, 500, Duration::from_millis(5))?;

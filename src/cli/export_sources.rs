@@ -30,7 +30,8 @@ pub struct Args {
     /// Override the profile's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// No summary.
@@ -284,9 +285,9 @@ pub fn export(world: &World, out: &Path) -> Result<Vec<(String, u64)>> {
 }
 
 /// Runs `export-sources`.
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(mut a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
-    super::check_threads(a.threads)?;
+    a.threads = super::worker_threads(a.threads)?;
     if profile.merge.is_none() {
         return Err(Usage(format!(
             "export-sources needs a multi-source profile: '{}' has no [merge] table (docs/sources.md)",
@@ -297,7 +298,7 @@ pub fn run(a: Args) -> Result<u8> {
     // An existing folder is fine: only the per-source folders' files are
     // (re)written, each atomically.
     crate::runner::open_folder(&a.out)?;
-    let world = World::new(&profile);
+    let world = super::build_world(&profile, a.quiet);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()

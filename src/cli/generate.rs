@@ -2,7 +2,6 @@
 
 use super::generate_part::{self, Reporting};
 use crate::error::{exit, Usage};
-use crate::gen::World;
 use crate::manifest::RunKey;
 use crate::plan::{Part, Plan, ShardSize};
 use crate::progress;
@@ -43,16 +42,22 @@ pub struct Args {
     /// Target uncompressed bytes per shard file (e.g. 268435456).
     #[arg(long)]
     shard_bytes: Option<u64>,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Write shards around the page cache (O_DIRECT) where the file system
     /// allows; saves most of the kernel's page-cache cost on large outputs.
     #[arg(long)]
     direct_io: bool,
-    /// Replace an existing bundle of another run in --out.
+    /// Replace an existing bundle of another run in --out (only the files
+    /// cmdbgen wrote are removed; docs/guarantees.md).
     #[arg(long)]
     force: bool,
+    /// On a rerun over the complete bundle, check every file's xxh3 as well
+    /// as its size (damaged files are written again).
+    #[arg(long)]
+    verify: bool,
     /// Progress display.
     #[arg(long, value_enum, default_value_t = progress::Mode::Auto)]
     progress: progress::Mode,
@@ -176,13 +181,13 @@ fn shard_size(a: &Args) -> Result<ShardSize, Usage> {
 }
 
 /// Runs `generate`.
-pub fn run(a: Args) -> Result<u8> {
+pub fn run(mut a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
-    super::check_threads(a.threads)?;
+    a.threads = super::worker_threads(a.threads)?;
     let format = format(&a)?;
     let shard_size = shard_size(&a)?;
     crate::write::direct::set_enabled(a.direct_io);
-    let world = World::new(&profile);
+    let world = super::build_world(&profile, a.quiet);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
         super::outln!("{plan}")?;
@@ -214,6 +219,7 @@ pub fn run(a: Args) -> Result<u8> {
     let opts = Options {
         out: a.out.clone(),
         force: a.force,
+        verify: a.verify,
         threads: a.threads,
         progress: if a.quiet {
             progress::Mode::None
@@ -240,6 +246,14 @@ pub fn run(a: Args) -> Result<u8> {
         return generate_part::run(&world, &key, &plan, part, &opts, &out);
     }
     let outcome = runner::run(&world, &key, &plan, &opts)?;
+    if !outcome.repaired.is_empty() && !a.quiet {
+        eprintln!(
+            "generate: {} held this run's complete bundle with {} damaged file(s), written again: {}",
+            a.out.display(),
+            outcome.repaired.len(),
+            crate::bundle::list(&outcome.repaired)
+        );
+    }
     if let (Some(h), false) = (&history, outcome.already_complete) {
         let t = &outcome.manifest.totals;
         let counts = (t.nodes, t.relationships, t.bytes);

@@ -45,7 +45,8 @@ pub struct Args {
     /// Rows per shard file.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     shard_rows: u64,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Memory budget of the merge in MiB: inputs are hash-partitioned to
@@ -80,8 +81,8 @@ fn format(a: &Args) -> Result<Format, Usage> {
 }
 
 /// Runs `ingest`.
-pub fn run(a: Args) -> Result<u8> {
-    super::check_threads(a.threads)?;
+pub fn run(mut a: Args) -> Result<u8> {
+    a.threads = super::worker_threads(a.threads)?;
     let format = format(&a)?;
     let o = Options {
         sources: a.sources.clone(),

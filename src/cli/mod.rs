@@ -29,6 +29,102 @@ fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
     }
 }
 
+/// Most worker threads per core. Beyond the cores threads only add
+/// switching and memory (a buffer and a deflate state each); a huge
+/// `--threads` would spend minutes starting threads.
+const THREADS_PER_CORE: usize = 8;
+
+/// `--threads` for a pool on this machine: at least 1, and at most
+/// [`THREADS_PER_CORE`] per core (said on stderr when it is lowered). The
+/// output never depends on it.
+fn worker_threads(threads: Option<usize>) -> Result<Option<usize>, Usage> {
+    check_threads(threads)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = cores.saturating_mul(THREADS_PER_CORE);
+    Ok(threads.map(|n| {
+        if n > max {
+            eprintln!(
+                "cmdbgen: --threads {n} is more than {THREADS_PER_CORE} per core ({cores} cores here); using {max}"
+            );
+        }
+        n.min(max)
+    }))
+}
+
+/// Above this many start nodes to count, building the world says so and
+/// shows progress (a count of this size takes seconds).
+const COUNT_NOTICE: u64 = 2_000_000_000;
+
+/// The start nodes whose degrees `World::new` draws to count relationships
+/// exactly: one pass per fan-out family, one for events, one per kind for a
+/// multi-source profile's reports.
+fn counting_work(p: &crate::profile::Profile) -> u64 {
+    use crate::model::{NodeKind, RelKind, Shape};
+    let mut work = p.count(NodeKind::Event);
+    for r in RelKind::ALL {
+        if r.spec().shape == Shape::Fanout {
+            work = work.saturating_add(p.count(r.spec().start));
+        }
+    }
+    if p.merge.is_some() {
+        for &k in crate::profile::profile_kinds() {
+            work = work.saturating_add(p.count(k));
+        }
+    }
+    work
+}
+
+/// Builds the world of `profile`. Exact counts cost one pass over the start
+/// nodes; when that is long (see [`COUNT_NOTICE`]; `CMDBGEN_COUNT_NOTICE`
+/// lowers it for tests) it is said up front and progress follows on stderr
+/// every 10 s, unless `quiet`.
+fn build_world(profile: &crate::profile::Profile, quiet: bool) -> crate::gen::World {
+    use crate::gen::index::COUNTED;
+    use std::sync::atomic::Ordering;
+    let work = counting_work(profile);
+    let notice = std::env::var("CMDBGEN_COUNT_NOTICE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(COUNT_NOTICE);
+    if quiet || work < notice {
+        return crate::gen::World::new(profile);
+    }
+    eprintln!(
+        "cmdbgen: counting the relationships of {work} start nodes exactly before anything else (one pass over them; progress every 10 s)"
+    );
+    let started = std::time::Instant::now();
+    let base = COUNTED.load(Ordering::Relaxed);
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let ticker = std::thread::spawn(move || {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            done_rx.recv_timeout(std::time::Duration::from_secs(10))
+        {
+            let n = COUNTED.load(Ordering::Relaxed).saturating_sub(base);
+            let secs = started.elapsed().as_secs_f64();
+            let left = (work.saturating_sub(n)) as f64 / (n as f64 / secs).max(1.0);
+            let left = if left >= 5400.0 {
+                format!("{:.1} h", left / 3600.0)
+            } else if left >= 90.0 {
+                format!("{:.0} min", left / 60.0)
+            } else {
+                format!("{left:.0} s")
+            };
+            eprintln!(
+                "cmdbgen: counted {n} of {work} start nodes ({:.1}%) in {secs:.0} s; about {left} left at this rate",
+                100.0 * n as f64 / work.max(1) as f64,
+            );
+        }
+    });
+    let world = crate::gen::World::new(profile);
+    drop(done_tx);
+    let _ = ticker.join();
+    eprintln!(
+        "cmdbgen: counted in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    world
+}
+
 mod bench_table;
 mod changes;
 mod estimate;

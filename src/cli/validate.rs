@@ -1,6 +1,6 @@
 //! `cmdbgen validate`: checks a bundle against the neo4j-admin import format.
 
-use crate::error::{exit, Usage};
+use crate::error::exit;
 use crate::progress;
 use crate::validate::{self, Options};
 use anyhow::Result;
@@ -32,7 +32,8 @@ pub struct Args {
     /// Print at most this many problems (all are counted).
     #[arg(long, default_value_t = 100)]
     max_problems: usize,
-    /// Worker threads (default: all cores). The output does not depend on it.
+    /// Worker threads (default: all cores; at most 8 per core). The output
+    /// does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// Progress display on stderr.
@@ -44,10 +45,8 @@ pub struct Args {
 }
 
 /// Runs `validate`.
-pub fn run(a: Args) -> Result<u8> {
-    if a.threads == Some(0) {
-        return Err(Usage("--threads must be at least 1".into()).into());
-    }
+pub fn run(mut a: Args) -> Result<u8> {
+    a.threads = super::worker_threads(a.threads)?;
     let opts = Options {
         dir: a.dir,
         max_ids: a.max_ids,

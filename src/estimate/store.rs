@@ -315,7 +315,8 @@ pub struct RecordStore {
     pub strings_bytes: u64,
     /// Dynamic array records (128 B).
     pub arrays_bytes: u64,
-    /// The RANGE indexes behind the `id` uniqueness constraints, one per kind.
+    /// The RANGE indexes behind the `id` uniqueness constraints, one per kind
+    /// (the constraints of `schema.cypher`; its few lookup indexes are not counted).
     pub id_indexes_bytes: u64,
     /// The node-label and relationship-type token lookup indexes.
     pub token_indexes_bytes: u64,

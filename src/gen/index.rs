@@ -8,6 +8,11 @@
 //!   "relationship row r" into "start node j, its k-th relationship".
 
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Start nodes whose degrees were counted so far by this process: read only
+/// to show progress of a long count (no value depends on it).
+pub static COUNTED: AtomicU64 = AtomicU64::new(0);
 
 /// Contiguous child ranges per parent: parent `p` owns `starts[p]..starts[p+1]`.
 #[derive(Clone, Debug)]
@@ -86,6 +91,7 @@ impl Cumulative {
                 for j in lo..hi {
                     add(j, &mut acc);
                 }
+                COUNTED.fetch_add(hi - lo, Ordering::Relaxed);
                 acc
             })
             .collect();

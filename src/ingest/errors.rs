@@ -34,6 +34,8 @@ struct State {
     files: Vec<FileErrors>,
     /// The first problem in (file, line) order, for `--on-error fail`.
     first: Option<(usize, u64, String)>,
+    /// The first file (in file order) that could not be read.
+    unreadable: Option<(usize, String)>,
     skipped: u64,
 }
 
@@ -54,6 +56,7 @@ impl Errors {
             state: Mutex::new(State {
                 files: vec![FileErrors::default(); files],
                 first: None,
+                unreadable: None,
                 skipped: 0,
             }),
             stop: AtomicBool::new(false),
@@ -86,6 +89,24 @@ impl Errors {
         }
     }
 
+    /// Records that input `file` cannot be read (not opened, not of its
+    /// format, empty, or broken off): its rows cannot be counted, so it
+    /// stops the run under either policy instead of passing as 0 skipped
+    /// rows.
+    pub fn unreadable(&self, file: usize, message: String) {
+        if let Ok(mut s) = self.state.lock() {
+            if s.unreadable.as_ref().is_none_or(|(f, _)| file < *f) {
+                s.unreadable = Some((file, message.clone()));
+            }
+            let e = &mut s.files[file];
+            e.problems += 1;
+            if e.messages.len() < KEPT_MESSAGES {
+                e.messages.push(message);
+            }
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
     /// Whether the run must stop.
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
@@ -103,6 +124,11 @@ impl Errors {
             return None;
         }
         let s = self.state.lock().ok()?;
+        if let Some((_, m)) = &s.unreadable {
+            return Some(format!(
+                "{m}\n(an input file that cannot be read stops the run under any --on-error: its rows cannot be counted, so it is never left out as 0 skipped rows)"
+            ));
+        }
         let first = s
             .first
             .as_ref()
@@ -145,6 +171,18 @@ mod tests {
         e.bad(0, 9, "a.csv:9: bad".into(), 1);
         assert!(e.stopped());
         assert!(e.verdict().unwrap().starts_with("a.csv:9: bad"));
+    }
+
+    #[test]
+    fn an_unreadable_file_stops_any_policy() {
+        let e = Errors::new(OnError::Skip, u64::MAX, 2);
+        e.bad(0, 1, "a.csv:1: bad".into(), 1);
+        e.unreadable(1, "b.parquet: not a readable Parquet file".into());
+        assert!(e.stopped());
+        let v = e.verdict().unwrap();
+        assert!(v.starts_with("b.parquet: not a readable"), "{v}");
+        assert_eq!(e.files()[1].skipped, 0);
+        assert_eq!(e.files()[1].problems, 1);
     }
 
     #[test]

@@ -96,6 +96,19 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
     };
     let mut reader = match read::open(path, &want) {
         Ok(r) => r,
+        Err(e) if e.pos.is_none() => {
+            ld.errors.unreadable(
+                i,
+                format!(
+                    "{}: {} (mapped by {} {})",
+                    place(None),
+                    e.msg,
+                    input.mapping.display(),
+                    m.key
+                ),
+            );
+            return Ok(0);
+        }
         Err(e) => {
             // The whole file is unusable: every row of it is left out.
             let rows = count_rows(path);
@@ -134,24 +147,25 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let row = e.pos.is_some();
-                let skipped = u64::from(row);
-                rows += skipped;
-                let more = if row {
-                    ""
-                } else {
-                    "; the rest of the file was not read"
-                };
+                if e.pos.is_none() {
+                    ld.errors.unreadable(
+                        i,
+                        format!(
+                            "{}: {}; the rest of the file cannot be read",
+                            place(None),
+                            e.msg
+                        ),
+                    );
+                    break;
+                }
+                rows += 1;
                 ld.errors.bad(
                     i,
                     e.pos.unwrap_or(u64::MAX),
-                    format!("{}: {}{more}", place(e.pos), e.msg),
-                    skipped,
+                    format!("{}: {}", place(e.pos), e.msg),
+                    1,
                 );
-                if row {
-                    continue;
-                }
-                break;
+                continue;
             }
         }
         rows += 1;
@@ -168,6 +182,7 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
             let key = text(0)?
                 .filter(|k| !k.trim().is_empty())
                 .ok_or_else(|| format!("the key column '{}' is empty", want[0]))?;
+            fits(&format!("the key column '{}'", want[0]), key.len())?;
             let observed = match observed_at {
                 None => NO_TIME,
                 Some(k) => match text(k)? {
@@ -186,6 +201,10 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
                     if canonical(ty, t, &mut scratch)
                         .map_err(|e| format!("column '{}' ({name}{}): {e}", a.column, suffix(ty)))?
                     {
+                        fits(
+                            &format!("column '{}' ({name}{})", a.column, suffix(ty)),
+                            scratch.len() - before,
+                        )?;
                         slots[a.slot] = Some((before, scratch.len()));
                     }
                 }
@@ -196,7 +215,12 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
                     labels_buf.clear();
                     let labels = match labels_at.map(text).transpose()?.flatten() {
                         Some(l) => {
-                            canonical(PropType::StringArray, l, &mut labels_buf)?.then_some(())
+                            let some = canonical(PropType::StringArray, l, &mut labels_buf)?;
+                            fits(
+                                &format!("column '{}' (labels)", want[labels_at.unwrap_or(0)]),
+                                labels_buf.len(),
+                            )?;
+                            some.then_some(())
                         }
                         None => None,
                     };
@@ -224,6 +248,7 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
                     let end = text(1)?
                         .filter(|k| !k.trim().is_empty())
                         .ok_or_else(|| format!("the end key column '{}' is empty", want[1]))?;
+                    fits(&format!("the end key column '{}'", want[1]), end.len())?;
                     let hs = key_hash(spec.start, key);
                     let he = key_hash(spec.end, end);
                     let k = partition_of(hs, ld.rels.len());
@@ -260,6 +285,20 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
     nodes.flush()?;
     rels.flush()?;
     Ok(rows)
+}
+
+/// A value of `len` bytes must fit in one field of neo4j-admin's default
+/// read buffer (`--read-buffer-size`, 4 MiB), which validate checks too: a
+/// longer one is bad input here rather than a bundle the import refuses.
+fn fits(what: &str, len: usize) -> Result<(), String> {
+    let max = crate::validate::reader::MAX_FIELD;
+    if len > max {
+        return Err(format!(
+            "{what}: the value is {len} bytes, more than the {} MiB neo4j-admin reads as one field (its default --read-buffer-size)",
+            max >> 20
+        ));
+    }
+    Ok(())
 }
 
 /// The `:type` suffix of a column type, for messages.

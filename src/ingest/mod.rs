@@ -34,6 +34,7 @@ pub mod read;
 pub mod spill;
 pub mod value;
 
+use crate::bundle;
 use crate::error::Usage;
 use crate::merge::{Strategy, Summary};
 use crate::model::Table;
@@ -56,16 +57,6 @@ pub const MAX_SOURCES: usize = 64;
 
 /// The temporary area inside the output folder.
 const TMP: &str = ".cmdbgen/ingest";
-
-/// Files and folders ingest owns in an output folder (`--force` removes them).
-const OWNED: &[&str] = &[
-    "nodes",
-    "relationships",
-    crate::manifest::FILE,
-    crate::manifest::ARGS_FILE,
-    crate::manifest::SCRIPT_FILE,
-    ".cmdbgen",
-];
 
 /// How to ingest.
 #[derive(Clone, Debug)]
@@ -172,9 +163,13 @@ fn sources(o: &Options) -> Result<Vec<Source>, Usage> {
     Ok(list.into_iter().map(|(_, _, s)| s).collect())
 }
 
-/// Creates `out`, or clears cmdbgen's files from it under `--force`.
+/// Creates `out`, or retires cmdbgen's files there under `--force` (the
+/// old manifest first; files cmdbgen did not write stay).
 fn prepare(out: &Path, force: bool) -> Result<()> {
     if crate::runner::open_folder(out)? {
+        if let bundle::Found::Foreign(why) = bundle::manifest_in(out)? {
+            return Err(bundle::foreign_manifest(out, &why));
+        }
         let busy = fs::read_dir(out)
             .with_context(|| format!("reading {}", out.display()))?
             .next()
@@ -187,7 +182,7 @@ fn prepare(out: &Path, force: bool) -> Result<()> {
                 ))
                 .into());
             }
-            crate::runner::clear_owned(out, OWNED)?;
+            bundle::retire(out, &[])?;
         }
     }
     Ok(())
@@ -229,6 +224,7 @@ pub fn run(o: &Options) -> Result<Outcome> {
             });
         }
     }
+    crate::write::durable::enable();
     prepare(&o.out, o.force)?;
     let tmp = o.out.join(TMP);
     let result = ingest(o, &srcs, &names, &inputs, &tmp, started);
@@ -376,8 +372,10 @@ fn ingest(
                     .find(|(t, _)| *t == s.table)
                     .map(|(_, v)| v.as_slice())
                     .unwrap_or(&[]);
-                output::write_shard(&runs, per, s, &o.out, o.format)
-                    .with_context(|| format!("writing {}", s.path))
+                let info = output::write_shard(&runs, per, s, &o.out, o.format)
+                    .with_context(|| format!("writing {}", s.path))?;
+                crate::write::durable::crash_point("shard");
+                Ok(info)
             })
             .collect::<Result<Vec<_>>>()
     })?;

@@ -5,7 +5,7 @@
 //! layout and dialect of `generate` (the same `crate::write` pieces).
 
 use super::spill::{records, Dec, Enc};
-use crate::manifest::{self, Import, TableEntry, Totals};
+use crate::manifest::{self, Import, Neo4jNeeds, TableEntry, Totals};
 use crate::merge::Summary;
 use crate::model::{ColKind, PropType, Table};
 use crate::plan::{Plan, Shard, TablePlan};
@@ -365,9 +365,13 @@ pub struct IngestManifest {
     pub merge: Summary,
     /// The input files, by source and file.
     pub inputs: Vec<InputEntry>,
+    /// The Neo4j releases that can import the bundle.
+    pub neo4j: Neo4jNeeds,
+    /// `import.sh` and `schema.cypher` as written (see [`manifest::Manifest`]).
+    pub scripts: Vec<FileInfo>,
 }
 
-/// Writes `import.args`, `import.sh` and, last, `manifest.json`.
+/// Writes `import.args`, `import.sh`, `schema.cypher` and, last, `manifest.json`.
 pub fn finish(
     out: &Path,
     run: IngestRun,
@@ -384,7 +388,8 @@ pub fn finish(
         let json = serde_json::to_vec(&(&run, &inputs))?;
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))
     };
-    let args = import.args.clone();
+    let needs = manifest::neo4j_needs(plan);
+    let files = manifest::side_files(plan, &import, &needs);
     let m = IngestManifest {
         tool: "cmdbgen".into(),
         fingerprint,
@@ -394,29 +399,13 @@ pub fn finish(
         import,
         merge,
         inputs,
+        neo4j: needs,
+        scripts: manifest::scripts_of(&files),
     };
-    atomic(
-        &out.join(manifest::ARGS_FILE),
-        (args.join("\n") + "\n").as_bytes(),
-    )?;
-    let script = out.join(manifest::SCRIPT_FILE);
-    atomic(&script, manifest::import_script().as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&script, fs::Permissions::from_mode(0o755))?;
-    }
     let mut json = serde_json::to_vec_pretty(&m)?;
     json.push(b'\n');
-    atomic(&out.join(manifest::FILE), &json)?;
+    crate::bundle::finish(out, &files, &json)?;
     Ok(m)
-}
-
-fn atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = AtomicFile::create(path)?;
-    f.write_all(bytes)?;
-    f.commit()?;
-    Ok(())
 }
 
 /// Writes the header file of every planned table.

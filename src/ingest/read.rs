@@ -379,14 +379,25 @@ fn list_text(items: &dyn Array, out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest record (all its lines) ingest holds in memory: validate's
+/// line limit. A longer one is one bad record, named with its line; the
+/// rest of its line is skipped without being kept.
+pub const MAX_RECORD: usize = crate::validate::reader::MAX_LINE;
+
+/// The most fields a record may have (a line of commas would otherwise
+/// cost 8 bytes of memory per byte read).
+pub const MAX_FIELDS: usize = 1 << 16;
+
 /// RFC 4180 CSV, streamed: `,` between fields, `"` quoting with `""` for a
 /// quote, quoted fields may span lines, `\n` or `\r\n` line ends, a header
-/// row, blank lines skipped, a UTF-8 byte-order mark allowed.
+/// row, blank lines skipped, a UTF-8 byte-order mark allowed. Bytes go from
+/// the input buffer straight into the fields, so a record costs at most
+/// [`MAX_RECORD`] bytes of memory, whatever the input.
 pub struct CsvRecords<R> {
     input: R,
+    /// Line ends read so far.
     line: u64,
     start: u64,
-    text: Vec<u8>,
     fields: Vec<u8>,
     ends: Vec<usize>,
     /// For each asked-for column, its index in the header.
@@ -400,6 +411,15 @@ impl CsvRecords<BufReader<File>> {
     }
 }
 
+/// Where the parser is within a record.
+#[derive(Clone, Copy, PartialEq)]
+enum S {
+    FieldStart,
+    Plain,
+    Quoted,
+    QuoteInQuoted,
+}
+
 impl<R: BufRead> CsvRecords<R> {
     /// Reads the header of `input` and finds the `want`ed columns.
     pub fn from_reader(input: R, want: &[&str]) -> Result<Self, ReadError> {
@@ -407,7 +427,6 @@ impl<R: BufRead> CsvRecords<R> {
             input,
             line: 0,
             start: 0,
-            text: Vec::with_capacity(4096),
             fields: Vec::with_capacity(4096),
             ends: Vec::new(),
             sel: Vec::new(),
@@ -415,7 +434,7 @@ impl<R: BufRead> CsvRecords<R> {
         };
         if !r.parse()? {
             return Err(ReadError {
-                pos: Some(1),
+                pos: None,
                 msg: "the file is empty (it needs a header row)".into(),
             });
         }
@@ -449,117 +468,211 @@ impl<R: BufRead> CsvRecords<R> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.fields[start..self.ends[i]]
     }
+}
 
-    fn read_line(&mut self) -> Result<bool, ReadError> {
-        self.text.clear();
-        let n = self
-            .input
-            .read_until(b'\n', &mut self.text)
-            .map_err(|e| io_error(e, self.line))?;
-        if n > 0 {
-            self.line += 1;
-        }
-        Ok(n > 0)
+/// One data byte of a record in state `s` (not a line end outside quotes).
+fn byte(fields: &mut Vec<u8>, ends: &mut Vec<usize>, s: &mut S, b: u8) -> Result<(), String> {
+    match *s {
+        S::FieldStart => match b {
+            b'"' => *s = S::Quoted,
+            b',' => ends.push(fields.len()),
+            _ => {
+                fields.push(b);
+                *s = S::Plain;
+            }
+        },
+        S::Plain => match b {
+            b',' => {
+                ends.push(fields.len());
+                *s = S::FieldStart;
+            }
+            b'"' => {
+                return Err(format!(
+                    "a quote inside an unquoted field (field {})",
+                    ends.len() + 1
+                ))
+            }
+            _ => fields.push(b),
+        },
+        S::Quoted => match b {
+            b'"' => *s = S::QuoteInQuoted,
+            _ => fields.push(b),
+        },
+        S::QuoteInQuoted => match b {
+            b'"' => {
+                fields.push(b'"');
+                *s = S::Quoted;
+            }
+            b',' => {
+                ends.push(fields.len());
+                *s = S::FieldStart;
+            }
+            _ => {
+                return Err(format!(
+                    "a character after the closing quote of field {}",
+                    ends.len() + 1
+                ))
+            }
+        },
     }
+    if ends.len() > MAX_FIELDS {
+        return Err(format!("more than {MAX_FIELDS} fields"));
+    }
+    Ok(())
+}
 
-    /// Parses the next non-blank record into `fields`/`ends`; returns the
-    /// line it starts on.
+impl<R: BufRead> CsvRecords<R> {
+    /// Parses the next non-blank record into `fields`/`ends` (its first
+    /// line in `start`); `Ok(false)` at the end of the input. A record that
+    /// breaks the rules is an error at its first line, after the rest of
+    /// the line it was found on is skipped.
     fn parse(&mut self) -> Result<bool, ReadError> {
-        loop {
-            if !self.read_line()? {
-                return Ok(false);
-            }
-            if !matches!(self.text.as_slice(), b"\n" | b"\r\n") {
-                break;
-            }
-        }
-        let start = self.line;
-        self.start = start;
         self.fields.clear();
         self.ends.clear();
-        #[derive(PartialEq)]
-        enum S {
-            FieldStart,
-            Plain,
-            Quoted,
-            QuoteInQuoted,
-        }
         let mut s = S::FieldStart;
+        // A byte of the record (not of a blank line) was read.
+        let mut began = false;
+        // A `\r` outside quotes: a line end if `\n` follows, else data.
+        let mut cr = false;
+        let mut raw = 0usize;
+        // The record is bad: skip to the end of its line, then report.
+        let mut bad: Option<String> = None;
         loop {
-            let mut body = self.text.as_slice();
-            let mut ending: &[u8] = b"";
-            if let Some(b) = body.strip_suffix(b"\r\n") {
-                ending = b"\r\n";
-                body = b;
-            } else if let Some(b) = body.strip_suffix(b"\n") {
-                ending = b"\n";
-                body = b;
+            let buf = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_error(e, self.line)),
+            };
+            if buf.is_empty() {
+                if !began && !cr {
+                    return Ok(false);
+                }
+                if !began {
+                    self.start = self.line + 1;
+                }
+                if cr && bad.is_none() {
+                    if let Err(m) = byte(&mut self.fields, &mut self.ends, &mut s, b'\r') {
+                        bad = Some(m);
+                    }
+                }
+                if bad.is_none() && s == S::Quoted {
+                    bad = Some("a quoted field is not closed before the end of the file".into());
+                }
+                return self.end(bad, began || cr);
             }
-            for &b in body {
-                match s {
-                    S::FieldStart => match b {
-                        b'"' => s = S::Quoted,
-                        b',' => self.ends.push(self.fields.len()),
+            let mut used = 0;
+            let mut ended = false;
+            while used < buf.len() {
+                // A run of ordinary bytes inside a field is copied at once.
+                if began && bad.is_none() && !cr && (s == S::Plain || s == S::Quoted) {
+                    let rest = &buf[used..];
+                    let run = if s == S::Quoted {
+                        rest.iter().position(|&c| c == b'"' || c == b'\n')
+                    } else {
+                        rest.iter()
+                            .position(|&c| matches!(c, b',' | b'"' | b'\r' | b'\n'))
+                    }
+                    .unwrap_or(rest.len());
+                    if run > 0 && raw + run <= MAX_RECORD {
+                        self.fields.extend_from_slice(&rest[..run]);
+                        raw += run;
+                        used += run;
+                        continue;
+                    }
+                }
+                let b = buf[used];
+                used += 1;
+                if !began {
+                    match (cr, b) {
+                        (_, b'\n') => {
+                            // A blank line.
+                            self.line += 1;
+                            cr = false;
+                            continue;
+                        }
+                        (false, b'\r') => {
+                            cr = true;
+                            continue;
+                        }
                         _ => {
-                            self.fields.push(b);
-                            s = S::Plain;
+                            began = true;
+                            self.start = self.line + 1;
+                            raw = usize::from(cr);
                         }
-                    },
-                    S::Plain => match b {
-                        b',' => {
-                            self.ends.push(self.fields.len());
-                            s = S::FieldStart;
-                        }
-                        b'"' => {
-                            return Err(ReadError {
-                                pos: Some(start),
-                                msg: format!(
-                                    "a quote inside an unquoted field (field {})",
-                                    self.ends.len() + 1
-                                ),
-                            })
-                        }
-                        _ => self.fields.push(b),
-                    },
-                    S::Quoted => match b {
+                    }
+                }
+                raw += 1;
+                if bad.is_none() && raw > MAX_RECORD {
+                    bad = Some(format!(
+                        "the record is longer than {} MiB (a missing line end or quote?); the rest of its line is skipped",
+                        MAX_RECORD >> 20
+                    ));
+                }
+                if bad.is_some() {
+                    if b == b'\n' {
+                        self.line += 1;
+                        ended = true;
+                        break;
+                    }
+                    continue;
+                }
+                if s == S::Quoted {
+                    match b {
                         b'"' => s = S::QuoteInQuoted,
+                        b'\n' => {
+                            self.line += 1;
+                            self.fields.push(b);
+                        }
                         _ => self.fields.push(b),
-                    },
-                    S::QuoteInQuoted => match b {
-                        b'"' => {
-                            self.fields.push(b'"');
-                            s = S::Quoted;
+                    }
+                    continue;
+                }
+                if cr {
+                    cr = false;
+                    if b == b'\n' {
+                        self.line += 1;
+                        ended = true;
+                        break;
+                    }
+                    if let Err(m) = byte(&mut self.fields, &mut self.ends, &mut s, b'\r') {
+                        bad = Some(m);
+                        continue;
+                    }
+                }
+                match b {
+                    b'\r' => cr = true,
+                    b'\n' => {
+                        self.line += 1;
+                        ended = true;
+                        break;
+                    }
+                    _ => {
+                        if let Err(m) = byte(&mut self.fields, &mut self.ends, &mut s, b) {
+                            bad = Some(m);
                         }
-                        b',' => {
-                            self.ends.push(self.fields.len());
-                            s = S::FieldStart;
-                        }
-                        _ => {
-                            return Err(ReadError {
-                                pos: Some(start),
-                                msg: format!(
-                                    "a character after the closing quote of field {}",
-                                    self.ends.len() + 1
-                                ),
-                            })
-                        }
-                    },
+                    }
                 }
             }
-            if s == S::Quoted {
-                // The quoted field goes on on the next line.
-                self.fields.extend_from_slice(ending);
-                if !self.read_line()? {
-                    return Err(ReadError {
-                        pos: Some(start),
-                        msg: "a quoted field is not closed before the end of the file".into(),
-                    });
-                }
-                continue;
+            self.input.consume(used);
+            if ended {
+                return self.end(bad, true);
             }
-            self.ends.push(self.fields.len());
-            return Ok(true);
         }
+    }
+
+    /// Ends a record: its last field, or the error that makes it bad.
+    fn end(&mut self, bad: Option<String>, any: bool) -> Result<bool, ReadError> {
+        if let Some(msg) = bad {
+            // Memory of an oversized record is given back.
+            self.fields = Vec::with_capacity(4096);
+            self.ends = Vec::new();
+            return Err(ReadError {
+                pos: Some(self.start),
+                msg,
+            });
+        }
+        self.ends.push(self.fields.len());
+        Ok(any)
     }
 }
 
@@ -656,6 +769,22 @@ mod tests {
                 (4, vec![None, s("b"), s("two\nlines")]),
                 (6, vec![s("3"), s("c"), None]),
             ]
+        );
+    }
+
+    #[test]
+    fn oversized_records_are_one_bad_record() {
+        let mut text = "a,b\n".to_string();
+        text.push_str(&",".repeat(MAX_FIELDS + 1));
+        text.push_str("\n1,2\r\n\r\n3,\r\n");
+        let mut r = csv(&text, &["a", "b"]).unwrap();
+        let mut rec = Record::default();
+        let e = r.next(&mut rec).unwrap_err();
+        assert_eq!(e.pos, Some(2));
+        assert!(e.msg.contains("more than 65536 fields"), "{}", e.msg);
+        assert_eq!(
+            all(&mut r),
+            vec![(3, vec![s("1"), s("2")]), (5, vec![s("3"), None])]
         );
     }
 

@@ -125,6 +125,12 @@ impl Client {
         })
     }
 
+    /// Opens a connection (and authenticates): `Ok` when the server is
+    /// there and accepts the credentials.
+    pub fn verify(&self) -> Result<(), DbError> {
+        Ok(self.driver.verify_connectivity()?)
+    }
+
     fn session(&self) -> neo4j::session::Session<'_> {
         let config = match &self.database {
             Some(db) => SessionConfig::new().with_database(db.clone()),

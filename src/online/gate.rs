@@ -100,8 +100,10 @@ impl HeapGate {
                 );
             }
             self.waits.fetch_add(1, Ordering::Relaxed);
-            sleep(pause);
-            waited += pause;
+            // The last pause is cut short so that the wait ends at the bound.
+            let step = pause.min(self.max_wait - waited);
+            sleep(step);
+            waited += step;
             pause = (pause * 2).min(LONGEST_PAUSE);
         }
         Ok(())
@@ -165,6 +167,19 @@ mod tests {
             slept >= Duration::from_secs(1) && calls == 4,
             "{slept:?} {calls}"
         );
+    }
+
+    #[test]
+    fn the_wait_ends_at_the_bound() {
+        // 250 + 500 + 1000 ms, then 1250 ms instead of 2000: 3 s in all, not 3.75.
+        for secs in [0, 1, 3, 7] {
+            let gate = HeapGate::new(0.8, Duration::from_secs(secs));
+            let mut slept = Vec::new();
+            gate.wait(|| Ok(Some((99, 100))), |d| slept.push(d))
+                .unwrap();
+            let total: Duration = slept.iter().sum();
+            assert_eq!(total, Duration::from_secs(secs), "{slept:?}");
+        }
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct Options {
     pub heap_max_wait: Duration,
     /// Retries of a batch after transient errors.
     pub max_retries: u32,
+    /// How long the first connection may wait for a server that is not
+    /// (yet) there; `None`: one attempt, so a wrong address fails fast.
+    pub wait_for_server: Option<Duration>,
     /// The first retry pause (doubling, with jitter).
     pub retry_delay: Duration,
     /// The checkpoint file (default: `DIR/apply-state.json`).
@@ -209,6 +212,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         }
         _ => State::new(&source.fingerprint, &target, opts.batch_size),
     };
+    connect(&client, opts)?;
     source.verify()?;
     state.runs += 1;
     state.save(&state_path)?;
@@ -387,6 +391,53 @@ pub fn run(opts: &Options) -> Result<Outcome> {
     })
 }
 
+/// The first connection: one attempt, or attempts with back-off until
+/// `opts.wait_for_server` has passed. A server that refuses the credentials
+/// is not waited for. A connection lost later is retried batch by batch.
+fn connect(client: &Client, opts: &Options) -> Result<()> {
+    let uri = &opts.target.uri;
+    let started = Instant::now();
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        let e = match client.verify() {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        // A status code means a server answered (bad credentials, unknown
+        // database, ...): waiting will not change that.
+        let answered = e.code.is_some() && e.class != client::Class::Transient;
+        let left = opts
+            .wait_for_server
+            .and_then(|w| w.checked_sub(started.elapsed()))
+            .filter(|l| !l.is_zero());
+        match left {
+            Some(left) if !answered => {
+                let pause = gate::backoff(attempts - 1, opts.retry_delay, gate::noise()).min(left);
+                eprintln!(
+                    "cmdbgen: waiting for {uri}: {e}; attempt {} in {:.1}s ({:.0}s left of --wait-for-server)",
+                    attempts + 1,
+                    pause.as_secs_f64(),
+                    left.as_secs_f64()
+                );
+                std::thread::sleep(pause);
+            }
+            _ if answered => return Err(anyhow!("{uri} refused the connection: {e}")),
+            _ if opts.wait_for_server.is_some() => {
+                return Err(anyhow!(
+                    "cannot connect to {uri} after {attempts} attempts in {:.0}s (--wait-for-server): {e}",
+                    started.elapsed().as_secs_f64()
+                ))
+            }
+            _ => {
+                return Err(anyhow!(
+                    "cannot connect to {uri}: {e}\n  is the server running at that address? --wait-for-server DURATION (e.g. 60s) waits for a server that is starting"
+                ))
+            }
+        }
+    }
+}
+
 /// The message for a batch that did not commit.
 fn explain(source: &Source, job: &Job, f: Failure, state_path: &std::path::Path) -> anyhow::Error {
     let (b, ctx) = (&job.batch, &job.ctx);
@@ -394,7 +445,7 @@ fn explain(source: &Source, job: &Job, f: Failure, state_path: &std::path::Path)
     let at = |i: usize| -> String {
         let (shard, line) = b.origin[i];
         let path = &table.shards[shard as usize].path;
-        let text = source::line_text(&source.root.join(path), line).unwrap_or_default();
+        let text = source::line_text(&source.root, path, line).unwrap_or_default();
         format!("{path} line {line}: {text}")
     };
     let labels = if b.labels.is_empty() {

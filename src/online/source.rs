@@ -16,7 +16,7 @@ use crate::write::FileInfo;
 use anyhow::{anyhow, bail, Context, Result};
 use neo4j::ValueSend;
 use std::collections::HashMap;
-use std::fs::{self, File};
+
 use std::io::{BufRead, BufReader, Read};
 
 pub use super::csv::{CsvReader, Field};
@@ -91,7 +91,7 @@ impl Source {
     /// complete bundle or change set (a usage error).
     pub fn open(dir: &Path) -> Result<Source> {
         let path = dir.join(crate::manifest::FILE);
-        let text = match fs::read_to_string(&path) {
+        let text = match crate::bundle_file::read_to_string(dir, crate::manifest::FILE) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Usage(format!(
@@ -136,6 +136,13 @@ impl Source {
                     .collect();
                 ("bundle", m.fingerprint, tables)
             };
+        // The same path rule as validate's: nothing outside the folder.
+        for t in &tables {
+            for f in std::iter::once(&t.header).chain(&t.shards) {
+                crate::bundle_file::check_path(&f.path)
+                    .map_err(|e| Usage(format!("{}: table {}: {e}", path.display(), t.name)))?;
+            }
+        }
         tables.sort_by_key(|t| t.op);
         Ok(Source {
             root: dir.to_path_buf(),
@@ -151,7 +158,7 @@ impl Source {
         for t in &self.tables {
             for f in std::iter::once(&t.header).chain(&t.shards) {
                 let path = self.root.join(&f.path);
-                let (bytes, hash) = crate::write::hash_file(&path)
+                let (bytes, hash) = crate::bundle_file::hash(&self.root, &f.path)
                     .with_context(|| format!("reading {}", path.display()))?;
                 if bytes != f.bytes || format!("{hash:016x}") != f.xxh3 {
                     bail!(
@@ -272,9 +279,11 @@ pub fn parse_cell(cell: &str) -> Result<Col, String> {
     }
 }
 
-/// Reads and parses a header file.
-pub fn read_header(path: &Path) -> Result<Vec<Col>> {
-    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+/// Reads and parses the header file `rel` of the bundle at `root`.
+pub fn read_header(root: &Path, rel: &str) -> Result<Vec<Col>> {
+    let path = root.join(rel);
+    let text = crate::bundle_file::read_to_string(root, rel)
+        .with_context(|| format!("reading {}", path.display()))?;
     let mut reader = CsvReader::new(text.as_bytes());
     let mut fields = Vec::new();
     if reader.next_record(&mut fields)?.is_none() {
@@ -310,11 +319,17 @@ pub struct Row {
     pub bytes: u64,
 }
 
-fn open_data(path: &Path) -> Result<Box<dyn BufRead>> {
-    let mut f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+/// Opens the data file `rel` of the bundle at `root` (a regular file only),
+/// gunzipped when it starts with gzip's magic bytes.
+fn open_data(root: &Path, rel: &str) -> Result<Box<dyn BufRead>> {
+    let open = || {
+        crate::bundle_file::open(root, rel)
+            .with_context(|| format!("opening {}", root.join(rel).display()))
+    };
+    let mut f = open()?;
     let mut magic = [0u8; 2];
     let n = f.read(&mut magic)?;
-    let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let f = open()?;
     Ok(if n == 2 && magic == [0x1f, 0x8b] {
         Box::new(BufReader::with_capacity(
             1 << 20,
@@ -420,7 +435,7 @@ fn from_json(ty: ValType, array: bool, v: &serde_json::Value) -> Result<Option<V
 impl<'s> TableRows<'s> {
     /// Opens a table of `source`.
     pub fn open(root: &'s Path, table: &'s SourceTable) -> Result<TableRows<'s>> {
-        let cols = read_header(&root.join(&table.header.path))?;
+        let cols = read_header(root, &table.header.path)?;
         let has = |c: &Col| cols.contains(c);
         let ids = cols.iter().filter(|c| matches!(c, Col::Id { .. })).count();
         let ok = match table.op {
@@ -464,7 +479,7 @@ impl<'s> TableRows<'s> {
                     return Ok(None);
                 }
                 let rel = self.shard_path();
-                let input = open_data(&self.root.join(&rel))?;
+                let input = open_data(self.root, &rel)?;
                 self.decoder = Some(if rel.ends_with(".jsonl") {
                     Decoder::Jsonl { input, line: 0 }
                 } else {
@@ -621,9 +636,10 @@ impl<'s> TableRows<'s> {
     }
 }
 
-/// The text of line `line` (from 1) of a data file, for error messages.
-pub fn line_text(path: &Path, line: u64) -> Option<String> {
-    let input = open_data(path).ok()?;
+/// The text of line `line` (from 1) of the data file `rel` of the bundle at
+/// `root`, for error messages.
+pub fn line_text(root: &Path, rel: &str, line: u64) -> Option<String> {
+    let input = open_data(root, rel).ok()?;
     let text = input
         .lines()
         .nth(usize::try_from(line).ok()?.checked_sub(1)?)?;
@@ -642,6 +658,7 @@ pub fn line_text(path: &Path, line: u64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn f(text: &str, quoted: bool) -> Field {
         Field {

@@ -6,7 +6,7 @@ use super::report::FileReport;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fs;
-use std::path::{Component, Path};
+use std::path::Path;
 
 /// A file listed in the manifest.
 #[derive(Clone, Debug, Deserialize)]
@@ -100,16 +100,15 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// Import arguments.
     pub import: Import,
+    /// `import.sh` and `schema.cypher` as cmdbgen wrote them (absent in
+    /// bundles of older versions).
+    #[serde(default)]
+    pub scripts: Vec<FileEntry>,
 }
 
-/// Whether `p` is a plain relative path inside the bundle.
-pub fn safe_path(p: &str) -> bool {
-    !p.is_empty()
-        && !p.contains('\\')
-        && Path::new(p)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
+/// Whether `p` is a plain relative path inside the bundle (the rule every
+/// command uses: [`crate::bundle_file::safe_path`]).
+pub use crate::bundle_file::safe_path;
 
 /// How the shards of a bundle are encoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -385,7 +384,7 @@ fn check_group(m: &Manifest, t: &TableEntry, parquet: bool, report: &mut FileRep
 /// classes with ranges, `\` escapes, and `+ * ?` after an atom; matched
 /// against the whole name as Java's `Pattern.matches` does.
 #[derive(Debug)]
-struct Pattern(Vec<(Atom, Rep)>);
+pub(super) struct Pattern(Vec<(Atom, Rep)>);
 
 #[derive(Debug)]
 enum Atom {
@@ -413,7 +412,7 @@ impl Atom {
 }
 
 impl Pattern {
-    fn parse(p: &str) -> Option<Pattern> {
+    pub(super) fn parse(p: &str) -> Option<Pattern> {
         let mut out: Vec<(Atom, Rep)> = Vec::new();
         let mut it = p.chars().peekable();
         while let Some(c) = it.next() {
@@ -475,7 +474,7 @@ impl Pattern {
         Some(Pattern(out))
     }
 
-    fn matches(&self, s: &str) -> bool {
+    pub(super) fn matches(&self, s: &str) -> bool {
         let chars: Vec<char> = s.chars().collect();
         fn go(p: &[(Atom, Rep)], s: &[char]) -> bool {
             let Some(((atom, rep), rest)) = p.split_first() else {
@@ -495,38 +494,61 @@ impl Pattern {
 }
 
 /// Files under `nodes/` and `relationships/` that look like shards of the
-/// bundle's format or temporary files but are not listed in the manifest.
+/// bundle's format or temporary files but are not listed in the manifest,
+/// and anything there that is not a regular file or folder (symbolic links
+/// are reported, never followed).
 pub fn stray_files(
     root: &Path,
     listed: &HashSet<&str>,
     format: &DataFormat,
     keep: usize,
 ) -> Vec<FileReport> {
-    fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<String>) {
+    /// A path relative to the bundle and, for what a bundle may not hold,
+    /// why.
+    type Found = (String, Option<&'static str>);
+    fn rel_of(root: &Path, p: &Path) -> Option<String> {
+        let rel = p.strip_prefix(root).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+    fn walk(root: &Path, dir: &Path, depth: usize, out: &mut Vec<Found>) {
         let Ok(rd) = fs::read_dir(dir) else { return };
-        let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
+        let mut entries: Vec<_> = rd
+            .filter_map(Result::ok)
+            .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (p, t) in entries {
+            if t.is_dir() {
                 if depth < 4 {
                     walk(root, &p, depth + 1, out);
                 }
-            } else if let Ok(rel) = p.strip_prefix(root) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
+            } else if let Some(rel) = rel_of(root, &p) {
+                out.push((rel, crate::bundle_file::problem_of(t)));
             }
         }
     }
     let mut found = Vec::new();
     for top in ["nodes", "relationships"] {
-        walk(root, &root.join(top), 0, &mut found);
+        let dir = root.join(top);
+        match fs::symlink_metadata(&dir).map(|m| m.file_type()) {
+            Ok(t) if t.is_dir() => walk(root, &dir, 0, &mut found),
+            Ok(t) => found.push((top.to_string(), crate::bundle_file::problem_of(t))),
+            Err(_) => {}
+        }
     }
     let mut reports = Vec::new();
-    for rel in found {
+    for (rel, problem) in found {
+        // A listed file is reported when it is opened.
         if listed.contains(rel.as_str()) {
             continue;
         }
-        let name = rel.rsplit('/').next().unwrap_or(&rel);
         let mut r = FileReport::new(&rel, keep);
+        if let Some(why) = problem {
+            r.error(None, why);
+            reports.push(r);
+            continue;
+        }
+        let name = rel.rsplit('/').next().unwrap_or(&rel);
         if name.ends_with(".tmp") {
             r.error(
                 None,
@@ -562,14 +584,5 @@ mod tests {
         let p = Pattern::parse("a.*b?").unwrap();
         assert!(p.matches("axxx") && p.matches("ab") && !p.matches("b"));
         assert!(Pattern::parse("(a|b)").is_none());
-    }
-
-    #[test]
-    fn unsafe_paths() {
-        assert!(safe_path("nodes/Server/part-00000.csv"));
-        assert!(!safe_path("../x"));
-        assert!(!safe_path("/etc/passwd"));
-        assert!(!safe_path("nodes/../../x"));
-        assert!(!safe_path(""));
     }
 }

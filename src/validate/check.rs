@@ -63,15 +63,14 @@ pub fn read_header(
     keep: usize,
 ) -> (FileReport, Option<Vec<String>>) {
     let mut report = FileReport::new(&entry.path, keep);
-    let path = root.join(&entry.path);
-    match crate::write::hash_file(&path) {
+    match crate::bundle_file::hash(root, &entry.path) {
         Ok((bytes, hash)) => compare(&mut report, entry, bytes, hash),
         Err(e) => {
             report.error(None, format!("cannot read: {e}"));
             return (report, None);
         }
     }
-    let (body, magic) = match open(&path) {
+    let (body, magic) = match open(root, &entry.path) {
         Ok(x) => x,
         Err(e) => {
             report.error(None, format!("cannot read: {e}"));
@@ -182,7 +181,8 @@ pub struct DataFile<'a> {
 }
 
 impl DataFile<'_> {
-    /// The file on disk.
+    /// The file on disk, for messages (open it with [`super::source::open`],
+    /// which refuses what a bundle may not hold).
     pub fn path(&self) -> PathBuf {
         self.root.join(&self.entry.path)
     }
@@ -224,7 +224,7 @@ impl DataFile<'_> {
 pub fn check_data(file: &DataFile<'_>) -> DataOutcome {
     let (entry, counters) = (file.entry, file.counters);
     let mut report = file.report();
-    let (body, magic) = match open(&file.path()) {
+    let (body, magic) = match open(file.root, &file.entry.path) {
         Ok(x) => x,
         Err(e) => return file.unreadable(report, format!("cannot read: {e}")),
     };
@@ -553,7 +553,7 @@ fn check_row(
 /// Calls `each(line, id)` for every record of a CSV data file with a
 /// non-empty id (its `:ID` fields joined), as [`locate_duplicates`] reads
 /// it. Records that break the lexical rules are skipped (reported already).
-pub fn csv_ids(path: &Path, header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
+pub fn csv_ids(root: &Path, rel: &str, header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
     let id_cols: Vec<usize> = header
         .entries
         .iter()
@@ -561,7 +561,9 @@ pub fn csv_ids(path: &Path, header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
         .filter(|(_, e)| e.kind == Kind::Id)
         .map(|(i, _)| i)
         .collect();
-    let Ok((body, _)) = open(path) else { return };
+    let Ok((body, _)) = open(root, rel) else {
+        return;
+    };
     let mut reader = Reader::new(body);
     let mut rec = Record::default();
     let mut id = Vec::new();
@@ -582,8 +584,9 @@ pub fn csv_ids(path: &Path, header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
 }
 
 /// Reads the node ids of one data file for [`locate_duplicates`]:
-/// `(path, header, each)` calls `each(line or row, id)` per id.
-pub type IdReader = dyn Fn(&Path, &Header, &mut dyn FnMut(u64, &[u8])) + Sync;
+/// `(root, path in the bundle, header, each)` calls `each(line or row, id)`
+/// per id.
+pub type IdReader = dyn Fn(&Path, &str, &Header, &mut dyn FnMut(u64, &[u8])) + Sync;
 
 /// Where the first definition of each duplicated id is, and a report per
 /// file of every later definition. Files are scanned in order with `read`
@@ -602,7 +605,7 @@ pub fn locate_duplicates(
     let mut key = Vec::new();
     for (fi, (entry, header)) in files.iter().enumerate() {
         let mut report = FileReport::new(&entry.path, keep);
-        read(&root.join(&entry.path), header, &mut |at, id| {
+        read(root, &entry.path, header, &mut |at, id| {
             if ids::key_of(id_type, id, &mut key).is_err() || !dups.contains(&key) {
                 return;
             }

@@ -3,6 +3,8 @@
 //!
 //! * [`bundle`]: the manifest, its shard format, the import arguments,
 //!   stray files on disk.
+//! * [`files`]: what actually runs: `import.args` against the manifest's
+//!   files, `import.sh` and `schema.cypher` against their hashes.
 //! * [`header`]: the header grammar (written independently of
 //!   `crate::model`, which it checks).
 //! * [`reader`]: CSV records as neo4j-admin reads them.
@@ -22,6 +24,7 @@
 pub mod bundle;
 pub mod changes;
 pub mod check;
+pub mod files;
 pub mod header;
 pub mod ids;
 pub mod parquet;
@@ -117,7 +120,9 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     if !dir.is_dir() {
         return Err(Usage(format!("{} is not a folder", dir.display())).into());
     }
-    if !dir.join(MANIFEST).is_file() {
+    // Not followed: a manifest that is a link, FIFO or device is refused
+    // when it is read, naming it.
+    if std::fs::symlink_metadata(dir.join(MANIFEST)).is_err() {
         return Err(Usage(format!(
             "{} is not a complete bundle: it has no {MANIFEST} (generate writes it last)",
             dir.display()
@@ -127,7 +132,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     let keep = opts.max_problems;
     let counters = Arc::new(Counters::default());
     let mut top = FileReport::new(MANIFEST, keep);
-    let text = std::fs::read_to_string(dir.join(MANIFEST))
+    let text = crate::bundle_file::read_to_string(dir, MANIFEST)
         .with_context(|| format!("reading {}", dir.join(MANIFEST).display()))?;
     if let Ok(cm) = serde_json::from_str::<changes::ChangeManifest>(&text) {
         if cm.kind == changes::KIND {
@@ -304,7 +309,8 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         .flat_map(|t| std::iter::once(&t.header).chain(&t.shards))
         .map(|f| f.path.as_str())
         .collect();
-    let mut reports = vec![top];
+    let mut reports = vec![top, files::check_args_file(dir, &m, &format, keep)];
+    reports.extend(files::check_scripts(dir, &m, keep));
     let mut files = 0u64;
     for (ti, (t, hr)) in tables.iter().zip(header_reports).enumerate() {
         reports.push(hr);

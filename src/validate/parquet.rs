@@ -98,8 +98,8 @@ fn compression_family(c: Compression) -> &'static str {
 
 /// Opens a Parquet file for reading by its Parquet schema alone (the
 /// embedded Arrow schema is what a writer meant, not what neo4j-admin reads).
-fn open(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+fn open(root: &Path, rel: &str) -> Result<ParquetRecordBatchReaderBuilder<File>, String> {
+    let file = crate::bundle_file::open(root, rel).map_err(|e| format!("cannot read: {e}"))?;
     let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
     ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts)
         .map(|b| b.with_batch_size(BATCH))
@@ -122,8 +122,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// Checks one Parquet data (shard) file.
 pub fn check_data(file: &DataFile<'_>, expect: &Expect<'_>) -> DataOutcome {
     let mut report = file.report();
-    let path = file.path();
-    match crate::write::hash_file(&path) {
+    match crate::bundle_file::hash(file.root, &file.entry.path) {
         Ok((bytes, hash)) => {
             file.counters.bytes.fetch_add(bytes, Ordering::Relaxed);
             check::compare(&mut report, file.entry, bytes, hash);
@@ -145,7 +144,7 @@ fn read(
     expect: &Expect<'_>,
     report: &mut FileReport,
 ) -> Result<(u64, bool), String> {
-    let builder = open(&file.path())?;
+    let builder = open(file.root, &file.entry.path)?;
     check_footer(builder.metadata(), expect, report);
     let fields = builder.parquet_schema().root_schema().get_fields().to_vec();
     let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
@@ -548,9 +547,9 @@ fn each<T: ArrowPrimitiveType>(
 /// [`check::locate_duplicates`] reads it. The id columns are found by the
 /// file's own column names (the table's header is for CSV). Unreadable files
 /// and rows are skipped (reported already).
-pub fn ids(path: &Path, _header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
+pub fn ids(root: &Path, rel: &str, _header: &Header, each: &mut dyn FnMut(u64, &[u8])) {
     let _ = guarded(|| {
-        let Ok(builder) = open(path) else { return };
+        let Ok(builder) = open(root, rel) else { return };
         let roots: Vec<usize> = builder
             .parquet_schema()
             .root_schema()

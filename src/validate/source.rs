@@ -74,9 +74,11 @@ pub enum Magic {
     Zip,
 }
 
-/// Opens `path` and tells plain from gzip (or zip) by its first bytes.
-pub fn open(path: &Path) -> io::Result<(Body, Magic)> {
-    let file = File::open(path)?;
+/// Opens the bundle file `rel` under `root` (a regular file only, see
+/// [`crate::bundle_file::open`]) and tells plain from gzip (or zip) by its
+/// first bytes.
+pub fn open(root: &Path, rel: &str) -> io::Result<(Body, Magic)> {
+    let file = crate::bundle_file::open(root, rel)?;
     let mut raw = BufReader::with_capacity(
         BUF,
         Hashing {

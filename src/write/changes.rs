@@ -6,6 +6,7 @@
 //! so a change set is complete if and only if its manifest exists.
 
 use super::{csv, jsonl, AtomicFile, FileInfo};
+use crate::bundle;
 use crate::changes::{ChangeSet, ChangeTable, Op};
 use crate::error::Usage;
 use crate::manifest::{Import, TableEntry, Totals};
@@ -23,19 +24,7 @@ use std::path::Path;
 pub const KIND: &str = "changes";
 /// The neo4j-admin argument file for the incremental import.
 pub const INCREMENTAL_ARGS: &str = "incremental.args";
-const MARKER_DIR: &str = ".cmdbgen";
 const MARKER: &str = "changes.json";
-/// Entries of a change-set folder that cmdbgen owns (removed by `--force`).
-const OWNED: &[&str] = &[
-    "nodes",
-    "relationships",
-    "updates",
-    "deletes",
-    "incremental",
-    INCREMENTAL_ARGS,
-    crate::manifest::FILE,
-    MARKER_DIR,
-];
 
 /// The data file format of a change set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -116,6 +105,10 @@ pub struct ChangeManifest {
     /// The files under `incremental/` (headers, and CSV copies of JSON lines).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub incremental_files: Vec<FileInfo>,
+    /// `schema.cypher` as written: the constraints and indexes of the kinds
+    /// the change set touches (incremental import needs the constraints).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub scripts: Vec<FileInfo>,
 }
 
 /// What a run did.
@@ -125,48 +118,97 @@ pub struct ChangeOutcome {
     pub manifest: ChangeManifest,
     /// The change set was already complete; nothing was written.
     pub already_complete: bool,
+    /// Files of the complete change set found damaged (all were written
+    /// again).
+    pub repaired: Vec<bundle::Damage>,
 }
 
-/// Decides what to do with an existing folder; `Some` when already complete.
-fn prepare(out: &Path, key: &ChangeKey, force: bool) -> Result<Option<ChangeManifest>> {
-    let fp = key.fingerprint();
-    if !crate::runner::open_folder(out)? {
-        return Ok(None);
+/// What to do in the output folder.
+enum Prepared {
+    /// The same change set is complete and whole.
+    Complete(Box<ChangeManifest>),
+    /// Write it; `repair` lists what was found damaged in the complete one.
+    Write { repair: Vec<bundle::Damage> },
+}
+
+/// Checks the complete change set: every listed file by size (and xxh3
+/// with `verify`), and `incremental.args` by content.
+fn damage_of(out: &Path, m: &ChangeManifest, verify: bool) -> Vec<bundle::Damage> {
+    let files: Vec<&FileInfo> = m
+        .tables
+        .iter()
+        .flat_map(|t| std::iter::once(&t.table.header).chain(&t.table.shards))
+        .chain(&m.incremental_files)
+        .collect();
+    let mut damage = bundle::check(out, &files, verify);
+    if let Some(inc) = &m.incremental {
+        let args = inc.args.join("\n") + "\n";
+        damage.extend(bundle::check_exact(out, INCREMENTAL_ARGS, args.as_bytes()));
     }
-    let refuse = |what: &str| -> Result<Option<ChangeManifest>> {
+    damage
+}
+
+/// Decides what to do with an existing folder. Whatever it holds is
+/// retired (marker first, then the old manifest, then cmdbgen's old files)
+/// before this change set is written: nothing of a change set is kept.
+fn prepare(out: &Path, key: &ChangeKey, force: bool, verify: bool) -> Result<Prepared> {
+    let fp = key.fingerprint();
+    let mut repair = Vec::new();
+    if !crate::runner::open_folder(out)? {
+        bundle::claim(out, MARKER, fp.as_bytes())?;
+        return Ok(Prepared::Write { repair });
+    }
+    let refuse = |what: &str| -> Result<Prepared> {
         Err(Usage(format!(
             "{} already holds {what}; use another --out, or --force to replace cmdbgen's files there",
             out.display()
         ))
         .into())
     };
-    let manifest = out.join(crate::manifest::FILE);
-    let marker = out.join(MARKER_DIR).join(MARKER);
-    if manifest.exists() {
-        let text = fs::read_to_string(&manifest)
-            .with_context(|| format!("reading {}", manifest.display()))?;
-        if let Ok(m) = serde_json::from_str::<ChangeManifest>(&text) {
-            if m.fingerprint == fp {
-                return Ok(Some(m));
+    let marker = out.join(bundle::STATE_DIR).join(MARKER);
+    match bundle::manifest_in(out)? {
+        bundle::Found::Foreign(why) => return Err(bundle::foreign_manifest(out, &why)),
+        bundle::Found::Changes(theirs) if theirs == fp => {
+            let path = out.join(crate::manifest::FILE);
+            let text =
+                fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            let m: ChangeManifest = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a cmdbgen manifest", path.display()))?;
+            repair = damage_of(out, &m, verify);
+            if repair.is_empty() {
+                // A marker left by a crash right after the manifest is stale.
+                let state = out.join(bundle::STATE_DIR);
+                if marker.exists() {
+                    fs::remove_dir_all(&state)
+                        .with_context(|| format!("removing {}", state.display()))?;
+                }
+                return Ok(Prepared::Complete(Box::new(m)));
             }
         }
-        if !force {
-            return refuse("another bundle or change set");
+        bundle::Found::Absent => {
+            if marker.exists() {
+                let theirs = fs::read_to_string(&marker).unwrap_or_default();
+                if theirs.trim() != fp && !force {
+                    return refuse(
+                        "an unfinished change set of another profile, seed, day or format",
+                    );
+                }
+            } else {
+                let s = bundle::scan(out)?;
+                if !s.is_empty() && !force {
+                    return refuse(&bundle::unvouched(&s));
+                }
+            }
         }
-        crate::runner::clear_owned(out, OWNED)?;
-    } else if marker.exists() {
-        let theirs = fs::read_to_string(&marker).unwrap_or_default();
-        if theirs.trim() != fp && !force {
-            return refuse("an unfinished change set of another profile, seed, day or format");
+        bundle::Found::Changes(_) if !force => {
+            return refuse("a change set of another profile, seed, day or format")
         }
-        crate::runner::clear_owned(out, OWNED)?;
-    } else if fs::read_dir(out)?.next().is_some() {
-        if !force {
-            return refuse("files that cmdbgen did not write");
-        }
-        crate::runner::clear_owned(out, OWNED)?;
+        other if !force => return refuse(other.describe()),
+        _ => {}
     }
-    Ok(None)
+    bundle::claim(out, MARKER, fp.as_bytes())?;
+    bundle::retire(out, &[MARKER])?;
+    Ok(Prepared::Write { repair })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<FileInfo> {
@@ -277,24 +319,28 @@ fn undeclared_groups(tables: &[ChangeTable]) -> Vec<NodeKind> {
         .collect()
 }
 
-/// Writes change set `cs` into `out`.
+/// Writes change set `cs` into `out`. `force` replaces another run's files;
+/// `verify` checks a complete change set's xxh3s, not only its sizes.
 pub fn write_change_set(
     cs: &ChangeSet<'_>,
     key: &ChangeKey,
     out: &Path,
     force: bool,
+    verify: bool,
 ) -> Result<ChangeOutcome> {
-    if let Some(manifest) = prepare(out, key, force)? {
-        return Ok(ChangeOutcome {
-            manifest,
-            already_complete: true,
-        });
-    }
+    super::durable::enable();
+    let repaired = match prepare(out, key, force, verify)? {
+        Prepared::Complete(manifest) => {
+            return Ok(ChangeOutcome {
+                manifest: *manifest,
+                already_complete: true,
+                repaired: Vec::new(),
+            })
+        }
+        Prepared::Write { repair } => repair,
+    };
     let fp = key.fingerprint();
-    let marker_dir = out.join(MARKER_DIR);
-    fs::create_dir_all(&marker_dir)
-        .with_context(|| format!("creating {}", marker_dir.display()))?;
-    write_atomic(&marker_dir.join(MARKER), fp.as_bytes())?;
+    let marker_dir = out.join(bundle::STATE_DIR);
 
     let tables = cs.tables();
     let mut headers = Vec::new();
@@ -389,7 +435,11 @@ pub fn write_change_set(
     }
     let written: Vec<FileInfo> = jobs
         .par_iter()
-        .map(|j| write_shard(cs, out, j))
+        .map(|j| {
+            let info = write_shard(cs, out, j)?;
+            super::durable::crash_point("shard");
+            Ok(info)
+        })
         .collect::<Result<_>>()?;
 
     let mut entries = Vec::new();
@@ -411,12 +461,14 @@ pub fn write_change_set(
         bytes += header.bytes + shards.iter().map(|f| f.bytes).sum::<u64>();
         entries.push(entry(*t, rows, header, shards));
     }
+    super::durable::settle(out).context("syncing the change set's files to disk")?;
     let incremental = key.incremental.then(|| {
-        write_atomic(
+        super::durable::write_file(
             &out.join(INCREMENTAL_ARGS),
             (inc_args.join("\n") + "\n").as_bytes(),
+            false,
         )
-        .map(|_| Import {
+        .map(|()| Import {
             args: inc_args.clone(),
             command: format!(
                 "neo4j-admin database import incremental --force ${{DATABASE:-neo4j}} @{INCREMENTAL_ARGS}"
@@ -430,6 +482,29 @@ pub fn write_change_set(
             .filter(|f| f.path.starts_with("incremental/"))
             .cloned(),
     );
+    // Every kind the change set touches, relationship ends included: the
+    // constraints back the lookups by id that apply and incremental import do.
+    let kinds: Vec<crate::model::NodeKind> = tables
+        .iter()
+        .flat_map(|t| match t {
+            ChangeTable::Rels(r) => vec![r.spec().start, r.spec().end],
+            _ => t.node_kind().into_iter().collect(),
+        })
+        .collect();
+    let mut scripts = Vec::new();
+    if !kinds.is_empty() {
+        let schema = crate::schema::render(&kinds);
+        // Synced now: the data files were settled before this point.
+        crate::write::durable::write_file(
+            &out.join(crate::schema::FILE),
+            schema.as_bytes(),
+            false,
+        )?;
+        scripts.push(crate::manifest::file_info(
+            crate::schema::FILE,
+            schema.as_bytes(),
+        ));
+    }
     let manifest = ChangeManifest {
         tool: "cmdbgen".into(),
         kind: KIND.into(),
@@ -447,14 +522,16 @@ pub fn write_change_set(
         tables: entries,
         incremental,
         incremental_files: inc_files,
+        scripts,
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
-    write_atomic(&out.join(crate::manifest::FILE), &json)?;
+    bundle::write_manifest(&out.join(crate::manifest::FILE), &json)?;
     fs::remove_dir_all(&marker_dir).context("removing the run marker")?;
     Ok(ChangeOutcome {
         manifest,
         already_complete: false,
+        repaired,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod changes;
 pub mod companion;
 pub mod csv;
 pub mod direct;
+pub mod durable;
 pub mod gzip;
 pub mod jsonl;
 pub mod parquet;
@@ -198,16 +199,19 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes, renames into place, and returns (bytes, xxh3).
+    /// Flushes, renames into place, and returns (bytes, xxh3). When
+    /// [`durable`] is on, the file is then synced in the background (the
+    /// manifest waits for it in [`durable::settle`]).
     pub fn commit(mut self) -> io::Result<(u64, u64)> {
         self.out.flush()?;
-        match self.out.inner {
-            Out::Buffered(f) => drop(f),
-            Out::Direct(d) => drop(d.finish()?),
-        }
+        let file = match self.out.inner {
+            Out::Buffered(f) => f,
+            Out::Direct(d) => d.finish()?,
+        };
         fs::rename(&self.tmp, &self.path).map_err(|e| {
             io::Error::new(e.kind(), format!("renaming {}: {e}", self.tmp.display()))
         })?;
+        durable::sync_later(file, &self.path);
         Ok((self.out.bytes, self.out.hasher.digest()))
     }
 }
@@ -561,14 +565,20 @@ impl<W: Write> Write for CountingWrite<'_, W> {
 pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let mut f = AtomicFile::create(&path)?;
-    f.write_all(&csv::header_line(&table.header_cells()))?;
+    f.write_all(&csv::header_line(&table.header_cells()))
+        .and_then(|()| f.flush())
+        .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
     let (bytes, hash) = f.commit()?;
     Ok(info(root, &path, 0, bytes, hash))
 }
 
 /// Size and xxh3 of an existing file.
 pub fn hash_file(path: &Path) -> io::Result<(u64, u64)> {
-    let mut f = File::open(path)?;
+    hash_reader(File::open(path)?)
+}
+
+/// Size and xxh3-64 of everything `f` yields.
+pub fn hash_reader(mut f: impl Read) -> io::Result<(u64, u64)> {
     let mut hasher = Xxh3::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;

@@ -91,3 +91,4 @@ pub fn verify_python() -> PathBuf {
         ),
     }
 }
+pub mod neo4j_server;

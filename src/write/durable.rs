@@ -1,0 +1,265 @@
+//! Durability: the files of a bundle reach the disk before its manifest does.
+//!
+//! Commands that write bundles call [`enable`]. From then on every
+//! [`super::AtomicFile`] hands its file, once renamed into place, to one
+//! background thread that `fdatasync`s it while the workers go on with the
+//! next shard (a worker never waits for the disk, unless 64 files are
+//! already waiting). [`settle`] waits for those syncs and then syncs the
+//! folders that gained entries, up to the bundle root; only then is the
+//! manifest written with [`write_file`] (data synced before the rename, the
+//! folder after). A crash of the machine at any point therefore leaves
+//! either no manifest, or a manifest over files that are on disk.
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Condvar, Mutex, OnceLock};
+
+/// Files waiting for their sync before a worker that commits another waits.
+const QUEUE: usize = 64;
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Turns background syncing of committed files on for this process.
+pub fn enable() {
+    ENABLED.store(true, Ordering::Relaxed);
+}
+
+/// Whether committed files are synced.
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+/// What the sync thread has still to do, and its first failure.
+#[derive(Default)]
+struct State {
+    pending: usize,
+    error: Option<io::Error>,
+    dirs: BTreeSet<PathBuf>,
+}
+
+struct Syncer {
+    tx: Mutex<SyncSender<(File, PathBuf)>>,
+    state: Mutex<State>,
+    idle: Condvar,
+}
+
+fn syncer() -> &'static Syncer {
+    static SYNCER: OnceLock<Syncer> = OnceLock::new();
+    SYNCER.get_or_init(|| {
+        let (tx, rx) = mpsc::sync_channel::<(File, PathBuf)>(QUEUE);
+        std::thread::spawn(move || {
+            for (file, path) in rx {
+                let r = file.sync_data();
+                drop(file);
+                trace("sync", &path);
+                let s = syncer();
+                let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(e) = r {
+                    st.error.get_or_insert_with(|| named("syncing", &path, e));
+                }
+                st.pending -= 1;
+                if st.pending == 0 {
+                    s.idle.notify_all();
+                }
+            }
+        });
+        Syncer {
+            tx: Mutex::new(tx),
+            state: Mutex::new(State::default()),
+            idle: Condvar::new(),
+        }
+    })
+}
+
+fn named(what: &str, path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+}
+
+/// Queues `file` (now at `path`) for `fdatasync`, and its folder for
+/// [`settle`]. Does nothing unless [`enable`]d.
+pub fn sync_later(file: File, path: &Path) {
+    if !enabled() {
+        return;
+    }
+    let s = syncer();
+    {
+        let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.pending += 1;
+        if let Some(dir) = path.parent() {
+            st.dirs.insert(dir.to_path_buf());
+        }
+    }
+    let sent =
+        s.tx.lock()
+            .map(|tx| tx.send((file, path.to_path_buf())).is_ok())
+            .unwrap_or(false);
+    if !sent {
+        let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.pending -= 1;
+        st.error
+            .get_or_insert_with(|| io::Error::other("the sync thread stopped"));
+    }
+}
+
+/// Queues an existing file (kept from an earlier run, or brought in by
+/// `gather`) for `fdatasync`: its bytes may still be only in the page cache.
+pub fn sync_existing(path: &Path) -> io::Result<()> {
+    if !enabled() {
+        return Ok(());
+    }
+    let f = File::open(path).map_err(|e| named("opening", path, e))?;
+    sync_later(f, path);
+    Ok(())
+}
+
+/// Queues the folder `dir` for [`settle`] (a file was renamed into it).
+pub fn note_dir(dir: &Path) {
+    if enabled() {
+        let mut st = syncer().state.lock().unwrap_or_else(|p| p.into_inner());
+        st.dirs.insert(dir.to_path_buf());
+    }
+}
+
+/// Waits until every queued file is synced, then syncs every folder that
+/// gained entries and its parents up to `root`. Returns the first failure.
+pub fn settle(root: &Path) -> io::Result<()> {
+    if !enabled() {
+        return Ok(());
+    }
+    let s = syncer();
+    let dirs = {
+        let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
+        while st.pending > 0 {
+            st = s.idle.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        if let Some(e) = st.error.take() {
+            return Err(e);
+        }
+        std::mem::take(&mut st.dirs)
+    };
+    let mut all = BTreeSet::new();
+    for d in dirs {
+        let mut at = Some(d.as_path());
+        while let Some(p) = at {
+            if !all.insert(p.to_path_buf()) || p == root || !p.starts_with(root) {
+                break;
+            }
+            at = p.parent();
+        }
+    }
+    all.insert(root.to_path_buf());
+    for d in all.iter().rev() {
+        sync_dir(d)?;
+    }
+    Ok(())
+}
+
+/// Syncs a folder's entries (new, renamed and removed names).
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let f = File::open(dir).map_err(|e| named("opening", dir, e))?;
+        f.sync_all().map_err(|e| named("syncing", dir, e))?;
+        trace("dirsync", dir);
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically and durably (a temporary name,
+/// synced, renamed into place, the folder synced when [`enable`]d). Errors
+/// name `path`; `exec` makes the file executable (mode 755). Test hook:
+/// `CMDBGEN_FAIL_WRITE=<file name>` makes the write of that file fail as on
+/// a full disk.
+pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        if fail_write(path) {
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        f.write_all(bytes)?;
+        #[cfg(unix)]
+        if exec {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o755))?;
+        }
+        #[cfg(not(unix))]
+        let _ = exec;
+        if enabled() {
+            f.sync_data()?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(named("writing", path, e));
+    }
+    fs::rename(&tmp, path).map_err(|e| named("renaming", &tmp, e))?;
+    trace("rename", path);
+    if enabled() {
+        if let Some(dir) = path.parent() {
+            sync_dir(dir)?;
+        }
+    }
+    Ok(())
+}
+
+fn fail_write(path: &Path) -> bool {
+    static FAIL: OnceLock<Option<String>> = OnceLock::new();
+    FAIL.get_or_init(|| std::env::var("CMDBGEN_FAIL_WRITE").ok())
+        .as_deref()
+        .is_some_and(|name| path.file_name().is_some_and(|n| n == name))
+}
+
+/// Test hook: `CMDBGEN_SYNC_TRACE=<file>` appends one line per sync and
+/// rename (`sync PATH`, `dirsync PATH`, `rename PATH`), so tests can check
+/// the order.
+fn trace(what: &str, path: &Path) {
+    static TRACE: OnceLock<Option<Mutex<File>>> = OnceLock::new();
+    let t = TRACE.get_or_init(|| {
+        let p = std::env::var_os("CMDBGEN_SYNC_TRACE")?;
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+            .map(Mutex::new)
+    });
+    if let Some(f) = t {
+        if let Ok(mut f) = f.lock() {
+            let _ = writeln!(f, "{what} {}", path.display());
+        }
+    }
+}
+
+/// Test hook: `CMDBGEN_CRASH_AT=<point>[@<n>]` ends the process at once
+/// (exit code [`CRASH_EXIT`], no clean-up, like a kill) the `n`-th time
+/// (default 1) it passes `point`. Crash-point tests use it to stop every
+/// step of a run deterministically.
+pub fn crash_point(point: &str) {
+    static AT: OnceLock<Option<(String, u64, std::sync::atomic::AtomicU64)>> = OnceLock::new();
+    let at = AT.get_or_init(|| {
+        let v = std::env::var("CMDBGEN_CRASH_AT").ok()?;
+        let (name, n) = match v.split_once('@') {
+            Some((name, n)) => (name.to_string(), n.parse().ok()?),
+            None => (v, 1),
+        };
+        Some((name, n, std::sync::atomic::AtomicU64::new(0)))
+    });
+    if let Some((name, n, seen)) = at {
+        if name == point && seen.fetch_add(1, Ordering::SeqCst) + 1 == *n {
+            std::process::exit(CRASH_EXIT);
+        }
+    }
+}
+
+/// The exit code of a [`crash_point`].
+pub const CRASH_EXIT: i32 = 86;
