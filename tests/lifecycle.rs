@@ -208,6 +208,20 @@ impl Case<'_> {
         }
         self.after_stop(work, &what);
     }
+
+    /// Real kills: right after the old manifest went, then after each of
+    /// `micros` (moments the scheduler picks the rest of).
+    fn killed_at_moments(&self, work: &Path, micros: &[u64]) {
+        self.kill_when(work, "once the old manifest is gone", &|w| {
+            !w.join("manifest.json").exists()
+        });
+        for &us in micros {
+            let t0 = std::time::Instant::now();
+            self.kill_when(work, &format!("after {us} µs"), &move |_| {
+                t0.elapsed() >= Duration::from_micros(us)
+            });
+        }
+    }
 }
 
 fn diff(a: &Snapshot, b: &Snapshot) -> Vec<String> {
@@ -281,20 +295,11 @@ fn generate_force_keeps_the_promise_at_every_crash_point() {
             "manifest",
         ],
     );
-    // Real kills: right after the old manifest went, after some shards, and
-    // at a few moments chosen by the scheduler.
-    case.kill_when(&work, "once the old manifest is gone", &|w| {
-        !w.join("manifest.json").exists()
-    });
+    // Real kills: after some shards, and at moments around them.
     case.kill_when(&work, "after 3 journalled shards", &|w| {
         journal_lines(w) >= 3
     });
-    for us in [0u64, 2_000, 8_000, 30_000] {
-        let t0 = std::time::Instant::now();
-        case.kill_when(&work, &format!("after {us} µs"), &move |_| {
-            t0.elapsed() >= Duration::from_micros(us)
-        });
-    }
+    case.killed_at_moments(&work, &[0, 2_000, 8_000, 30_000]);
 }
 
 #[test]
@@ -444,15 +449,7 @@ fn ingest_force_keeps_the_promise_at_every_crash_point() {
             "manifest",
         ],
     );
-    case.kill_when(&work, "once the old manifest is gone", &|w| {
-        !w.join("manifest.json").exists()
-    });
-    for us in [0u64, 5_000, 20_000] {
-        let t0 = std::time::Instant::now();
-        case.kill_when(&work, &format!("after {us} µs"), &move |_| {
-            t0.elapsed() >= Duration::from_micros(us)
-        });
-    }
+    case.killed_at_moments(&work, &[0, 5_000, 20_000]);
 }
 
 #[test]
@@ -502,15 +499,7 @@ fn changes_keep_the_promise_at_every_crash_point() {
             "manifest",
         ],
     );
-    case.kill_when(&work, "once the old manifest is gone", &|w| {
-        !w.join("manifest.json").exists()
-    });
-    for us in [0u64, 3_000, 10_000] {
-        let t0 = std::time::Instant::now();
-        case.kill_when(&work, &format!("after {us} µs"), &move |_| {
-            t0.elapsed() >= Duration::from_micros(us)
-        });
-    }
+    case.killed_at_moments(&work, &[0, 3_000, 10_000]);
 }
 
 #[test]
