@@ -569,6 +569,40 @@ fn several_workers_gated_by_the_real_heap() {
 }
 
 #[test]
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
+fn a_heap_above_the_threshold_makes_batches_wait() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", &[]);
+    let m = json(&bundle.join("manifest.json"));
+    let server = start_server(tmp.path());
+    // Any live JVM uses more than a millionth of its heap: every batch finds
+    // the heap above the threshold, waits up to the bound, then goes on.
+    let (out, err) = apply_ok(
+        &bundle,
+        &server,
+        &[
+            "--batch-size",
+            "500",
+            "--heap-threshold",
+            "0.000001",
+            "--heap-max-wait",
+            "1",
+        ],
+    );
+    assert!(err.contains("(threshold 0%): waiting"), "{err}");
+    assert!(err.contains("going on"), "{err}");
+    let last = &json(&bundle.join("apply-state.json"))["last_run"];
+    assert_eq!(last["heap_gating"], true, "{out}");
+    assert!(last["heap_waits"].as_u64().unwrap() > 0, "{last}");
+    assert_eq!(server.nodes(), m["totals"]["nodes"].as_i64().unwrap());
+    assert_eq!(
+        server.rels(),
+        m["totals"]["relationships"].as_i64().unwrap()
+    );
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     let bundle = tmp.path().join("bundle");

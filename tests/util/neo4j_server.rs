@@ -219,6 +219,11 @@ impl Instance {
 
     /// SIGKILL of the server: no shutdown, no checkpoint.
     pub fn kill(&mut self) {
+        // Only a server this instance runs: a stale pid file may name a
+        // process that reused the number.
+        if !self.running {
+            return;
+        }
         if let Some(pid) = self.pid() {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
             let deadline = Instant::now() + Duration::from_secs(30);
