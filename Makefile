@@ -1,5 +1,5 @@
 # cmdbgen tasks. Every target is a command or two that CI or a person runs.
-.PHONY: all build test generate bless check fmt clippy \
+.PHONY: all help build test generate bless check fmt clippy \
 	import estimate validate bench bench-online neo4j-up neo4j-down clean report
 
 CARGO ?= cargo
@@ -40,6 +40,13 @@ export NEO4J_IMAGE_EDITION = $(if $(filter enterprise,$(EDITION)),-enterprise,)
 
 all: build
 
+## List the targets, one line each (the first line of the comment above each).
+help:
+	@awk '/^## / { if (c == "") c = substr($$0, 4); next } \
+	     /^[a-z][a-z0-9-]*:/ { n = $$0; sub(/:.*/, "", n); if (c != "") printf "  %-14s %s\n", n, c; c = ""; next } \
+	     { c = "" }' $(MAKEFILE_LIST)
+
+## The release binary (target/release/cmdbgen).
 build:
 	$(CARGO) build --release --locked
 
@@ -51,7 +58,7 @@ else
 	$(PIPELINE) generate
 endif
 
-## The test command (README): installs the checkers, runs every test.
+## The test command (README): installs DuckDB, Ladybug and Neo4j, runs every test.
 test:
 	scripts/test.sh
 
@@ -60,12 +67,15 @@ bless:
 	CMDBGEN_BLESS=1 $(CARGO) test --test integration golden
 	CMDBGEN_BLESS=1 $(CARGO) test --lib docs_model_md_is_current
 
+## Formatting check (cargo fmt).
 fmt:
 	$(CARGO) fmt --all -- --check
 
+## Lints, warnings as errors.
 clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
+## fmt, clippy and the whole test suite.
 check: fmt clippy test
 
 ## A customer's whole load: estimate (when available) -> generate -> validate

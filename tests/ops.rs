@@ -1368,3 +1368,37 @@ fn a_neo4j_too_old_for_the_bundle_is_refused_first() {
         &["database", "import", "full", "neo4j", "@import.args"]
     );
 }
+
+#[test]
+fn make_help_lists_every_target_with_a_line() {
+    let o = std::process::Command::new("make")
+        .arg("--no-print-directory")
+        .arg("help")
+        .current_dir(util::repo())
+        .output()
+        .expect("running make help");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let help = String::from_utf8_lossy(&o.stdout).into_owned();
+    let makefile = std::fs::read_to_string(util::repo().join("Makefile")).unwrap();
+    let targets: Vec<&str> = makefile
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(t, _)| t))
+        .filter(|t| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        .filter(|t| *t != "all")
+        .collect();
+    assert!(targets.len() > 10, "{targets:?}");
+    for t in targets {
+        let line = help
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(t))
+            .unwrap_or_else(|| panic!("make help does not list {t}:\n{help}"));
+        assert!(
+            line.split_whitespace().count() > 2,
+            "{t} has no description: {line}"
+        );
+    }
+}

@@ -102,10 +102,40 @@ pub struct Target {
     pub database: Option<String>,
 }
 
+/// The URI schemes the driver accepts, each named once in messages (the
+/// driver's own message lists `neo4j` twice).
+const SCHEMES: [&str; 6] = [
+    "bolt",
+    "bolt+s",
+    "bolt+ssc",
+    "neo4j",
+    "neo4j+s",
+    "neo4j+ssc",
+];
+
+/// Checks `uri`'s scheme before the driver parses it.
+fn check_scheme(uri: &str) -> Result<(), String> {
+    let Some((scheme, _)) = uri.split_once("://") else {
+        return Err(format!(
+            "--uri {uri}: no scheme; write it like bolt://host:7687 ({})",
+            SCHEMES.join(", ")
+        ));
+    };
+    if SCHEMES.contains(&scheme) {
+        Ok(())
+    } else {
+        Err(format!(
+            "--uri {uri}: unknown scheme '{scheme}'; use one of {}",
+            SCHEMES.join(", ")
+        ))
+    }
+}
+
 impl Client {
     /// A client for `target`; connections are opened on first use, and a
     /// lost one is replaced by the driver's pool on the next transaction.
     pub fn new(target: &Target) -> Result<Client, String> {
+        check_scheme(&target.uri)?;
         let config: ConnectionConfig = target
             .uri
             .parse()
@@ -193,5 +223,28 @@ impl Client {
             let max = num(r.value("max"))?;
             (max > 0).then_some((used, max))
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemes_are_named_once() {
+        assert!(check_scheme("bolt://127.0.0.1:7687").is_ok());
+        assert!(check_scheme("neo4j+s://db.example:7687").is_ok());
+        let e = check_scheme("http://x:1").unwrap_err();
+        assert!(e.contains("unknown scheme 'http'"), "{e}");
+        let listed: Vec<&str> = e
+            .rsplit("use one of ")
+            .next()
+            .unwrap_or("")
+            .split(", ")
+            .collect();
+        assert_eq!(listed, SCHEMES, "{e}");
+        assert!(check_scheme("localhost:7687")
+            .unwrap_err()
+            .contains("no scheme"));
     }
 }
