@@ -8,8 +8,8 @@
 //! on (a shard's `FileInfo`, the run's result list) land in the freed space,
 //! the next state no longer fits there and the heap grows by one state a
 //! shard. Peak RSS then grew with the number of shards a thread wrote (30 MB
-//! or 94 MB for the same run of 1,078 shards, depending on timing; see
-//! docs/performance.md, item 18). Here each thread keeps one state and
+//! or 94 MB for the same run of 1,078 shards, depending on timing). Here
+//! each thread keeps one state and
 //! resets it, so the allocations happen once per thread.
 //!
 //! The bytes are exactly those of `GzBuilder::new().mtime(0)` (a test holds

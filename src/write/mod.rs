@@ -144,9 +144,9 @@ enum Out {
 /// Bigger writes let the kernel (6.18 here, ext4 with large folios) build
 /// page-cache folios up to the write's size; on this VM those cost up to
 /// four times the system time of small ones, and vary run to run with the
-/// state of free memory (docs/performance.md, item 16: 20 M node rows as
-/// CSV, 1 MiB writes 0.30-1.51 sys s, 256 KiB pieces 0.35-0.43). The bytes
-/// written are the same whatever the piece size.
+/// state of free memory (20 M node rows as CSV: 1 MiB writes 0.30-1.51 sys
+/// s, 256 KiB pieces 0.35-0.43). The bytes written are the same whatever
+/// the piece size.
 const WRITE_PIECE: usize = 256 << 10;
 
 impl Write for Out {
