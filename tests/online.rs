@@ -5,13 +5,25 @@
 //! `cargo test` passes on a fresh clone; scripts/test.sh runs them.
 
 use crate::util::neo4j_server::{self, free_port, Instance, PASSWORD};
-use crate::util::{self, bin, generate};
+use crate::util::{self, bin, generate, json};
 use neo4j::ValueReceive;
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+/// A fresh temp folder holding a `tiny` bundle (generated with `args`), its
+/// manifest, and a started server. Bound as `(tmp, bundle, m, server)`, the
+/// server is dropped (stopped) before its folder.
+fn tiny_and_server(args: &[&str]) -> (tempfile::TempDir, PathBuf, serde_json::Value, Instance) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "tiny", args);
+    let m = json(&bundle.join("manifest.json"));
+    let server = start_server(tmp.path());
+    (tmp, bundle, m, server)
+}
 
 /// A started real Neo4j (the LTS) with its own data in `dir`.
 fn start_server(dir: &Path) -> Instance {
@@ -54,10 +66,6 @@ fn apply_ok(dir: &Path, server: &Instance, extra: &[&str]) -> (String, String) {
     (out, err)
 }
 
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
 /// The data lines of every shard of `op/table` in a folder, split on commas
 /// (the ids and values compared here hold no commas or quotes).
 fn rows(dir: &Path, table_dir: &str) -> Vec<Vec<String>> {
@@ -95,11 +103,7 @@ fn s(v: Option<&ValueReceive>) -> String {
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn apply_a_bundle_then_day_one() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &[]);
-    let m = json(&bundle.join("manifest.json"));
-    let server = start_server(tmp.path());
+    let (tmp, bundle, m, server) = tiny_and_server(&[]);
 
     let (out, err) = apply_ok(&bundle, &server, &["--batch-size", "7"]);
     assert_eq!(
@@ -264,11 +268,7 @@ fn apply_a_bundle_then_day_one() {
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_killed_server_is_resumed_without_loss_or_duplicates() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &[]);
-    let m = json(&bundle.join("manifest.json"));
-    let mut server = start_server(tmp.path());
+    let (_tmp, bundle, m, mut server) = tiny_and_server(&[]);
     let state = bundle.join("apply-state.json");
     let args = [
         "--batch-size",
@@ -356,11 +356,7 @@ fn a_killed_server_is_resumed_without_loss_or_duplicates() {
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_restarted_server_is_reconnected_within_the_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &[]);
-    let m = json(&bundle.join("manifest.json"));
-    let mut server = start_server(tmp.path());
+    let (_tmp, bundle, m, mut server) = tiny_and_server(&[]);
     let state = bundle.join("apply-state.json");
     let child = apply_cmd(
         &bundle,
@@ -405,10 +401,7 @@ fn a_restarted_server_is_reconnected_within_the_run() {
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_constraint_violation_stops_with_the_offending_row() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &[]);
-    let server = start_server(tmp.path());
+    let (_tmp, bundle, _, server) = tiny_and_server(&[]);
     // A unique database name, and a node that already holds db 2's name.
     let db2 = &rows(&bundle, "nodes/Database")[2];
     server
@@ -474,11 +467,7 @@ fn a_constraint_violation_stops_with_the_offending_row() {
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn several_workers_gated_by_the_real_heap() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &["--gzip"]);
-    let m = json(&bundle.join("manifest.json"));
-    let server = start_server(tmp.path());
+    let (tmp, bundle, m, server) = tiny_and_server(&["--gzip"]);
     let state = tmp.path().join("elsewhere.json");
     let (out, err) = apply_ok(
         &bundle,
@@ -571,11 +560,7 @@ fn several_workers_gated_by_the_real_heap() {
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_heap_above_the_threshold_makes_batches_wait() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bundle = tmp.path().join("bundle");
-    generate(&bundle, "tiny", &[]);
-    let m = json(&bundle.join("manifest.json"));
-    let server = start_server(tmp.path());
+    let (_tmp, bundle, m, server) = tiny_and_server(&[]);
     // Any live JVM uses more than a millionth of its heap: every batch finds
     // the heap above the threshold, waits up to the bound, then goes on.
     let (out, err) = apply_ok(

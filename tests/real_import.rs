@@ -7,15 +7,11 @@
 //! without Neo4j; scripts/test.sh runs them.
 
 use crate::util::neo4j_server::{self, csv_properties, Instance, PASSWORD};
-use crate::util::{self, generate};
+use crate::util::{self, generate, json};
 use neo4j::ValueReceive;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(path).expect("reading JSON")).expect("JSON")
-}
 
 fn totals(bundle: &Path) -> (u64, u64) {
     let m = json(&bundle.join("manifest.json"));

@@ -91,4 +91,11 @@ pub fn verify_python() -> PathBuf {
         ),
     }
 }
+/// A JSON file (a manifest, a checkpoint), parsed.
+pub fn json(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
 pub mod neo4j_server;
