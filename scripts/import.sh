@@ -154,6 +154,15 @@ container_running() {
   command -v "$DOCKER" >/dev/null 2>&1 &&
     [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$NEO4J_CONTAINER" 2>/dev/null)" = true ]
 }
+# A docker client alone runs nothing: the daemon must answer and compose must
+# be there (one-off containers are `docker compose run`). Sets DOCKER_MISSING
+# to what is missing, for the messages.
+DOCKER_MISSING=""
+docker_usable() {
+  if ! command -v "$DOCKER" >/dev/null 2>&1; then DOCKER_MISSING="no $DOCKER command"; return 1; fi
+  if ! "$DOCKER" info >/dev/null 2>&1; then DOCKER_MISSING="$DOCKER is installed but its daemon does not answer ($DOCKER info failed)"; return 1; fi
+  if ! "${COMPOSE_CMD[@]}" version >/dev/null 2>&1; then DOCKER_MISSING="$DOCKER runs but has no compose (${COMPOSE_CMD[*]} version failed)"; return 1; fi
+}
 
 LOCAL_ADMIN=""
 if [ -n "${NEO4J_HOME:-}" ] && [ -x "$NEO4J_HOME/bin/neo4j-admin" ]; then
@@ -166,9 +175,10 @@ fi
 if [ "$MODE" = auto ]; then
   if [ -n "$LOCAL_ADMIN" ]; then MODE=local
   elif container_running; then MODE=exec
-  elif command -v "$DOCKER" >/dev/null 2>&1; then MODE=run
+  elif docker_usable; then MODE=run
   else
-    die 2 "neo4j-admin not found: set NEO4J_HOME to a Neo4j 5 installation, put neo4j-admin on PATH, or start the container (make neo4j-up)"
+    say "$DOCKER_MISSING; set NEO4J_HOME to a Neo4j 5 installation (scripts/install-neo4j.sh), put neo4j-admin on PATH, or start Docker and run make neo4j-up"
+    die 2 "neo4j-admin not found (no NEO4J_HOME, not on PATH, no running Docker)"
   fi
 fi
 
@@ -199,13 +209,41 @@ case "$MODE" in
     admin() { "${ADMIN[@]}" "$@"; }
     ;;
   run)
-    command -v "$DOCKER" >/dev/null 2>&1 || die 2 "--mode run needs docker"
+    docker_usable || die 2 "--mode run needs a running Docker with compose: $DOCKER_MISSING"
     CPATH="$(container_path)"
     ADMIN=("${COMPOSE_CMD[@]}" run --rm --no-deps -T -w "$CPATH" -e "HEAP_SIZE=$HEAP_SIZE" "$NEO4J_SERVICE" neo4j-admin)
     admin() { "${ADMIN[@]}" "$@"; }
     ;;
 esac
 say "neo4j-admin: ${ADMIN[*]} (mode $MODE)"
+
+# ---------------------------------------------------------------- the store on disk
+# Where the target store lives, to tell afterwards whether a failed
+# neo4j-admin began writing it: NEO4J_DATA_DIR when set; locally
+# server.directories.data of neo4j.conf, else NEO4J_HOME/data; in Docker the
+# host folder docker-compose.yml mounts at /data. Empty when unknown.
+if [ -n "${NEO4J_DATA_DIR:-}" ]; then
+  DATA_DIR="$NEO4J_DATA_DIR"
+elif [ "$MODE" = local ] && [ -n "${NEO4J_HOME:-}" ]; then
+  DATA_DIR="$(sed -n 's/^[[:space:]]*server\.directories\.data[[:space:]]*=[[:space:]]*//p' "$NEO4J_HOME/conf/neo4j.conf" 2>/dev/null | tail -n 1)" || true
+  DATA_DIR="${DATA_DIR:-data}"
+  case "$DATA_DIR" in /*) ;; *) DATA_DIR="$NEO4J_HOME/$DATA_DIR" ;; esac
+elif [ "$MODE" != local ]; then
+  DATA_DIR="$(cd "$HERE/.." && pwd)/out/neo4j/data"
+else
+  DATA_DIR=""
+fi
+store_dirs() { [ -z "$DATA_DIR" ] || printf '%s\n' "$DATA_DIR/databases/$DATABASE" "$DATA_DIR/transactions/$DATABASE"; }
+# What the store folders hold: names, inodes, sizes and times of every entry
+# ("absent" for a missing folder). Equal before and after = not touched.
+store_state() {
+  local d
+  while IFS= read -r d; do
+    if [ -d "$d" ]; then printf '%s\n' "$d"; find "$d" -exec ls -lnid {} + 2>/dev/null | LC_ALL=C sort
+    else printf '%s absent\n' "$d"; fi
+  done < <(store_dirs)
+}
+store_exists() { [ -n "$DATA_DIR" ] && [ -n "$(ls -A "$DATA_DIR/databases/$DATABASE" 2>/dev/null)" ]; }
 
 # ---------------------------------------------------------------- cypher-shell
 CYPHER=()
@@ -398,7 +436,9 @@ run_admin() { # args... ; output to a log in the bundle folder
   if [ "$DRY_RUN" = 1 ]; then run_or_show "${ADMIN[@]}" "$@"; return 0; fi
   say "running: HEAP_SIZE=$HEAP_SIZE ${ADMIN[*]} $*"
   say "log: $LOG"
-  local rc=0
+  local rc=0 store_before stamp
+  store_before="$(store_state)"
+  stamp="$(mktemp)"
   if [ "$MODE" = local ]; then
     (cd "$BUNDLE" && HEAP_SIZE="$HEAP_SIZE" "${ADMIN[@]}" "$@") 2>&1 | tee "$LOG" >&2 || rc=${PIPESTATUS[0]}
   else
@@ -411,8 +451,30 @@ run_admin() { # args... ; output to a log in the bundle folder
       64) why="rejected its command line (usage error)" ;;
       70) why="crashed (unhandled exception)" ;;
     esac
-    die 1 "neo4j-admin $why (exit code $rc); see $LOG. The target store is likely unusable: fix the cause and re-run with --overwrite-destination"
+    # neo4j-admin checks its arguments, the input files and whether the
+    # database exists before it writes a byte, and --overwrite-destination
+    # deletes the old store first. So: store folders exactly as before (or
+    # still absent) = it refused and the store is as it was; anything else =
+    # it began writing and what is there is a half-written store.
+    local store_after touched=""
+    store_after="$(store_state)"
+    # ls shows times to the minute; -newer than a file made just before the
+    # run catches a rewrite of the same size within that minute.
+    if [ -n "$DATA_DIR" ]; then
+      touched="$(store_dirs | while IFS= read -r d; do [ ! -d "$d" ] || find "$d" -newer "$stamp" -print 2>/dev/null; done | head -n 1)"
+    fi
+    rm -f "$stamp"
+    if [ -z "$DATA_DIR" ]; then
+      die 1 "neo4j-admin $why (exit code $rc); see $LOG. Whether it began writing the store of $DATABASE is unknown (set NEO4J_DATA_DIR to the data folder to have it checked); look at the log before using $DATABASE"
+    elif [ "$store_before" = "$store_after" ] && [ -z "$touched" ]; then
+      if grep -qi 'already exist' "$LOG"; then
+        die 1 "neo4j-admin refused: database $DATABASE already exists (store in $DATA_DIR/databases/$DATABASE), and nothing was written. To replace it pass --overwrite-destination (its data is lost), or choose another --database"
+      fi
+      die 1 "neo4j-admin $why (exit code $rc) before writing anything; see $LOG. The store of $DATABASE is as it was: fix the cause and run this again"
+    fi
+    die 1 "neo4j-admin $why (exit code $rc) after it began writing the store of $DATABASE ($DATA_DIR/databases/$DATABASE changed); see $LOG. That store is likely unusable: fix the cause and re-run with --overwrite-destination"
   fi
+  rm -f "$stamp"
   if [ -s "$BUNDLE/import.report" ]; then
     say "neo4j-admin reported bad entries in $BUNDLE/import.report:"
     head -n 20 "$BUNDLE/import.report" | sed 's/^/  /' >&2
@@ -573,6 +635,12 @@ else
   if [ "$VERIFY" = cypher ] && [ "$START_SERVER" = 0 ]; then
     die 2 "--verify cypher: Neo4j does not answer (${CYPHER[*]:-no cypher-shell found}); start it, or pass --start-server, or --verify summary"
   fi
+fi
+
+# Offline, the data folder shows an existing store (on Community the DBMS
+# creates its default database when it first starts).
+if [ "$OVERWRITE" = 0 ] && [ "$EXISTS" = 0 ] && store_exists; then
+  die 2 "database $DATABASE already exists (its store is $DATA_DIR/databases/$DATABASE); pass --overwrite-destination to replace it (its data is lost), or choose another --database"
 fi
 
 ARGS=(database import full "$DATABASE" "@import.args")

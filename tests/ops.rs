@@ -1402,3 +1402,112 @@ fn make_help_lists_every_target_with_a_line() {
         );
     }
 }
+
+/// scripts/import.sh with no NEO4J_HOME: only the fake docker on PATH.
+fn import_via_docker(sb: &Sandbox, bundle: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = sb.cmd("scripts/import.sh");
+    c.arg(s(bundle)).env("NEO4J_IMPORT_DIR", &sb.out);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn a_docker_client_without_daemon_or_compose_is_no_way_to_run_neo4j_admin() {
+    let sb = Sandbox::new();
+    let b = sb.bundle("acme", "tiny");
+    let not_found = "import.sh: error: neo4j-admin not found (no NEO4J_HOME, not on PATH, no running Docker)\n";
+    for (env, why) in [
+        ("FAKE_DOCKER_NO_DAEMON", "its daemon does not answer"),
+        ("FAKE_DOCKER_NO_COMPOSE", "has no compose"),
+    ] {
+        let o = import_via_docker(&sb, &b, &[(env, "1")]);
+        assert_fails(&o, 2, not_found);
+        assert!(String::from_utf8_lossy(&o.stderr).ends_with(not_found), "{}", text(&o));
+        assert_fails(&o, 2, why);
+        assert!(sb.imports().is_empty());
+    }
+    // Asked for explicitly, a one-off container says what is missing.
+    let o = import_via_docker(
+        &sb,
+        &b,
+        &[("FAKE_DOCKER_NO_DAEMON", "1"), ("NEO4J_MODE", "run")],
+    );
+    assert_fails(&o, 2, "--mode run needs a running Docker with compose");
+    // With both, the same call imports.
+    assert_ok(&import_via_docker(&sb, &b, &[]));
+}
+
+#[test]
+fn make_neo4j_up_says_when_there_is_no_running_docker() {
+    let sb = Sandbox::new();
+    for (env, why) in [
+        ("FAKE_DOCKER_NO_DAEMON", "the Docker daemon does not answer"),
+        ("FAKE_DOCKER_NO_COMPOSE", "no Docker compose"),
+    ] {
+        let mut c = sb.cmd("make");
+        c.args(["--no-print-directory", "neo4j-up"])
+            .arg(format!("OUT_DIR={}", sb.out.display()))
+            .arg(format!("NEO4J_DATA_DIR={}", sb.root.join("data").display()))
+            .env(env, "1");
+        let o = c.output().expect("running make");
+        assert!(!o.status.success(), "{}", text(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("make neo4j-up: "))
+            .unwrap_or_else(|| panic!("no message:\n{err}"));
+        assert!(line.contains(why), "{line}");
+        assert!(line.contains("scripts/install-neo4j.sh"), "{line}");
+        assert!(line.contains("NEO4J_HOME"), "{line}");
+        assert!(!sb.root.join("data").exists(), "nothing is created");
+        assert!(!sb
+            .calls("docker")
+            .iter()
+            .any(|c| argv(c).contains(&"up".to_string())));
+    }
+}
+
+#[test]
+fn an_existing_database_is_named_and_a_refusal_is_not_called_unusable() {
+    let sb = Sandbox::new();
+    let b = sb.bundle("acme", "tiny");
+    assert_ok(&sb.import(&[s(&b)], &[]));
+    let store = sb.home.join("data/databases/neo4j");
+    assert!(store.join("neostore").is_file());
+
+    // The store is on disk: refused up front, nothing run.
+    let o = sb.import(&[s(&b)], &[]);
+    assert_fails(&o, 2, "database neo4j already exists");
+    assert_fails(&o, 2, "pass --overwrite-destination to replace it (its data is lost)");
+    assert_eq!(sb.imports().len(), 1);
+
+    // neo4j-admin itself refuses (it knows the database; the folder the
+    // script looks at is elsewhere): named, and the store is not "unusable".
+    let elsewhere = sb.root.join("empty-data");
+    let elsewhere_s = s(&elsewhere).to_string();
+    let env = [("NEO4J_DATA_DIR", elsewhere_s.as_str())];
+    let o = sb.import(&[s(&b)], &env);
+    assert_fails(&o, 1, "database neo4j already exists");
+    assert_fails(&o, 1, "nothing was written");
+    assert_fails(&o, 1, "--overwrite-destination (its data is lost)");
+    assert!(!text(&o).contains("likely unusable"), "{}", text(&o));
+
+    // Refused before writing (bad arguments): the store is as it was.
+    let before = fs::read(store.join("neostore")).unwrap();
+    let o = sb.import(
+        &["--overwrite-destination", s(&b), "--", "--input-type=parquet"],
+        &[],
+    );
+    assert_fails(&o, 1, "before writing anything");
+    let t = text(&o);
+    assert!(!t.contains("likely unusable"), "{t}");
+    assert!(!t.contains("re-run with --overwrite-destination"), "{t}");
+    assert_eq!(fs::read(store.join("neostore")).unwrap(), before);
+
+    // Failed after it began writing: now the store is likely unusable.
+    let o = sb.import(&["--overwrite-destination", s(&b)], &[("FAKE_ADMIN_EXIT", "70")]);
+    assert_fails(&o, 1, "after it began writing the store of neo4j");
+    assert_fails(&o, 1, "likely unusable: fix the cause and re-run with --overwrite-destination");
+}
