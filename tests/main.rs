@@ -14,6 +14,7 @@ mod ingest;
 mod lifecycle;
 mod online;
 mod ops;
+mod packaging;
 mod parquet;
 mod real_import;
 mod sources;

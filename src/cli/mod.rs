@@ -127,6 +127,7 @@ fn build_world(profile: &crate::profile::Profile, quiet: bool) -> crate::gen::Wo
 
 mod bench_table;
 mod changes;
+mod completions;
 mod estimate;
 mod export_sources;
 mod gather;
@@ -174,6 +175,11 @@ enum Command {
     /// Write what each source of a multi-source profile would export: per
     /// source a mapping.toml and CSV files, for `ingest` (docs/sources.md).
     ExportSources(export_sources::Args),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::Args),
+    /// Write the manual pages (roff); used by `make install`.
+    #[command(hide = true)]
+    Man(completions::ManArgs),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -190,6 +196,8 @@ pub fn main() -> ExitCode {
         Command::Apply(a) => apply::run(a),
         Command::Ingest(a) => ingest::run(a),
         Command::ExportSources(a) => export_sources::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
