@@ -1,6 +1,7 @@
 # cmdbgen tasks. Every target is a command or two that CI or a person runs.
 .PHONY: all help build test generate bless check fmt clippy \
-	import estimate validate bench bench-online neo4j-up neo4j-down clean report
+	import estimate validate bench bench-online neo4j-up neo4j-down clean report \
+	install uninstall image readme-examples
 
 CARGO ?= cargo
 
@@ -17,11 +18,20 @@ NEO4J_CONTAINER ?= cmdbgen-neo4j
 HISTORY ?= $(OUT_DIR)/history.jsonl
 IMPORT_FLAGS ?=
 CMDBGEN ?= target/release/cmdbgen
-COMPOSE ?= docker compose
+DOCKER ?= docker
+COMPOSE ?= $(DOCKER) compose
 EDITION ?= community
 NEO4J_VERSION ?= 5.26
 NEO4J_DATA_DIR ?= $(OUT_DIR)/neo4j/data
 NEO4J_LOGS_DIR ?= $(OUT_DIR)/neo4j/logs
+PREFIX ?= $(HOME)/.local
+DESTDIR ?=
+INSTALL_BIN_DIR = $(DESTDIR)$(PREFIX)/bin
+INSTALL_MAN_DIR = $(DESTDIR)$(PREFIX)/share/man/man1
+INSTALL_BASH_DIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+INSTALL_ZSH_DIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+INSTALL_FISH_DIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+IMAGE ?= cmdbgen:0.1.0
 ifeq ($(CUSTOMER),)
 PROFILE ?= small
 else
@@ -104,12 +114,41 @@ bench: build
 ## Neo4j 5.26 in Docker (docker-compose.yml): EDITION=enterprise needs
 ## NEO4J_ACCEPT_LICENSE_AGREEMENT=yes (or eval). NEO4J_PASSWORD is required.
 neo4j-up:
+	@if ! command -v $(DOCKER) >/dev/null 2>&1; then why="no $(DOCKER) command"; \
+	elif ! $(DOCKER) info >/dev/null 2>&1; then why="the Docker daemon does not answer ($(DOCKER) info failed)"; \
+	elif ! $(COMPOSE) version >/dev/null 2>&1; then why="no Docker compose ($(COMPOSE) version failed)"; \
+	else exit 0; fi; \
+	echo "make neo4j-up: no running Docker: $$why; without Docker use scripts/install-neo4j.sh or a local Neo4j 5 (NEO4J_HOME=...)" >&2; exit 2
 	mkdir -p $(NEO4J_DATA_DIR) $(NEO4J_LOGS_DIR) $(NEO4J_IMPORT_DIR)
 	NEO4J_UID=$$(id -u) NEO4J_GID=$$(id -g) $(COMPOSE) up -d --wait
 
 ## Stops and removes the container; the data folder stays.
 neo4j-down:
 	$(COMPOSE) down
+
+## Installs cmdbgen, its man pages and bash/zsh/fish completions under
+## PREFIX (~/.local), below DESTDIR when set; CMDBGEN picks the binary.
+install: $(BUILD_DEP)
+	install -d $(INSTALL_BIN_DIR) $(INSTALL_MAN_DIR) $(INSTALL_BASH_DIR) $(INSTALL_ZSH_DIR) $(INSTALL_FISH_DIR)
+	install -m 755 $(CMDBGEN) $(INSTALL_BIN_DIR)/cmdbgen
+	$(CMDBGEN) man $(INSTALL_MAN_DIR)
+	$(CMDBGEN) completions bash > $(INSTALL_BASH_DIR)/cmdbgen
+	$(CMDBGEN) completions zsh > $(INSTALL_ZSH_DIR)/_cmdbgen
+	$(CMDBGEN) completions fish > $(INSTALL_FISH_DIR)/cmdbgen.fish
+	@echo "installed $(INSTALL_BIN_DIR)/cmdbgen (man pages in $(INSTALL_MAN_DIR))"
+
+## Removes what make install put under PREFIX.
+uninstall:
+	rm -f $(INSTALL_BIN_DIR)/cmdbgen $(INSTALL_MAN_DIR)/cmdbgen.1 $(INSTALL_MAN_DIR)/cmdbgen-*.1 \
+		$(INSTALL_BASH_DIR)/cmdbgen $(INSTALL_ZSH_DIR)/_cmdbgen $(INSTALL_FISH_DIR)/cmdbgen.fish
+
+## The container image (Dockerfile): cmdbgen and the scripts, as IMAGE.
+image:
+	$(DOCKER) build -t $(IMAGE) .
+
+## Runs every shell example of README.md in a scratch copy (skips: see the script).
+readme-examples: build
+	scripts/readme-examples.sh
 
 ## Removes CUSTOMER's bundle and estimate only (never other customers' or the history).
 clean:

@@ -1417,14 +1417,19 @@ fn import_via_docker(sb: &Sandbox, bundle: &Path, env: &[(&str, &str)]) -> Outpu
 fn a_docker_client_without_daemon_or_compose_is_no_way_to_run_neo4j_admin() {
     let sb = Sandbox::new();
     let b = sb.bundle("acme", "tiny");
-    let not_found = "import.sh: error: neo4j-admin not found (no NEO4J_HOME, not on PATH, no running Docker)\n";
+    let not_found =
+        "import.sh: error: neo4j-admin not found (no NEO4J_HOME, not on PATH, no running Docker)\n";
     for (env, why) in [
         ("FAKE_DOCKER_NO_DAEMON", "its daemon does not answer"),
         ("FAKE_DOCKER_NO_COMPOSE", "has no compose"),
     ] {
         let o = import_via_docker(&sb, &b, &[(env, "1")]);
         assert_fails(&o, 2, not_found);
-        assert!(String::from_utf8_lossy(&o.stderr).ends_with(not_found), "{}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).ends_with(not_found),
+            "{}",
+            text(&o)
+        );
         assert_fails(&o, 2, why);
         assert!(sb.imports().is_empty());
     }
@@ -1480,7 +1485,11 @@ fn an_existing_database_is_named_and_a_refusal_is_not_called_unusable() {
     // The store is on disk: refused up front, nothing run.
     let o = sb.import(&[s(&b)], &[]);
     assert_fails(&o, 2, "database neo4j already exists");
-    assert_fails(&o, 2, "pass --overwrite-destination to replace it (its data is lost)");
+    assert_fails(
+        &o,
+        2,
+        "pass --overwrite-destination to replace it (its data is lost)",
+    );
     assert_eq!(sb.imports().len(), 1);
 
     // neo4j-admin itself refuses (it knows the database; the folder the
@@ -1497,7 +1506,12 @@ fn an_existing_database_is_named_and_a_refusal_is_not_called_unusable() {
     // Refused before writing (bad arguments): the store is as it was.
     let before = fs::read(store.join("neostore")).unwrap();
     let o = sb.import(
-        &["--overwrite-destination", s(&b), "--", "--input-type=parquet"],
+        &[
+            "--overwrite-destination",
+            s(&b),
+            "--",
+            "--input-type=parquet",
+        ],
         &[],
     );
     assert_fails(&o, 1, "before writing anything");
@@ -1507,7 +1521,14 @@ fn an_existing_database_is_named_and_a_refusal_is_not_called_unusable() {
     assert_eq!(fs::read(store.join("neostore")).unwrap(), before);
 
     // Failed after it began writing: now the store is likely unusable.
-    let o = sb.import(&["--overwrite-destination", s(&b)], &[("FAKE_ADMIN_EXIT", "70")]);
+    let o = sb.import(
+        &["--overwrite-destination", s(&b)],
+        &[("FAKE_ADMIN_EXIT", "70")],
+    );
     assert_fails(&o, 1, "after it began writing the store of neo4j");
-    assert_fails(&o, 1, "likely unusable: fix the cause and re-run with --overwrite-destination");
+    assert_fails(
+        &o,
+        1,
+        "likely unusable: fix the cause and re-run with --overwrite-destination",
+    );
 }
