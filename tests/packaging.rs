@@ -201,3 +201,52 @@ fn the_image_recipe_refers_to_what_exists() {
         );
     }
 }
+
+/// Every `sh` example of README.md runs, in order, in a scratch copy
+/// (scripts/readme-examples.sh; a minute or so, hence run by scripts/test.sh).
+#[test]
+#[ignore = "needs git, make and a minute: scripts/test.sh"]
+fn readme_examples_run_in_order_on_a_fresh_copy() {
+    let o = Command::new(util::repo().join("scripts/readme-examples.sh"))
+        .current_dir(util::repo())
+        .env("CMDBGEN", env!("CARGO_BIN_EXE_cmdbgen"))
+        .output()
+        .expect("running scripts/readme-examples.sh");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("examples ran"), "{err}");
+    // The skips stay few and named.
+    let skipped = err.lines().filter(|l| l.contains(": skip (")).count();
+    assert!(
+        skipped <= 13,
+        "{skipped} README examples are skipped:\n{err}"
+    );
+}
+
+#[test]
+fn readme_examples_are_listed_with_their_skips() {
+    let o = Command::new(util::repo().join("scripts/readme-examples.sh"))
+        .arg("--list")
+        .output()
+        .expect("running scripts/readme-examples.sh --list");
+    assert!(o.status.success());
+    let list = String::from_utf8_lossy(&o.stdout);
+    let first = list.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("run: cargo run --release -- generate --out out/default"),
+        "{list}"
+    );
+    // No two runs write the same bundle folder with different commands.
+    let mut outs = std::collections::HashMap::new();
+    for l in list.lines().filter_map(|l| l.strip_prefix("run: ")) {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        if let Some(i) = words.iter().position(|w| *w == "--out") {
+            if words.iter().any(|w| *w == "--part") {
+                continue;
+            }
+            if let Some(prev) = outs.insert(words[i + 1].to_string(), l.to_string()) {
+                panic!("--out {} is written twice:\n{prev}\n{l}", words[i + 1]);
+            }
+        }
+    }
+}
