@@ -48,7 +48,9 @@
 # (cmdbgen-neo4j), NEO4J_SERVICE (neo4j), NEO4J_IMPORT_DIR (host folder
 # mounted at /import; default: the bundle's parent), COMPOSE ("docker
 # compose -f <repo>/docker-compose.yml"), DOCKER (docker), CMDBGEN (the
-# cmdbgen binary, for the online path), WAIT_SECONDS (180), INDEX_WAIT_SECONDS
+# cmdbgen binary, for the online path), NEO4J_DATA_DIR (the host folder
+# mounted at /data, to see whether a failed import wrote the store; default
+# out/neo4j/data), WAIT_SECONDS (180), INDEX_WAIT_SECONDS
 # (how long to wait for indexes to come online; 300),
 # ALLOW_PARQUET_LABEL_BUG (1: accept Neo4j releases with the Parquet label bug).
 #
@@ -219,17 +221,16 @@ say "neo4j-admin: ${ADMIN[*]} (mode $MODE)"
 
 # ---------------------------------------------------------------- the store on disk
 # Where the target store lives, to tell afterwards whether a failed
-# neo4j-admin began writing it: NEO4J_DATA_DIR when set; locally
-# server.directories.data of neo4j.conf, else NEO4J_HOME/data; in Docker the
-# host folder docker-compose.yml mounts at /data. Empty when unknown.
-if [ -n "${NEO4J_DATA_DIR:-}" ]; then
-  DATA_DIR="$NEO4J_DATA_DIR"
-elif [ "$MODE" = local ] && [ -n "${NEO4J_HOME:-}" ]; then
+# neo4j-admin began writing it: locally server.directories.data of
+# neo4j.conf, else NEO4J_HOME/data; in Docker NEO4J_DATA_DIR, the host folder
+# docker-compose.yml mounts at /data (the Makefile exports it for Docker
+# only, so it is not read locally). Empty when unknown.
+if [ "$MODE" = local ] && [ -n "${NEO4J_HOME:-}" ]; then
   DATA_DIR="$(sed -n 's/^[[:space:]]*server\.directories\.data[[:space:]]*=[[:space:]]*//p' "$NEO4J_HOME/conf/neo4j.conf" 2>/dev/null | tail -n 1)" || true
   DATA_DIR="${DATA_DIR:-data}"
   case "$DATA_DIR" in /*) ;; *) DATA_DIR="$NEO4J_HOME/$DATA_DIR" ;; esac
 elif [ "$MODE" != local ]; then
-  DATA_DIR="$(cd "$HERE/.." && pwd)/out/neo4j/data"
+  DATA_DIR="${NEO4J_DATA_DIR:-$(cd "$HERE/.." && pwd)/out/neo4j/data}"
 else
   DATA_DIR=""
 fi
@@ -465,7 +466,7 @@ run_admin() { # args... ; output to a log in the bundle folder
     fi
     rm -f "$stamp"
     if [ -z "$DATA_DIR" ]; then
-      die 1 "neo4j-admin $why (exit code $rc); see $LOG. Whether it began writing the store of $DATABASE is unknown (set NEO4J_DATA_DIR to the data folder to have it checked); look at the log before using $DATABASE"
+      die 1 "neo4j-admin $why (exit code $rc); see $LOG. Whether it began writing the store of $DATABASE is unknown (neo4j-admin from PATH: set NEO4J_HOME to have its data folder checked); look at the log before using $DATABASE"
     elif [ "$store_before" = "$store_after" ] && [ -z "$touched" ]; then
       if grep -qi 'already exist' "$LOG"; then
         die 1 "neo4j-admin refused: database $DATABASE already exists (store in $DATA_DIR/databases/$DATABASE), and nothing was written. To replace it pass --overwrite-destination (its data is lost), or choose another --database"

@@ -1492,16 +1492,17 @@ fn an_existing_database_is_named_and_a_refusal_is_not_called_unusable() {
     );
     assert_eq!(sb.imports().len(), 1);
 
-    // neo4j-admin itself refuses (it knows the database; the folder the
-    // script looks at is elsewhere): named, and the store is not "unusable".
-    let elsewhere = sb.root.join("empty-data");
-    let elsewhere_s = s(&elsewhere).to_string();
-    let env = [("NEO4J_DATA_DIR", elsewhere_s.as_str())];
-    let o = sb.import(&[s(&b)], &env);
+    // neo4j-admin itself refuses (it knows the database, whose folder is
+    // gone): named, and the store is not called unusable.
+    fs::rename(&store, sb.root.join("moved-store")).unwrap();
+    let o = sb.import(&[s(&b)], &[]);
     assert_fails(&o, 1, "database neo4j already exists");
     assert_fails(&o, 1, "nothing was written");
     assert_fails(&o, 1, "--overwrite-destination (its data is lost)");
     assert!(!text(&o).contains("likely unusable"), "{}", text(&o));
+
+    assert!(!store.exists(), "nothing was written");
+    fs::rename(sb.root.join("moved-store"), &store).unwrap();
 
     // Refused before writing (bad arguments): the store is as it was.
     let before = fs::read(store.join("neostore")).unwrap();
