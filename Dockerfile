@@ -5,7 +5,7 @@
 # runs the official neo4j image).
 #
 #   docker build -t cmdbgen:0.1.0 .
-#   docker run --rm -v "$PWD/out:/out" cmdbgen:0.1.0 generate --profile small --out /out/small
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD/out:/out" cmdbgen:0.1.0 generate --profile small --out /out/small
 
 # Build stage: the same command as `make build`, from the locked dependencies.
 FROM rust:1-bookworm AS build

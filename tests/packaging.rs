@@ -241,7 +241,7 @@ fn readme_examples_are_listed_with_their_skips() {
     for l in list.lines().filter_map(|l| l.strip_prefix("run: ")) {
         let words: Vec<&str> = l.split_whitespace().collect();
         if let Some(i) = words.iter().position(|w| *w == "--out") {
-            if words.iter().any(|w| *w == "--part") {
+            if words.contains(&"--part") {
                 continue;
             }
             if let Some(prev) = outs.insert(words[i + 1].to_string(), l.to_string()) {
