@@ -1433,6 +1433,10 @@ fn a_docker_client_without_daemon_or_compose_is_no_way_to_run_neo4j_admin() {
         assert_fails(&o, 2, why);
         assert!(sb.imports().is_empty());
     }
+    // No docker command at all.
+    let o = import_via_docker(&sb, &b, &[("DOCKER", "no-such-docker")]);
+    assert_fails(&o, 2, not_found);
+    assert_fails(&o, 2, "no no-such-docker command");
     // Asked for explicitly, a one-off container says what is missing.
     let o = import_via_docker(
         &sb,
