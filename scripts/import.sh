@@ -469,11 +469,13 @@ run_admin() { # args... ; output to a log in the bundle folder
       die 1 "neo4j-admin $why (exit code $rc); see $LOG. Whether it began writing the store of $DATABASE is unknown (neo4j-admin from PATH: set NEO4J_HOME to have its data folder checked); look at the log before using $DATABASE"
     elif [ "$store_before" = "$store_after" ] && [ -z "$touched" ]; then
       if grep -qi 'already exist' "$LOG"; then
-        die 1 "neo4j-admin refused: database $DATABASE already exists (store in $DATA_DIR/databases/$DATABASE), and nothing was written. To replace it pass --overwrite-destination (its data is lost), or choose another --database"
+        die 1 "neo4j-admin refused: database $DATABASE already exists, and nothing was written. To replace it pass --overwrite-destination (its data is lost), or choose another --database"
       fi
       die 1 "neo4j-admin $why (exit code $rc) before writing anything; see $LOG. The store of $DATABASE is as it was: fix the cause and run this again"
     fi
-    die 1 "neo4j-admin $why (exit code $rc) after it began writing the store of $DATABASE ($DATA_DIR/databases/$DATABASE changed); see $LOG. That store is likely unusable: fix the cause and re-run with --overwrite-destination"
+    local redo="fix the cause and re-run with --overwrite-destination"
+    [ "$PHASE" != import-incremental ] || redo="restore it from the backup taken before the increment"
+    die 1 "neo4j-admin $why (exit code $rc) after it began writing the store of $DATABASE ($DATA_DIR/databases/$DATABASE changed); see $LOG. That store is likely unusable: $redo"
   fi
   rm -f "$stamp"
   if [ -s "$BUNDLE/import.report" ]; then
