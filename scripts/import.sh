@@ -222,11 +222,11 @@ say "neo4j-admin: ${ADMIN[*]} (mode $MODE)"
 # ---------------------------------------------------------------- the store on disk
 # Where the target store lives, to tell afterwards whether a failed
 # neo4j-admin began writing it: locally server.directories.data of
-# neo4j.conf, else NEO4J_HOME/data; in Docker NEO4J_DATA_DIR, the host folder
+# neo4j.conf (in NEO4J_CONF, else NEO4J_HOME/conf), else NEO4J_HOME/data; in Docker NEO4J_DATA_DIR, the host folder
 # docker-compose.yml mounts at /data (the Makefile exports it for Docker
 # only, so it is not read locally). Empty when unknown.
 if [ "$MODE" = local ] && [ -n "${NEO4J_HOME:-}" ]; then
-  DATA_DIR="$(sed -n 's/^[[:space:]]*server\.directories\.data[[:space:]]*=[[:space:]]*//p' "$NEO4J_HOME/conf/neo4j.conf" 2>/dev/null | tail -n 1)" || true
+  DATA_DIR="$(sed -n 's/^[[:space:]]*server\.directories\.data[[:space:]]*=[[:space:]]*//p' "${NEO4J_CONF:-$NEO4J_HOME/conf}/neo4j.conf" 2>/dev/null | tail -n 1)" || true
   DATA_DIR="${DATA_DIR:-data}"
   case "$DATA_DIR" in /*) ;; *) DATA_DIR="$NEO4J_HOME/$DATA_DIR" ;; esac
 elif [ "$MODE" != local ]; then
