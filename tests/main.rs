@@ -15,6 +15,7 @@ mod lifecycle;
 mod online;
 mod ops;
 mod parquet;
+mod progress;
 mod real_import;
 mod sources;
 mod validate;
