@@ -35,5 +35,16 @@ if [ -z "${CMDBGEN_NEO4J_HOMES:-}" ]; then
   CMDBGEN_NEO4J_HOMES="$HOMES"
 fi
 export CMDBGEN_NEO4J_HOMES
+
+# tmux: the progress bar is checked in a real 80x24 terminal pane.
+if ! command -v tmux >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing tmux (Debian package)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; } >/dev/null
+  else
+    echo "test.sh: tmux is needed (the progress-bar test); install it and re-run" >&2
+    exit 1
+  fi
+fi
 echo "test.sh: real Neo4j: $CMDBGEN_NEO4J_HOMES" >&2
 cargo test --locked "$@" -- --include-ignored

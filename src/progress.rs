@@ -2,6 +2,7 @@
 //! line per interval for pipelines, or nothing.
 
 use crate::write::Counters;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +24,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    fn resolve(self) -> Mode {
+    /// `Auto` made concrete for this process's stderr.
+    pub fn resolve(self) -> Mode {
         match self {
             Mode::Auto if std::io::stderr().is_terminal() => Mode::Bar,
             Mode::Auto => Mode::Json,
@@ -32,13 +34,16 @@ impl Mode {
     }
 }
 
-/// One progress report.
+/// One progress report (the JSON line schema is in docs/operations.md).
 #[derive(Serialize)]
 struct Report {
     event: &'static str,
     rows: u64,
     total_rows: u64,
+    /// Bytes rendered (uncompressed CSV; encoded Parquet).
     bytes: u64,
+    /// Bytes of finished files on disk (compressed when gzip).
+    written_bytes: u64,
     elapsed_s: f64,
     rows_per_s: f64,
     eta_s: Option<f64>,
@@ -64,6 +69,7 @@ fn report(c: &Counters, total: u64, start: Instant, done: u64) -> Report {
         rows,
         total_rows: total,
         bytes: c.bytes.load(Ordering::Relaxed),
+        written_bytes: c.written.load(Ordering::Relaxed),
         elapsed_s: (elapsed * 10.0).round() / 10.0,
         rows_per_s: rate.round(),
         eta_s: eta.map(|e| e.round()),
@@ -82,35 +88,54 @@ fn human(n: f64) -> String {
     }
 }
 
-fn draw_bar(r: &Report) -> String {
-    let frac = if r.total_rows == 0 {
-        1.0
-    } else {
-        r.rows as f64 / r.total_rows as f64
-    };
-    let width = 30;
-    let filled = ((frac * width as f64) as usize).min(width);
-    let eta = r
-        .eta_s
-        .map(|e| format!("ETA {e:.0}s"))
-        .unwrap_or_else(|| "ETA -".into());
-    format!(
-        "\r[{}{}] {:5.1}% {}/{} rows  {} rows/s  {:.1} MB/s  {}   ",
-        "#".repeat(filled),
-        ".".repeat(width - filled),
-        frac * 100.0,
+/// Seconds as h:mm:ss.
+pub fn hms(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// The bar's two lines: the bar itself fills the terminal's width (indicatif
+/// measures it), and the figures go on their own line so that neither wraps
+/// in an 80-column terminal.
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix} [{wide_bar}] {percent:>3}%\n{wide_msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("#>.")
+}
+
+/// Updates `bar` from a report.
+fn draw(bar: &ProgressBar, r: &Report) {
+    bar.set_length(r.total_rows.max(1));
+    bar.set_position(r.rows.min(r.total_rows.max(1)));
+    let eta = r.eta_s.map(hms).unwrap_or_else(|| "-".into());
+    bar.set_prefix(format!("{} ETA {eta}", hms(r.elapsed_s)));
+    let secs = r.elapsed_s.max(0.1);
+    bar.set_message(format!(
+        "{}/{} rows  {} rows/s  {:.1} MB/s rendered  {:.1} MB/s written",
         human(r.rows as f64),
         human(r.total_rows as f64),
         human(r.rows_per_s),
-        r.bytes as f64 / 1e6 / r.elapsed_s.max(0.1),
-        eta
-    )
+        r.bytes as f64 / 1e6 / secs,
+        r.written_bytes as f64 / 1e6 / secs,
+    ));
 }
 
 impl Reporter {
     /// Starts reporting `counters` against `total` rows (`done` of them were
     /// already complete before this run, e.g. kept on resume).
     pub fn start(mode: Mode, counters: Arc<Counters>, total: u64, done: u64) -> Reporter {
+        Reporter::start_to(mode, counters, total, done, ProgressDrawTarget::stderr())
+    }
+
+    /// As [`Reporter::start`], drawing the bar on `target` (tests draw on an
+    /// in-memory terminal).
+    pub fn start_to(
+        mode: Mode,
+        counters: Arc<Counters>,
+        total: u64,
+        done: u64,
+        target: ProgressDrawTarget,
+    ) -> Reporter {
         let mode = mode.resolve();
         let stop = Arc::new(AtomicBool::new(false));
         if mode == Mode::None {
@@ -122,6 +147,11 @@ impl Reporter {
         } else {
             Duration::from_secs(2)
         };
+        let bar = (mode == Mode::Bar).then(|| {
+            let b = ProgressBar::with_draw_target(Some(total.max(1)), target);
+            b.set_style(bar_style());
+            b
+        });
         let handle = std::thread::spawn(move || {
             let start = Instant::now();
             let mut last = Instant::now();
@@ -130,14 +160,13 @@ impl Reporter {
                 if stopping || last.elapsed() >= interval {
                     last = Instant::now();
                     let r = report(&counters, total, start, done);
-                    let mut err = std::io::stderr().lock();
-                    if mode == Mode::Bar {
-                        let _ = write!(err, "{}", draw_bar(&r));
+                    if let Some(bar) = &bar {
+                        draw(bar, &r);
                         if stopping {
-                            let _ = writeln!(err);
+                            bar.abandon();
                         }
                     } else if let Ok(line) = serde_json::to_string(&r) {
-                        let _ = writeln!(err, "{line}");
+                        let _ = writeln!(std::io::stderr().lock(), "{line}");
                     }
                 }
                 if stopping {
@@ -168,5 +197,49 @@ impl Reporter {
 impl Drop for Reporter {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::InMemoryTerm;
+
+    #[test]
+    fn hms_formats_hours_minutes_seconds() {
+        assert_eq!(hms(0.0), "0:00:00");
+        assert_eq!(hms(59.6), "0:01:00");
+        assert_eq!(hms(3723.0), "1:02:03");
+        assert_eq!(hms(-5.0), "0:00:00");
+    }
+
+    /// Many redraws in an 80x24 terminal leave one bar (two lines), none
+    /// wider than the terminal.
+    #[test]
+    fn bar_redraws_in_place_in_80_columns() {
+        let term = InMemoryTerm::new(24, 80);
+        let counters = Arc::new(Counters::default());
+        let target = ProgressDrawTarget::term_like(Box::new(term.clone()));
+        let r = Reporter::start_to(Mode::Bar, counters.clone(), 10_000_000, 0, target);
+        for _ in 0..12 {
+            counters.rows.fetch_add(400_000, Ordering::Relaxed);
+            counters.bytes.fetch_add(40_000_000, Ordering::Relaxed);
+            counters.written.fetch_add(9_000_000, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(260));
+        }
+        r.finish();
+        let screen = term.contents();
+        let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 2, "one bar of two lines, got:\n{screen}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80), "{screen}");
+        assert!(
+            lines[0].contains("ETA") && lines[0].contains('%'),
+            "{screen}"
+        );
+        assert!(
+            lines[1].contains("rows/s") && lines[1].contains("MB/s written"),
+            "{screen}"
+        );
+        assert!(lines[1].starts_with("4.80M/10.00M rows"), "{screen}");
     }
 }

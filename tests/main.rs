@@ -16,6 +16,7 @@ mod online;
 mod ops;
 mod packaging;
 mod parquet;
+mod progress;
 mod real_import;
 mod sources;
 mod validate;

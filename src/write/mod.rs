@@ -103,6 +103,8 @@ pub struct Counters {
     pub rows: AtomicU64,
     /// Bytes rendered so far (uncompressed CSV; encoded Parquet).
     pub bytes: AtomicU64,
+    /// Bytes of finished shard files on disk (compressed when gzip).
+    pub written: AtomicU64,
 }
 
 /// Counts and hashes the bytes passing through.
@@ -455,6 +457,7 @@ pub fn write_shard(
     {
         let (bytes, hash) =
             parquet::write_shard(world, table, range, &path, codec, row_group_rows, counters)?;
+        counters.written.fetch_add(bytes, Ordering::Relaxed);
         return Ok(info(root, &path, rows, bytes, hash));
     }
     let mut w = SplitRows {
@@ -470,6 +473,7 @@ pub fn write_shard(
     let companions = companions.finish()?;
     let sink = main.finish()?.inner;
     let (bytes, hash) = sink.into_file()?.commit()?;
+    counters.written.fetch_add(bytes, Ordering::Relaxed);
     let mut shard = info(root, &path, rows - moved, bytes, hash);
     shard.companions = companions;
     Ok(shard)
