@@ -538,7 +538,7 @@ fn bad_estimate_flags_are_usage_errors() {
         (vec!["estimate", "--shard-rows", "0"], "--shard-rows"),
         (vec!["estimate", "--threads", "0"], "--threads"),
         (vec!["estimate", "--gzip-level", "12", "--gzip"], "12"),
-        (vec!["estimate", "--gzip", "--format", "csv"], "--format"),
+        (vec!["estimate", "--gzip", "--format", "parquet"], "--gzip"),
     ] {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

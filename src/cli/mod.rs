@@ -133,6 +133,8 @@ mod gather;
 mod generate;
 mod generate_part;
 mod ingest;
+mod machine;
+mod output;
 mod report;
 mod validate;
 
@@ -143,7 +145,7 @@ use std::process::ExitCode;
 /// Deterministic generator of large CMDB graphs for neo4j-admin import.
 #[derive(Parser, Debug)]
 #[command(name = "cmdbgen", version, about, long_about = None)]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
 }

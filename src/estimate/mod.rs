@@ -18,6 +18,7 @@ pub mod bytes;
 mod gzip;
 pub mod memory;
 mod parquet;
+mod preflight;
 pub mod report;
 mod short_string;
 pub mod store;
@@ -33,6 +34,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io;
 use store::StoreAcc;
+
+pub use preflight::preflight;
 
 /// The `schema` value of the JSON form; bumped on any incompatible change.
 pub const SCHEMA: &str = "cmdbgen-estimate/1";
