@@ -90,7 +90,10 @@ pub fn run(mut a: Args) -> Result<u8> {
         &world,
         &plan,
         shard_size,
-        (super::machine::disk_of(&a.out)?, super::machine::machine_ram()),
+        (
+            super::machine::disk_of(&a.out)?,
+            super::machine::machine_ram(),
+        ),
         a.part,
         (a.force, a.quiet),
     )?;

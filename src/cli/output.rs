@@ -106,14 +106,14 @@ impl FormatArgs {
 impl ParquetArgs {
     /// The Parquet format these options ask for.
     fn format(&self, default_target: ParquetTarget) -> Format {
-        let codec = self
-            .parquet_codec
-            .unwrap_or(match self.parquet_target.unwrap_or(default_target) {
-                ParquetTarget::Neo4jAdmin => Codec::Snappy,
-                ParquetTarget::Archive => Codec::Zstd {
-                    level: Codec::DEFAULT_ZSTD_LEVEL,
-                },
-            });
+        let codec =
+            self.parquet_codec
+                .unwrap_or(match self.parquet_target.unwrap_or(default_target) {
+                    ParquetTarget::Neo4jAdmin => Codec::Snappy,
+                    ParquetTarget::Archive => Codec::Zstd {
+                        level: Codec::DEFAULT_ZSTD_LEVEL,
+                    },
+                });
         Format::Parquet {
             codec,
             row_group_rows: self.row_group_rows.unwrap_or(DEFAULT_ROW_GROUP_ROWS),
@@ -191,8 +191,14 @@ mod tests {
         assert_eq!(parse(&[]), Ok(Format::Csv));
         assert_eq!(parse(&["--format", "csv-gz"]), gz(DEFAULT_GZIP_LEVEL));
         assert_eq!(parse(&["--gzip"]), gz(DEFAULT_GZIP_LEVEL));
-        assert_eq!(parse(&["--format", "csv", "--gzip"]), gz(DEFAULT_GZIP_LEVEL));
-        assert_eq!(parse(&["--format", "csv-gz", "--gzip"]), gz(DEFAULT_GZIP_LEVEL));
+        assert_eq!(
+            parse(&["--format", "csv", "--gzip"]),
+            gz(DEFAULT_GZIP_LEVEL)
+        );
+        assert_eq!(
+            parse(&["--format", "csv-gz", "--gzip"]),
+            gz(DEFAULT_GZIP_LEVEL)
+        );
         assert_eq!(parse(&["--gzip", "--gzip-level", "1"]), gz(1));
         assert_eq!(parse(&["--format", "csv-gz", "--gzip-level", "9"]), gz(9));
         assert!(matches!(

@@ -103,7 +103,6 @@ pub fn preflight(
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
