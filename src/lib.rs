@@ -16,6 +16,7 @@
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
 //! * [`bundle_file`]: the one path rule and safe opening of bundle files.
+//! * [`bundle_read`]: reading a bundle's CSV files as neo4j-admin does (`apply`).
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
 //! * [`changes`]: day-N change sets against a base, as pure data.
 //! * [`online`]: applying bundles and change sets over Bolt (`apply`).
@@ -31,6 +32,7 @@
 pub mod bench;
 pub mod bundle;
 pub mod bundle_file;
+pub mod bundle_read;
 pub mod changes;
 mod cli;
 pub mod error;
