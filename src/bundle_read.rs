@@ -86,9 +86,9 @@ impl<R: BufRead> CsvReader<R> {
         }
     }
 
-    /// Reads the next record into `fields`; returns its line number (from
-    /// 1) and its size in bytes, or `None` at the end. Empty lines are
-    /// skipped, as neo4j-admin does.
+    /// Reads the next record into `fields`; returns its line number (the
+    /// first is 1) and its size in bytes, or `None` at the end. Empty lines
+    /// are skipped, as neo4j-admin does.
     pub fn next_record(&mut self, fields: &mut Vec<Field>) -> Result<Option<(u64, u64)>> {
         fields.clear();
         let (bytes, terminated) = loop {

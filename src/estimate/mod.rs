@@ -28,7 +28,7 @@ use crate::gen::World;
 use crate::model::Table;
 use crate::plan::{Plan, ShardSize};
 use crate::write::Format;
-use bytes::{Method, Sampling, Sizer};
+use bytes::{Method, Sampling};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -285,11 +285,10 @@ pub fn estimate(
     shard_size: ShardSize,
     inputs: &Inputs,
 ) -> io::Result<Estimate> {
-    let sizer = Sizer::of(plan.format);
     let measured: Vec<bytes::TableBytes> = plan
         .tables
         .par_iter()
-        .map(|tp| bytes::table_bytes(world, tp, sizer, &inputs.sampling))
+        .map(|tp| bytes::table_bytes(world, tp, plan.format, &inputs.sampling))
         .collect::<io::Result<_>>()?;
 
     let mut tables = Vec::new();
