@@ -643,9 +643,18 @@ impl<W: Write> Write for CountingWrite<'_, W> {
 
 /// Writes a table's header file (always plain CSV), atomically.
 pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<FileInfo> {
+    write_atomic(root, rel_path, &csv::header_line(&table.header_cells()))
+}
+
+/// Writes `bytes` to `root/rel_path` atomically through an [`AtomicFile`]
+/// (hashed, renamed into place, synced with the bundle's data files) and
+/// says what was written (no rows): the one writer of small bundle files
+/// such as headers. Side files that must be durable at once (`import.sh`,
+/// manifests) go through [`durable::write_file`] instead.
+pub fn write_atomic(root: &Path, rel_path: &str, bytes: &[u8]) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let mut f = AtomicFile::create(&path)?;
-    f.write_all(&csv::header_line(&table.header_cells()))
+    f.write_all(bytes)
         .and_then(|()| f.flush())
         .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
     let (bytes, hash) = f.commit()?;
