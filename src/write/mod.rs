@@ -361,7 +361,7 @@ impl<W: Write> RowWriter for CsvRows<W> {
 /// rows with the table's properties). `generate`'s Parquet shards and the
 /// estimate's sizing and timing use it; CSV shard files, which split rows
 /// off to companions, build the same CSV stack over a file with
-/// [`CsvSink::open`].
+/// `CsvSink::open`.
 #[allow(clippy::large_enum_variant)]
 pub enum FormatRows<W: Write + Send> {
     /// Plain CSV.
