@@ -372,6 +372,26 @@ pub fn finish(out: &Path, files: &[(&str, Vec<u8>)], json: &[u8]) -> Result<()> 
     write_manifest(&out.join(manifest::FILE), json)
 }
 
+/// Finishes a bundle of `plan` whose import is `import`: the one place
+/// that makes `import.args`, `import.sh` (executable) and `schema.cypher`
+/// and writes them and, last, the manifest (see [`finish`]). `build` makes
+/// the manifest from the Neo4j releases the bundle needs and the scripts as
+/// written; `generate`, `gather` and `ingest` differ only there.
+pub fn finish_with<M: serde::Serialize>(
+    out: &Path,
+    plan: &crate::plan::Plan,
+    import: &manifest::Import,
+    build: impl FnOnce(manifest::Neo4jNeeds, Vec<FileInfo>) -> M,
+) -> Result<M> {
+    let needs = manifest::neo4j_needs(plan);
+    let files = manifest::side_files(plan, import, &needs);
+    let m = build(needs, manifest::scripts_of(&files));
+    let mut json = serde_json::to_vec_pretty(&m)?;
+    json.push(b'\n');
+    finish(out, &files, &json)?;
+    Ok(m)
+}
+
 /// Writes a manifest (bundle, part or change set) durably, last.
 pub fn write_manifest(path: &Path, json: &[u8]) -> Result<()> {
     crash_point("synced");

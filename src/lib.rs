@@ -16,10 +16,11 @@
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
 //! * [`report`]: the per-customer metrics history and its summary.
 //! * [`bundle_file`]: the one path rule and safe opening of bundle files.
+//! * [`bundle_read`]: reading a bundle's CSV files as neo4j-admin does (`apply`).
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
 //! * [`changes`]: day-N change sets against a base, as pure data.
 //! * [`online`]: applying bundles and change sets over Bolt (`apply`).
-//! * [`cli`]: one file per subcommand.
+//! * `cli` (private): one file per subcommand; the binary calls [`run_cli`].
 //!
 //! ```
 //! use cmdbgen::{gen::World, model::{NodeKind, Table}, profile::Profile, write};
@@ -31,8 +32,9 @@
 pub mod bench;
 pub mod bundle;
 pub mod bundle_file;
+pub mod bundle_read;
 pub mod changes;
-pub mod cli;
+mod cli;
 pub mod error;
 pub mod estimate;
 pub mod gather;
@@ -52,3 +54,10 @@ pub mod runner;
 pub mod schema;
 pub mod validate;
 pub mod write;
+
+/// Parses the command line, runs the subcommand and returns the exit code:
+/// everything the `cmdbgen` binary does. The command-line module itself is
+/// not library API.
+pub fn run_cli() -> std::process::ExitCode {
+    cli::main()
+}

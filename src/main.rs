@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    cmdbgen::cli::main()
+    cmdbgen::run_cli()
 }

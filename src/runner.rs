@@ -401,13 +401,11 @@ pub fn finish_bundle(
     headers.extend(write::companion::write_headers(out, shards).context("writing header files")?);
     let mut manifest = manifest::build(key, plan, &headers, shards);
     manifest.merge = world.merge_summary();
-    let needs = manifest::neo4j_needs(plan);
-    let files = manifest::side_files(plan, &manifest.import, &needs);
-    manifest.scripts = manifest::scripts_of(&files);
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    bundle::finish(out, &files, &json)?;
-    Ok(manifest)
+    let import = manifest.import.clone();
+    bundle::finish_with(out, plan, &import, |_, scripts| {
+        manifest.scripts = scripts;
+        manifest
+    })
 }
 
 /// Generates `plan` into `opts.out`.

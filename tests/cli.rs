@@ -336,3 +336,66 @@ fn a_closed_pipe_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(d.join("manifest.json").exists());
 }
+
+/// `--format csv-gz`, its alias `--gzip` and generate's old `--format csv
+/// --gzip` write the same bundle; `--gzip-level` goes with any of them.
+#[test]
+fn csv_gz_and_its_aliases_write_the_same_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let spellings: [&[&str]; 3] = [
+        &["--format", "csv-gz", "--gzip-level", "1"],
+        &["--gzip", "--gzip-level", "1"],
+        &["--format", "csv", "--gzip", "--gzip-level", "1"],
+    ];
+    let mut manifests = Vec::new();
+    for (i, args) in spellings.iter().enumerate() {
+        let out = dir.path().join(i.to_string());
+        generate(&out, "tiny", args);
+        let m = util::json(&out.join("manifest.json"));
+        assert_eq!(m["run"]["format"]["format"], "csv-gz", "{args:?}");
+        assert_eq!(m["run"]["format"]["level"], 1, "{args:?}");
+        manifests.push(m["totals"].clone());
+        assert_eq!(files(&out), files(&dir.path().join("0")), "{args:?}");
+    }
+    assert!(manifests.windows(2).all(|w| w[0] == w[1]));
+    for (args, says) in [
+        (vec!["--format", "parquet", "--gzip"], "--gzip is for CSV"),
+        (
+            vec!["--format", "csv", "--gzip-level", "3"],
+            "--gzip-level needs",
+        ),
+    ] {
+        let mut all = vec!["generate", "--profile", "tiny", "--out", "/nonexistent/gz"];
+        all.extend_from_slice(&args);
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// Every subcommand's `--help` ends with examples, and `bench-table` (a
+/// benchmark tool) is listed last.
+#[test]
+fn help_has_examples_and_lists_bench_table_last() {
+    let top = util::ok(&["--help"]);
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert_eq!(commands.last(), Some(&"bench-table"), "{top}");
+    assert!(commands.len() >= 10, "{top}");
+    for c in commands {
+        let help = util::ok(&[c, "--help"]);
+        let examples = help.split_once("Examples:").map(|(_, e)| e);
+        let examples = examples.unwrap_or_else(|| panic!("{c} --help has no examples:\n{help}"));
+        assert!(
+            examples.lines().filter(|l| l.contains("cmdbgen ")).count() >= 2,
+            "{c}: {help}"
+        );
+    }
+}

@@ -517,6 +517,54 @@ fn generate_refuses_when_the_bundle_does_not_fit() {
     assert!(stderr(&o).contains("CMDBGEN_FAKE_FREE_BYTES"));
 }
 
+/// With `--part i/n`, the free-space check is for that part's share of the
+/// bundle: room for a quarter fits part 1/4 but not the whole bundle.
+#[test]
+fn generate_part_checks_the_space_of_its_part() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("p");
+    let d = out.to_str().unwrap();
+    let e = estimate("small", &out, &["--shard-rows", "200"]);
+    let needed = e["disk"]["needed_bytes"].as_u64().unwrap();
+    let free = (needed / 3).to_string();
+    let base = [
+        "generate",
+        "--profile",
+        "small",
+        "--out",
+        d,
+        "--shard-rows",
+        "200",
+    ];
+    let whole = with_free(&base, &free);
+    assert_eq!(whole.status.code(), Some(2), "{}", stderr(&whole));
+    assert!(
+        stderr(&whole).contains("the bundle needs"),
+        "{}",
+        stderr(&whole)
+    );
+    let mut part = base.to_vec();
+    part.extend(["--part", "1/4", "--progress", "none"]);
+    let o = with_free(&part, &free);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("manifest.part-1-of-4.json").exists());
+    // A part is refused too when its own share does not fit (in a fresh
+    // folder: files already there count as reusable space).
+    let fresh = t.path().join("q");
+    let fresh = fresh.to_str().unwrap();
+    let part: Vec<&str> = part
+        .iter()
+        .map(|&a| if a == d { fresh } else { a })
+        .collect();
+    let o = with_free(&part, "1000");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("part 1/4 of the bundle needs"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn bad_estimate_flags_are_usage_errors() {
     for (args, says) in [
@@ -538,7 +586,7 @@ fn bad_estimate_flags_are_usage_errors() {
         (vec!["estimate", "--shard-rows", "0"], "--shard-rows"),
         (vec!["estimate", "--threads", "0"], "--threads"),
         (vec!["estimate", "--gzip-level", "12", "--gzip"], "12"),
-        (vec!["estimate", "--gzip", "--format", "csv"], "--format"),
+        (vec!["estimate", "--gzip", "--format", "parquet"], "--gzip"),
     ] {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

@@ -273,9 +273,11 @@ pub fn export(world: &World, out: &Path) -> Result<Vec<(String, u64)>> {
         })
         .collect::<Result<_>>()?;
     for (x, name) in names.iter().enumerate() {
-        let mut f = AtomicFile::create(&out.join(name).join("mapping.toml"))?;
-        f.write_all(mapping(world, x).as_bytes())?;
-        f.commit()?;
+        crate::write::write_atomic(
+            out,
+            &format!("{name}/mapping.toml"),
+            mapping(world, x).as_bytes(),
+        )?;
     }
     Ok(names
         .iter()

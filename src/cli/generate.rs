@@ -1,13 +1,12 @@
 //! `cmdbgen generate`: profile -> world -> plan -> bundle.
 
 use super::generate_part::{self, Reporting};
-use crate::error::{exit, Usage};
+use super::output::OutputArgs;
+use crate::error::exit;
 use crate::manifest::RunKey;
-use crate::plan::{Part, Plan, ShardSize};
+use crate::plan::{Part, Plan};
 use crate::progress;
 use crate::runner::{self, Options};
-use crate::write::parquet::{Codec, DEFAULT_ROW_GROUP_ROWS};
-use crate::write::Format;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -24,24 +23,8 @@ pub struct Args {
     /// Override the profile's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Shard file format: CSV (optionally --gzip) or Parquet (docs/parquet.md).
-    #[arg(long, value_enum, default_value_t = ShardFormat::Csv)]
-    format: ShardFormat,
-    /// Compress each CSV shard with gzip.
-    #[arg(long)]
-    gzip: bool,
-    /// gzip level, 0 (store) to 9 (smallest). The default 4 is within 3% of
-    /// level 6's size at about twice its speed (docs/performance.md).
-    #[arg(long, requires = "gzip", default_value_t = crate::write::DEFAULT_GZIP_LEVEL, value_parser = clap::value_parser!(u32).range(0..=9))]
-    gzip_level: u32,
     #[command(flatten)]
-    parquet: ParquetArgs,
-    /// Rows per shard file.
-    #[arg(long, conflicts_with = "shard_bytes")]
-    shard_rows: Option<u64>,
-    /// Target uncompressed bytes per shard file (e.g. 268435456).
-    #[arg(long)]
-    shard_bytes: Option<u64>,
+    output: OutputArgs,
     /// Worker threads (default: all cores; at most 8 per core). The output
     /// does not depend on it.
     #[arg(long)]
@@ -81,111 +64,12 @@ pub struct Args {
     customer: Option<String>,
 }
 
-/// The shard file format.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum ShardFormat {
-    /// CSV with a header file per table.
-    Csv,
-    /// Parquet, one file per shard, column names as header entries.
-    Parquet,
-}
-
-/// The Parquet options `generate` and `estimate` share.
-#[derive(clap::Args, Debug)]
-pub struct ParquetArgs {
-    /// Who reads the Parquet files; picks the default codec: snappy for
-    /// neo4j-admin (the codec its reader is known to handle), zstd:3 for
-    /// archives.
-    #[arg(long, value_enum, default_value_t = ParquetTarget::Neo4jAdmin)]
-    parquet_target: ParquetTarget,
-    /// Parquet codec: snappy, zstd, zstd:LEVEL (1-22) or none.
-    #[arg(long, value_name = "CODEC")]
-    parquet_codec: Option<Codec>,
-    /// Rows per Parquet row group (memory per busy thread grows with it).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    row_group_rows: Option<u64>,
-}
-
-/// The reader Parquet output is meant for.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum ParquetTarget {
-    /// `neo4j-admin database import --input-type=parquet` (default codec snappy).
-    Neo4jAdmin,
-    /// Pipelines and archives (default codec zstd:3).
-    Archive,
-}
-
-impl ParquetArgs {
-    /// A usage error if an option that only Parquet takes was given with a
-    /// CSV format.
-    pub fn not_for_csv(&self) -> Result<(), Usage> {
-        if self.parquet_codec.is_some() || self.row_group_rows.is_some() {
-            return Err(Usage(
-                "--parquet-codec and --row-group-rows need --format parquet".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The shard format of `--format`, `--gzip`, `--gzip-level` and these
-    /// options, or a usage error for a mix that makes no sense.
-    pub(super) fn shard_format(
-        &self,
-        format: ShardFormat,
-        gzip: bool,
-        level: u32,
-    ) -> Result<Format, Usage> {
-        match format {
-            ShardFormat::Csv => {
-                self.not_for_csv()?;
-                Ok(if gzip {
-                    Format::CsvGz { level }
-                } else {
-                    Format::Csv
-                })
-            }
-            ShardFormat::Parquet if gzip => Err(Usage(
-                "--gzip is for CSV; Parquet compresses with --parquet-codec".into(),
-            )),
-            ShardFormat::Parquet => Ok(self.format()),
-        }
-    }
-
-    /// The Parquet format these options ask for.
-    pub fn format(&self) -> Format {
-        let codec = self.parquet_codec.unwrap_or(match self.parquet_target {
-            ParquetTarget::Neo4jAdmin => Codec::Snappy,
-            ParquetTarget::Archive => Codec::Zstd {
-                level: Codec::DEFAULT_ZSTD_LEVEL,
-            },
-        });
-        Format::Parquet {
-            codec,
-            row_group_rows: self.row_group_rows.unwrap_or(DEFAULT_ROW_GROUP_ROWS),
-        }
-    }
-}
-
-fn format(a: &Args) -> Result<Format, Usage> {
-    a.parquet.shard_format(a.format, a.gzip, a.gzip_level)
-}
-
-fn shard_size(a: &Args) -> Result<ShardSize, Usage> {
-    match (a.shard_rows, a.shard_bytes) {
-        (Some(0), _) => Err(Usage("--shard-rows must be at least 1".into())),
-        (_, Some(b)) if b < 1024 => Err(Usage("--shard-bytes must be at least 1024".into())),
-        (Some(r), _) => Ok(ShardSize::Rows(r)),
-        (None, Some(b)) => Ok(ShardSize::Bytes(b)),
-        (None, None) => Ok(ShardSize::default()),
-    }
-}
-
 /// Runs `generate`.
 pub fn run(mut a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
     a.threads = super::worker_threads(a.threads)?;
-    let format = format(&a)?;
-    let shard_size = shard_size(&a)?;
+    let format = a.output.format()?;
+    let shard_size = a.output.shard_size()?;
     crate::write::direct::set_enabled(a.direct_io);
     let world = super::build_world(&profile, a.quiet);
     let plan = Plan::new(&world, format, shard_size);
@@ -202,11 +86,14 @@ pub fn run(mut a: Args) -> Result<u8> {
         }
         return Ok(exit::OK);
     }
-    super::estimate::preflight(
+    crate::estimate::preflight(
         &world,
         &plan,
         shard_size,
-        &a.out,
+        (
+            super::machine::disk_of(&a.out)?,
+            super::machine::machine_ram(),
+        ),
         a.part,
         (a.force, a.quiet),
     )?;

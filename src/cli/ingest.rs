@@ -1,11 +1,10 @@
 //! `cmdbgen ingest`: teams' exports -> mapped, merged bundle (docs/sources.md).
 
-use super::generate::{ParquetArgs, ShardFormat};
-use crate::error::{exit, Usage};
+use super::output::FormatArgs;
+use crate::error::exit;
 use crate::ingest::errors::OnError;
 use crate::ingest::{self, Options};
 use crate::merge::Strategy;
-use crate::write::Format;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -31,18 +30,9 @@ pub struct Args {
     /// With `--on-error skip`: fail once more than N rows were left out.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_errors: u64,
-    /// Shard file format.
-    #[arg(long, value_enum, default_value_t = ShardFormat::Csv)]
-    format: ShardFormat,
-    /// Compress each CSV shard with gzip.
-    #[arg(long)]
-    gzip: bool,
-    /// gzip level, 0 (store) to 9 (smallest).
-    #[arg(long, requires = "gzip", default_value_t = crate::write::DEFAULT_GZIP_LEVEL, value_parser = clap::value_parser!(u32).range(0..=9))]
-    gzip_level: u32,
     #[command(flatten)]
-    parquet: ParquetArgs,
-    /// Rows per shard file.
+    output: FormatArgs,
+    /// Rows per shard file (ingest cuts shards by rows only).
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     shard_rows: u64,
     /// Worker threads (default: all cores; at most 8 per core). The output
@@ -76,14 +66,10 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
     s.parse()
 }
 
-fn format(a: &Args) -> Result<Format, Usage> {
-    a.parquet.shard_format(a.format, a.gzip, a.gzip_level)
-}
-
 /// Runs `ingest`.
 pub fn run(mut a: Args) -> Result<u8> {
     a.threads = super::worker_threads(a.threads)?;
-    let format = format(&a)?;
+    let format = a.output.format()?;
     let o = Options {
         sources: a.sources.clone(),
         out: a.out.clone(),

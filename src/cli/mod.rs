@@ -134,6 +134,8 @@ mod gather;
 mod generate;
 mod generate_part;
 mod ingest;
+mod machine;
+mod output;
 mod report;
 mod validate;
 
@@ -144,42 +146,95 @@ use std::process::ExitCode;
 /// Deterministic generator of large CMDB graphs for neo4j-admin import.
 #[derive(Parser, Debug)]
 #[command(name = "cmdbgen", version, about, long_about = None)]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Each subcommand's `--help` ends with these examples; a test parses every
+/// line that starts with `cmdbgen ` (so write them without quotes).
+mod examples {
+    pub const GENERATE: &str = "Examples:
+  cmdbgen generate --profile medium --out out/acme
+  cmdbgen generate --profile fixtures/profiles/acme.toml --out out/acme --format csv-gz --threads 2
+  cmdbgen generate --profile large --out out/big --format parquet --dry-run";
+    pub const VALIDATE: &str = "Examples:
+  cmdbgen validate out/acme
+  cmdbgen validate out/big --max-problems 20";
+    pub const GATHER: &str = "Examples:
+  cmdbgen gather out/part1 out/part2 out/part3 --out out/acme
+  cmdbgen gather /shared/acme --verify";
+    pub const REPORT: &str = "Examples:
+  cmdbgen report
+  cmdbgen report --history out/history.jsonl --customer acme --json";
+    pub const ESTIMATE: &str = "Examples:
+  cmdbgen estimate --profile enterprise --format csv-gz --gzip-level 6 --out /data/acme
+  cmdbgen estimate --profile xlarge --ram 256G --threads 32 --json
+  cmdbgen estimate --profile enterprise --format parquet --parquet-codec zstd:3";
+    pub const CHANGES: &str = "Examples:
+  cmdbgen changes --profile medium --day 1 --out out/acme-day1
+  cmdbgen changes --profile medium --day 2 --out out/acme-day2 --neo4j-incremental";
+    pub const APPLY: &str = "Examples:
+  NEO4J_PASSWORD=secret cmdbgen apply out/acme --uri bolt://localhost:7687
+  cmdbgen apply out/acme-day1 --uri neo4j+s://db.example.com:7687 --batch-size 2000";
+    pub const INGEST: &str = "Examples:
+  cmdbgen ingest --source cmdb=exports/cmdb --source monitoring=exports/mon --out out/merged
+  cmdbgen ingest --source cmdb=exports/cmdb/mapping.toml --out out/merged --format parquet --on-error skip";
+    pub const EXPORT_SOURCES: &str = "Examples:
+  cmdbgen export-sources --profile fixtures/profiles/multisource.toml --out exports
+  cmdbgen export-sources --profile fixtures/profiles/multisource.toml --out exports --seed 7";
+    pub const COMPLETIONS: &str = "Examples:
+  cmdbgen completions bash
+  cmdbgen completions zsh";
+    pub const BENCH_TABLE: &str = "Examples:
+  cmdbgen bench-table --table nodes --rows 1000000 --out /tmp/bench
+  cmdbgen bench-table --table edges --rows 1000000 --out /tmp/bench --gzip --gzip-level 1
+  cmdbgen bench-table --table nodes --rows 1000000 --out /tmp/bench --format parquet";
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Generate a bundle: header files, sharded CSV, manifest and import script.
+    #[command(after_help = examples::GENERATE)]
     Generate(generate::Args),
-    /// Check a bundle against the neo4j-admin import format, without Neo4j.
-    Validate(validate::Args),
-    /// Write the peer benchmark workload (scripts/bench.sh) through cmdbgen's writer.
-    BenchTable(bench_table::Args),
-    /// Check the parts of a distributed run (`generate --part i/n`) and write
-    /// the bundle's manifest, import.args and import.sh.
-    Gather(gather::Args),
-    /// Summarise the metrics history: load times per customer and size.
-    Report(report::Args),
     /// Capacity planning before any byte is written: rows, bytes, free space,
     /// Neo4j store size, memory and time (docs/capacity-planning.md).
+    #[command(after_help = examples::ESTIMATE)]
     Estimate(estimate::Args),
+    /// Check a bundle against the neo4j-admin import format, without Neo4j.
+    #[command(after_help = examples::VALIDATE)]
+    Validate(validate::Args),
     /// Write day N's change set (new CIs, relationships, updates, deletions).
+    #[command(after_help = examples::CHANGES)]
     Changes(changes::Args),
     /// Apply a bundle or change set to a running Neo4j over Bolt.
+    #[command(after_help = examples::APPLY)]
     Apply(apply::Args),
-    /// Merge teams' exports (CSV, Parquet, Arrow IPC), mapped by a TOML file
-    /// per source, into a bundle (docs/sources.md).
-    Ingest(ingest::Args),
+    /// Check the parts of a distributed run (`generate --part i/n`) and write
+    /// the bundle's manifest, import.args and import.sh.
+    #[command(after_help = examples::GATHER)]
+    Gather(gather::Args),
+    /// Summarise the metrics history: load times per customer and size.
+    #[command(after_help = examples::REPORT)]
+    Report(report::Args),
     /// Write what each source of a multi-source profile would export: per
     /// source a mapping.toml and CSV files, for `ingest` (docs/sources.md).
+    #[command(after_help = examples::EXPORT_SOURCES)]
     ExportSources(export_sources::Args),
+    /// Merge teams' exports (CSV, Parquet, Arrow IPC), mapped by a TOML file
+    /// per source, into a bundle (docs/sources.md).
+    #[command(after_help = examples::INGEST)]
+    Ingest(ingest::Args),
     /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = examples::COMPLETIONS)]
     Completions(completions::Args),
     /// Write the manual pages (roff); used by `make install`.
     #[command(hide = true)]
     Man(completions::ManArgs),
+    /// Benchmark tool: write the peer benchmark workload (scripts/bench.sh)
+    /// through cmdbgen's writer.
+    #[command(after_help = examples::BENCH_TABLE)]
+    BenchTable(bench_table::Args),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -188,7 +243,6 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
-        Command::BenchTable(a) => bench_table::run(a),
         Command::Gather(a) => gather::run(a),
         Command::Report(a) => report::run(a),
         Command::Estimate(a) => estimate::run(a),
@@ -198,6 +252,7 @@ pub fn main() -> ExitCode {
         Command::ExportSources(a) => export_sources::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),
+        Command::BenchTable(a) => bench_table::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -212,6 +267,41 @@ pub fn main() -> ExitCode {
                 ExitCode::from(exit::USAGE)
             } else {
                 ExitCode::from(exit::FAILURE)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every listed subcommand's help ends with examples, and each example parses
+    /// (an environment prefix such as `NAME=value` is not part of it).
+    #[test]
+    fn every_subcommand_has_examples_that_parse() {
+        let cli = Cli::command();
+        for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let name = sub.get_name();
+            let help = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(help.starts_with("Examples:"), "{name}: {help}");
+            let lines: Vec<&str> = help
+                .lines()
+                .filter_map(|l| l.trim().split_once("cmdbgen ").map(|(_, rest)| rest))
+                .collect();
+            assert!((2..=3).contains(&lines.len()), "{name}: {help}");
+            for line in lines {
+                let words: Vec<&str> = std::iter::once("cmdbgen")
+                    .chain(line.split_whitespace())
+                    .collect();
+                assert_eq!(words[1], name, "{line}");
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("{line}: {e}");
+                }
             }
         }
     }

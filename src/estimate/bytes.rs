@@ -26,9 +26,7 @@ use super::store::StoreAcc;
 use crate::gen::{Value, World};
 use crate::model::Table;
 use crate::plan::TablePlan;
-use crate::write::gzip::GzipMember;
-use crate::write::parquet::{Codec, ParquetRows};
-use crate::write::{self, Counters, CsvRows, Format, RowWriter};
+use crate::write::{self, Counters, Format, FormatRows, RowWriter};
 use std::io::{self, Write};
 use std::ops::Range;
 
@@ -99,42 +97,6 @@ impl Sampling {
     }
 }
 
-/// How a format turns CSV rows into bytes on disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sizer {
-    /// Plain CSV.
-    Plain,
-    /// One gzip member per shard.
-    Gzip {
-        /// Deflate level.
-        level: u32,
-    },
-    /// One Parquet file per shard.
-    Parquet {
-        /// Codec of every column chunk.
-        codec: Codec,
-        /// Rows per row group.
-        row_group_rows: u64,
-    },
-}
-
-impl Sizer {
-    /// The sizer of a format.
-    pub fn of(format: Format) -> Sizer {
-        match format {
-            Format::Csv => Sizer::Plain,
-            Format::CsvGz { level } => Sizer::Gzip { level },
-            Format::Parquet {
-                codec,
-                row_group_rows,
-            } => Sizer::Parquet {
-                codec,
-                row_group_rows,
-            },
-        }
-    }
-}
-
 /// Exact or sampled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -174,27 +136,6 @@ impl Write for Count {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-/// Counts the bytes passing through to `inner` (the uncompressed CSV).
-struct Through<W> {
-    inner: W,
-    n: u64,
-}
-
-impl<W: Write> Write for Through<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.n += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-fn through<W>(inner: W) -> Through<W> {
-    Through { inner, n: 0 }
 }
 
 /// A row writer that also adds every row to a [`StoreAcc`] and counts rows
@@ -264,40 +205,22 @@ pub fn exact_shard(
     world: &World,
     table: Table,
     rows: Range<u64>,
-    sizer: Sizer,
+    format: Format,
     store: &mut StoreAcc,
 ) -> io::Result<(u64, u64)> {
     let counters = Counters::default();
-    match sizer {
-        Sizer::Plain => {
-            let mut w = tap(CsvRows::new(Count::default()), table, store);
-            write::fill(world, table, rows, &mut w, &counters)?;
-            let n = w.finish()?.0;
-            Ok((n, n))
-        }
-        Sizer::Gzip { level } => {
-            let gz = GzipMember::new(Count::default(), level)?;
-            let mut w = tap(CsvRows::new(through(gz)), table, store);
-            write::fill(world, table, rows, &mut w, &counters)?;
-            let t = w.finish()?;
-            Ok((t.inner.finish()?.0, t.n))
-        }
-        Sizer::Parquet {
-            codec,
-            row_group_rows,
-        } => {
-            let props = write::parquet::properties(table, codec, row_group_rows)?;
-            let mut w = tap(
-                ParquetRows::new(table, Count::default(), props)?,
-                table,
-                store,
-            );
-            w.csv = Some(0);
-            write::fill(world, table, rows, &mut w, &counters)?;
-            let csv = w.csv.unwrap_or(0);
-            Ok((w.finish()?.0, csv))
-        }
+    let mut w = tap(
+        FormatRows::new(format, table, Count::default())?,
+        table,
+        store,
+    );
+    // Parquet renders no CSV: the tap renders it to count.
+    if format.is_parquet() {
+        w.csv = Some(0);
     }
+    write::fill(world, table, rows, &mut w, &counters)?;
+    let csv = w.csv.or(w.inner.csv_bytes()).unwrap_or(0);
+    Ok((w.finish()?.0, csv))
 }
 
 /// Renders rows `range`, noting where the first `split` rows end.
@@ -355,23 +278,23 @@ pub(super) fn runs(n: u64, k: u64, run: u64) -> Vec<Range<u64>> {
 pub fn table_bytes(
     world: &World,
     tp: &TablePlan,
-    sizer: Sizer,
+    format: Format,
     cfg: &Sampling,
 ) -> io::Result<TableBytes> {
     let table = tp.table;
     let header = write::csv::header_line(&table.header_cells()).len() as u64;
     let mut store = StoreAcc::default();
     let per_row = pilot(world, table, tp.rows).max(1.0);
-    let sampling_is_whole = match sizer {
-        Sizer::Parquet { row_group_rows, .. } => {
+    let sampling_is_whole = match format {
+        Format::Parquet { row_group_rows, .. } => {
             super::parquet::sample_rows(tp, row_group_rows, cfg) >= tp.rows
         }
-        Sizer::Plain | Sizer::Gzip { .. } => false,
+        Format::Csv | Format::CsvGz { .. } => false,
     };
     if sampling_is_whole || per_row * tp.rows as f64 <= cfg.exact_below as f64 {
         let (mut data, mut csv) = (0, 0);
         for s in &tp.shards {
-            let (d, c) = exact_shard(world, table, s.rows.clone(), sizer, &mut store)?;
+            let (d, c) = exact_shard(world, table, s.rows.clone(), format, &mut store)?;
             data += d;
             csv += c;
         }
@@ -395,13 +318,13 @@ pub fn table_bytes(
     let mean = bytes as f64 / rows.max(1) as f64;
     let csv = (mean * tp.rows as f64).round() as u64;
     let mut rendered_rows = rows;
-    let data = match sizer {
-        Sizer::Plain => csv,
-        Sizer::Gzip { level } => {
+    let data = match format {
+        Format::Csv => csv,
+        Format::CsvGz { level } => {
             let gz = super::gzip::shards(world, tp, level, mean, cfg, &mut rendered_rows)?;
             gz.round() as u64
         }
-        Sizer::Parquet {
+        Format::Parquet {
             codec,
             row_group_rows,
         } => super::parquet::shards(world, tp, codec, row_group_rows, cfg, &mut rendered_rows)?,
@@ -424,12 +347,12 @@ mod tests {
     use crate::profile::Profile;
     use flate2::Compression;
 
-    fn exact(world: &World, tp: &TablePlan, sizer: Sizer) -> u64 {
+    fn exact(world: &World, tp: &TablePlan, format: Format) -> u64 {
         let mut st = StoreAcc::default();
         tp.shards
             .iter()
             .map(|s| {
-                exact_shard(world, tp.table, s.rows.clone(), sizer, &mut st)
+                exact_shard(world, tp.table, s.rows.clone(), format, &mut st)
                     .unwrap()
                     .0
             })
@@ -466,7 +389,7 @@ mod tests {
         for format in [Format::Csv, Format::CsvGz { level: 6 }] {
             let plan = Plan::new(&w, format, ShardSize::Rows(7));
             for tp in &plan.tables {
-                let tb = table_bytes(&w, tp, Sizer::of(format), &Sampling::default()).unwrap();
+                let tb = table_bytes(&w, tp, format, &Sampling::default()).unwrap();
                 assert_eq!(tb.method, Method::Exact);
                 let want: u64 = tp
                     .shards
@@ -499,11 +422,11 @@ mod tests {
         let plan = Plan::new(w, format, ShardSize::Rows(shard_rows));
         let (mut est, mut act) = (0u64, 0u64);
         for tp in &plan.tables {
-            let tb = table_bytes(w, tp, Sizer::of(format), &forced()).unwrap();
+            let tb = table_bytes(w, tp, format, &forced()).unwrap();
             if all_sampled {
                 assert_eq!(tb.method, Method::Sampled);
             }
-            let want = exact(w, tp, Sizer::of(format));
+            let want = exact(w, tp, format);
             est += tb.data;
             act += want;
             if want > 200_000 {
@@ -552,7 +475,7 @@ mod tests {
         for format in [parquet("snappy", 5), parquet("zstd:3", 1000)] {
             let plan = Plan::new(&w, format, ShardSize::Rows(7));
             for tp in &plan.tables {
-                let tb = table_bytes(&w, tp, Sizer::of(format), &Sampling::default()).unwrap();
+                let tb = table_bytes(&w, tp, format, &Sampling::default()).unwrap();
                 assert_eq!(tb.method, Method::Exact);
                 std::fs::create_dir_all(dir.path().join(tp.table.dir())).unwrap();
                 let on_disk: u64 = tp

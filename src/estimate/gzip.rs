@@ -2,10 +2,11 @@
 //! windows over many strata, and the fixed cost of a stream's start and end,
 //! from a few long runs (docs/capacity-planning.md).
 
-use super::bytes::{collect, exact_shard, runs, Sampling, Sizer};
+use super::bytes::{collect, exact_shard, runs, Sampling};
 use super::store::StoreAcc;
 use crate::gen::World;
 use crate::plan::TablePlan;
+use crate::write::Format;
 use flate2::Compression;
 use std::io;
 use std::ops::Range;
@@ -24,13 +25,13 @@ pub(super) fn shards(
     rendered: &mut u64,
 ) -> io::Result<f64> {
     let table = tp.table;
-    let sizer = Sizer::Gzip { level };
+    let format = Format::CsvGz { level };
     let mut scratch = StoreAcc::default();
     // Below this, a shard is mostly its cold start: compress it instead.
     let small = (2 * cfg.gz_warm_bytes) as f64;
     let mut shard_exact = |rows: Range<u64>, rendered: &mut u64| -> io::Result<f64> {
         *rendered += rows.end - rows.start;
-        Ok(exact_shard(world, table, rows, sizer, &mut scratch)?.0 as f64)
+        Ok(exact_shard(world, table, rows, format, &mut scratch)?.0 as f64)
     };
     let full: Vec<_> = tp
         .shards

@@ -18,6 +18,7 @@ pub mod bytes;
 mod gzip;
 pub mod memory;
 mod parquet;
+mod preflight;
 pub mod report;
 mod short_string;
 pub mod store;
@@ -27,12 +28,14 @@ use crate::gen::World;
 use crate::model::Table;
 use crate::plan::{Plan, ShardSize};
 use crate::write::Format;
-use bytes::{Method, Sampling, Sizer};
+use bytes::{Method, Sampling};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io;
 use store::StoreAcc;
+
+pub use preflight::preflight;
 
 /// The `schema` value of the JSON form; bumped on any incompatible change.
 pub const SCHEMA: &str = "cmdbgen-estimate/1";
@@ -282,11 +285,10 @@ pub fn estimate(
     shard_size: ShardSize,
     inputs: &Inputs,
 ) -> io::Result<Estimate> {
-    let sizer = Sizer::of(plan.format);
     let measured: Vec<bytes::TableBytes> = plan
         .tables
         .par_iter()
-        .map(|tp| bytes::table_bytes(world, tp, sizer, &inputs.sampling))
+        .map(|tp| bytes::table_bytes(world, tp, plan.format, &inputs.sampling))
         .collect::<io::Result<_>>()?;
 
     let mut tables = Vec::new();

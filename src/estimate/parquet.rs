@@ -9,11 +9,12 @@
 //! (values depend on the row index) and each distinct short group is encoded
 //! at a real position too.
 
-use super::bytes::{exact_shard, Sampling, Sizer};
+use super::bytes::{exact_shard, Sampling};
 use super::store::StoreAcc;
 use crate::gen::World;
 use crate::plan::TablePlan;
 use crate::write::parquet::Codec;
+use crate::write::Format;
 use std::collections::BTreeMap;
 use std::io;
 use std::ops::Range;
@@ -89,14 +90,14 @@ pub(super) fn shards(
     rendered: &mut u64,
 ) -> io::Result<u64> {
     let rg = rg.max(1);
-    let sizer = Sizer::Parquet {
+    let format = Format::Parquet {
         codec,
         row_group_rows: rg,
     };
     let mut scratch = StoreAcc::default();
     let mut encode = |rows: Range<u64>, rendered: &mut u64| -> io::Result<u64> {
         *rendered += len(&rows);
-        Ok(exact_shard(world, tp.table, rows, sizer, &mut scratch)?.0)
+        Ok(exact_shard(world, tp.table, rows, format, &mut scratch)?.0)
     };
     let empty = encode(0..0, rendered)?;
 
@@ -187,7 +188,7 @@ mod tests {
             .iter()
             .find(|t| t.table == Table::Node(NodeKind::Event))
             .unwrap();
-        let sizer = Sizer::Parquet {
+        let format = Format::Parquet {
             codec,
             row_group_rows: rg,
         };
@@ -196,7 +197,7 @@ mod tests {
             .shards
             .iter()
             .map(|s| {
-                exact_shard(&w, tp.table, s.rows.clone(), sizer, &mut st)
+                exact_shard(&w, tp.table, s.rows.clone(), format, &mut st)
                     .unwrap()
                     .0
             })

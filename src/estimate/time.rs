@@ -1,11 +1,10 @@
 //! Time estimates: generation on this machine from a calibration sample, and
 //! `neo4j-admin database import` from published throughput figures.
 
-use super::bytes::Sizer;
 use crate::gen::World;
 use crate::model::Table;
 use crate::plan::Plan;
-use crate::write::{self, Counters, CsvRows, RowWriter};
+use crate::write::{self, Counters, Format, RowWriter};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -34,30 +33,11 @@ impl Calibration {
 }
 
 /// Renders (for gzip also compresses, for Parquet encodes) rows `range` of `table` into a sink.
-fn run(world: &World, table: Table, range: std::ops::Range<u64>, sizer: Sizer) -> io::Result<()> {
+fn run(world: &World, table: Table, range: std::ops::Range<u64>, format: Format) -> io::Result<()> {
     let counters = Counters::default();
-    match sizer {
-        Sizer::Plain => {
-            let mut w = CsvRows::new(io::sink());
-            write::fill(world, table, range, &mut w, &counters)?;
-            w.finish()?;
-        }
-        Sizer::Gzip { level } => {
-            let gz = write::gzip::GzipMember::new(io::sink(), level)?;
-            let mut w = CsvRows::new(gz);
-            write::fill(world, table, range, &mut w, &counters)?;
-            w.finish()?.finish()?;
-        }
-        Sizer::Parquet {
-            codec,
-            row_group_rows,
-        } => {
-            let props = write::parquet::properties(table, codec, row_group_rows)?;
-            let mut w = write::parquet::ParquetRows::new(table, io::sink(), props)?;
-            write::fill(world, table, range, &mut w, &counters)?;
-            w.finish()?;
-        }
-    }
+    let mut w = write::FormatRows::new(format, table, io::sink())?;
+    write::fill(world, table, range, &mut w, &counters)?;
+    w.finish()?;
     Ok(())
 }
 
@@ -73,7 +53,6 @@ pub fn calibrate(
     min_time: Duration,
 ) -> io::Result<Calibration> {
     let started = Instant::now();
-    let sizer = Sizer::of(plan.format);
     let mut per_row = Vec::new();
     let mut total = 0;
     for tp in &plan.tables {
@@ -81,13 +60,13 @@ pub fn calibrate(
         loop {
             let start = (tp.rows - n) / 2;
             let t0 = Instant::now();
-            run(world, tp.table, start..start + n, sizer)?;
+            run(world, tp.table, start..start + n, plan.format)?;
             let took = t0.elapsed();
             if took >= min_time || n >= tp.rows || n >= rows * 64 {
                 let mut times = vec![took.as_secs_f64()];
                 for _ in 0..2 {
                     let t0 = Instant::now();
-                    run(world, tp.table, start..start + n, sizer)?;
+                    run(world, tp.table, start..start + n, plan.format)?;
                     times.push(t0.elapsed().as_secs_f64());
                 }
                 times.sort_by(f64::total_cmp);

@@ -388,9 +388,8 @@ pub fn finish(
         let json = serde_json::to_vec(&(&run, &inputs))?;
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&json))
     };
-    let needs = manifest::neo4j_needs(plan);
-    let files = manifest::side_files(plan, &import, &needs);
-    let m = IngestManifest {
+    let import_ref = import.clone();
+    crate::bundle::finish_with(out, plan, &import_ref, |needs, scripts| IngestManifest {
         tool: "cmdbgen".into(),
         fingerprint,
         run,
@@ -400,12 +399,8 @@ pub fn finish(
         merge,
         inputs,
         neo4j: needs,
-        scripts: manifest::scripts_of(&files),
-    };
-    let mut json = serde_json::to_vec_pretty(&m)?;
-    json.push(b'\n');
-    crate::bundle::finish(out, &files, &json)?;
-    Ok(m)
+        scripts,
+    })
 }
 
 /// Writes the header file of every planned table.

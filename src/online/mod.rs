@@ -14,7 +14,6 @@
 pub mod batch;
 pub mod checkpoint;
 pub mod client;
-pub mod csv;
 pub mod cypher;
 pub mod gate;
 pub mod source;

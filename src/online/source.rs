@@ -17,9 +17,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use neo4j::ValueSend;
 use std::collections::HashMap;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufRead;
 
-pub use super::csv::{CsvReader, Field};
+use crate::bundle_read::open_data;
+pub use crate::bundle_read::{CsvReader, Field};
 use std::path::{Path, PathBuf};
 
 /// One table to apply.
@@ -282,14 +283,7 @@ pub fn parse_cell(cell: &str) -> Result<Col, String> {
 /// Reads and parses the header file `rel` of the bundle at `root`.
 pub fn read_header(root: &Path, rel: &str) -> Result<Vec<Col>> {
     let path = root.join(rel);
-    let text = crate::bundle_file::read_to_string(root, rel)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let mut reader = CsvReader::new(text.as_bytes());
-    let mut fields = Vec::new();
-    if reader.next_record(&mut fields)?.is_none() {
-        bail!("{}: empty header file", path.display());
-    }
-    fields
+    crate::bundle_read::header_cells(root, rel)?
         .iter()
         .map(|f| parse_cell(&f.text).map_err(|e| anyhow!("{}: {e}", path.display())))
         .collect()
@@ -317,27 +311,6 @@ pub struct Row {
     pub line: u64,
     /// Bytes the row took in the file.
     pub bytes: u64,
-}
-
-/// Opens the data file `rel` of the bundle at `root` (a regular file only),
-/// gunzipped when it starts with gzip's magic bytes.
-fn open_data(root: &Path, rel: &str) -> Result<Box<dyn BufRead>> {
-    let open = || {
-        crate::bundle_file::open(root, rel)
-            .with_context(|| format!("opening {}", root.join(rel).display()))
-    };
-    let mut f = open()?;
-    let mut magic = [0u8; 2];
-    let n = f.read(&mut magic)?;
-    let f = open()?;
-    Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(f),
-        ))
-    } else {
-        Box::new(BufReader::with_capacity(1 << 20, f))
-    })
 }
 
 enum Decoder {

@@ -8,6 +8,10 @@
 //!
 //! Records never span lines, so a record is one physical line and its
 //! number is that line's number in the (decompressed) file.
+//!
+//! This reader is independent of [`crate::bundle_read`] (which `apply`
+//! uses) on purpose: `validate` checks cmdbgen's output with a second
+//! implementation of the spec, and a test holds the two to the same reading.
 
 use std::io::{self, BufRead};
 

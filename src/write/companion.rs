@@ -17,7 +17,7 @@
 //! are journaled and resumed with it ([`super::FileInfo::companions`]).
 //! Parquet has real nulls and needs none.
 
-use super::{AtomicFile, CsvSink, FileInfo, Format};
+use super::{CsvSink, FileInfo, Format};
 use crate::model::{ColKind, Table};
 use std::io::{self, Write};
 use std::path::Path;
@@ -110,17 +110,11 @@ pub fn write_headers(root: &Path, shards: &[FileInfo]) -> io::Result<Vec<FileInf
         .into_iter()
         .map(|(table, omit)| {
             let rel = format!("{}/header.csv", folder(table, omit));
-            let path = root.join(&rel);
-            let mut f = AtomicFile::create(&path)?;
-            f.write_all(&super::csv::header_line(&header_cells(table, omit)))?;
-            let (bytes, hash) = f.commit()?;
-            Ok(FileInfo {
-                path: rel,
-                rows: 0,
-                bytes,
-                xxh3: format!("{hash:016x}"),
-                companions: Vec::new(),
-            })
+            super::write_atomic(
+                root,
+                &rel,
+                &super::csv::header_line(&header_cells(table, omit)),
+            )
         })
         .collect()
 }

@@ -250,6 +250,8 @@ thread_local! {
 pub struct CsvRows<W: Write> {
     buf: Vec<u8>,
     inner: W,
+    /// Bytes handed to `inner` so far.
+    spilled: u64,
 }
 
 /// The CSV writer over a plain or gzip sink. One exists per shard being
@@ -316,11 +318,21 @@ impl<W: Write> CsvRows<W> {
         let mut buf = SPARE_BUF.with(|s| std::mem::take(&mut *s.borrow_mut()));
         buf.clear();
         buf.reserve_exact(CHUNK + 4096);
-        CsvRows { buf, inner }
+        CsvRows {
+            buf,
+            inner,
+            spilled: 0,
+        }
+    }
+
+    /// The CSV bytes of the rows written so far.
+    pub fn csv_bytes(&self) -> u64 {
+        self.spilled + self.buf.len() as u64
     }
 
     fn spill(&mut self) -> io::Result<()> {
         self.inner.write_all(&self.buf)?;
+        self.spilled += self.buf.len() as u64;
         self.buf.clear();
         Ok(())
     }
@@ -340,9 +352,76 @@ impl<W: Write> RowWriter for CsvRows<W> {
 
     fn finish(mut self) -> io::Result<W> {
         self.spill()?;
-        let CsvRows { buf, inner } = self;
+        let CsvRows { buf, inner, .. } = self;
         SPARE_BUF.with(|s| *s.borrow_mut() = buf);
         Ok(inner)
+    }
+}
+
+/// The row writer of a [`Format`] over a sink: the one place a format
+/// becomes its writer stack (CSV rows, CSV rows over a gzip member, Parquet
+/// rows with the table's properties). `generate`'s Parquet shards and the
+/// estimate's sizing and timing use it; CSV shard files, which split rows
+/// off to companions, build the same CSV stack over a file with
+/// `CsvSink::open`.
+#[allow(clippy::large_enum_variant)]
+pub enum FormatRows<W: Write + Send> {
+    /// Plain CSV.
+    Csv(CsvRows<W>),
+    /// CSV in one gzip member.
+    CsvGz(CsvRows<gzip::GzipMember<W>>),
+    /// One Parquet file.
+    Parquet(parquet::ParquetRows<W>),
+}
+
+impl<W: Write + Send> FormatRows<W> {
+    /// The writer of `table`'s rows in `format` over `sink`.
+    pub fn new(format: Format, table: Table, sink: W) -> io::Result<Self> {
+        Ok(match format {
+            Format::Csv => FormatRows::Csv(CsvRows::new(sink)),
+            Format::CsvGz { level } => {
+                FormatRows::CsvGz(CsvRows::new(gzip::GzipMember::new(sink, level)?))
+            }
+            Format::Parquet {
+                codec,
+                row_group_rows,
+            } => FormatRows::Parquet(parquet::ParquetRows::new(
+                table,
+                sink,
+                parquet::properties(table, codec, row_group_rows)?,
+            )?),
+        })
+    }
+
+    /// The uncompressed CSV bytes of the rows written so far; `None` for
+    /// Parquet, which renders no CSV.
+    pub fn csv_bytes(&self) -> Option<u64> {
+        match self {
+            FormatRows::Csv(w) => Some(w.csv_bytes()),
+            FormatRows::CsvGz(w) => Some(w.csv_bytes()),
+            FormatRows::Parquet(_) => None,
+        }
+    }
+}
+
+impl<W: Write + Send> RowWriter for FormatRows<W> {
+    type Inner = W;
+
+    #[inline]
+    fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
+        match self {
+            FormatRows::Csv(w) => w.write_row(row),
+            FormatRows::CsvGz(w) => w.write_row(row),
+            FormatRows::Parquet(w) => w.write_row(row),
+        }
+    }
+
+    fn finish(self) -> io::Result<W> {
+        match self {
+            FormatRows::Csv(w) => w.finish(),
+            FormatRows::CsvGz(w) => w.finish()?.finish(),
+            FormatRows::Parquet(w) => w.finish(),
+        }
     }
 }
 
@@ -450,13 +529,14 @@ pub fn write_shard(
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let rows = range.end - range.start;
-    if let Format::Parquet {
-        codec,
-        row_group_rows,
-    } = format
-    {
-        let (bytes, hash) =
-            parquet::write_shard(world, table, range, &path, codec, row_group_rows, counters)?;
+    if format.is_parquet() {
+        let file = CountingWrite {
+            inner: AtomicFile::create(&path)?,
+            counters,
+        };
+        let mut w = FormatRows::new(format, table, file)?;
+        fill(world, table, range, &mut w, counters)?;
+        let (bytes, hash) = w.finish()?.inner.commit()?;
         counters.written.fetch_add(bytes, Ordering::Relaxed);
         return Ok(info(root, &path, rows, bytes, hash));
     }
@@ -567,9 +647,18 @@ impl<W: Write> Write for CountingWrite<'_, W> {
 
 /// Writes a table's header file (always plain CSV), atomically.
 pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<FileInfo> {
+    write_atomic(root, rel_path, &csv::header_line(&table.header_cells()))
+}
+
+/// Writes `bytes` to `root/rel_path` atomically through an [`AtomicFile`]
+/// (hashed, renamed into place, synced with the bundle's data files) and
+/// says what was written (no rows): the one writer of small bundle files
+/// such as headers. Side files that must be durable at once (`import.sh`,
+/// manifests) go through [`durable::write_file`] instead.
+pub fn write_atomic(root: &Path, rel_path: &str, bytes: &[u8]) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let mut f = AtomicFile::create(&path)?;
-    f.write_all(&csv::header_line(&table.header_cells()))
+    f.write_all(bytes)
         .and_then(|()| f.flush())
         .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", path.display())))?;
     let (bytes, hash) = f.commit()?;

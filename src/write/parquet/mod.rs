@@ -23,8 +23,8 @@
 //!   `row_group_rows` rows, so memory is bounded by one row group per shard
 //!   being written, whatever the shard size.
 
-use super::{fill, AtomicFile, Counters, CountingWrite, RowWriter};
-use crate::gen::{pools, Value, World};
+use super::RowWriter;
+use crate::gen::{pools, Value};
 use crate::model::{ColKind, Column, PropType, Table};
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
@@ -42,8 +42,6 @@ use parquet::schema::types::ColumnPath;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::{self, Write};
-use std::ops::Range;
-use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use text::TextColumn;
@@ -634,29 +632,10 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
     }
 }
 
-/// Writes rows `range` of `table` as one Parquet file at `path`, atomically;
-/// returns (bytes, xxh3).
-pub(super) fn write_shard(
-    world: &World,
-    table: Table,
-    range: Range<u64>,
-    path: &Path,
-    codec: Codec,
-    row_group_rows: u64,
-    counters: &Counters,
-) -> io::Result<(u64, u64)> {
-    let file = CountingWrite {
-        inner: AtomicFile::create(path)?,
-        counters,
-    };
-    let mut w = ParquetRows::new(table, file, properties(table, codec, row_group_rows)?)?;
-    fill(world, table, range, &mut w, counters)?;
-    w.finish()?.inner.commit()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::World;
     use crate::model::{NodeKind, RelKind};
 
     #[test]
