@@ -4,7 +4,7 @@
 //! timing calibration) and prints.
 
 use crate::error::{exit, Usage};
-use crate::estimate::report::{human, human_bytes, short};
+use crate::estimate::render::{human, human_bytes, short};
 use crate::estimate::{self, bytes::Sampling, memory, time, Disk, Inputs};
 use crate::gen::World;
 use crate::plan::{Part, Plan, ShardSize};

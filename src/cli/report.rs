@@ -1,7 +1,7 @@
 //! `cmdbgen report`: load times per customer and size, from the history file.
 
 use crate::error::{exit, Usage};
-use crate::report;
+use crate::history;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -21,7 +21,7 @@ pub struct Args {
 
 /// Runs `report`.
 pub fn run(a: Args) -> Result<u8> {
-    let path = a.history.unwrap_or_else(report::default_history);
+    let path = a.history.unwrap_or_else(history::default_history);
     if !path.exists() {
         return Err(Usage(format!(
             "history file {} does not exist (it is written by `cmdbgen generate --history FILE` and scripts/import.sh; set CMDBGEN_HISTORY or pass --history)",
@@ -30,20 +30,20 @@ pub fn run(a: Args) -> Result<u8> {
         .into());
     }
     let (mut records, warnings) =
-        report::load(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        history::load(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
     for w in &warnings {
         eprintln!("cmdbgen: warning: {w}");
     }
     if let Some(c) = &a.customer {
         records.retain(|r| &r.customer == c);
     }
-    let groups = report::summarise(&records);
+    let groups = history::summarise(&records);
     if a.json {
         super::outln!("{}", serde_json::to_string_pretty(&groups)?)?;
     } else if groups.is_empty() {
         super::outln!("no records in {}", path.display())?;
     } else {
-        print!("{}", report::render_table(&groups));
+        print!("{}", history::render_table(&groups));
     }
     Ok(exit::OK)
 }

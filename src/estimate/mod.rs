@@ -12,13 +12,13 @@
 //! * [`store`]: record- and block-format store sizes and limits.
 //! * [`memory`]: import and server memory advice.
 //! * [`time`]: generation time (calibrated) and import time (published).
-//! * [`report`]: the estimate as text.
+//! * [`render`]: the estimate as text.
 
 pub mod bytes;
 mod gzip;
 pub mod memory;
 mod parquet;
-pub mod report;
+pub mod render;
 mod short_string;
 pub mod store;
 pub mod time;

@@ -8,7 +8,7 @@ use super::bundle::FileEntry;
 use super::header::{group_name, Header, IdType, Kind, Scalar};
 use super::ids::{self, Batch, Frozen, GroupKey, Store};
 use super::reader::{Reader, Record};
-use super::report::FileReport;
+use super::findings::FileReport;
 use super::source::{finish, open, Magic};
 use super::values;
 use crate::write::Counters;

@@ -5,7 +5,7 @@
 //! manifest's own copy of the arguments is checked in [`super::bundle`].
 
 use super::bundle::{safe_path, DataFormat, Manifest, Pattern};
-use super::report::FileReport;
+use super::findings::FileReport;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::ErrorKind;

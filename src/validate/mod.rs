@@ -14,7 +14,7 @@
 //! * [`ids`]: exact ID sets for uniqueness and dangling ends.
 //! * [`source`]: opening files (gzip by magic bytes, size and xxh3).
 //! * [`check`]: one CSV file at a time, and what both formats share (ids,
-//!   duplicates); [`report`]: `FILE:LINE: message` output.
+//!   duplicates); [`findings`]: `FILE:LINE: message` output.
 //!
 //! Order of work: manifest and headers first, then every node shard in
 //! parallel (filling the ID sets), then every relationship shard in
@@ -30,7 +30,7 @@ pub mod ids;
 pub mod parquet;
 pub mod ptypes;
 pub mod reader;
-pub mod report;
+pub mod findings;
 pub mod source;
 pub mod values;
 
@@ -43,7 +43,7 @@ use check::{Columns, DataOutcome, Ids};
 use header::{group_name, FileKind, Header, IdType};
 use ids::{GroupKey, Store};
 use rayon::prelude::*;
-use report::FileReport;
+use findings::FileReport;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -410,7 +410,7 @@ fn finish(
     mut s: Summary,
     started: Instant,
 ) -> Result<Summary> {
-    let (errors, warnings) = report::print(out, dir, &mut reports, opts.max_problems)?;
+    let (errors, warnings) = findings::print(out, dir, &mut reports, opts.max_problems)?;
     s.errors = errors;
     s.warnings = warnings;
     for n in &s.notes {

@@ -263,10 +263,10 @@ fn phase_base(phase: &str) -> &str {
 
 /// `1234567` as `1,234,567`.
 pub fn thousands(n: u64) -> String {
-    crate::estimate::report::group(n)
+    crate::estimate::render::group(n)
 }
 
-pub use crate::estimate::report::human_bytes;
+pub use crate::estimate::render::human_bytes;
 
 /// A duration: `0.42s`, `12.3s`, `4m05s`, `2h07m`.
 pub fn human_seconds(s: f64) -> String {
