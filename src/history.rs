@@ -161,6 +161,9 @@ pub struct Group {
     pub best_seconds: Option<f64>,
     /// Median of the successful runs.
     pub median_seconds: Option<f64>,
+    /// Seconds of the latest successful runs (at most [`RECENT_RUNS`]),
+    /// oldest first: the table's sparkline.
+    pub recent_seconds: Vec<f64>,
     /// Rows per second of the latest successful run.
     pub last_rows_per_second: Option<f64>,
     /// Largest peak RSS recorded.
@@ -184,9 +187,23 @@ fn phase_rank(phase: &str) -> usize {
     .unwrap_or(usize::MAX)
 }
 
-/// Groups records by customer, phase, profile and size; runs of a part of a
-/// distributed generation are grouped per part count.
-pub fn summarise(records: &[Record]) -> Vec<Group> {
+/// How many of the latest successful runs the table's sparkline shows.
+pub const RECENT_RUNS: usize = 12;
+
+/// One (customer, phase, profile, size) group's records in file order, which
+/// is time order for appends; the summary and the chart both start here.
+struct Series<'a> {
+    customer: String,
+    phase: String,
+    profile: String,
+    rows: u64,
+    records: Vec<&'a Record>,
+}
+
+/// Groups records by customer, phase, profile and size (runs of a part of a
+/// distributed generation per part count), customers first, then size, then
+/// phase order.
+fn series(records: &[Record]) -> Vec<Series<'_>> {
     type Key = (String, usize, String, String, u64);
     let mut groups: BTreeMap<Key, Vec<&Record>> = BTreeMap::new();
     for r in records {
@@ -205,41 +222,16 @@ pub fn summarise(records: &[Record]) -> Vec<Group> {
             .or_default()
             .push(r);
     }
-    let mut out: Vec<Group> = groups
+    let mut out: Vec<Series<'_>> = groups
         .into_iter()
-        .map(|((customer, _, phase, profile, rows), rs)| {
-            // Records are in file order, which is time order for appends.
-            let ok: Vec<&&Record> = rs.iter().filter(|r| r.ok).collect();
-            let mut secs: Vec<f64> = ok.iter().map(|r| r.seconds).collect();
-            secs.sort_by(f64::total_cmp);
-            let median = match secs.len() {
-                0 => None,
-                n if n % 2 == 1 => Some(secs[n / 2]),
-                n => Some((secs[n / 2 - 1] + secs[n / 2]) / 2.0),
-            };
-            let last_ok = ok.last();
-            let last = rs[rs.len() - 1];
-            Group {
-                customer,
-                phase,
-                profile,
-                rows,
-                bytes: last.bytes,
-                format: last.format.clone(),
-                runs: ok.len() as u64,
-                failures: (rs.len() - ok.len()) as u64,
-                last_seconds: last_ok.map(|r| r.seconds),
-                best_seconds: secs.first().copied(),
-                median_seconds: median,
-                last_rows_per_second: last_ok
-                    .filter(|r| r.seconds > 0.0)
-                    .map(|r| r.rows as f64 / r.seconds),
-                peak_rss_bytes: rs.iter().filter_map(|r| r.peak_rss_bytes).max(),
-                last_time: last.time.clone(),
-            }
+        .map(|((customer, _, phase, profile, rows), records)| Series {
+            customer,
+            phase,
+            profile,
+            rows,
+            records,
         })
         .collect();
-    // Customers, then size, then phase order.
     out.sort_by(|a, b| {
         (
             &a.customer,
@@ -255,6 +247,47 @@ pub fn summarise(records: &[Record]) -> Vec<Group> {
             ))
     });
     out
+}
+
+/// Groups records by customer, phase, profile and size; runs of a part of a
+/// distributed generation are grouped per part count.
+pub fn summarise(records: &[Record]) -> Vec<Group> {
+    series(records).into_iter().map(summarise_series).collect()
+}
+
+/// The summary of one group's runs.
+fn summarise_series(s: Series<'_>) -> Group {
+    let rs = &s.records;
+    let ok: Vec<&&Record> = rs.iter().filter(|r| r.ok).collect();
+    let mut secs: Vec<f64> = ok.iter().map(|r| r.seconds).collect();
+    let recent = secs[secs.len().saturating_sub(RECENT_RUNS)..].to_vec();
+    secs.sort_by(f64::total_cmp);
+    let median = match secs.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(secs[n / 2]),
+        n => Some((secs[n / 2 - 1] + secs[n / 2]) / 2.0),
+    };
+    let last_ok = ok.last();
+    let last = rs[rs.len() - 1];
+    Group {
+        customer: s.customer,
+        phase: s.phase,
+        profile: s.profile,
+        rows: s.rows,
+        bytes: last.bytes,
+        format: last.format.clone(),
+        runs: ok.len() as u64,
+        failures: (rs.len() - ok.len()) as u64,
+        last_seconds: last_ok.map(|r| r.seconds),
+        best_seconds: secs.first().copied(),
+        median_seconds: median,
+        recent_seconds: recent,
+        last_rows_per_second: last_ok
+            .filter(|r| r.seconds > 0.0)
+            .map(|r| r.rows as f64 / r.seconds),
+        peak_rss_bytes: rs.iter().filter_map(|r| r.peak_rss_bytes).max(),
+        last_time: last.time.clone(),
+    }
 }
 
 fn phase_base(phase: &str) -> &str {
@@ -286,11 +319,24 @@ pub fn human_seconds(s: f64) -> String {
 /// The summary as an aligned text table.
 pub fn render_table(groups: &[Group]) -> String {
     let opt = |v: Option<f64>, f: fn(f64) -> String| v.map(f).unwrap_or_else(|| "-".into());
+    let recent = format!("last {RECENT_RUNS} runs");
     let header = [
-        "customer", "phase", "profile", "rows", "bytes", "runs", "failed", "last", "best",
-        "median", "rows/s", "peak RSS", "last run",
+        "customer",
+        "phase",
+        "profile",
+        "rows",
+        "bytes",
+        "ok runs",
+        "failed runs",
+        "last",
+        "best",
+        "median",
+        &recent,
+        "rows/s",
+        "peak RSS",
+        "last run",
     ];
-    let rows: Vec<[String; 13]> = groups
+    let rows: Vec<[String; 14]> = groups
         .iter()
         .map(|g| {
             [
@@ -304,6 +350,7 @@ pub fn render_table(groups: &[Group]) -> String {
                 opt(g.last_seconds, human_seconds),
                 opt(g.best_seconds, human_seconds),
                 opt(g.median_seconds, human_seconds),
+                sparkline(&g.recent_seconds),
                 opt(g.last_rows_per_second, |r| thousands(r.round() as u64)),
                 g.peak_rss_bytes
                     .map(human_bytes)
@@ -320,7 +367,7 @@ pub fn render_table(groups: &[Group]) -> String {
     }
     // Text columns left-aligned, numbers right-aligned.
     let left = [
-        true, true, true, false, false, false, false, false, false, false, false, false, true,
+        true, true, true, false, false, false, false, false, false, false, true, false, false, true,
     ];
     let mut out = String::new();
     let mut line = |cells: Vec<&str>| {
@@ -347,6 +394,182 @@ pub fn render_table(groups: &[Group]) -> String {
         line(r.iter().map(String::as_str).collect());
     }
     out
+}
+
+/// Unicode block characters from lowest to highest, one per sparkline value.
+const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Values as a sparkline, one block character each, scaled from the lowest
+/// (`▁`) to the highest (`█`), so a slower night stands out in the table;
+/// equal values are all `▄`, and no values give `-`.
+pub fn sparkline(values: &[f64]) -> String {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if values.is_empty() {
+        return "-".into();
+    }
+    values
+        .iter()
+        .map(|v| {
+            if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
+                BLOCKS[3]
+            } else {
+                let step = ((v - lo) / (hi - lo) * 7.0).round() as usize;
+                BLOCKS[step.min(7)]
+            }
+        })
+        .collect()
+}
+
+/// `&`, `<`, `>` and `"` escaped for SVG text and attribute values.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Chart geometry: one panel per series, stacked, so each series keeps its
+/// own time scale (a 10-second and a 2-hour load would flatten each other).
+const CHART_WIDTH: f64 = 760.0;
+const PANEL_HEIGHT: f64 = 150.0;
+const PLOT_LEFT: f64 = 80.0;
+const PLOT_RIGHT: f64 = 20.0;
+const PLOT_TOP: f64 = 34.0;
+const PLOT_BOTTOM: f64 = 22.0;
+
+/// The history as an SVG chart: for each customer, phase and size, the load
+/// time of every run in order (a point per run, failed runs hollow and red,
+/// a line through the successful ones and the dashed median), so a slowdown
+/// from one night to the next is seen at a glance. Hand-written SVG: a few
+/// elements do not justify a plotting dependency.
+pub fn render_chart(records: &[Record]) -> String {
+    let all = series(records);
+    let height = PANEL_HEIGHT * all.len().max(1) as f64;
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{CHART_WIDTH}\" height=\"{height}\" \
+         viewBox=\"0 0 {CHART_WIDTH} {height}\" font-family=\"sans-serif\" font-size=\"11\">"
+    );
+    let _ = writeln!(
+        o,
+        "<style>.ok{{fill:#1f6fb4}}.failed{{fill:white;stroke:#c0392b;stroke-width:1.5}}\
+         .load-time{{fill:none;stroke:#1f6fb4;stroke-width:1.5}}\
+         .median{{stroke:#888;stroke-dasharray:4 3}}.axis{{stroke:#333}}</style>"
+    );
+    if all.is_empty() {
+        let _ = writeln!(o, "<text x=\"{PLOT_LEFT}\" y=\"40\">no records</text>");
+    }
+    for (i, s) in all.iter().enumerate() {
+        chart_panel(&mut o, s, PANEL_HEIGHT * i as f64);
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// One series' panel at vertical offset `top`: title, axes, median, line and
+/// a point per run.
+fn chart_panel(o: &mut String, s: &Series<'_>, top: f64) {
+    let last = s.records[s.records.len() - 1];
+    let title = format!(
+        "{} · {} · {} rows, {} (profile {})",
+        s.customer,
+        s.phase,
+        thousands(s.rows),
+        human_bytes(last.bytes),
+        s.profile
+    );
+    let max = s
+        .records
+        .iter()
+        .map(|r| r.seconds)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let (x0, x1) = (PLOT_LEFT, CHART_WIDTH - PLOT_RIGHT);
+    let (y0, y1) = (top + PANEL_HEIGHT - PLOT_BOTTOM, top + PLOT_TOP);
+    let n = s.records.len();
+    let x = |k: usize| {
+        if n == 1 {
+            (x0 + x1) / 2.0
+        } else {
+            x0 + (x1 - x0) * k as f64 / (n - 1) as f64
+        }
+    };
+    let y = |secs: f64| y0 - (y0 - y1) * (secs / (max * 1.1));
+    let _ = writeln!(
+        o,
+        "<g class=\"series\" data-customer=\"{}\" data-rows=\"{}\">",
+        xml_escape(&s.customer),
+        s.rows
+    );
+    let _ = writeln!(
+        o,
+        "<text x=\"{x0}\" y=\"{:.1}\" font-weight=\"bold\">{}</text>",
+        top + 18.0,
+        xml_escape(&title)
+    );
+    let _ = writeln!(
+        o,
+        "<line class=\"axis\" x1=\"{x0}\" y1=\"{y1:.1}\" x2=\"{x0}\" y2=\"{y0:.1}\"/>\n\
+         <line class=\"axis\" x1=\"{x0}\" y1=\"{y0:.1}\" x2=\"{x1}\" y2=\"{y0:.1}\"/>"
+    );
+    for (secs, label) in [(0.0, human_seconds(0.0)), (max, human_seconds(max))] {
+        let _ = writeln!(
+            o,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>",
+            x0 - 6.0,
+            y(secs) + 4.0
+        );
+    }
+    let _ = writeln!(
+        o,
+        "<text x=\"{x0}\" y=\"{:.1}\">run 1</text>\n\
+         <text x=\"{x1}\" y=\"{:.1}\" text-anchor=\"end\">run {n}</text>",
+        y0 + 15.0,
+        y0 + 15.0
+    );
+    let ok: Vec<(usize, &Record)> = s
+        .records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.ok)
+        .map(|(k, r)| (k, *r))
+        .collect();
+    let mut secs: Vec<f64> = ok.iter().map(|(_, r)| r.seconds).collect();
+    secs.sort_by(f64::total_cmp);
+    if let Some(m) = secs.get(secs.len() / 2) {
+        let _ = writeln!(
+            o,
+            "<line class=\"median\" x1=\"{x0}\" y1=\"{:.1}\" x2=\"{x1}\" y2=\"{:.1}\"/>",
+            y(*m),
+            y(*m)
+        );
+    }
+    let points: Vec<String> = ok
+        .iter()
+        .map(|(k, r)| format!("{:.1},{:.1}", x(*k), y(r.seconds)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "<polyline class=\"load-time\" points=\"{}\"/>",
+        points.join(" ")
+    );
+    for (k, r) in s.records.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "<circle class=\"{}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\"><title>run {}, {}: {}{}</title></circle>",
+            if r.ok { "ok" } else { "failed" },
+            x(k),
+            y(r.seconds),
+            k + 1,
+            xml_escape(&r.time),
+            human_seconds(r.seconds),
+            if r.ok { "" } else { " (failed)" }
+        );
+    }
+    o.push_str("</g>\n");
 }
 
 #[cfg(test)]
@@ -460,5 +683,122 @@ mod tests {
         if cfg!(target_os = "linux") {
             assert!(peak_rss_bytes().is_some_and(|b| b > 0));
         }
+    }
+
+    #[test]
+    fn sparkline_scales_known_values() {
+        assert_eq!(sparkline(&[]), "-");
+        assert_eq!(sparkline(&[5.0, 5.0, 5.0]), "▄▄▄");
+        assert_eq!(
+            sparkline(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]),
+            "▁▂▃▄▅▆▇█"
+        );
+        // One slow night among steady ones.
+        assert_eq!(sparkline(&[10.0, 10.0, 30.0, 10.0]), "▁▁█▁");
+    }
+
+    #[test]
+    fn table_labels_runs_and_shows_recent_sparkline() {
+        let rs = vec![
+            rec("acme", "import", 1000, 4.0, true),
+            rec("acme", "import", 1000, 8.0, true),
+            rec("acme", "import", 1000, 99.0, false),
+        ];
+        let g = summarise(&rs);
+        assert_eq!(g[0].recent_seconds, vec![4.0, 8.0]);
+        let table = render_table(&g);
+        let header = table.lines().next().unwrap();
+        assert!(
+            header.contains("ok runs") && header.contains("failed runs"),
+            "{header}"
+        );
+        assert!(
+            header.contains(&format!("last {RECENT_RUNS} runs")),
+            "{header}"
+        );
+        assert!(table.contains("▁█"), "{table}");
+    }
+
+    /// A tiny XML well-formedness check: every tag closes in order, and no
+    /// text holds a bare `<` or `&` that is not an entity. Returns the
+    /// element names in document order.
+    fn xml_elements(doc: &str) -> Vec<String> {
+        let body = doc
+            .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+            .expect("XML declaration");
+        let mut stack: Vec<String> = Vec::new();
+        let mut names = Vec::new();
+        let mut rest = body;
+        while let Some(lt) = rest.find('<') {
+            let text = &rest[..lt];
+            for (i, _) in text.match_indices('&') {
+                let ent = &text[i..];
+                assert!(
+                    ["&amp;", "&lt;", "&gt;", "&quot;"]
+                        .iter()
+                        .any(|e| ent.starts_with(e)),
+                    "bare & in {text:?}"
+                );
+            }
+            let gt = rest[lt..].find('>').expect("unclosed tag") + lt;
+            let tag = &rest[lt + 1..gt];
+            assert!(!tag.contains('<'), "< inside tag {tag:?}");
+            assert_eq!(
+                tag.matches('"').count() % 2,
+                0,
+                "unbalanced quotes in {tag:?}"
+            );
+            if let Some(name) = tag.strip_prefix('/') {
+                assert_eq!(stack.pop().as_deref(), Some(name), "mismatched </{name}>");
+            } else {
+                let name: String = tag
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '/')
+                    .collect();
+                names.push(name.clone());
+                if !tag.ends_with('/') {
+                    stack.push(name);
+                }
+            }
+            rest = &rest[gt + 1..];
+        }
+        assert!(rest.trim().is_empty(), "text after the root: {rest:?}");
+        assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+        assert_eq!(names.first().map(String::as_str), Some("svg"));
+        names
+    }
+
+    #[test]
+    fn chart_is_well_formed_with_a_series_per_customer_and_size() {
+        let mut rs = vec![
+            rec("acme", "import", 1000, 4.0, true),
+            rec("acme", "import", 1000, 5.0, true),
+            rec("acme", "import", 1000, 9.0, false),
+            rec("acme", "import", 1000, 12.0, true),
+            rec("acme", "import", 10, 1.0, true),
+            rec("globex <&> \"x\"", "import", 100, 2.0, true),
+            rec("globex <&> \"x\"", "import", 100, 3.0, true),
+        ];
+        rs[3].time = "2024-01-04T00:00:00Z".into();
+        let svg = render_chart(&rs);
+        let names = xml_elements(&svg);
+        let count = |n: &str| names.iter().filter(|e| *e == n).count();
+        assert_eq!(count("polyline"), 3, "one line per customer and size");
+        assert_eq!(svg.matches("<g class=\"series\"").count(), 3);
+        assert_eq!(count("circle"), rs.len(), "a point per run");
+        assert_eq!(svg.matches("class=\"failed\"").count(), 1);
+        // Series in summary order, each with its own runs.
+        let per_series: Vec<usize> = svg
+            .split("<g class=\"series\"")
+            .skip(1)
+            .map(|g| g.matches("<circle").count())
+            .collect();
+        assert_eq!(per_series, vec![1, 4, 2]);
+        assert!(svg.contains("run 4, 2024-01-04T00:00:00Z: 12.0s"), "{svg}");
+        assert!(svg.contains("globex &lt;&amp;&gt; &quot;x&quot;"));
+        assert_eq!(
+            xml_elements(&render_chart(&[])),
+            vec!["svg", "style", "text"]
+        );
     }
 }

@@ -17,6 +17,10 @@ pub struct Args {
     /// Print the groups as a JSON array instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also draw the load time of every run, a panel per customer, phase and
+    /// size, as an SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    chart: Option<PathBuf>,
 }
 
 /// Runs `report`.
@@ -36,6 +40,10 @@ pub fn run(a: Args) -> Result<u8> {
     }
     if let Some(c) = &a.customer {
         records.retain(|r| &r.customer == c);
+    }
+    if let Some(chart) = &a.chart {
+        std::fs::write(chart, history::render_chart(&records))
+            .map_err(|e| anyhow::anyhow!("writing chart {}: {e}", chart.display()))?;
     }
     let groups = history::summarise(&records);
     if a.json {
