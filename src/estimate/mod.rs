@@ -52,6 +52,9 @@ pub struct Inputs {
     pub threads: usize,
     /// Timing calibration; `None` leaves the generation time out.
     pub calibration: Option<time::Calibration>,
+    /// The disk write bandwidth (bytes per second) that caps the generation
+    /// time; [`time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND`] unless told.
+    pub disk_write_bytes_per_second: u64,
     /// Measured time to build the world.
     pub world_seconds: f64,
     /// Sampling settings.
@@ -385,10 +388,10 @@ pub fn estimate(
         server: memory::server_memory(store_bytes, inputs.ram_bytes),
     };
     let time = Time {
-        generate: inputs
-            .calibration
-            .as_ref()
-            .map(|c| time::generate_time(plan, c, inputs.threads, inputs.world_seconds, total)),
+        generate: inputs.calibration.as_ref().map(|c| {
+            let disk = (total, inputs.disk_write_bytes_per_second);
+            time::generate_time(plan, c, inputs.threads, inputs.world_seconds, disk)
+        }),
         import: time::import_time(rows.nodes, rows.relationships),
     };
     let profile = world.profile();
@@ -432,6 +435,7 @@ mod tests {
             ram_source: "test".into(),
             threads: 2,
             calibration: None,
+            disk_write_bytes_per_second: time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND,
             world_seconds: 0.0,
             sampling: Sampling::default(),
         }
@@ -486,5 +490,34 @@ mod tests {
         let mut i = inputs(Some(e.bundle.bytes / 2));
         i.disk.reusable_bytes = e.bundle.bytes;
         assert_eq!(estimate(&w, &plan, size, &i).unwrap().disk.fits, Some(true));
+    }
+
+    /// xlarge on 32 threads writes ~400 GiB: at the assumed disk bandwidth
+    /// that takes longer than the CPU work, so the estimate is disk-bound
+    /// and never claims less than bytes / bandwidth.
+    #[test]
+    fn generation_time_is_capped_by_the_disk() {
+        let w = World::new(&Profile::load("xlarge").unwrap());
+        let size = ShardSize::default();
+        let plan = Plan::new(&w, Format::Csv, size);
+        // 0.3 µs per row: the pace that claimed 39 s before the disk counted.
+        let per_row = plan.tables.iter().map(|t| (t.table, 3e-7)).collect();
+        let mut i = inputs(Some(1 << 50));
+        i.threads = 32;
+        i.calibration = Some(time::Calibration {
+            per_row,
+            rows: 1000,
+            seconds: 0.1,
+        });
+        let e = estimate(&w, &plan, size, &i).unwrap();
+        let g = e.time.generate.as_ref().unwrap();
+        let bw = time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND as f64;
+        assert_eq!(g.bound, time::Bound::Disk);
+        assert!(g.seconds >= e.bundle.bytes as f64 / bw, "{g:?}");
+        assert!(g.cpu_bound_seconds < g.seconds);
+        // A disk a hundred times faster leaves the CPU as the limit.
+        i.disk_write_bytes_per_second = 100 * time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND;
+        let e = estimate(&w, &plan, size, &i).unwrap();
+        assert_eq!(e.time.generate.unwrap().bound, time::Bound::Cpu);
     }
 }
