@@ -3,9 +3,9 @@
 
 use crate::error::exit;
 use crate::gen::World;
+use crate::history;
 use crate::manifest::RunKey;
 use crate::plan::{Part, Plan};
-use crate::history;
 use crate::runner::{self, Options};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
