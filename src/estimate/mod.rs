@@ -291,7 +291,60 @@ pub fn estimate(
         .par_iter()
         .map(|tp| bytes::table_bytes(world, tp, sizer, &inputs.sampling))
         .collect::<io::Result<_>>()?;
+    let (tables, rows, node_acc, rel_acc) = per_table(plan, &measured);
+    let bundle = bundle_of(&tables);
+    let total = bundle.bytes;
+    let needed = (total.saturating_sub(inputs.disk.reusable_bytes) as f64 * (1.0 + BYTES_ERROR))
+        .ceil() as u64;
+    let disk = DiskCheck {
+        fits: inputs.disk.free_bytes.map(|f| needed <= f),
+        needed_bytes: needed,
+        disk: inputs.disk.clone(),
+    };
+    let neo4j = neo4j_store(&rows, &node_acc, &rel_acc);
+    let store_bytes = if neo4j.limits.block_format_required {
+        neo4j.block_format.bytes
+    } else {
+        neo4j.record_format.total_bytes
+    };
+    let memory = Memory {
+        ram_bytes: inputs.ram_bytes,
+        ram_source: inputs.ram_source.clone(),
+        import: memory::import_memory(rows.nodes, rows.relationships, inputs.ram_bytes),
+        server: memory::server_memory(store_bytes, inputs.ram_bytes),
+    };
+    let time = Time {
+        generate: inputs.calibration.as_ref().map(|c| {
+            let disk = (total, inputs.disk_write_bytes_per_second);
+            time::generate_time(plan, c, inputs.threads, inputs.world_seconds, disk)
+        }),
+        import: time::import_time(rows.nodes, rows.relationships),
+    };
+    let profile = world.profile();
+    Ok(Estimate {
+        schema: SCHEMA,
+        profile: ProfileInfo {
+            name: profile.name.clone(),
+            seed: profile.seed,
+        },
+        format: format_info(plan.format),
+        shard_size,
+        rows,
+        tables,
+        bundle,
+        disk,
+        neo4j,
+        memory,
+        time,
+    })
+}
 
+/// Each table's estimate from its measured bytes, the exact row counts per
+/// kind and type, and the store accumulators of nodes and relationships.
+fn per_table(
+    plan: &Plan,
+    measured: &[bytes::TableBytes],
+) -> (Vec<TableEstimate>, Rows, StoreAcc, StoreAcc) {
     let mut tables = Vec::new();
     let mut rows = Rows {
         nodes: plan.nodes(),
@@ -301,7 +354,7 @@ pub fn estimate(
         relationship_types: BTreeMap::new(),
     };
     let (mut node_acc, mut rel_acc) = (StoreAcc::default(), StoreAcc::default());
-    for (tp, tb) in plan.tables.iter().zip(&measured) {
+    for (tp, tb) in plan.tables.iter().zip(measured) {
         let scaled = tb.store.scaled(tp.rows);
         let kind = match tp.table {
             Table::Node(k) => {
@@ -334,9 +387,15 @@ pub fn estimate(
             rendered_rows: tb.rendered_rows,
         });
     }
+    (tables, rows, node_acc, rel_acc)
+}
+
+/// The whole bundle: files, bytes with their stated error, CSV bytes and
+/// how many tables were exact or sampled.
+fn bundle_of(tables: &[TableEstimate]) -> Bundle {
     let total: u64 = tables.iter().map(|t| t.bytes).sum();
     let err = |f: f64| (total as f64 * f).round() as u64;
-    let bundle = Bundle {
+    Bundle {
         files: tables.iter().map(|t| t.files).sum(),
         bytes: total,
         bytes_low: total - err(BYTES_ERROR),
@@ -348,21 +407,17 @@ pub fn estimate(
             .iter()
             .filter(|t| t.method == Method::Sampled)
             .count() as u64,
-    };
+    }
+}
 
-    let needed = (total.saturating_sub(inputs.disk.reusable_bytes) as f64 * (1.0 + BYTES_ERROR))
-        .ceil() as u64;
-    let disk = DiskCheck {
-        fits: inputs.disk.free_bytes.map(|f| needed <= f),
-        needed_bytes: needed,
-        disk: inputs.disk.clone(),
-    };
-
+/// The Neo4j store after import: record and block format sizes, and
+/// whether the record format's limits hold.
+fn neo4j_store(rows: &Rows, node_acc: &StoreAcc, rel_acc: &StoreAcc) -> Neo4j {
     let rel_types = rows.relationship_types.len() as u64;
-    let record = store::record_store(&node_acc, &rel_acc, rel_types);
+    let record = store::record_store(node_acc, rel_acc, rel_types);
     let block = store::block_store(
-        &node_acc,
-        &rel_acc,
+        node_acc,
+        rel_acc,
         record.id_indexes_bytes + record.token_indexes_bytes,
     );
     let exceeded = store::exceeded_limits(
@@ -376,45 +431,11 @@ pub fn estimate(
         block_format_required: !exceeded.is_empty(),
         exceeded,
     };
-    let store_bytes = if limits.block_format_required {
-        block.bytes
-    } else {
-        record.total_bytes
-    };
-    let memory = Memory {
-        ram_bytes: inputs.ram_bytes,
-        ram_source: inputs.ram_source.clone(),
-        import: memory::import_memory(rows.nodes, rows.relationships, inputs.ram_bytes),
-        server: memory::server_memory(store_bytes, inputs.ram_bytes),
-    };
-    let time = Time {
-        generate: inputs.calibration.as_ref().map(|c| {
-            let disk = (total, inputs.disk_write_bytes_per_second);
-            time::generate_time(plan, c, inputs.threads, inputs.world_seconds, disk)
-        }),
-        import: time::import_time(rows.nodes, rows.relationships),
-    };
-    let profile = world.profile();
-    Ok(Estimate {
-        schema: SCHEMA,
-        profile: ProfileInfo {
-            name: profile.name.clone(),
-            seed: profile.seed,
-        },
-        format: format_info(plan.format),
-        shard_size,
-        rows,
-        tables,
-        bundle,
-        disk,
-        neo4j: Neo4j {
-            record_format: record,
-            block_format: block,
-            limits,
-        },
-        memory,
-        time,
-    })
+    Neo4j {
+        record_format: record,
+        block_format: block,
+        limits,
+    }
 }
 
 #[cfg(test)]
