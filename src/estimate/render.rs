@@ -569,8 +569,16 @@ fn time_detail(o: &mut String, e: &Estimate) {
         line(
             o,
             &format!(
-                "    CPU: {} ({} of CPU over the threads; the threads produce {}/s)",
-                human_secs(g.cpu_bound_seconds),
+                "    world set-up {}, then the slower of the CPU and the disk:",
+                human_secs(g.world_seconds)
+            ),
+            6,
+        );
+        line(
+            o,
+            &format!(
+                "    CPU:  {} ({} of CPU over the threads; they produce {}/s)",
+                human_secs(g.cpu_bound_seconds - g.world_seconds),
                 human_secs(g.cpu_seconds),
                 human_bytes(g.write_bytes_per_second as u64)
             ),
@@ -580,7 +588,7 @@ fn time_detail(o: &mut String, e: &Estimate) {
             o,
             &format!(
                 "    disk: {} ({} at {}/s; set with --disk-write-speed)",
-                human_secs(g.world_seconds + g.disk_seconds),
+                human_secs(g.disk_seconds),
                 human_bytes(e.bundle.bytes),
                 human_bytes(g.disk_bytes_per_second)
             ),
