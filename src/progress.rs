@@ -289,7 +289,10 @@ mod tests {
             json: false,
             quiet: false,
         };
-        assert_eq!(text.line("estimate", "estimate: 3 rows"), "estimate: 3 rows");
+        assert_eq!(
+            text.line("estimate", "estimate: 3 rows"),
+            "estimate: 3 rows"
+        );
         let json = Console {
             json: true,
             quiet: false,

@@ -3,7 +3,7 @@
 //! does not fit the free space. The machine's figures come in as [`Disk`]
 //! and RAM, asked by the command line.
 
-use super::report::{human_bytes, short};
+use super::render::{human_bytes, short};
 use super::{bytes::Sampling, estimate, Disk, Estimate, Inputs, BYTES_ERROR};
 use crate::error::Usage;
 use crate::gen::World;
@@ -47,6 +47,7 @@ pub fn preflight(
         disk,
         ram_bytes,
         ram_source,
+        disk_write_bytes_per_second: super::time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND,
         threads: 1,
         calibration: None,
         world_seconds: 0.0,
@@ -124,6 +125,7 @@ mod tests {
             },
             ram_bytes: 1 << 30,
             ram_source: "test".into(),
+            disk_write_bytes_per_second: crate::estimate::time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND,
             threads: 1,
             calibration: None,
             world_seconds: 0.0,
