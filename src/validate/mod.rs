@@ -66,6 +66,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Progress display on stderr.
     pub progress: progress::Mode,
+    /// Print the findings and the summary as one JSON object.
+    pub json: bool,
 }
 
 /// What validation found.
@@ -488,6 +490,9 @@ fn finish(
     mut s: Summary,
     started: Instant,
 ) -> Result<Summary> {
+    if opts.json {
+        return finish_json(out, dir, reports, opts, s, started);
+    }
     let (errors, warnings) = findings::print(out, dir, &mut reports, opts.max_problems)?;
     s.errors = errors;
     s.warnings = warnings;
@@ -518,6 +523,37 @@ fn finish(
             ""
         },
     )?;
+    Ok(s)
+}
+
+/// `validate --json`: the findings and the summary as one JSON object
+/// (schema in docs/validate.md).
+fn finish_json(
+    out: &mut impl Write,
+    dir: &Path,
+    mut reports: Vec<FileReport>,
+    opts: &Options,
+    mut s: Summary,
+    started: Instant,
+) -> Result<Summary> {
+    let (shown, errors, warnings, hidden) = findings::collect(dir, &mut reports, opts.max_problems);
+    s.errors = errors;
+    s.warnings = warnings;
+    let doc = serde_json::json!({
+        "bundle": dir.display().to_string(),
+        "valid": errors == 0,
+        "errors": errors,
+        "warnings": warnings,
+        "files": s.files,
+        "rows": s.rows,
+        "ids": s.ids,
+        "ids_skipped": s.ids_skipped,
+        "notes": s.notes,
+        "problems": shown,
+        "problems_not_shown": hidden,
+        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    });
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     Ok(s)
 }
 
