@@ -60,6 +60,17 @@ impl Console {
         }
     }
 
+    /// Plain text lines, none when `quiet` (warnings excepted): for commands
+    /// without a JSON mode.
+    pub fn plain(quiet: bool) -> Console {
+        Console { json: false, quiet }
+    }
+
+    /// Plain text lines.
+    pub fn text() -> Console {
+        Console::plain(false)
+    }
+
     /// Whether lines are JSON objects.
     pub fn is_json(&self) -> bool {
         self.json
@@ -93,22 +104,30 @@ impl Console {
         let _ = writeln!(std::io::stderr().lock(), "{}", self.line("warning", &text));
     }
 
+    /// Prints the error a run ends with: the text, or in JSON mode
+    /// `{"event": "error", "message": text, "exit_code": code}`.
+    pub fn error(&self, text: &str, code: u8) {
+        let line = if self.json {
+            serde_json::json!({"event": "error", "message": text, "exit_code": code}).to_string()
+        } else {
+            text.to_string()
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
     /// In JSON mode, the run's last line: `summary` with `"event":
     /// "summary"` first. Plain text summaries stay on stdout, as before.
     pub fn summary<T: Serialize>(&self, summary: &T) {
         if !self.json || self.quiet {
             return;
         }
-        let mut obj = serde_json::Map::new();
-        obj.insert("event".into(), "summary".into());
-        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(summary) {
-            obj.extend(fields);
-        }
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "{}",
-            serde_json::Value::Object(obj)
-        );
+        // `event` first, then the summary's fields in their declared order.
+        let fields = serde_json::to_string(summary).unwrap_or_default();
+        let line = match fields.strip_prefix('{') {
+            Some("}") | None => r#"{"event":"summary"}"#.to_string(),
+            Some(rest) => format!(r#"{{"event":"summary",{rest}"#),
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
     }
 }
 

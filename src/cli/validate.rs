@@ -48,6 +48,13 @@ pub struct Args {
     json: bool,
 }
 
+impl Args {
+    /// Where this run's own stderr lines go (text, or JSON in JSON mode).
+    pub(super) fn console(&self) -> progress::Console {
+        progress::Console::new(self.progress, self.quiet)
+    }
+}
+
 /// Runs `validate`.
 pub fn run(mut a: Args) -> Result<u8> {
     a.threads = super::worker_threads(a.threads)?;
