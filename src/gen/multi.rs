@@ -576,9 +576,9 @@ impl World {
                     out.push(b',');
                 }
                 first = false;
-                crate::write::jsonl::put_json_str(k.columns()[c].name, out);
+                super::json::put_json_str(k.columns()[c].name, out);
                 out.push(b':');
-                crate::write::jsonl::put_value(v, out);
+                super::json::put_value(v, out);
             }
         }
         out.push(b'}');
