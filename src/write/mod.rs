@@ -11,8 +11,11 @@ pub mod gzip;
 pub mod jsonl;
 pub mod parquet;
 
+pub use crate::format::Format;
+
 use crate::gen::{Value, World};
 use crate::model::Table;
+use crate::plan::{Plan, ShardSize};
 use ::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -29,55 +32,6 @@ pub const DEFAULT_GZIP_LEVEL: u32 = 4;
 
 /// Rows are rendered into a buffer of about this size before it is handed on.
 const CHUNK: usize = 1 << 20;
-
-/// The output format of data files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "kebab-case")]
-pub enum Format {
-    /// Plain CSV.
-    Csv,
-    /// CSV, each shard one gzip member, at a deflate level 0..=9.
-    CsvGz {
-        /// Compression level.
-        level: u32,
-    },
-    /// Parquet, one file per shard (see [`parquet`]).
-    Parquet {
-        /// Compression codec of every column chunk.
-        codec: parquet::Codec,
-        /// Rows per row group.
-        row_group_rows: u64,
-    },
-}
-
-impl Format {
-    /// The shard files' extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::CsvGz { .. } => "csv.gz",
-            Format::Parquet { .. } => "parquet",
-        }
-    }
-
-    /// Whether shards are Parquet files (`--input-type=parquet`).
-    pub fn is_parquet(self) -> bool {
-        matches!(self, Format::Parquet { .. })
-    }
-
-    /// A shard file's name.
-    pub fn shard_name(self, index: u32) -> String {
-        format!("part-{index:05}.{}", self.extension())
-    }
-
-    /// A Java regex (file name part) that matches every shard file and never
-    /// the header. It has no backslash, quote or space, so it passes through
-    /// picocli `@`-files and shells unchanged.
-    pub fn shard_pattern(self) -> String {
-        let ext = self.extension().replace('.', "[.]");
-        format!("part-[0-9]+[.]{ext}")
-    }
-}
 
 /// What was written to one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -601,9 +555,48 @@ pub fn render_csv(world: &World, table: Table, range: Range<u64>) -> Vec<u8> {
     w.finish().expect("writing to memory cannot fail")
 }
 
+/// The average CSV bytes per row of a table, from up to 512 rows spread
+/// evenly over it (deterministic).
+pub fn sample_row_bytes(world: &World, table: Table) -> f64 {
+    let rows = world.rows(table);
+    if rows == 0 {
+        return 0.0;
+    }
+    let samples = rows.min(512);
+    let mut bytes = 0usize;
+    for s in 0..samples {
+        let i = (u128::from(s) * u128::from(rows) / u128::from(samples)) as u64;
+        bytes += render_csv(world, table, i..i + 1).len();
+    }
+    bytes as f64 / samples as f64
+}
+
+impl Plan {
+    /// Plans every non-empty table of `world`, byte-sized shards measured by
+    /// [`sample_row_bytes`]. It lives here because the measure renders CSV.
+    pub fn new(world: &World, format: Format, size: ShardSize) -> Plan {
+        Plan::sized(world, format, size, |table| sample_row_bytes(world, table))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_sized_shards_are_near_the_target() {
+        let p = crate::profile::Profile::load("small").unwrap();
+        let w = World::new(&p);
+        let plan = Plan::new(&w, Format::Csv, ShardSize::Bytes(20_000));
+        let t = plan
+            .tables
+            .iter()
+            .find(|t| t.table == Table::Node(crate::model::NodeKind::Event))
+            .unwrap();
+        let first = &t.shards[0];
+        let bytes = render_csv(&w, t.table, first.rows.clone()).len();
+        assert!((15_000..25_000).contains(&bytes), "{bytes}");
+    }
 
     /// A buffered file takes at most [`WRITE_PIECE`] bytes a call, and
     /// `write_all` still lands every byte, counted and hashed once.
