@@ -1,9 +1,9 @@
 //! The plan: exact row counts and shard ranges per table, known before any
 //! file is written. A plan is a value: it can be printed, compared and tested.
 
+use crate::format::Format;
 use crate::gen::World;
 use crate::model::Table;
-use crate::format::Format;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;

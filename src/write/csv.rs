@@ -211,9 +211,6 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-
-
-
     #[test]
     fn pool_words_are_their_values() {
         for pool in [
@@ -415,7 +412,6 @@ mod tests {
             }
         }
     }
-
 
     #[test]
     fn datetimes_are_iso() {
