@@ -4,6 +4,7 @@
 //! Architecture (pure modules first, I/O after):
 //! * [`model`]: the one table of node kinds, relationship families, columns.
 //! * [`profile`]: TOML profiles, validated and resolved.
+//! * [`profile_file`]: a profile by name or path (the one place a file is read).
 //! * [`rng`], [`gen`]: pure generation; row `i` of a table is a function of
 //!   (seed, table, i), and relationship ends are computed, never looked up.
 //! * [`plan`]: exact counts and shard ranges, known before writing.
@@ -47,6 +48,7 @@ pub mod model_doc;
 pub mod online;
 pub mod plan;
 pub mod profile;
+pub mod profile_file;
 pub mod progress;
 pub mod report;
 pub mod rng;

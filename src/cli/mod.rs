@@ -14,7 +14,7 @@ mod apply;
 /// The profile named by `--profile` (built-in name or TOML path), with the
 /// `--seed` override applied; bad profiles are usage errors.
 fn load_profile(name: &str, seed: Option<u64>) -> Result<crate::profile::Profile, Usage> {
-    let mut profile = crate::profile::Profile::load(name)?;
+    let mut profile = crate::profile_file::load(name)?;
     if let Some(seed) = seed {
         profile.seed = seed;
     }
