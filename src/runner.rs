@@ -19,6 +19,8 @@
 //! instead of `manifest.json`; parts of the same run may share one folder.
 //! `cmdbgen gather` ([`crate::gather`]) then writes the bundle's manifest.
 
+pub mod changes;
+
 use crate::bundle::{self, STATE_DIR};
 use crate::error::Usage;
 use crate::gen::World;
