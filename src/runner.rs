@@ -55,6 +55,9 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Progress display.
     pub progress: progress::Mode,
+    /// Test hook (resume tests): fail like a crash once this many shards are
+    /// written. The CLI takes it from `CMDBGEN_FAIL_AFTER_SHARDS`.
+    pub fail_after_shards: Option<usize>,
 }
 
 /// What a run did.
@@ -338,10 +341,7 @@ fn write_shards(
         .num_threads(opts.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-    // Test hook: fail like a crash after this many shards (resume tests).
-    let fail_after: Option<usize> = std::env::var("CMDBGEN_FAIL_AFTER_SHARDS")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let fail_after = opts.fail_after_shards;
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let written: Vec<FileInfo> = pool.install(|| {
         todo.par_iter()

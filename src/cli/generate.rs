@@ -226,6 +226,9 @@ pub fn run(mut a: Args) -> Result<u8> {
         } else {
             a.progress
         },
+        fail_after_shards: std::env::var("CMDBGEN_FAIL_AFTER_SHARDS")
+            .ok()
+            .and_then(|v| v.parse().ok()),
     };
     let history = a
         .history
