@@ -58,6 +58,8 @@ pub struct Options {
     /// Test hook (resume tests): fail like a crash once this many shards are
     /// written. The CLI takes it from `CMDBGEN_FAIL_AFTER_SHARDS`.
     pub fail_after_shards: Option<usize>,
+    /// Write shards around the page cache (`--direct-io`, [`write::direct`]).
+    pub direct_io: bool,
 }
 
 /// What a run did.
@@ -352,7 +354,7 @@ fn write_shards(
                     s.rows.clone(),
                     out,
                     &s.path,
-                    plan.format,
+                    (plan.format, opts.direct_io),
                     &counters,
                 )
                 .with_context(|| format!("writing {}", s.path))?;

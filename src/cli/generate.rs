@@ -186,7 +186,6 @@ pub fn run(mut a: Args) -> Result<u8> {
     a.threads = super::worker_threads(a.threads)?;
     let format = format(&a)?;
     let shard_size = shard_size(&a)?;
-    crate::write::direct::set_enabled(a.direct_io);
     let world = super::build_world(&profile, a.quiet);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
@@ -229,6 +228,7 @@ pub fn run(mut a: Args) -> Result<u8> {
         fail_after_shards: std::env::var("CMDBGEN_FAIL_AFTER_SHARDS")
             .ok()
             .and_then(|v| v.parse().ok()),
+        direct_io: a.direct_io,
     };
     let history = a
         .history

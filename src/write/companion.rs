@@ -134,6 +134,7 @@ pub struct Companions<'a> {
     format: Format,
     temporal: Vec<usize>,
     open: Vec<Open>,
+    direct: bool,
 }
 
 struct Open {
@@ -155,7 +156,14 @@ impl<'a> Companions<'a> {
             format,
             temporal: temporal(table),
             open: Vec::new(),
+            direct: false,
         }
+    }
+
+    /// Writes the companion files with direct I/O when `direct`.
+    pub fn direct(mut self, direct: bool) -> Self {
+        self.direct = direct;
+        self
     }
 
     /// The companion bits of a row: bit `b` when its `b`-th temporal column
@@ -184,7 +192,7 @@ impl<'a> Companions<'a> {
                 }
                 self.open.push(Open {
                     omit,
-                    sink: CsvSink::open(&path, self.format)?,
+                    sink: CsvSink::open_with(&path, self.format, self.direct)?,
                     buf: Vec::with_capacity(CHUNK + 4096),
                     rows: 0,
                     path: rel,
@@ -295,7 +303,7 @@ mod tests {
             0..rows,
             dir.path(),
             "nodes/Server/part-00000.csv",
-            Format::Csv,
+            (Format::Csv, false),
             &crate::write::Counters::default(),
         )
         .unwrap();
@@ -326,7 +334,7 @@ mod tests {
                 0..w.rows(table),
                 dir.path(),
                 &format!("{}/part-00000.csv", table.dir()),
-                Format::Csv,
+                (Format::Csv, false),
                 &crate::write::Counters::default(),
             )
             .unwrap();

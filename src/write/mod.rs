@@ -86,8 +86,8 @@ pub struct AtomicFile {
     out: Hashing<Out>,
 }
 
-/// The file under an [`AtomicFile`]: buffered, or direct I/O when enabled
-/// ([`direct::set_enabled`]) and supported by the file system.
+/// The file under an [`AtomicFile`]: buffered, or direct I/O when asked for
+/// ([`AtomicFile::create_with`]) and supported by the file system.
 enum Out {
     Buffered(File),
     Direct(direct::DirectFile),
@@ -120,12 +120,18 @@ impl Write for Out {
 }
 
 impl AtomicFile {
-    /// Creates `path.tmp`; the parent folder must exist.
+    /// Creates `path.tmp`, buffered; the parent folder must exist.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        AtomicFile::create_with(path, false)
+    }
+
+    /// Creates `path.tmp`, written around the page cache when `direct` and
+    /// the file system allows it (`generate --direct-io`).
+    pub fn create_with(path: &Path, direct: bool) -> io::Result<AtomicFile> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let opened = if direct::enabled() {
+        let opened = if direct {
             direct::DirectFile::create(&tmp).map(|d| d.map(Out::Direct))
         } else {
             Ok(None)
@@ -241,7 +247,12 @@ impl CsvSink {
     /// Creates the shard file at `path` (see [`AtomicFile`]) as plain CSV or a
     /// gzip member; `format` must be a CSV format.
     pub(crate) fn open(path: &Path, format: Format) -> io::Result<CsvSink> {
-        let file = AtomicFile::create(path)?;
+        CsvSink::open_with(path, format, false)
+    }
+
+    /// [`CsvSink::open`], with direct I/O when `direct`.
+    pub(crate) fn open_with(path: &Path, format: Format, direct: bool) -> io::Result<CsvSink> {
+        let file = AtomicFile::create_with(path, direct)?;
         Ok(match format {
             Format::Csv => CsvSink::Plain(file),
             Format::Parquet { .. } => {
@@ -390,14 +401,15 @@ impl<W: Write> RowWriter for SplitRows<'_, W> {
     }
 }
 
-/// Writes rows `range` of `table` to `root/rel_path` in `format`, atomically.
+/// Writes rows `range` of `table` to `root/rel_path` in `format`, atomically,
+/// with direct I/O when `direct`.
 pub fn write_shard(
     world: &World,
     table: Table,
     range: Range<u64>,
     root: &Path,
     rel_path: &str,
-    format: Format,
+    (format, direct): (Format, bool),
     counters: &Counters,
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
@@ -407,16 +419,23 @@ pub fn write_shard(
         row_group_rows,
     } = format
     {
-        let (bytes, hash) =
-            parquet::write_shard(world, table, range, &path, codec, row_group_rows, counters)?;
+        let (bytes, hash) = parquet::write_shard(
+            world,
+            table,
+            range,
+            &path,
+            (codec, row_group_rows),
+            counters,
+            direct,
+        )?;
         return Ok(info(root, &path, rows, bytes, hash));
     }
     let mut w = SplitRows {
         main: CsvRows::new(CountingWrite {
-            inner: CsvSink::open(&path, format)?,
+            inner: CsvSink::open_with(&path, format, direct)?,
             counters,
         }),
-        companions: companion::Companions::new(root, table, rel_path, format),
+        companions: companion::Companions::new(root, table, rel_path, format).direct(direct),
     };
     fill(world, table, range, &mut w, counters)?;
     let SplitRows { main, companions } = w;
@@ -430,14 +449,14 @@ pub fn write_shard(
 }
 
 /// Writes `rows` rows produced by `row(i, out)` (for `i` in `0..rows`) to
-/// `root/rel_path` in `format`, atomically: the shard writer for tables that
+/// `root/rel_path` in `format` (direct I/O when `direct`), atomically: the shard writer for tables that
 /// are not part of the model (the peer benchmark workload). `columns` and
 /// their header cells `names` type the Parquet columns, written with `props`
 /// (see [`parquet::builder_of`]); CSV ignores all three.
 pub fn write_rows<'a>(
     root: &Path,
     rel_path: &str,
-    format: Format,
+    (format, direct): (Format, bool),
     (columns, names, props): (
         &[crate::model::Column],
         &[String],
@@ -454,7 +473,7 @@ pub fn write_rows<'a>(
             .ok_or_else(|| io::Error::other("internal error: Parquet rows without settings"))?
             .clone();
         let sink = CountingWrite {
-            inner: AtomicFile::create(&path)?,
+            inner: AtomicFile::create_with(&path, direct)?,
             counters,
         };
         let mut w = parquet::ParquetRows::with_columns(rel_path, columns, names, sink, props)?;
@@ -462,7 +481,7 @@ pub fn write_rows<'a>(
         w.finish()?.inner
     } else {
         let mut w = CsvRows::new(CountingWrite {
-            inner: CsvSink::open(&path, format)?,
+            inner: CsvSink::open_with(&path, format, direct)?,
             counters,
         });
         feed(&mut w, rows, counters, row)?;
@@ -605,7 +624,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("piece.csv");
         let data: Vec<u8> = (0..WRITE_PIECE * 3 + 77).map(|i| (i % 251) as u8).collect();
-        // Direct I/O is off unless a command turns it on.
+        // A plain create is buffered; direct I/O is asked for per file.
         let mut f = AtomicFile::create(&path).unwrap();
         assert_eq!(f.write(&data).unwrap(), WRITE_PIECE);
         f.write_all(&data[WRITE_PIECE..]).unwrap();

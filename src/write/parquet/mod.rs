@@ -573,12 +573,12 @@ pub(super) fn write_shard(
     table: Table,
     range: Range<u64>,
     path: &Path,
-    codec: Codec,
-    row_group_rows: u64,
+    (codec, row_group_rows): (Codec, u64),
     counters: &Counters,
+    direct: bool,
 ) -> io::Result<(u64, u64)> {
     let file = CountingWrite {
-        inner: AtomicFile::create(path)?,
+        inner: AtomicFile::create_with(path, direct)?,
         counters,
     };
     let mut w = ParquetRows::new(table, file, properties(table, codec, row_group_rows)?)?;
