@@ -261,7 +261,7 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/fixtures/profiles/multisource.toml"
         );
-        World::new(&Profile::load(p).unwrap())
+        World::new(&crate::profile_file::load(p).unwrap())
     }
 
     /// The shard keeps the rows with a `created_at`; its companion holds
