@@ -176,9 +176,22 @@ enum Command {
     ExportSources(export_sources::Args),
 }
 
+/// The fault injection of the crash and full-disk tests, from the
+/// environment (read here once; see [`crate::write::durable::Faults`]).
+fn test_faults() -> crate::write::durable::Faults {
+    crate::write::durable::Faults {
+        crash_at: std::env::var("CMDBGEN_CRASH_AT")
+            .ok()
+            .and_then(|v| crate::write::durable::Faults::parse_crash_at(&v)),
+        fail_write: std::env::var("CMDBGEN_FAIL_WRITE").ok(),
+        sync_trace: std::env::var_os("CMDBGEN_SYNC_TRACE").map(std::path::PathBuf::from),
+    }
+}
+
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::write::durable::install(test_faults());
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
