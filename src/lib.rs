@@ -8,7 +8,7 @@
 //! * [`rng`], [`gen`]: pure generation; row `i` of a table is a function of
 //!   (seed, table, i), and relationship ends are computed, never looked up.
 //! * [`plan`]: exact counts and shard ranges, known before writing.
-//! * [`format`]: the output format as plain data (extension, compression).
+//! * [`format`](mod@format): the output format as plain data (extension, compression).
 //! * [`write`](mod@write): format writers, header files, atomic hashed shard files.
 //! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
 //! * [`merge`]: how several sources' reports of one record become one (pure).
