@@ -418,7 +418,6 @@ pub fn finish_bundle(
 pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<Outcome> {
     let started = Instant::now();
     let out = opts.out.as_path();
-    write::durable::enable();
     let repaired = match prepare(out, key, opts.force, opts.verify)? {
         Prepared::Complete(manifest) => {
             return Ok(Outcome {
@@ -601,7 +600,6 @@ pub fn run_part(
 ) -> Result<PartOutcome> {
     let started = Instant::now();
     let out = opts.out.as_path();
-    write::durable::enable();
     if let Some(path) = prepare_part(out, key, part, opts.force)? {
         let manifest =
             if path.ends_with(manifest::FILE) {

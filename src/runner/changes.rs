@@ -307,7 +307,6 @@ pub fn write_change_set(
     force: bool,
     verify: bool,
 ) -> Result<ChangeOutcome> {
-    durable::enable();
     let repaired = match prepare(out, key, force, verify)? {
         Prepared::Complete(manifest) => {
             return Ok(ChangeOutcome {

@@ -192,7 +192,14 @@ impl<'a> Companions<'a> {
                 }
                 self.open.push(Open {
                     omit,
-                    sink: CsvSink::open_with(&path, self.format, self.direct)?,
+                    sink: CsvSink::open_with(
+                        &path,
+                        self.format,
+                        super::FileOptions {
+                            direct: self.direct,
+                            durable: true,
+                        },
+                    )?,
                     buf: Vec::with_capacity(CHUNK + 4096),
                     rows: 0,
                     path: rel,

@@ -1,8 +1,8 @@
 //! Durability: the files of a bundle reach the disk before its manifest does.
 //!
-//! Commands that write bundles call [`enable`]. From then on every
-//! [`super::AtomicFile`] hands its file, once renamed into place, to one
-//! background thread that `fdatasync`s it while the workers go on with the
+//! Every [`super::AtomicFile`] created durable (the default; the benchmark
+//! workload opts out with [`super::FileOptions`]) hands its file, once
+//! renamed into place, to one background thread that `fdatasync`s it while the workers go on with the
 //! next shard (a worker never waits for the disk, unless 64 files are
 //! already waiting). [`settle`] waits for those syncs and then syncs the
 //! folders that gained entries, up to the bundle root; only then is the
@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Condvar, Mutex, OnceLock};
 
@@ -73,18 +73,6 @@ pub fn install(faults: Faults) {
     });
 }
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
-
-/// Turns background syncing of committed files on for this process.
-pub fn enable() {
-    ENABLED.store(true, Ordering::Relaxed);
-}
-
-/// Whether committed files are synced.
-pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
-
 /// What the sync thread has still to do, and its first failure.
 #[derive(Default)]
 struct State {
@@ -132,11 +120,8 @@ fn named(what: &str, path: &Path, e: io::Error) -> io::Error {
 }
 
 /// Queues `file` (now at `path`) for `fdatasync`, and its folder for
-/// [`settle`]. Does nothing unless [`enable`]d.
+/// [`settle`].
 pub fn sync_later(file: File, path: &Path) {
-    if !enabled() {
-        return;
-    }
     let s = syncer();
     {
         let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -160,9 +145,6 @@ pub fn sync_later(file: File, path: &Path) {
 /// Queues an existing file (kept from an earlier run, or brought in by
 /// `gather`) for `fdatasync`: its bytes may still be only in the page cache.
 pub fn sync_existing(path: &Path) -> io::Result<()> {
-    if !enabled() {
-        return Ok(());
-    }
     let f = File::open(path).map_err(|e| named("opening", path, e))?;
     sync_later(f, path);
     Ok(())
@@ -170,18 +152,13 @@ pub fn sync_existing(path: &Path) -> io::Result<()> {
 
 /// Queues the folder `dir` for [`settle`] (a file was renamed into it).
 pub fn note_dir(dir: &Path) {
-    if enabled() {
-        let mut st = syncer().state.lock().unwrap_or_else(|p| p.into_inner());
-        st.dirs.insert(dir.to_path_buf());
-    }
+    let mut st = syncer().state.lock().unwrap_or_else(|p| p.into_inner());
+    st.dirs.insert(dir.to_path_buf());
 }
 
 /// Waits until every queued file is synced, then syncs every folder that
 /// gained entries and its parents up to `root`. Returns the first failure.
 pub fn settle(root: &Path) -> io::Result<()> {
-    if !enabled() {
-        return Ok(());
-    }
     let s = syncer();
     let dirs = {
         let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -224,7 +201,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Writes `bytes` to `path` atomically and durably (a temporary name,
-/// synced, renamed into place, the folder synced when [`enable`]d). Errors
+/// synced, renamed into place, the folder synced). Errors
 /// name `path`; `exec` makes the file executable (mode 755). A
 /// [`Faults::fail_write`] of its name makes it fail as on a full disk.
 pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
@@ -244,9 +221,7 @@ pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
         }
         #[cfg(not(unix))]
         let _ = exec;
-        if enabled() {
-            f.sync_data()?;
-        }
+        f.sync_data()?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -255,10 +230,8 @@ pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
     }
     fs::rename(&tmp, path).map_err(|e| named("renaming", &tmp, e))?;
     trace("rename", path);
-    if enabled() {
-        if let Some(dir) = path.parent() {
-            sync_dir(dir)?;
-        }
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
     }
     Ok(())
 }

@@ -84,6 +84,36 @@ pub struct AtomicFile {
     tmp: PathBuf,
     path: PathBuf,
     out: Hashing<Out>,
+    durable: bool,
+}
+
+/// How an [`AtomicFile`] is written: around the page cache (`direct`, when
+/// the file system allows it) and synced before the manifest (`durable`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Direct I/O (`generate --direct-io`, see [`direct`]).
+    pub direct: bool,
+    /// Synced in the background once committed (see [`durable`]).
+    pub durable: bool,
+}
+
+impl FileOptions {
+    /// Buffered and not synced: files that are not part of a bundle (an
+    /// apply checkpoint, exports for `ingest`).
+    pub const UNSYNCED: FileOptions = FileOptions {
+        direct: false,
+        durable: false,
+    };
+}
+
+impl Default for FileOptions {
+    /// Buffered and durable: what a bundle's files need.
+    fn default() -> Self {
+        FileOptions {
+            direct: false,
+            durable: true,
+        }
+    }
 }
 
 /// The file under an [`AtomicFile`]: buffered, or direct I/O when asked for
@@ -120,18 +150,17 @@ impl Write for Out {
 }
 
 impl AtomicFile {
-    /// Creates `path.tmp`, buffered; the parent folder must exist.
+    /// Creates `path.tmp`, buffered and durable; the parent folder must exist.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
-        AtomicFile::create_with(path, false)
+        AtomicFile::create_with(path, FileOptions::default())
     }
 
-    /// Creates `path.tmp`, written around the page cache when `direct` and
-    /// the file system allows it (`generate --direct-io`).
-    pub fn create_with(path: &Path, direct: bool) -> io::Result<AtomicFile> {
+    /// Creates `path.tmp`, written and synced as `opts` says.
+    pub fn create_with(path: &Path, opts: FileOptions) -> io::Result<AtomicFile> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let opened = if direct {
+        let opened = if opts.direct {
             direct::DirectFile::create(&tmp).map(|d| d.map(Out::Direct))
         } else {
             Ok(None)
@@ -156,12 +185,13 @@ impl AtomicFile {
                 hasher: Xxh3::new(),
                 bytes: 0,
             },
+            durable: opts.durable,
         })
     }
 
-    /// Flushes, renames into place, and returns (bytes, xxh3). When
-    /// [`durable`] is on, the file is then synced in the background (the
-    /// manifest waits for it in [`durable::settle`]).
+    /// Flushes, renames into place, and returns (bytes, xxh3). A durable
+    /// file is then synced in the background (the manifest waits for it in
+    /// [`durable::settle`]).
     pub fn commit(mut self) -> io::Result<(u64, u64)> {
         self.out.flush()?;
         let file = match self.out.inner {
@@ -171,7 +201,9 @@ impl AtomicFile {
         fs::rename(&self.tmp, &self.path).map_err(|e| {
             io::Error::new(e.kind(), format!("renaming {}: {e}", self.tmp.display()))
         })?;
-        durable::sync_later(file, &self.path);
+        if self.durable {
+            durable::sync_later(file, &self.path);
+        }
         Ok((self.out.bytes, self.out.hasher.digest()))
     }
 }
@@ -247,12 +279,12 @@ impl CsvSink {
     /// Creates the shard file at `path` (see [`AtomicFile`]) as plain CSV or a
     /// gzip member; `format` must be a CSV format.
     pub(crate) fn open(path: &Path, format: Format) -> io::Result<CsvSink> {
-        CsvSink::open_with(path, format, false)
+        CsvSink::open_with(path, format, FileOptions::default())
     }
 
-    /// [`CsvSink::open`], with direct I/O when `direct`.
-    pub(crate) fn open_with(path: &Path, format: Format, direct: bool) -> io::Result<CsvSink> {
-        let file = AtomicFile::create_with(path, direct)?;
+    /// [`CsvSink::open`], written and synced as `opts` says.
+    pub(crate) fn open_with(path: &Path, format: Format, opts: FileOptions) -> io::Result<CsvSink> {
+        let file = AtomicFile::create_with(path, opts)?;
         Ok(match format {
             Format::Csv => CsvSink::Plain(file),
             Format::Parquet { .. } => {
@@ -432,7 +464,14 @@ pub fn write_shard(
     }
     let mut w = SplitRows {
         main: CsvRows::new(CountingWrite {
-            inner: CsvSink::open_with(&path, format, direct)?,
+            inner: CsvSink::open_with(
+                &path,
+                format,
+                FileOptions {
+                    direct,
+                    durable: true,
+                },
+            )?,
             counters,
         }),
         companions: companion::Companions::new(root, table, rel_path, format).direct(direct),
@@ -467,13 +506,18 @@ pub fn write_rows<'a>(
     row: impl FnMut(u64, &mut Vec<Value<'a>>),
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
+    // The benchmark workload measures writing, not syncing: not durable.
+    let opts = FileOptions {
+        direct,
+        durable: false,
+    };
     let n = rows.end - rows.start;
     let file = if format.is_parquet() {
         let props = props
             .ok_or_else(|| io::Error::other("internal error: Parquet rows without settings"))?
             .clone();
         let sink = CountingWrite {
-            inner: AtomicFile::create_with(&path, direct)?,
+            inner: AtomicFile::create_with(&path, opts)?,
             counters,
         };
         let mut w = parquet::ParquetRows::with_columns(rel_path, columns, names, sink, props)?;
@@ -481,7 +525,7 @@ pub fn write_rows<'a>(
         w.finish()?.inner
     } else {
         let mut w = CsvRows::new(CountingWrite {
-            inner: CsvSink::open_with(&path, format, direct)?,
+            inner: CsvSink::open_with(&path, format, opts)?,
             counters,
         });
         feed(&mut w, rows, counters, row)?;

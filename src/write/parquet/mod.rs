@@ -578,7 +578,13 @@ pub(super) fn write_shard(
     direct: bool,
 ) -> io::Result<(u64, u64)> {
     let file = CountingWrite {
-        inner: AtomicFile::create_with(path, direct)?,
+        inner: AtomicFile::create_with(
+            path,
+            super::FileOptions {
+                direct,
+                durable: true,
+            },
+        )?,
         counters,
     };
     let mut w = ParquetRows::new(table, file, properties(table, codec, row_group_rows)?)?;
