@@ -10,7 +10,6 @@ use crate::model::{NodeKind, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 
 /// The largest number of regions or data centres a profile may ask for; their
 /// partition tables are held in memory (8 bytes each).
@@ -29,6 +28,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("enterprise", include_str!("profiles/enterprise.toml")),
     ("xlarge", include_str!("profiles/xlarge.toml")),
 ];
+
+/// The names of the built-in profiles, in order.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
 
 /// A profile error: what is wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,27 +210,21 @@ impl Profile {
         self.nodes.get(&k).copied().unwrap_or(0)
     }
 
-    /// Loads a built-in profile by name, or a TOML file by path.
-    pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
-        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
-            return Profile::parse(text, name_or_path);
-        }
-        let path = Path::new(name_or_path);
-        if !path.exists() {
-            let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            return err(format!(
-                "profile '{name_or_path}' is neither a built-in profile ({}) nor an existing file",
-                names.join(", ")
-            ));
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ProfileError(format!("cannot read profile {}: {e}", path.display())))?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "custom".into());
-        Profile::parse(&text, &stem)
-            .map_err(|e| ProfileError(format!("{}: {}", path.display(), e.0)))
+    /// A built-in profile by name; `None` when no built-in has that name.
+    pub fn builtin(name: &str) -> Option<Result<Profile, ProfileError>> {
+        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+        Some(Profile::parse(text, name))
+    }
+
+    /// Loads a built-in profile by name. A profile file is read at the edge
+    /// (`profile_file::load`, which takes a name or a path).
+    pub fn load(name: &str) -> Result<Profile, ProfileError> {
+        Profile::builtin(name).unwrap_or_else(|| {
+            err(format!(
+                "profile '{name}' is not a built-in profile ({})",
+                builtin_names().join(", ")
+            ))
+        })
     }
 
     /// Parses and validates profile TOML. `default_name` is used when the file

@@ -14,7 +14,7 @@ mod apply;
 /// The profile named by `--profile` (built-in name or TOML path), with the
 /// `--seed` override applied; bad profiles are usage errors.
 fn load_profile(name: &str, seed: Option<u64>) -> Result<crate::profile::Profile, Usage> {
-    let mut profile = crate::profile::Profile::load(name)?;
+    let mut profile = crate::profile_file::load(name)?;
     if let Some(seed) = seed {
         profile.seed = seed;
     }
@@ -252,6 +252,18 @@ enum Command {
     BenchTable(bench_table::Args),
 }
 
+/// The fault injection of the crash and full-disk tests, from the
+/// environment (read here once; see [`crate::write::durable::Faults`]).
+fn test_faults() -> crate::write::durable::Faults {
+    crate::write::durable::Faults {
+        crash_at: std::env::var("CMDBGEN_CRASH_AT")
+            .ok()
+            .and_then(|v| crate::write::durable::Faults::parse_crash_at(&v)),
+        fail_write: std::env::var("CMDBGEN_FAIL_WRITE").ok(),
+        sync_trace: std::env::var_os("CMDBGEN_SYNC_TRACE").map(std::path::PathBuf::from),
+    }
+}
+
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -262,6 +274,7 @@ pub fn main() -> ExitCode {
         Command::Apply(a) => a.console(),
         _ => Console::text(),
     };
+    crate::write::durable::install(test_faults());
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),

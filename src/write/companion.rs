@@ -128,6 +128,7 @@ pub struct Companions<'a> {
     format: Format,
     temporal: Vec<usize>,
     open: Vec<Open>,
+    direct: bool,
 }
 
 struct Open {
@@ -149,7 +150,14 @@ impl<'a> Companions<'a> {
             format,
             temporal: temporal(table),
             open: Vec::new(),
+            direct: false,
         }
+    }
+
+    /// Writes the companion files with direct I/O when `direct`.
+    pub fn direct(mut self, direct: bool) -> Self {
+        self.direct = direct;
+        self
     }
 
     /// The companion bits of a row: bit `b` when its `b`-th temporal column
@@ -178,7 +186,14 @@ impl<'a> Companions<'a> {
                 }
                 self.open.push(Open {
                     omit,
-                    sink: CsvSink::open(&path, self.format)?,
+                    sink: CsvSink::open_with(
+                        &path,
+                        self.format,
+                        super::FileOptions {
+                            direct: self.direct,
+                            durable: true,
+                        },
+                    )?,
                     buf: Vec::with_capacity(CHUNK + 4096),
                     rows: 0,
                     path: rel,
@@ -247,7 +262,7 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/fixtures/profiles/multisource.toml"
         );
-        World::new(&Profile::load(p).unwrap())
+        World::new(&crate::profile_file::load(p).unwrap())
     }
 
     /// The shard keeps the rows with a `created_at`; its companion holds
@@ -289,7 +304,7 @@ mod tests {
             0..rows,
             dir.path(),
             "nodes/Server/part-00000.csv",
-            Format::Csv,
+            (Format::Csv, false),
             &crate::write::Counters::default(),
         )
         .unwrap();
@@ -320,7 +335,7 @@ mod tests {
                 0..w.rows(table),
                 dir.path(),
                 &format!("{}/part-00000.csv", table.dir()),
-                Format::Csv,
+                (Format::Csv, false),
                 &crate::write::Counters::default(),
             )
             .unwrap();
