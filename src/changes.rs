@@ -34,6 +34,11 @@ use crate::model::{ColKind, Column, NodeKind, PropType, RelKind, Table};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
 
+/// The manifest's `kind` for change sets.
+pub const KIND: &str = "changes";
+/// The neo4j-admin argument file of a change set's incremental import.
+pub const INCREMENTAL_ARGS: &str = "incremental.args";
+
 /// The first day of the change calendar: 2026-01-01T00:00:00Z (the base's
 /// `created_at` ends and its events cover 2025).
 pub const DAY_ONE: i64 = 1_767_225_600;

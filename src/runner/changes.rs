@@ -22,10 +22,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-/// The manifest's `kind` for change sets.
-pub const KIND: &str = "changes";
-/// The neo4j-admin argument file for the incremental import.
-pub const INCREMENTAL_ARGS: &str = "incremental.args";
+pub use crate::changes::{INCREMENTAL_ARGS, KIND};
 const MARKER: &str = "changes.json";
 
 /// Everything that determines the bytes of a change set.
