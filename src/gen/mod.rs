@@ -262,20 +262,7 @@ impl World {
             let i = k.index();
             Perm::new(counts[i], Stream::new(seed, streams::PERM).at(i as u64))
         });
-        let sources: Vec<SourcePool> = NodeKind::ALL
-            .iter()
-            .map(|k| {
-                let chosen: Vec<_> = (0..profile.sources.len())
-                    .filter(|&x| profile.sources[x].kinds.contains(k))
-                    .collect();
-                let weight = |x: &usize| profile.sources[*x].weight;
-                SourcePool {
-                    weights: chosen.iter().map(weight).collect(),
-                    total: chosen.iter().map(|x| u64::from(weight(x))).sum(),
-                    index: chosen,
-                }
-            })
-            .collect();
+        let sources = source_pools(profile);
         let multi = profile
             .merge
             .is_some()
@@ -339,31 +326,39 @@ impl World {
             device_in_dc,
             families: Vec::new(),
         };
+        world.families = world.count_families();
+        world
+    }
+
+    /// Every relationship family's exact row count (and its cumulative
+    /// degrees where rows are found by position): one parallel pass over
+    /// each family's start nodes; the event families share one pass.
+    fn count_families(&self) -> Vec<Family> {
         // The event families share one pass: each event's slot is drawn once.
-        let n_events = world.count(NodeKind::Event);
+        let n_events = self.count(NodeKind::Event);
         let mut affects = Cumulative::many(n_events, |j, acc: &mut [u64; 5]| {
-            if let Some(slot) = world.affects_slot(j) {
+            if let Some(slot) = self.affects_slot(j) {
                 acc[slot] += 1;
             }
         })
         .map(Some);
-        world.families = RelKind::ALL
+        RelKind::ALL
             .iter()
             .map(|&r| {
                 let spec = r.spec();
-                let n = world.count(spec.start);
+                let n = self.count(spec.start);
                 let cum = match spec.shape {
                     Shape::Parent => return Family { rows: n, cum: None },
                     Shape::Fanout => {
-                        let f = world.fanout_family(r);
-                        Cumulative::new(n, |j| world.fanout_degree(&f, j))
+                        let f = self.fanout_family(r);
+                        Cumulative::new(n, |j| self.fanout_degree(&f, j))
                     }
                     Shape::OneOf => {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
                     }
                     Shape::Reports => {
-                        let cum = world
+                        let cum = self
                             .multi
                             .as_ref()
                             .and_then(|m| m.reports[spec.start.index()].clone());
@@ -378,8 +373,7 @@ impl World {
                     cum: Some(cum),
                 }
             })
-            .collect();
-        world
+            .collect()
     }
 
     /// The profile the world was built from.
@@ -591,6 +585,24 @@ impl World {
     pub fn rel_rows(&self, r: RelKind, start: u64) -> RelRows<'_> {
         RelRows::new(self, r, start)
     }
+}
+
+/// Per node kind, the sources that report it and their weights.
+fn source_pools(profile: &Profile) -> Vec<SourcePool> {
+    NodeKind::ALL
+        .iter()
+        .map(|k| {
+            let chosen: Vec<_> = (0..profile.sources.len())
+                .filter(|&x| profile.sources[x].kinds.contains(k))
+                .collect();
+            let weight = |x: &usize| profile.sources[*x].weight;
+            SourcePool {
+                weights: chosen.iter().map(weight).collect(),
+                total: chosen.iter().map(|x| u64::from(weight(x))).sum(),
+                index: chosen,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
