@@ -29,6 +29,43 @@ fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
     }
 }
 
+/// The closing JSON object of `ingest`, `changes` and `gather` in JSON
+/// progress mode (schema in docs/operations.md).
+#[derive(serde::Serialize)]
+struct RunSummary {
+    command: &'static str,
+    path: String,
+    nodes: u64,
+    relationships: u64,
+    rows: u64,
+    files: u64,
+    bytes: u64,
+    seconds: f64,
+    already_complete: bool,
+}
+
+impl RunSummary {
+    fn new(
+        command: &'static str,
+        path: &std::path::Path,
+        t: &crate::manifest::Totals,
+        seconds: f64,
+        already_complete: bool,
+    ) -> RunSummary {
+        RunSummary {
+            command,
+            path: path.display().to_string(),
+            nodes: t.nodes,
+            relationships: t.relationships,
+            rows: t.nodes + t.relationships,
+            files: t.files,
+            bytes: t.bytes,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+            already_complete,
+        }
+    }
+}
+
 /// Most worker threads per core. Beyond the cores threads only add
 /// switching and memory (a buffer and a deflate state each); a huge
 /// `--threads` would spend minutes starting threads.
@@ -272,6 +309,9 @@ pub fn main() -> ExitCode {
         Command::Generate(a) => a.console(),
         Command::Validate(a) => a.console(),
         Command::Apply(a) => a.console(),
+        Command::Ingest(a) => a.console(),
+        Command::Changes(a) => a.console(),
+        Command::Gather(a) => a.console(),
         _ => Console::text(),
     };
     crate::write::durable::install(test_faults());

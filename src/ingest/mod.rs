@@ -81,8 +81,8 @@ pub struct Options {
     pub force: bool,
     /// The memory budget of the merge, in MiB.
     pub memory_mb: u64,
-    /// No progress on stderr.
-    pub quiet: bool,
+    /// Where progress notes go (text or JSON lines; none when quiet).
+    pub console: crate::progress::Console,
 }
 
 /// What an ingest did.
@@ -232,9 +232,8 @@ pub fn run(o: &Options) -> Result<Outcome> {
 }
 
 fn say(o: &Options, msg: impl AsRef<str>) {
-    if !o.quiet {
-        eprintln!("ingest: {}", msg.as_ref());
-    }
+    o.console
+        .note("notice", &format!("ingest: {}", msg.as_ref()));
 }
 
 /// The steps after the checks: read every input into hash partitions, merge
@@ -379,7 +378,7 @@ fn read_all(
     inputs: &[Input],
 ) -> Result<Vec<u64>> {
     let rows = Arc::new(AtomicU64::new(0));
-    let ticker = Ticker::start(!o.quiet, rows.clone());
+    let ticker = Ticker::start(o.console, rows.clone());
     let ld = load::Load {
         nodes: &sp.nodes,
         rels: &sp.rels,
@@ -502,9 +501,9 @@ struct Ticker {
 }
 
 impl Ticker {
-    fn start(on: bool, rows: Arc<AtomicU64>) -> Ticker {
+    fn start(console: crate::progress::Console, rows: Arc<AtomicU64>) -> Ticker {
         let stop = Arc::new(AtomicBool::new(false));
-        let handle = on.then(|| {
+        let handle = Some({
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let t0 = Instant::now();
@@ -515,9 +514,12 @@ impl Ticker {
                         last = Instant::now();
                         let n = rows.load(Ordering::Relaxed);
                         let s = t0.elapsed().as_secs_f64();
-                        eprintln!(
-                            "ingest: reading: {n} rows, {:.0} rows/s",
-                            n as f64 / s.max(1e-9)
+                        console.note(
+                            "progress",
+                            &format!(
+                                "ingest: reading: {n} rows, {:.0} rows/s",
+                                n as f64 / s.max(1e-9)
+                            ),
                         );
                     }
                 }
