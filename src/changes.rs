@@ -222,11 +222,11 @@ impl fmt::Display for ChangeTable {
 
 /// Stream ids of the change streams (the base uses `0x100..=0x700`).
 mod streams {
-    pub const POOL: u64 = 0x1_0000;
-    pub const NEW: u64 = 0x1_1000;
-    pub const REL: u64 = 0x1_2000;
-    pub const UPDATE: u64 = 0x1_3000;
-    pub const UPDATE_PICK: u64 = 0x1_4000;
+    pub(super) const POOL: u64 = 0x1_0000;
+    pub(super) const NEW: u64 = 0x1_1000;
+    pub(super) const REL: u64 = 0x1_2000;
+    pub(super) const UPDATE: u64 = 0x1_3000;
+    pub(super) const UPDATE_PICK: u64 = 0x1_4000;
 }
 
 /// The per-kind layout of a day.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen gather`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// Folders holding the parts (`manifest.part-I-of-N.json` and their
     /// files). The first is the bundle folder unless --out is given.
     #[arg(required = true)]
@@ -28,7 +28,7 @@ pub struct Args {
 }
 
 /// Runs `gather`.
-pub fn run(a: Args) -> Result<u8> {
+pub(super) fn run(a: Args) -> Result<u8> {
     let out = a.out.clone().unwrap_or_else(|| a.dirs[0].clone());
     let outcome = gather::gather(&Options {
         dirs: a.dirs,

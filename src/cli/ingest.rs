@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen ingest`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A source: its name and its mapping file (or a folder holding
     /// `mapping.toml`). Repeat for each source; without a `priority` in the
     /// mapping, earlier flags are more trusted.
@@ -67,7 +67,7 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
 }
 
 /// Runs `ingest`.
-pub fn run(mut a: Args) -> Result<u8> {
+pub(super) fn run(mut a: Args) -> Result<u8> {
     a.threads = super::worker_threads(a.threads)?;
     let format = a.output.format()?;
     let o = Options {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen report`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// The history file (default: $CMDBGEN_HISTORY, else out/history.jsonl).
     #[arg(long)]
     history: Option<PathBuf>,
@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 /// Runs `report`.
-pub fn run(a: Args) -> Result<u8> {
+pub(super) fn run(a: Args) -> Result<u8> {
     let path = a
         .history
         .unwrap_or_else(|| history::default_history(std::env::var_os("CMDBGEN_HISTORY")));

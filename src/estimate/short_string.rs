@@ -95,7 +95,7 @@ fn short_blocks(bits: u32) -> u32 {
 
 /// Property blocks of `s` when Neo4j can inline it as a short string (at most
 /// 4 blocks), else `None` (dynamic string store).
-pub fn short_string_blocks(s: &str) -> Option<u32> {
+pub(super) fn short_string_blocks(s: &str) -> Option<u32> {
     // Length in UTF-16 units, as Java counts it.
     let len = s.encode_utf16().count() as u32;
     // 256 payload bits minus 38 header bits, at 4 bits per character.

@@ -25,11 +25,11 @@ use rayon::prelude::*;
 /// Stream ids of multi-source generation (stable constants).
 mod streams {
     /// The item's shared coverage draw and its fallback pick, per kind.
-    pub const SHARED: u64 = 0x2000;
+    pub(super) const SHARED: u64 = 0x2000;
     /// The previous version of each item, per kind.
-    pub const PREV: u64 = 0x2100;
+    pub(super) const PREV: u64 = 0x2100;
     /// A source's own draws for an item, per (kind, source).
-    pub const OWN: u64 = 0x3000;
+    pub(super) const OWN: u64 = 0x3000;
 }
 
 /// Number of node kinds.

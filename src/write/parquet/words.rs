@@ -37,14 +37,14 @@ const NULL: u8 = u8::MAX;
 
 /// The most distinct words a chunk keeps (indices are one byte, [`NULL`]
 /// aside); beyond it the column goes back to the Arrow path.
-pub const MAX_WORDS: usize = 128;
+pub(super) const MAX_WORDS: usize = 128;
 
 /// Slots of the address table: a power of two, at least twice [`MAX_WORDS`]
 /// so probes stay short.
 const SLOTS: usize = 256;
 
 /// One pool column of the row group being written.
-pub struct WordColumn {
+pub(super) struct WordColumn {
     layout: Layout,
     /// The chunk's dictionary, in order of first appearance. Words are told
     /// apart by address: two pools' words with the same text would take two
@@ -64,7 +64,7 @@ impl WordColumn {
     /// An encoder for column `descr` under `props`, or `None` if they ask
     /// for something it does not write (no dictionary, a required column, or
     /// what [`Layout::new`] refuses).
-    pub fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<WordColumn> {
+    pub(super) fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<WordColumn> {
         if !props.dictionary_enabled(descr.path()) {
             return None;
         }
@@ -80,14 +80,14 @@ impl WordColumn {
     }
 
     /// Rows gathered in this chunk.
-    pub fn rows(&self) -> usize {
+    pub(super) fn rows(&self) -> usize {
         self.idx.len()
     }
 
     /// Appends a word or a null; `false` (and nothing appended) for any other
     /// value, or a word past [`MAX_WORDS`].
     #[inline]
-    pub fn push(&mut self, v: &Value<'_>) -> bool {
+    pub(super) fn push(&mut self, v: &Value<'_>) -> bool {
         match *v {
             Value::Word(w) => match self.index_of(w) {
                 Some(i) => {
@@ -135,7 +135,7 @@ impl WordColumn {
 
     /// The rows gathered so far as Arrow strings (for the Arrow path to take
     /// over the column), leaving the chunk empty.
-    pub fn take_strings(&mut self) -> StringArray {
+    pub(super) fn take_strings(&mut self) -> StringArray {
         let bytes: usize = self.dict.iter().map(|w| w.text.len()).max().unwrap_or(0);
         let mut b = StringBuilder::with_capacity(self.idx.len(), self.idx.len() * bytes);
         for &i in &self.idx {
@@ -148,7 +148,10 @@ impl WordColumn {
     /// Encodes the rows gathered as one column chunk, leaving the encoder
     /// empty for the next row group: the chunk's bytes (offsets from 0) and
     /// what `SerializedRowGroupWriter::append_column` needs to splice them.
-    pub fn finish_chunk(&mut self, packers: &mut Packers) -> Result<(Bytes, ColumnCloseResult)> {
+    pub(super) fn finish_chunk(
+        &mut self,
+        packers: &mut Packers,
+    ) -> Result<(Bytes, ColumnCloseResult)> {
         let layout = &self.layout;
         let packer = packers.get(layout.compression)?;
         let mut pages = Pages::default();
