@@ -97,7 +97,7 @@ pub(super) fn run(a: Args) -> Result<u8> {
     if a.json {
         super::outln!("{}", serde_json::to_string_pretty(&e)?)?;
     } else {
-        print!("{}", human(&e));
+        super::out!("{}", human(&e))?;
     }
     Ok(exit::OK)
 }

@@ -9,6 +9,15 @@ macro_rules! outln {
     }};
 }
 pub(crate) use outln;
+/// `print!` through the same locked stdout: a write error (a closed pipe) is
+/// returned, not a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use out;
 
 mod apply;
 /// The profile named by `--profile` (built-in name or TOML path), with the

@@ -53,7 +53,7 @@ pub(super) fn run(a: Args) -> Result<u8> {
     } else if groups.is_empty() {
         super::outln!("no records in {}", path.display())?;
     } else {
-        print!("{}", history::render_table(&groups));
+        super::out!("{}", history::render_table(&groups))?;
     }
     Ok(exit::OK)
 }

@@ -168,6 +168,7 @@ pub fn put_cents(c: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&[b'.', a, b]);
 }
 
+/// Appends `ip` in dotted quad notation, without allocating.
 pub fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
     for (k, b) in ip.to_be_bytes().iter().enumerate() {
         if k > 0 {
