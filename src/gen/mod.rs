@@ -288,7 +288,7 @@ impl World {
             let alpha = profile.size_alpha;
             move |p: u64| {
                 let u = rng::unit(stream.at(p));
-                (100.0 / u.powf(1.0 / alpha)).min(1e7) as u64
+                crate::cast::whole((100.0 / u.powf(1.0 / alpha)).min(1e7))
             }
         };
         let c = |k: NodeKind| counts[k.index()];

@@ -72,7 +72,7 @@ impl Reports {
         }; crate::profile::MAX_SOURCES];
         for (slot, rep) in r.iter_mut().zip(self.list()) {
             *slot = Reporter {
-                rank: rep.source as u32,
+                rank: crate::cast::small(rep.source),
                 observed_at: rep.observed_at,
             };
         }

@@ -177,6 +177,10 @@ impl Pages {
     ) -> Result<()> {
         let page = Page::DictionaryPage {
             buf: packer.pack(raw)?,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a page holds far fewer than 2^32 values"
+            )]
             num_values: entries as u32,
             encoding: Encoding::PLAIN,
             is_sorted: false,
@@ -197,6 +201,10 @@ impl Pages {
     ) -> Result<()> {
         let page = Page::DataPage {
             buf: packer.pack(raw)?,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a page holds far fewer than 2^32 values"
+            )]
             num_values: rows as u32,
             encoding,
             def_level_encoding: Encoding::RLE,
@@ -207,6 +215,7 @@ impl Pages {
         self.first_data.get_or_insert(spec.offset);
         self.locations.push(PageLocation {
             offset: spec.offset as i64,
+            #[allow(clippy::cast_possible_truncation, reason = "a page is far below 2 GiB")]
             compressed_page_size: spec.bytes_written as i32,
             first_row_index: self.rows as i64,
         });
@@ -237,6 +246,10 @@ impl Pages {
         let mut page_stats = vec![PageEncodingStats {
             page_type: PageType::DATA_PAGE,
             encoding,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a chunk has far fewer than 2^31 pages"
+            )]
             count: locations.len() as i32,
         }];
         if dictionary {
@@ -290,6 +303,10 @@ impl Pages {
 }
 
 /// Appends an unsigned LEB128 varint.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the low seven bits of each varint byte"
+)]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -339,11 +356,20 @@ pub(super) fn put_levels(out: &mut Vec<u8>, defined: &[u8]) {
     } else {
         put_packed(out, defined.iter().copied(), 1);
     }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a page of levels is far below 4 GiB"
+    )]
     let len = (out.len() - start - 4) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

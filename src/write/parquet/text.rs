@@ -89,6 +89,10 @@ impl TextColumn {
             }
             let at = start + 4..self.values.len();
             let len = at.len();
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "one value of a text page is far below 4 GiB"
+            )]
             self.values[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
             self.unencoded += len as i64;
             if self.page_values == 0 {

@@ -110,7 +110,7 @@ impl WordColumn {
         // Fibonacci hashing: the top bits of the product pick the slot.
         let mut s = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.ilog2());
         loop {
-            let (a, i) = self.slots[s as usize];
+            let (a, i) = self.slots[crate::cast::index(s)];
             if a == addr {
                 return Some(i);
             }
@@ -118,9 +118,13 @@ impl WordColumn {
                 if self.dict.len() >= MAX_WORDS {
                     return None;
                 }
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "the dictionary is capped below 256 words just above"
+                )]
                 let i = self.dict.len() as u8;
                 self.dict.push(w);
-                self.slots[s as usize] = (addr, i);
+                self.slots[crate::cast::index(s)] = (addr, i);
                 return Some(i);
             }
             s = (s + 1) % SLOTS as u64;
@@ -158,6 +162,10 @@ impl WordColumn {
         // The dictionary page: each word as a 4-byte length and its bytes.
         self.page.clear();
         for w in &self.dict {
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a pool word is a few bytes"
+            )]
             self.page
                 .extend_from_slice(&(w.text.len() as u32).to_le_bytes());
             self.page.extend_from_slice(w.text.as_bytes());
@@ -217,8 +225,9 @@ impl WordColumn {
 }
 
 /// Bits an index into a dictionary of `entries` takes (at least 1).
+#[allow(clippy::cast_possible_truncation, reason = "at most 32")]
 fn bit_width(entries: usize) -> u8 {
-    let top = entries.saturating_sub(1) as u32;
+    let top = crate::cast::small(entries.saturating_sub(1));
     (u32::BITS - top.leading_zeros()).max(1) as u8
 }
 
