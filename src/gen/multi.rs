@@ -72,7 +72,11 @@ impl Reports {
         }; crate::profile::MAX_SOURCES];
         for (slot, rep) in r.iter_mut().zip(self.list()) {
             *slot = Reporter {
-                rank: crate::cast::small(rep.source),
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "a source index is below profile::MAX_SOURCES (16)"
+                )]
+                rank: rep.source as u32,
                 observed_at: rep.observed_at,
             };
         }
