@@ -11,7 +11,7 @@ use std::time::Instant;
 
 /// Options of `cmdbgen changes`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// The base profile: a built-in name or a profile TOML file (the one the
     /// base bundle was generated from).
     #[arg(long, default_value = "small")]
@@ -60,7 +60,7 @@ impl Args {
     }
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub(crate) fn run(a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
     if profile.merge.is_some() {
         return Err(Usage(format!(

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen gather`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// Folders holding the parts (`manifest.part-I-of-N.json` and their
     /// files). The first is the bundle folder unless --out is given.
     #[arg(required = true)]
@@ -40,7 +40,7 @@ impl Args {
     }
 }
 
-pub fn run(a: Args) -> Result<u8> {
+pub(crate) fn run(a: Args) -> Result<u8> {
     let out = a.out.clone().unwrap_or_else(|| a.dirs[0].clone());
     let console = a.console();
     let started = std::time::Instant::now();

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen ingest`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A source: its name and its mapping file (or a folder holding
     /// `mapping.toml`). Repeat for each source; without a `priority` in the
     /// mapping, earlier flags are more trusted.
@@ -79,7 +79,7 @@ impl Args {
     }
 }
 
-pub fn run(mut a: Args) -> Result<u8> {
+pub(crate) fn run(mut a: Args) -> Result<u8> {
     let console = a.console();
     a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;

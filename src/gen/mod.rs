@@ -168,13 +168,13 @@ pub fn selected(names: &[String], mask: u64) -> impl Iterator<Item = &str> {
 
 /// Stream ids: stable constants (changing one changes the output).
 mod streams {
-    pub const NODE: u64 = 0x100;
-    pub const PARTITION: u64 = 0x200;
-    pub const DEGREE: u64 = 0x300;
-    pub const TARGET: u64 = 0x400;
-    pub const REL_PROPS: u64 = 0x500;
-    pub const AFFECTS: u64 = 0x600;
-    pub const PERM: u64 = 0x700;
+    pub(super) const NODE: u64 = 0x100;
+    pub(super) const PARTITION: u64 = 0x200;
+    pub(super) const DEGREE: u64 = 0x300;
+    pub(super) const TARGET: u64 = 0x400;
+    pub(super) const REL_PROPS: u64 = 0x500;
+    pub(super) const AFFECTS: u64 = 0x600;
+    pub(super) const PERM: u64 = 0x700;
 }
 
 /// 2026-11-01T00:00:00Z: observations are up to 2 x `lag_days` before it.
@@ -275,7 +275,7 @@ impl World {
             let alpha = profile.size_alpha;
             move |p: u64| {
                 let u = rng::unit(stream.at(p));
-                (100.0 / u.powf(1.0 / alpha)).min(1e7) as u64
+                crate::cast::whole((100.0 / u.powf(1.0 / alpha)).min(1e7))
             }
         };
         let c = |k: NodeKind| counts[k.index()];

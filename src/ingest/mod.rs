@@ -142,7 +142,7 @@ fn sources(o: &Options) -> Result<Vec<Source>, Usage> {
                 )));
             }
         }
-        let priority = mapping.priority.unwrap_or(pos as u32 + 1);
+        let priority = mapping.priority.unwrap_or(crate::cast::small(pos) + 1);
         if let Some((_, _, other)) = list.iter().find(|(p, _, _)| *p == priority) {
             return Err(Usage(format!(
                 "sources {} and {name} both have priority {priority} (a mapping's `priority`, else the position of its --source flag); give each source its own",
@@ -217,6 +217,10 @@ pub fn run(o: &Options) -> Result<Outcome> {
     for (rank, s) in srcs.iter().enumerate() {
         for f in &s.mapping.files {
             inputs.push(Input {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "at most MAX_SOURCES (64) sources, checked in sources()"
+                )]
                 rank: rank as u8,
                 map: f.clone(),
                 mapping: s.mapping.path.clone(),
@@ -256,7 +260,7 @@ fn ingest(
     let threads = pool.current_num_threads().max(1);
     let memory = o.memory_mb.max(1) << 20;
     let parts = partitions(inputs, memory, threads);
-    let spill_limit = (memory / (threads as u64 * 8)) as usize;
+    let spill_limit = usize::try_from(memory / (threads as u64 * 8)).unwrap_or(usize::MAX);
     let errors = Errors::new(o.on_error, o.max_errors, inputs.len());
     let sp = Spills::create(tmp, parts)?;
     say(
@@ -322,7 +326,7 @@ fn ingest(
             .enumerate()
             .map(|(r, s)| SourceEntry {
                 name: s.name.clone(),
-                priority: r as u32 + 1,
+                priority: crate::cast::small(r) + 1,
                 mapping: s.given.display().to_string(),
             })
             .collect(),
