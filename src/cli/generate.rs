@@ -195,36 +195,26 @@ pub(super) fn run(mut a: Args) -> Result<u8> {
             super::outln!("{summary}")?;
         }
     }
-    let t = &outcome.manifest.totals;
     console.summary(&Summary {
-        command: "generate",
-        path: a.out.display().to_string(),
-        nodes: t.nodes,
-        relationships: t.relationships,
-        rows: t.nodes + t.relationships,
-        files: t.files,
-        bytes: t.bytes,
-        seconds: (outcome.seconds * 1000.0).round() / 1000.0,
-        already_complete: outcome.already_complete,
+        run: super::RunSummary::new(
+            "generate",
+            &a.out,
+            &outcome.manifest.totals,
+            outcome.seconds,
+            outcome.already_complete,
+        ),
         kept_shards: outcome.kept,
         written_shards: outcome.written,
     });
     Ok(exit::OK)
 }
 
-/// The closing JSON object of `generate` in JSON progress mode (schema in
-/// docs/operations.md).
+/// The closing JSON object of `generate` in JSON progress mode: the common
+/// summary and what a resume kept (schema in docs/operations.md).
 #[derive(serde::Serialize)]
 struct Summary {
-    command: &'static str,
-    path: String,
-    nodes: u64,
-    relationships: u64,
-    rows: u64,
-    files: u64,
-    bytes: u64,
-    seconds: f64,
-    already_complete: bool,
+    #[serde(flatten)]
+    run: super::RunSummary,
     kept_shards: usize,
     written_shards: usize,
 }

@@ -38,8 +38,8 @@ fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
     }
 }
 
-/// The closing JSON object of `ingest`, `changes` and `gather` in JSON
-/// progress mode (schema in docs/operations.md).
+/// The closing JSON object of a writing command in JSON progress mode
+/// (schema in docs/operations.md).
 #[derive(serde::Serialize)]
 struct RunSummary {
     command: &'static str,
