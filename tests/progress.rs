@@ -120,8 +120,8 @@ fn json_lines(o: &std::process::Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// `changes` and `ingest` take `--progress json` too: JSON lines only,
-/// ending in their summary.
+/// `changes`, `ingest` and `validate` take `--progress json` too: JSON
+/// lines only, ending in their summary.
 #[test]
 fn changes_and_ingest_end_json_mode_with_a_summary() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,4 +178,14 @@ fn changes_and_ingest_end_json_mode_with_a_summary() {
     );
     assert_eq!(last["path"], merged.display().to_string());
     assert!(last["nodes"].as_u64().unwrap() > 0, "{last}");
+
+    // validate too: its summary says whether the bundle is valid.
+    let o = crate::util::run(&["validate", merged.to_str().unwrap(), "--progress", "json"]);
+    let lines = json_lines(&o);
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (last["command"].as_str(), last["valid"].as_bool()),
+        (Some("validate"), Some(true)),
+        "{last}"
+    );
 }

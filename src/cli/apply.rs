@@ -115,11 +115,12 @@ pub(super) fn run(a: Args) -> Result<u8> {
             a.password_env
         ))
     })?;
+    let console = a.console();
     if a.workers > 1 && !a.quiet {
-        eprintln!(
-            "cmdbgen: warning: --workers {}: concurrent writers may deadlock on shared nodes (retried as transient errors) and commit batches out of order; one writer is the default and usually as fast",
+        console.warn(&format!(
+            "--workers {}: concurrent writers may deadlock on shared nodes (retried as transient errors) and commit batches out of order; one writer is the default and usually as fast",
             a.workers
-        );
+        ));
     }
     let opts = Options {
         dir: a.dir.clone(),
@@ -149,6 +150,13 @@ pub(super) fn run(a: Args) -> Result<u8> {
             .map(Duration::from_millis),
     };
     let outcome = online::run(&opts)?;
+    console.summary(&ApplySummary {
+        command: "apply",
+        path: a.dir.display().to_string(),
+        uri: &opts.target.uri,
+        already_complete: outcome.already_complete,
+        summary: &outcome.summary,
+    });
     if a.quiet {
         return Ok(exit::OK);
     }
@@ -223,4 +231,16 @@ mod tests {
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("-1s").is_err());
     }
+}
+
+/// The closing JSON object of `apply` in JSON progress mode: what was
+/// applied where, with the run's counters (schema in docs/operations.md).
+#[derive(serde::Serialize)]
+struct ApplySummary<'a> {
+    command: &'static str,
+    path: String,
+    uri: &'a str,
+    already_complete: bool,
+    #[serde(flatten)]
+    summary: &'a online::Summary,
 }

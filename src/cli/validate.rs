@@ -57,7 +57,8 @@ impl Args {
 
 /// Runs `validate`.
 pub(super) fn run(mut a: Args) -> Result<u8> {
-    a.threads = super::worker_threads(a.threads)?;
+    let console = a.console();
+    a.threads = super::worker_threads_on(a.threads, &console)?;
     let opts = Options {
         dir: a.dir,
         max_ids: a.max_ids,
@@ -70,9 +71,20 @@ pub(super) fn run(mut a: Args) -> Result<u8> {
         },
         json: a.json,
     };
+    let started = std::time::Instant::now();
     let mut out = std::io::stdout().lock();
     let summary = validate::run(&opts, &mut out)?;
     out.flush()?;
+    console.summary(&serde_json::json!({
+        "command": "validate",
+        "path": opts.dir.display().to_string(),
+        "valid": summary.errors == 0,
+        "errors": summary.errors,
+        "warnings": summary.warnings,
+        "files": summary.files,
+        "rows": summary.rows,
+        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    }));
     Ok(if summary.errors > 0 {
         exit::FAILURE
     } else {
