@@ -357,7 +357,7 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
             }
             let name = s.path.rsplit('/').next().unwrap_or_default();
             if let Some(c) = s.companions.iter().find(|c| {
-                crate::write::companion::omit_of(table, &c.path).is_none()
+                crate::write::companion::omit_of(table, plan.provenance, &c.path).is_none()
                     || !c.path.ends_with(&format!("/{name}"))
             }) {
                 bail!(

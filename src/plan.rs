@@ -2,7 +2,7 @@
 //! file is written. A plan is a value: it can be printed, compared and tested.
 
 use crate::gen::World;
-use crate::model::Table;
+use crate::model::{Provenance, Table};
 use crate::write::Format;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -111,6 +111,8 @@ pub struct Plan {
     pub tables: Vec<TablePlan>,
     /// The format the shards are written in.
     pub format: Format,
+    /// The provenance columns of every table (the world's).
+    pub provenance: Provenance,
 }
 
 /// Splits `0..rows` into consecutive ranges of `per` rows (the last shorter).
@@ -184,7 +186,11 @@ impl Plan {
                 Some(TablePlan::cut(table, rows, shard_rows, format))
             })
             .collect();
-        Plan { tables, format }
+        Plan {
+            tables,
+            format,
+            provenance: world.provenance(),
+        }
     }
 
     /// Total node rows.

@@ -6,7 +6,7 @@
 //! problem names the key at fault.
 
 use crate::merge::Strategy;
-use crate::model::{NodeKind, RelKind, Shape};
+use crate::model::{NodeKind, Provenance, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -198,9 +198,36 @@ pub struct Profile {
     /// Multi-source generation, if the profile has a `[merge]` table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<Merge>,
+    /// Whether the provenance columns follow the profile or are always
+    /// written (`--provenance`); part of the run key, as it changes the bytes.
+    #[serde(default)]
+    pub provenance: ProvenanceMode,
+}
+
+/// `--provenance`: which provenance columns a bundle carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvenanceMode {
+    /// `sources` and `observed_at` only where they carry information: in
+    /// multi-source profiles; single-source bundles write `source` alone.
+    #[default]
+    Auto,
+    /// `source`, `sources` and `observed_at` in every profile.
+    Full,
 }
 
 impl Profile {
+    /// The provenance columns this profile's tables carry: `sources` and
+    /// `observed_at` only where several sources can report an item (a
+    /// `[merge]` table), or when asked for.
+    pub fn provenance(&self) -> Provenance {
+        if self.merge.is_some() || self.provenance == ProvenanceMode::Full {
+            Provenance::Full
+        } else {
+            Provenance::SourceOnly
+        }
+    }
+
     /// The count of a node kind.
     pub fn count(&self, k: NodeKind) -> u64 {
         self.nodes.get(&k).copied().unwrap_or(0)
@@ -849,6 +876,7 @@ impl RawProfile {
             size_alpha,
             sources,
             merge,
+            provenance: ProvenanceMode::Auto,
         })
     }
 }

@@ -23,6 +23,8 @@ pub struct Args {
     /// Override the profile's seed (use the base bundle's seed).
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    provenance: super::ProvenanceArg,
     /// Data file format.
     #[arg(long, value_enum, default_value_t = ChangeFormat::Csv)]
     format: ChangeFormat,
@@ -48,7 +50,7 @@ pub struct Args {
 
 /// Runs `changes`.
 pub fn run(a: Args) -> Result<u8> {
-    let profile = super::load_profile(&a.profile, a.seed)?;
+    let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     if profile.merge.is_some() {
         return Err(Usage(format!(
             "changes does not support multi-source profiles yet: '{}' has a [merge] table (docs/sources.md)",

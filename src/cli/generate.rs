@@ -24,6 +24,8 @@ pub struct Args {
     #[arg(long)]
     seed: Option<u64>,
     #[command(flatten)]
+    provenance: super::ProvenanceArg,
+    #[command(flatten)]
     output: OutputArgs,
     /// Worker threads (default: all cores; at most 8 per core). The output
     /// does not depend on it.
@@ -66,7 +68,7 @@ pub struct Args {
 
 /// Runs `generate`.
 pub fn run(mut a: Args) -> Result<u8> {
-    let profile = super::load_profile(&a.profile, a.seed)?;
+    let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     a.threads = super::worker_threads(a.threads)?;
     let format = a.output.format()?;
     let shard_size = a.output.shard_size()?;

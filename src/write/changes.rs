@@ -237,7 +237,7 @@ fn write_shard(cs: &ChangeSet<'_>, out: &Path, job: &Job) -> Result<FileInfo> {
     let mut f = AtomicFile::create(&path)?;
     let mut buf = Vec::with_capacity(1 << 20);
     let mut row = Vec::with_capacity(32);
-    let columns = job.table.columns();
+    let columns = job.table.columns(cs.world().provenance());
     for i in job.rows.clone() {
         row.clear();
         cs.row(job.table, i, &mut row);
@@ -352,7 +352,7 @@ pub fn write_change_set(
         let header = format!("{dir}/header.csv");
         let mut info = write_atomic(
             &out.join(&header),
-            &csv::header_line(&t.header_cells(false)),
+            &csv::header_line(&t.header_cells(cs.world().provenance(), false)),
         )?;
         info.path = header;
         headers.push(info);
@@ -381,7 +381,7 @@ pub fn write_change_set(
                 .with_context(|| format!("creating {inc_dir}"))?;
             let header = format!("{inc_dir}/header.csv");
             let mut info =
-                write_atomic(&out.join(&header), &csv::header_line(&t.header_cells(true)))?;
+                write_atomic(&out.join(&header), &csv::header_line(&t.header_cells(cs.world().provenance(), true)))?;
             info.path = header.clone();
             inc_files.push(info);
             let parts_dir = match key.format {
@@ -493,7 +493,7 @@ pub fn write_change_set(
         .collect();
     let mut scripts = Vec::new();
     if !kinds.is_empty() {
-        let schema = crate::schema::render(&kinds);
+        let schema = crate::schema::render(&kinds, cs.world().provenance());
         // Synced now: the data files were settled before this point.
         crate::write::durable::write_file(
             &out.join(crate::schema::FILE),
