@@ -1048,4 +1048,22 @@ mod tests {
         assert_eq!(p.count(NodeKind::Database), 250);
         assert_eq!(p.count(NodeKind::Event), 0);
     }
+
+    #[test]
+    fn provenance_follows_the_sources_unless_asked_for() {
+        let mut p = Profile::load("tiny").unwrap();
+        assert_eq!(p.provenance, ProvenanceMode::Auto);
+        assert_eq!(p.provenance(), Provenance::SourceOnly);
+        p.provenance = ProvenanceMode::Full;
+        assert_eq!(p.provenance(), Provenance::Full);
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/multisource.toml");
+        let m = Profile::load(path.to_str().unwrap()).unwrap();
+        assert_eq!(m.provenance(), Provenance::Full);
+        // The setting is part of the run key: the serialised profile names it.
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains("\"provenance\":\"full\""), "{json}");
+        let back: Profile = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+    }
 }

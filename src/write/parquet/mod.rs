@@ -668,7 +668,7 @@ mod tests {
 
     #[test]
     fn schema_follows_the_model() {
-        let s = schema(Table::Node(NodeKind::Server));
+        let s = schema(Table::Node(NodeKind::Server), Provenance::Full);
         assert_eq!(s.field(0).name(), "id:ID(Server)");
         assert_eq!(s.field(0).data_type(), &DataType::Utf8);
         assert!(!s.field(0).is_nullable());
@@ -687,7 +687,7 @@ mod tests {
         assert!(
             matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Utf8)
         );
-        let r = schema(Table::Rel(RelKind::ServerHostedInDataCenter));
+        let r = schema(Table::Rel(RelKind::ServerHostedInDataCenter), Provenance::Full);
         let names: Vec<_> = r.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
@@ -699,6 +699,11 @@ mod tests {
                 "observed_at:datetime"
             ]
         );
+        let single = schema(
+            Table::Rel(RelKind::ServerHostedInDataCenter),
+            Provenance::SourceOnly,
+        );
+        assert_eq!(single.fields().len(), 3);
     }
 
     #[test]
