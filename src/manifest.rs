@@ -430,7 +430,8 @@ pub fn tables_and_totals(
                 .cloned()
                 .expect("every planned shard was written");
             for c in std::mem::take(&mut f.companions) {
-                let omit = companion::omit_of(t.table, plan.provenance, &c.path).expect("a companion's own folder");
+                let omit = companion::omit_of(t.table, plan.provenance, &c.path)
+                    .expect("a companion's own folder");
                 companions.entry(omit).or_default().push(c);
             }
             mine.push(f);

@@ -863,7 +863,10 @@ mod tests {
                 .collect();
             assert_eq!(dropped, ["sources", "observed_at"], "{t}");
             // The order of the kept columns is the full list's.
-            let kept: Vec<_> = full.iter().filter(|c| Provenance::SourceOnly.keeps(c)).collect();
+            let kept: Vec<_> = full
+                .iter()
+                .filter(|c| Provenance::SourceOnly.keeps(c))
+                .collect();
             assert_eq!(kept, single.iter().collect::<Vec<_>>(), "{t}");
             assert!(single.iter().any(|c| c.name == "source"), "{t}");
         }

@@ -1056,8 +1056,7 @@ mod tests {
         assert_eq!(p.provenance(), Provenance::SourceOnly);
         p.provenance = ProvenanceMode::Full;
         assert_eq!(p.provenance(), Provenance::Full);
-        let path =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/multisource.toml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/multisource.toml");
         let m = Profile::load(path.to_str().unwrap()).unwrap();
         assert_eq!(m.provenance(), Provenance::Full);
         // The setting is part of the run key: the serialised profile names it.

@@ -398,7 +398,10 @@ pub fn finish_bundle(
     shards: &[FileInfo],
 ) -> Result<Manifest> {
     let mut headers = headers.to_vec();
-    headers.extend(write::companion::write_headers(out, plan.provenance, shards).context("writing header files")?);
+    headers.extend(
+        write::companion::write_headers(out, plan.provenance, shards)
+            .context("writing header files")?,
+    );
     let mut manifest = manifest::build(key, plan, &headers, shards);
     manifest.merge = world.merge_summary();
     let import = manifest.import.clone();

@@ -391,7 +391,11 @@ pub fn estimate(
             .calibration
             .as_ref()
             .map(|c| time::generate_time(plan, c, inputs.threads, inputs.world_seconds, total)),
-        import: time::import_time(rows.nodes, rows.relationships),
+        import: time::import_time(
+            rows.nodes,
+            rows.relationships,
+            record.properties_bytes + record.strings_bytes + record.arrays_bytes,
+        ),
     };
     let profile = world.profile();
     Ok(Estimate {

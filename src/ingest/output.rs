@@ -5,9 +5,9 @@
 //! layout and dialect of `generate` (the same `crate::write` pieces).
 
 use super::spill::{records, Dec, Enc};
+use super::PROVENANCE;
 use crate::manifest::{self, Import, Neo4jNeeds, TableEntry, Totals};
 use crate::merge::Summary;
-use super::PROVENANCE;
 use crate::model::{ColKind, PropType, Table};
 use crate::plan::{Plan, Shard, TablePlan};
 use crate::write::{self, csv as wcsv, parquet as wpq, AtomicFile, CsvSink, FileInfo, Format};
@@ -250,7 +250,8 @@ pub fn write_shard(
             let mut sink = CsvSink::open(&path, format)?;
             let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
             // Rows without a date go to companions (exports often lack some).
-            let mut comp = write::companion::Companions::new(root, table, PROVENANCE, &shard.path, format);
+            let mut comp =
+                write::companion::Companions::new(root, table, PROVENANCE, &shard.path, format);
             for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
                 let omit =
                     comp.omit(|c| cells.get(c).is_some_and(|v| v.is_none_or(<[u8]>::is_empty)));
@@ -387,7 +388,11 @@ pub fn finish(
     inputs: Vec<InputEntry>,
 ) -> anyhow::Result<IngestManifest> {
     let mut headers = headers.to_vec();
-    headers.extend(write::companion::write_headers(out, plan.provenance, shards)?);
+    headers.extend(write::companion::write_headers(
+        out,
+        plan.provenance,
+        shards,
+    )?);
     let (tables, totals, import) = manifest::tables_and_totals(plan, &headers, shards);
     let fingerprint = {
         let json = serde_json::to_vec(&(&run, &inputs))?;

@@ -380,8 +380,10 @@ pub fn write_change_set(
             fs::create_dir_all(out.join(&inc_dir))
                 .with_context(|| format!("creating {inc_dir}"))?;
             let header = format!("{inc_dir}/header.csv");
-            let mut info =
-                write_atomic(&out.join(&header), &csv::header_line(&t.header_cells(cs.world().provenance(), true)))?;
+            let mut info = write_atomic(
+                &out.join(&header),
+                &csv::header_line(&t.header_cells(cs.world().provenance(), true)),
+            )?;
             info.path = header.clone();
             inc_files.push(info);
             let parts_dir = match key.format {

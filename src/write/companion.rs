@@ -89,11 +89,7 @@ pub fn header_cells(table: Table, p: Provenance, omit: u32) -> Vec<String> {
 
 /// Writes the header file of every companion folder that `shards` use, in
 /// table and folder order.
-pub fn write_headers(
-    root: &Path,
-    p: Provenance,
-    shards: &[FileInfo],
-) -> io::Result<Vec<FileInfo>> {
+pub fn write_headers(root: &Path, p: Provenance, shards: &[FileInfo]) -> io::Result<Vec<FileInfo>> {
     let mut folders: Vec<(Table, u32)> = Vec::new();
     for s in shards {
         let Some(table) = Table::all().find(|t| s.path.starts_with(&format!("{}/", t.dir())))

@@ -413,12 +413,7 @@ pub struct ParquetRows<W: Write + Send> {
 
 impl<W: Write + Send> ParquetRows<W> {
     /// A writer of `table`'s rows into `inner`.
-    pub fn new(
-        table: Table,
-        p: Provenance,
-        inner: W,
-        props: WriterProperties,
-    ) -> io::Result<Self> {
+    pub fn new(table: Table, p: Provenance, inner: W, props: WriterProperties) -> io::Result<Self> {
         ParquetRows::with_columns(
             &table.to_string(),
             table.columns(p),
@@ -687,7 +682,10 @@ mod tests {
         assert!(
             matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Utf8)
         );
-        let r = schema(Table::Rel(RelKind::ServerHostedInDataCenter), Provenance::Full);
+        let r = schema(
+            Table::Rel(RelKind::ServerHostedInDataCenter),
+            Provenance::Full,
+        );
         let names: Vec<_> = r.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
