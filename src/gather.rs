@@ -210,6 +210,67 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
     let out = opts.out.as_path();
     write::durable::enable();
     let found = find_parts(&opts.dirs)?;
+    if let Some(done) = already_gathered(out, &found, opts)? {
+        return Ok(done);
+    }
+    let Some(first) = found.first() else {
+        bail!(
+            "no part manifests (manifest.part-I-of-N.json) in {}",
+            opts.dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    let count = check_one_run(first, &found)?;
+    let by_index = every_part_once(&found, count)?;
+
+    let key = &first.manifest.run;
+    let world = World::new(&key.profile);
+    let plan = Plan::new(&world, key.format, key.shard_size);
+    check_every_shard_once(&found, &plan, count)?;
+    let part1 = by_index[&1];
+    let want_headers: Vec<&str> = plan.tables.iter().map(|t| t.header.as_str()).collect();
+    let got_headers: Vec<&str> = part1
+        .manifest
+        .headers
+        .iter()
+        .map(|h| h.path.as_str())
+        .collect();
+    if got_headers != want_headers {
+        bail!(
+            "{} does not list the run's header files (part 1 writes them)",
+            part1.file.display()
+        );
+    }
+
+    prepare_out(out, &found, &plan)?;
+    let copied = place_all(&found, out, opts)?;
+    let shards: Vec<FileInfo> = found
+        .iter()
+        .flat_map(|f| f.manifest.shards.iter().cloned())
+        .collect();
+    let manifest =
+        runner::finish_bundle(out, &world, key, &plan, &part1.manifest.headers, &shards)?;
+    // The part manifests in the bundle folder are superseded by manifest.json.
+    for f in &found {
+        if same_dir(&f.dir, out) {
+            fs::remove_file(&f.file).with_context(|| format!("removing {}", f.file.display()))?;
+        }
+    }
+    let _ = fs::remove_dir(out.join(".cmdbgen"));
+    Ok(Outcome {
+        manifest,
+        parts: count,
+        copied,
+        already_complete: false,
+    })
+}
+
+/// What `out` already holds: nothing (go on), this run's complete bundle
+/// (done, if undamaged), or anything else (refused).
+fn already_gathered(out: &Path, found: &[Found], opts: &Options) -> Result<Option<Outcome>> {
     let complete = out.join(manifest::FILE);
     match crate::bundle::manifest_in(out)? {
         crate::bundle::Found::Absent => {}
@@ -231,12 +292,12 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
                     out.display()
                 );
             }
-            return Ok(Outcome {
+            return Ok(Some(Outcome {
                 manifest: m,
                 parts: 0,
                 copied: 0,
                 already_complete: true,
-            });
+            }));
         }
         other => {
             return Err(crate::error::Usage(format!(
@@ -251,22 +312,16 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
             .into())
         }
     }
-    let Some(first) = found.first() else {
-        bail!(
-            "no part manifests (manifest.part-I-of-N.json) in {}",
-            opts.dirs
-                .iter()
-                .map(|d| d.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    };
+    Ok(None)
+}
 
-    // One run, one split, every part once.
+/// Every part comes from the same run (its fingerprint intact), the same
+/// split and this cmdbgen version; returns the split's part count.
+fn check_one_run(first: &Found, found: &[Found]) -> Result<u32> {
     let key = &first.manifest.run;
     let fp = key.fingerprint();
     let count = first.manifest.part.count;
-    for f in &found {
+    for f in found {
         let m = &f.manifest;
         if m.fingerprint != m.run.fingerprint() {
             bail!(
@@ -298,8 +353,13 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
             env!("CARGO_PKG_VERSION")
         );
     }
+    Ok(count)
+}
+
+/// Each part index 1..=count exactly once, by index.
+fn every_part_once(found: &[Found], count: u32) -> Result<HashMap<u32, &Found>> {
     let mut by_index: HashMap<u32, &Found> = HashMap::new();
-    for f in &found {
+    for f in found {
         if let Some(other) = by_index.insert(f.manifest.part.index, f) {
             bail!(
                 "part {} is present twice: {} and {}",
@@ -319,17 +379,19 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
             missing.join(", ")
         );
     }
+    Ok(by_index)
+}
 
-    // Every planned shard exactly once, from the part that owns it.
-    let world = World::new(&key.profile);
-    let plan = Plan::new(&world, key.format, key.shard_size);
+/// Every planned shard exactly once, from the part that owns it, with the
+/// planned rows and only companions it can have.
+fn check_every_shard_once(found: &[Found], plan: &Plan, count: u32) -> Result<()> {
     let planned: HashMap<&str, (usize, u64, crate::model::Table)> = plan
         .shards()
         .enumerate()
         .map(|(o, s)| (s.path.as_str(), (o, s.rows.end - s.rows.start, s.table)))
         .collect();
     let mut seen: HashMap<&str, u32> = HashMap::new();
-    for f in &found {
+    for f in found {
         let part = f.manifest.part;
         for s in &f.manifest.shards {
             let Some(&(ordinal, rows, table)) = planned.get(s.path.as_str()) else {
@@ -389,22 +451,12 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
                 .join(", ")
         );
     }
-    let part1 = by_index[&1];
-    let want_headers: Vec<&str> = plan.tables.iter().map(|t| t.header.as_str()).collect();
-    let got_headers: Vec<&str> = part1
-        .manifest
-        .headers
-        .iter()
-        .map(|h| h.path.as_str())
-        .collect();
-    if got_headers != want_headers {
-        bail!(
-            "{} does not list the run's header files (part 1 writes them)",
-            part1.file.display()
-        );
-    }
+    Ok(())
+}
 
-    // Bring the files together.
+/// `out` created, or holding only this run's files: nothing foreign, no
+/// other run's state, and no stray `.tmp` or other plan's shards.
+fn prepare_out(out: &Path, found: &[Found], plan: &Plan) -> Result<()> {
     if !out.exists() {
         fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     } else if !found.iter().any(|f| same_dir(&f.dir, out)) {
@@ -432,6 +484,12 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
         .chain(plan.shards().map(|s| s.path.as_str()))
         .collect();
     crate::bundle::sweep(out, &wanted)?;
+    Ok(())
+}
+
+/// Every part's headers, shards and companions moved or copied into `out`
+/// in parallel; returns how many were copied.
+fn place_all(found: &[Found], out: &Path, opts: &Options) -> Result<usize> {
     let jobs: Vec<(&Path, &FileInfo)> = found
         .iter()
         .flat_map(|f| {
@@ -455,24 +513,5 @@ pub fn gather(opts: &Options) -> Result<Outcome> {
             Ok(copied)
         })
         .collect::<Result<_>>()?;
-
-    let shards: Vec<FileInfo> = found
-        .iter()
-        .flat_map(|f| f.manifest.shards.iter().cloned())
-        .collect();
-    let manifest =
-        runner::finish_bundle(out, &world, key, &plan, &part1.manifest.headers, &shards)?;
-    // The part manifests in the bundle folder are superseded by manifest.json.
-    for f in &found {
-        if same_dir(&f.dir, out) {
-            fs::remove_file(&f.file).with_context(|| format!("removing {}", f.file.display()))?;
-        }
-    }
-    let _ = fs::remove_dir(out.join(".cmdbgen"));
-    Ok(Outcome {
-        manifest,
-        parts: count,
-        copied: copied.iter().filter(|c| **c).count(),
-        already_complete: false,
-    })
+    Ok(copied.iter().filter(|c| **c).count())
 }

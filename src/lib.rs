@@ -14,7 +14,7 @@
 //! * [`manifest`], [`runner`]: the resumable run and its manifest.
 //! * [`schema`]: the constraints and indexes written as `schema.cypher`.
 //! * [`gather`]: the parts of a distributed run (`--part i/n`) -> one bundle.
-//! * [`report`]: the per-customer metrics history and its summary.
+//! * [`history`]: the per-customer metrics history (`cmdbgen report`) and its summary.
 //! * [`bundle_file`]: the one path rule and safe opening of bundle files.
 //! * [`bundle_read`]: reading a bundle's CSV files as neo4j-admin does (`apply`).
 //! * [`validate`]: checks a bundle against the import spec without Neo4j.
@@ -39,6 +39,7 @@ pub mod error;
 pub mod estimate;
 pub mod gather;
 pub mod gen;
+pub mod history;
 pub mod ingest;
 pub mod manifest;
 pub mod merge;
@@ -48,7 +49,6 @@ pub mod online;
 pub mod plan;
 pub mod profile;
 pub mod progress;
-pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod schema;

@@ -458,411 +458,25 @@ fn unit_of(key: &str, v: Option<f64>, default: f64) -> Result<f64, ProfileError>
 }
 
 impl RawProfile {
+    /// Validates every section and builds the profile, section by section in
+    /// file order, so the first error names the first bad key.
     fn resolve(self, default_name: &str) -> Result<Profile, ProfileError> {
         let name = self.name.unwrap_or_else(|| default_name.to_string());
         let seed = match self.seed {
             None => 42,
             Some(s) => non_negative("seed", s)?,
         };
-
-        // Node counts: absolute first, then ratios of absolute counts.
-        let mut nodes = BTreeMap::new();
-        let mut ratios = Vec::new();
-        for (key, value) in &self.nodes {
-            let kind = profile_kind(key).ok_or_else(|| {
-                let names: Vec<_> = profile_kinds().iter().map(|k| k.name()).collect();
-                ProfileError(format!(
-                    "unknown node kind 'nodes.{key}' (expected one of {})",
-                    names.join(", ")
-                ))
-            })?;
-            let full = format!("nodes.{key}");
-            match value {
-                toml::Value::Integer(n) => {
-                    nodes.insert(kind, non_negative(&full, *n)?);
-                }
-                toml::Value::Table(t) => {
-                    for k in t.keys() {
-                        if k != "ratio" && k != "of" {
-                            return err(format!(
-                                "unknown key '{full}.{k}' (expected 'ratio' and 'of')"
-                            ));
-                        }
-                    }
-                    let ratio = match t.get("ratio") {
-                        Some(toml::Value::Float(f)) => *f,
-                        Some(toml::Value::Integer(i)) => *i as f64,
-                        _ => return err(format!("{full}.ratio must be a number")),
-                    };
-                    if !ratio.is_finite() {
-                        return err(format!(
-                            "{full}.ratio must be a finite number (got {ratio})"
-                        ));
-                    }
-                    if ratio < 0.0 {
-                        return err(format!("{full}.ratio must not be negative (got {ratio})"));
-                    }
-                    let of = match t.get("of") {
-                        Some(toml::Value::String(s)) => profile_kind(s).ok_or_else(|| {
-                            ProfileError(format!("{full}.of names an unknown kind '{s}'"))
-                        })?,
-                        _ => return err(format!("{full}.of must name a node kind")),
-                    };
-                    ratios.push((kind, full, ratio, of));
-                }
-                _ => {
-                    return err(format!(
-                        "{full} must be a count or {{ ratio = R, of = \"Kind\" }}"
-                    ))
-                }
-            }
-        }
-        for (kind, full, ratio, of) in ratios {
-            let Some(&base) = nodes.get(&of) else {
-                return err(format!(
-                    "{full}.of = \"{of}\" must name a kind given as a count, not a ratio or a missing kind"
-                ));
-            };
-            let n = (base as f64 * ratio).round();
-            if n > MAX_COUNT as f64 {
-                return err(format!("{full} is too large ({n})"));
-            }
-            nodes.insert(kind, n as u64);
-        }
-        for &k in profile_kinds() {
-            nodes.entry(k).or_insert(0);
-        }
-        let count = |k: NodeKind| nodes.get(&k).copied().unwrap_or(0);
-        for k in [NodeKind::Region, NodeKind::DataCenter] {
-            if count(k) > MAX_PARENTS {
-                return err(format!(
-                    "nodes.{k} = {} is more than the supported {MAX_PARENTS}",
-                    count(k)
-                ));
-            }
-        }
-        for (child, parent) in [
-            (NodeKind::DataCenter, NodeKind::Region),
-            (NodeKind::Server, NodeKind::DataCenter),
-            (NodeKind::NetworkDevice, NodeKind::DataCenter),
-        ] {
-            if count(child) > 0 && count(parent) == 0 {
-                return err(format!(
-                    "nodes.{parent} must be at least 1 when nodes.{child} is {} (every {child} is placed in a {parent})",
-                    count(child)
-                ));
-            }
-        }
-
-        // Fan-outs.
-        let mut fanout = BTreeMap::new();
-        for r in RelKind::ALL {
-            if r.spec().shape == Shape::Fanout {
-                fanout.insert(r, default_fanout(r));
-            }
-        }
-        for (key, f) in self.fanout {
-            let full = format!("fanout.{key}");
-            let r = RelKind::from_name(&key)
-                .filter(|r| r.spec().shape == Shape::Fanout)
-                .ok_or_else(|| {
-                    let names: Vec<_> = fanout.keys().map(|r| r.name()).collect();
-                    ProfileError(format!(
-                        "unknown fan-out family '{full}' (expected one of {})",
-                        names.join(", ")
-                    ))
-                })?;
-            let req = |v: Option<i64>, k: &str| -> Result<u32, ProfileError> {
-                match v {
-                    Some(v) => u32_of(&format!("{full}.{k}"), v),
-                    None => err(format!("{full}.{k} is required for dist = \"{}\"", f.dist)),
-                }
-            };
-            let dist = match f.dist.as_str() {
-                "fixed" => Dist::Fixed { n: req(f.n, "n")? },
-                "uniform" => {
-                    let (min, max) = (req(f.min, "min")?, req(f.max, "max")?);
-                    if min > max {
-                        return err(format!("{full}.min ({min}) is larger than max ({max})"));
-                    }
-                    Dist::Uniform { min, max }
-                }
-                "pareto" => {
-                    let (min, max) = (req(f.min, "min")?, req(f.max, "max")?);
-                    if min == 0 {
-                        return err(format!(
-                            "{full}.min must be at least 1 for a pareto fan-out"
-                        ));
-                    }
-                    if min > max {
-                        return err(format!("{full}.min ({min}) is larger than max ({max})"));
-                    }
-                    let alpha = f.alpha.unwrap_or(1.5);
-                    if !(alpha.is_finite() && alpha > 0.0) {
-                        return err(format!("{full}.alpha must be positive (got {alpha})"));
-                    }
-                    Dist::Pareto { min, max, alpha }
-                }
-                other => {
-                    return err(format!(
-                        "{full}.dist = \"{other}\" is not one of fixed, uniform, pareto"
-                    ))
-                }
-            };
-            if dist.max() > 1_000_000 {
-                return err(format!("{full} allows more than 1,000,000 ends per node"));
-            }
-            let target_skew = skew_of(&format!("{full}.target_skew"), f.target_skew, 1.0)?;
-            fanout.insert(r, Fanout { dist, target_skew });
-        }
-
-        // Events.
-        let mut affects = [50u32, 10, 15, 20, 5];
-        if !self.events.affects.is_empty() {
-            affects = [0; 5];
-            for (key, w) in &self.events.affects {
-                let full = format!("events.affects.{key}");
-                let slot = RelKind::AFFECTS
-                    .iter()
-                    .position(|r| r.spec().end.name() == key)
-                    .ok_or_else(|| {
-                        ProfileError(format!(
-                            "unknown kind '{full}' (events can affect Server, NetworkDevice, Database, Application, BusinessService)"
-                        ))
-                    })?;
-                affects[slot] = u32_of(&full, *w)?;
-            }
-            if affects.iter().all(|&w| w == 0) && count(NodeKind::Event) > 0 {
-                return err("events.affects weights are all zero, but the profile has events");
-            }
-        }
-        let affects_skew = skew_of("events.affects_skew", self.events.affects_skew, 2.0)?;
-        let mut event_types = [70u32, 20, 10];
-        if !self.events.types.is_empty() {
-            event_types = [0; 3];
-            for (key, w) in &self.events.types {
-                let full = format!("events.types.{key}");
-                let slot = ["alert", "incident", "change"]
-                    .iter()
-                    .position(|t| t == key)
-                    .ok_or_else(|| {
-                        ProfileError(format!(
-                            "unknown event type '{full}' (expected alert, incident, change)"
-                        ))
-                    })?;
-                event_types[slot] = u32_of(&full, *w)?;
-            }
-            if event_types.iter().all(|&w| w == 0) {
-                return err("events.types weights are all zero");
-            }
-        }
-
+        let nodes = resolve_nodes(&self.nodes)?;
+        let fanout = resolve_fanouts(self.fanout)?;
+        let events = resolve_events(&self.events, count_of(&nodes, NodeKind::Event))?;
         let size_alpha = self.hierarchy.size_alpha.unwrap_or(1.2);
         if !(size_alpha.is_finite() && size_alpha > 0.0) {
             return err(format!(
                 "hierarchy.size_alpha must be positive (got {size_alpha})"
             ));
         }
-
-        // Sources.
-        let merge = match self.merge {
-            None => None,
-            Some(m) => {
-                let strategy = match m.strategy {
-                    None => Strategy::default(),
-                    Some(s) => s
-                        .parse::<Strategy>()
-                        .map_err(|e| ProfileError(format!("merge.strategy: {e}")))?,
-                };
-                let overlap = unit_of("merge.overlap", m.overlap, 0.5)?;
-                Some(Merge { strategy, overlap })
-            }
-        };
-        let mut sources = Vec::new();
-        if self.sources.is_empty() {
-            for (i, (n, w)) in DEFAULT_SOURCES.iter().enumerate() {
-                let kinds = profile_kinds().to_vec();
-                sources.push(Source {
-                    name: n.to_string(),
-                    weight: *w,
-                    coverage: coverage_all(&kinds, 1.0),
-                    kinds,
-                    priority: i as u32 + 1,
-                    missing: 0.0,
-                    stale: 0.0,
-                    lag_days: DEFAULT_LAG_DAYS,
-                });
-            }
-        }
-        let mut explicit = Vec::new();
-        for (i, s) in self.sources.into_iter().enumerate() {
-            let full = format!("sources[{i}]");
-            if s.name.is_empty()
-                || !s
-                    .name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            {
-                return err(format!(
-                    "{full}.name = {:?} must be non-empty and use only letters, digits, '-', '_' and '.'",
-                    s.name
-                ));
-            }
-            if sources.iter().any(|x: &Source| x.name == s.name) {
-                return err(format!("{full}.name = {:?} is given twice", s.name));
-            }
-            if merge.is_none() {
-                for (key, given) in [
-                    ("priority", s.priority.is_some()),
-                    ("coverage", s.coverage.is_some()),
-                    ("missing", s.missing.is_some()),
-                    ("stale", s.stale.is_some()),
-                    ("lag_days", s.lag_days.is_some()),
-                ] {
-                    if given {
-                        return err(format!(
-                            "{full}.{key} needs a [merge] table (multi-source generation, docs/sources.md)"
-                        ));
-                    }
-                }
-            }
-            let weight = u32_of(&format!("{full}.weight"), s.weight.unwrap_or(1))?;
-            if weight == 0 {
-                return err(format!("{full}.weight must be at least 1"));
-            }
-            let kinds: Vec<NodeKind> = match s.kinds {
-                None => profile_kinds().to_vec(),
-                Some(ks) => ks
-                    .iter()
-                    .map(|k| {
-                        profile_kind(k).ok_or_else(|| {
-                            ProfileError(format!("{full}.kinds names an unknown kind '{k}'"))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-            };
-            let priority = match s.priority {
-                None => i as u32 + 1,
-                Some(p) => {
-                    let p = u32_of(&format!("{full}.priority"), p)?;
-                    if p == 0 {
-                        return err(format!(
-                            "{full}.priority must be at least 1 (1 = most trusted)"
-                        ));
-                    }
-                    explicit.push((p, full.clone()));
-                    p
-                }
-            };
-            let coverage = match s.coverage {
-                None => coverage_all(&kinds, 1.0),
-                Some(toml::Value::Float(f)) => {
-                    coverage_all(&kinds, unit_of(&format!("{full}.coverage"), Some(f), 1.0)?)
-                }
-                Some(toml::Value::Integer(n)) => coverage_all(
-                    &kinds,
-                    unit_of(&format!("{full}.coverage"), Some(n as f64), 1.0)?,
-                ),
-                Some(toml::Value::Table(t)) => {
-                    let mut c = coverage_all(&kinds, 1.0);
-                    for (k, v) in &t {
-                        let key = format!("{full}.coverage.{k}");
-                        let kind = profile_kind(k)
-                            .ok_or_else(|| ProfileError(format!("{key}: unknown kind '{k}'")))?;
-                        if !c.contains_key(&kind) {
-                            return err(format!(
-                                "{key}: {k} is not among {full}.kinds (an Event is reported by one source each, so it has no coverage)"
-                            ));
-                        }
-                        let f = match v {
-                            toml::Value::Float(f) => *f,
-                            toml::Value::Integer(n) => *n as f64,
-                            _ => return err(format!("{key} must be a number between 0 and 1")),
-                        };
-                        c.insert(kind, unit_of(&key, Some(f), 1.0)?);
-                    }
-                    c
-                }
-                Some(_) => {
-                    return err(format!(
-                    "{full}.coverage must be a number between 0 and 1 or a table of them per kind"
-                ))
-                }
-            };
-            let missing = unit_of(&format!("{full}.missing"), s.missing, 0.0)?;
-            let stale = unit_of(&format!("{full}.stale"), s.stale, 0.0)?;
-            if missing + stale > 1.0 {
-                return err(format!(
-                    "{full}.missing + {full}.stale must be at most 1 (got {})",
-                    missing + stale
-                ));
-            }
-            let lag_days = match s.lag_days {
-                None => DEFAULT_LAG_DAYS,
-                Some(d) => {
-                    let d = u32_of(&format!("{full}.lag_days"), d)?;
-                    if d > 3650 {
-                        return err(format!("{full}.lag_days must be at most 3650 (got {d})"));
-                    }
-                    d
-                }
-            };
-            sources.push(Source {
-                name: s.name,
-                weight,
-                kinds,
-                priority,
-                coverage,
-                missing,
-                stale,
-                lag_days,
-            });
-        }
-        explicit.sort();
-        for w in explicit.windows(2) {
-            if w[0].0 == w[1].0 {
-                return err(format!(
-                    "{}.priority and {}.priority are both {}; priorities must be distinct",
-                    w[0].1, w[1].1, w[0].0
-                ));
-            }
-        }
-        for &k in profile_kinds() {
-            if count(k) > 0 && !sources.iter().any(|s| s.kinds.contains(&k)) {
-                return err(format!(
-                    "no source reports {k} (add it to some sources[].kinds)"
-                ));
-            }
-        }
-        if merge.is_some() {
-            if sources.len() > MAX_SOURCES {
-                return err(format!(
-                    "a [merge] profile may have at most {MAX_SOURCES} sources (got {})",
-                    sources.len()
-                ));
-            }
-            // Ranks: explicit priorities first by value, the others by their
-            // position; then renumbered 1..=n.
-            let mut order: Vec<usize> = (0..sources.len()).collect();
-            order.sort_by_key(|&i| (sources[i].priority, i));
-            let mut ranked: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
-            sources = order
-                .iter()
-                .enumerate()
-                .map(|(rank, &i)| {
-                    let mut s = ranked[i].take().expect("each source is ranked once");
-                    s.priority = rank as u32 + 1;
-                    s
-                })
-                .collect();
-        } else {
-            // Single-source mode: no quality model; the fields keep their
-            // neutral values.
-            for (i, s) in sources.iter_mut().enumerate() {
-                s.priority = i as u32 + 1;
-                s.coverage = BTreeMap::new();
-            }
-        }
+        let merge = resolve_merge(self.merge)?;
+        let sources = resolve_sources(self.sources, merge.is_some(), &nodes)?;
         check_graph(&nodes, &fanout)?;
 
         Ok(Profile {
@@ -870,15 +484,498 @@ impl RawProfile {
             seed,
             nodes,
             fanout,
-            affects,
-            affects_skew,
-            event_types,
+            affects: events.affects,
+            affects_skew: events.affects_skew,
+            event_types: events.types,
             size_alpha,
             sources,
             merge,
             provenance: ProvenanceMode::Auto,
         })
     }
+}
+
+/// Node counts: absolute counts first, then ratios of those counts, then
+/// zero for every kind not given; checks the hierarchy can place them.
+fn resolve_nodes(
+    raw: &BTreeMap<String, toml::Value>,
+) -> Result<BTreeMap<NodeKind, u64>, ProfileError> {
+    let mut nodes = BTreeMap::new();
+    let mut ratios = Vec::new();
+    for (key, value) in raw {
+        let kind = profile_kind(key).ok_or_else(|| {
+            let names: Vec<_> = profile_kinds().iter().map(|k| k.name()).collect();
+            ProfileError(format!(
+                "unknown node kind 'nodes.{key}' (expected one of {})",
+                names.join(", ")
+            ))
+        })?;
+        let full = format!("nodes.{key}");
+        match value {
+            toml::Value::Integer(n) => {
+                nodes.insert(kind, non_negative(&full, *n)?);
+            }
+            toml::Value::Table(t) => {
+                let (ratio, of) = node_ratio(&full, t)?;
+                ratios.push((kind, full, ratio, of));
+            }
+            _ => {
+                return err(format!(
+                    "{full} must be a count or {{ ratio = R, of = \"Kind\" }}"
+                ))
+            }
+        }
+    }
+    for (kind, full, ratio, of) in ratios {
+        let Some(&base) = nodes.get(&of) else {
+            return err(format!(
+                "{full}.of = \"{of}\" must name a kind given as a count, not a ratio or a missing kind"
+            ));
+        };
+        let n = (base as f64 * ratio).round();
+        if n > MAX_COUNT as f64 {
+            return err(format!("{full} is too large ({n})"));
+        }
+        nodes.insert(kind, n as u64);
+    }
+    for &k in profile_kinds() {
+        nodes.entry(k).or_insert(0);
+    }
+    check_hierarchy(&nodes)?;
+    Ok(nodes)
+}
+
+/// `nodes.X = { ratio = R, of = "Kind" }`: the ratio and the kind it scales.
+fn node_ratio(full: &str, t: &toml::Table) -> Result<(f64, NodeKind), ProfileError> {
+    for k in t.keys() {
+        if k != "ratio" && k != "of" {
+            return err(format!(
+                "unknown key '{full}.{k}' (expected 'ratio' and 'of')"
+            ));
+        }
+    }
+    let ratio = match t.get("ratio") {
+        Some(toml::Value::Float(f)) => *f,
+        Some(toml::Value::Integer(i)) => *i as f64,
+        _ => return err(format!("{full}.ratio must be a number")),
+    };
+    if !ratio.is_finite() {
+        return err(format!(
+            "{full}.ratio must be a finite number (got {ratio})"
+        ));
+    }
+    if ratio < 0.0 {
+        return err(format!("{full}.ratio must not be negative (got {ratio})"));
+    }
+    let of = match t.get("of") {
+        Some(toml::Value::String(s)) => profile_kind(s)
+            .ok_or_else(|| ProfileError(format!("{full}.of names an unknown kind '{s}'")))?,
+        _ => return err(format!("{full}.of must name a node kind")),
+    };
+    Ok((ratio, of))
+}
+
+/// The count of `k` (0 when absent).
+fn count_of(nodes: &BTreeMap<NodeKind, u64>, k: NodeKind) -> u64 {
+    nodes.get(&k).copied().unwrap_or(0)
+}
+
+/// Regions and data centres stay within the partition limit, and every
+/// placed kind has at least one parent to be placed in.
+fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> {
+    let count = |k: NodeKind| count_of(nodes, k);
+    for k in [NodeKind::Region, NodeKind::DataCenter] {
+        if count(k) > MAX_PARENTS {
+            return err(format!(
+                "nodes.{k} = {} is more than the supported {MAX_PARENTS}",
+                count(k)
+            ));
+        }
+    }
+    for (child, parent) in [
+        (NodeKind::DataCenter, NodeKind::Region),
+        (NodeKind::Server, NodeKind::DataCenter),
+        (NodeKind::NetworkDevice, NodeKind::DataCenter),
+    ] {
+        if count(child) > 0 && count(parent) == 0 {
+            return err(format!(
+                "nodes.{parent} must be at least 1 when nodes.{child} is {} (every {child} is placed in a {parent})",
+                count(child)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Fan-outs: every fan-out family's default, replaced where the profile
+/// gives one.
+fn resolve_fanouts(
+    raw: BTreeMap<String, RawFanout>,
+) -> Result<BTreeMap<RelKind, Fanout>, ProfileError> {
+    let mut fanout = BTreeMap::new();
+    for r in RelKind::ALL {
+        if r.spec().shape == Shape::Fanout {
+            fanout.insert(r, default_fanout(r));
+        }
+    }
+    for (key, f) in raw {
+        let full = format!("fanout.{key}");
+        let r = RelKind::from_name(&key)
+            .filter(|r| r.spec().shape == Shape::Fanout)
+            .ok_or_else(|| {
+                let names: Vec<_> = fanout.keys().map(|r| r.name()).collect();
+                ProfileError(format!(
+                    "unknown fan-out family '{full}' (expected one of {})",
+                    names.join(", ")
+                ))
+            })?;
+        let dist = fanout_dist(&full, &f)?;
+        if dist.max() > 1_000_000 {
+            return err(format!("{full} allows more than 1,000,000 ends per node"));
+        }
+        let target_skew = skew_of(&format!("{full}.target_skew"), f.target_skew, 1.0)?;
+        fanout.insert(r, Fanout { dist, target_skew });
+    }
+    Ok(fanout)
+}
+
+/// One fan-out's distribution, with the keys its `dist` needs.
+fn fanout_dist(full: &str, f: &RawFanout) -> Result<Dist, ProfileError> {
+    let req = |v: Option<i64>, k: &str| -> Result<u32, ProfileError> {
+        match v {
+            Some(v) => u32_of(&format!("{full}.{k}"), v),
+            None => err(format!("{full}.{k} is required for dist = \"{}\"", f.dist)),
+        }
+    };
+    Ok(match f.dist.as_str() {
+        "fixed" => Dist::Fixed { n: req(f.n, "n")? },
+        "uniform" => {
+            let (min, max) = (req(f.min, "min")?, req(f.max, "max")?);
+            if min > max {
+                return err(format!("{full}.min ({min}) is larger than max ({max})"));
+            }
+            Dist::Uniform { min, max }
+        }
+        "pareto" => {
+            let (min, max) = (req(f.min, "min")?, req(f.max, "max")?);
+            if min == 0 {
+                return err(format!(
+                    "{full}.min must be at least 1 for a pareto fan-out"
+                ));
+            }
+            if min > max {
+                return err(format!("{full}.min ({min}) is larger than max ({max})"));
+            }
+            let alpha = f.alpha.unwrap_or(1.5);
+            if !(alpha.is_finite() && alpha > 0.0) {
+                return err(format!("{full}.alpha must be positive (got {alpha})"));
+            }
+            Dist::Pareto { min, max, alpha }
+        }
+        other => {
+            return err(format!(
+                "{full}.dist = \"{other}\" is not one of fixed, uniform, pareto"
+            ))
+        }
+    })
+}
+
+/// The `[events]` section resolved.
+struct Events {
+    affects: [u32; 5],
+    affects_skew: f64,
+    types: [u32; 3],
+}
+
+/// Event weights: which kinds events affect, how skewed, and the mix of
+/// event types; the defaults where the profile gives none.
+fn resolve_events(raw: &RawEvents, events: u64) -> Result<Events, ProfileError> {
+    let mut affects = [50u32, 10, 15, 20, 5];
+    if !raw.affects.is_empty() {
+        affects = [0; 5];
+        for (key, w) in &raw.affects {
+            let full = format!("events.affects.{key}");
+            let slot = RelKind::AFFECTS
+                .iter()
+                .position(|r| r.spec().end.name() == key)
+                .ok_or_else(|| {
+                    ProfileError(format!(
+                        "unknown kind '{full}' (events can affect Server, NetworkDevice, Database, Application, BusinessService)"
+                    ))
+                })?;
+            affects[slot] = u32_of(&full, *w)?;
+        }
+        if affects.iter().all(|&w| w == 0) && events > 0 {
+            return err("events.affects weights are all zero, but the profile has events");
+        }
+    }
+    let affects_skew = skew_of("events.affects_skew", raw.affects_skew, 2.0)?;
+    let mut types = [70u32, 20, 10];
+    if !raw.types.is_empty() {
+        types = [0; 3];
+        for (key, w) in &raw.types {
+            let full = format!("events.types.{key}");
+            let slot = ["alert", "incident", "change"]
+                .iter()
+                .position(|t| t == key)
+                .ok_or_else(|| {
+                    ProfileError(format!(
+                        "unknown event type '{full}' (expected alert, incident, change)"
+                    ))
+                })?;
+            types[slot] = u32_of(&full, *w)?;
+        }
+        if types.iter().all(|&w| w == 0) {
+            return err("events.types weights are all zero");
+        }
+    }
+    Ok(Events {
+        affects,
+        affects_skew,
+        types,
+    })
+}
+
+/// The `[merge]` table: present means multi-source generation.
+fn resolve_merge(raw: Option<RawMerge>) -> Result<Option<Merge>, ProfileError> {
+    let Some(m) = raw else { return Ok(None) };
+    let strategy = match m.strategy {
+        None => Strategy::default(),
+        Some(s) => s
+            .parse::<Strategy>()
+            .map_err(|e| ProfileError(format!("merge.strategy: {e}")))?,
+    };
+    let overlap = unit_of("merge.overlap", m.overlap, 0.5)?;
+    Ok(Some(Merge { strategy, overlap }))
+}
+
+/// The sources: the default ones when none are given, each given one
+/// checked, distinct priorities, every counted kind reported by some
+/// source, and the final ranks (or neutral fields without `[merge]`).
+fn resolve_sources(
+    raw: Vec<RawSource>,
+    has_merge: bool,
+    nodes: &BTreeMap<NodeKind, u64>,
+) -> Result<Vec<Source>, ProfileError> {
+    let mut sources = Vec::new();
+    if raw.is_empty() {
+        for (i, (n, w)) in DEFAULT_SOURCES.iter().enumerate() {
+            let kinds = profile_kinds().to_vec();
+            sources.push(Source {
+                name: n.to_string(),
+                weight: *w,
+                coverage: coverage_all(&kinds, 1.0),
+                kinds,
+                priority: i as u32 + 1,
+                missing: 0.0,
+                stale: 0.0,
+                lag_days: DEFAULT_LAG_DAYS,
+            });
+        }
+    }
+    let mut explicit = Vec::new();
+    for (i, s) in raw.into_iter().enumerate() {
+        let full = format!("sources[{i}]");
+        check_source_name(&full, &s.name)?;
+        if sources.iter().any(|x: &Source| x.name == s.name) {
+            return err(format!("{full}.name = {:?} is given twice", s.name));
+        }
+        let source = resolve_source(&full, i, s, has_merge)?;
+        if let Some(p) = source.1 {
+            explicit.push((p, full.clone()));
+        }
+        sources.push(source.0);
+    }
+    explicit.sort();
+    for w in explicit.windows(2) {
+        if w[0].0 == w[1].0 {
+            return err(format!(
+                "{}.priority and {}.priority are both {}; priorities must be distinct",
+                w[0].1, w[1].1, w[0].0
+            ));
+        }
+    }
+    for &k in profile_kinds() {
+        if count_of(nodes, k) > 0 && !sources.iter().any(|s| s.kinds.contains(&k)) {
+            return err(format!(
+                "no source reports {k} (add it to some sources[].kinds)"
+            ));
+        }
+    }
+    rank_sources(sources, has_merge)
+}
+
+/// Source names end up in file names and ids: letters, digits, `-_.` only.
+fn check_source_name(full: &str, name: &str) -> Result<(), ProfileError> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return err(format!(
+            "{full}.name = {name:?} must be non-empty and use only letters, digits, '-', '_' and '.'"
+        ));
+    }
+    Ok(())
+}
+
+/// One `[[sources]]` entry (its name already checked), and its explicit
+/// priority if it gave one (to check priorities are distinct across sources).
+fn resolve_source(
+    full: &str,
+    i: usize,
+    s: RawSource,
+    has_merge: bool,
+) -> Result<(Source, Option<u32>), ProfileError> {
+    if !has_merge {
+        for (key, given) in [
+            ("priority", s.priority.is_some()),
+            ("coverage", s.coverage.is_some()),
+            ("missing", s.missing.is_some()),
+            ("stale", s.stale.is_some()),
+            ("lag_days", s.lag_days.is_some()),
+        ] {
+            if given {
+                return err(format!(
+                    "{full}.{key} needs a [merge] table (multi-source generation, docs/sources.md)"
+                ));
+            }
+        }
+    }
+    let weight = u32_of(&format!("{full}.weight"), s.weight.unwrap_or(1))?;
+    if weight == 0 {
+        return err(format!("{full}.weight must be at least 1"));
+    }
+    let kinds: Vec<NodeKind> = match s.kinds {
+        None => profile_kinds().to_vec(),
+        Some(ks) => ks
+            .iter()
+            .map(|k| {
+                profile_kind(k).ok_or_else(|| {
+                    ProfileError(format!("{full}.kinds names an unknown kind '{k}'"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let (priority, explicit) = match s.priority {
+        None => (i as u32 + 1, None),
+        Some(p) => {
+            let p = u32_of(&format!("{full}.priority"), p)?;
+            if p == 0 {
+                return err(format!(
+                    "{full}.priority must be at least 1 (1 = most trusted)"
+                ));
+            }
+            (p, Some(p))
+        }
+    };
+    let coverage = source_coverage(full, s.coverage, &kinds)?;
+    let missing = unit_of(&format!("{full}.missing"), s.missing, 0.0)?;
+    let stale = unit_of(&format!("{full}.stale"), s.stale, 0.0)?;
+    if missing + stale > 1.0 {
+        return err(format!(
+            "{full}.missing + {full}.stale must be at most 1 (got {})",
+            missing + stale
+        ));
+    }
+    let lag_days = match s.lag_days {
+        None => DEFAULT_LAG_DAYS,
+        Some(d) => {
+            let d = u32_of(&format!("{full}.lag_days"), d)?;
+            if d > 3650 {
+                return err(format!("{full}.lag_days must be at most 3650 (got {d})"));
+            }
+            d
+        }
+    };
+    let source = Source {
+        name: s.name,
+        weight,
+        kinds,
+        priority,
+        coverage,
+        missing,
+        stale,
+        lag_days,
+    };
+    Ok((source, explicit))
+}
+
+/// A source's coverage: one fraction for all its kinds, or a table of them
+/// per kind (the others stay at 1).
+fn source_coverage(
+    full: &str,
+    raw: Option<toml::Value>,
+    kinds: &[NodeKind],
+) -> Result<BTreeMap<NodeKind, f64>, ProfileError> {
+    Ok(match raw {
+        None => coverage_all(kinds, 1.0),
+        Some(toml::Value::Float(f)) => {
+            coverage_all(kinds, unit_of(&format!("{full}.coverage"), Some(f), 1.0)?)
+        }
+        Some(toml::Value::Integer(n)) => coverage_all(
+            kinds,
+            unit_of(&format!("{full}.coverage"), Some(n as f64), 1.0)?,
+        ),
+        Some(toml::Value::Table(t)) => {
+            let mut c = coverage_all(kinds, 1.0);
+            for (k, v) in &t {
+                let key = format!("{full}.coverage.{k}");
+                let kind = profile_kind(k)
+                    .ok_or_else(|| ProfileError(format!("{key}: unknown kind '{k}'")))?;
+                if !c.contains_key(&kind) {
+                    return err(format!(
+                        "{key}: {k} is not among {full}.kinds (an Event is reported by one source each, so it has no coverage)"
+                    ));
+                }
+                let f = match v {
+                    toml::Value::Float(f) => *f,
+                    toml::Value::Integer(n) => *n as f64,
+                    _ => return err(format!("{key} must be a number between 0 and 1")),
+                };
+                c.insert(kind, unit_of(&key, Some(f), 1.0)?);
+            }
+            c
+        }
+        Some(_) => {
+            return err(format!(
+                "{full}.coverage must be a number between 0 and 1 or a table of them per kind"
+            ))
+        }
+    })
+}
+
+/// With `[merge]`: ranks 1..=n, explicit priorities first by value, the
+/// others by their position. Without: positions, and no coverage model.
+fn rank_sources(mut sources: Vec<Source>, has_merge: bool) -> Result<Vec<Source>, ProfileError> {
+    if has_merge {
+        if sources.len() > MAX_SOURCES {
+            return err(format!(
+                "a [merge] profile may have at most {MAX_SOURCES} sources (got {})",
+                sources.len()
+            ));
+        }
+        let mut order: Vec<usize> = (0..sources.len()).collect();
+        order.sort_by_key(|&i| (sources[i].priority, i));
+        let mut ranked: Vec<Option<Source>> = sources.into_iter().map(Some).collect();
+        sources = order
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| {
+                let mut s = ranked[i].take().expect("each source is ranked once");
+                s.priority = rank as u32 + 1;
+                s
+            })
+            .collect();
+    } else {
+        // Single-source mode: no quality model; the fields keep their
+        // neutral values.
+        for (i, s) in sources.iter_mut().enumerate() {
+            s.priority = i as u32 + 1;
+            s.coverage = BTreeMap::new();
+        }
+    }
+    Ok(sources)
 }
 
 #[cfg(test)]

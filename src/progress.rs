@@ -34,6 +34,103 @@ impl Mode {
     }
 }
 
+/// A command's own lines on stderr (notes, warnings, the closing summary):
+/// plain text, or in JSON mode one JSON object per line, so that a pipeline
+/// reading stderr sees nothing but JSON (schemas in docs/operations.md).
+#[derive(Clone, Copy, Debug)]
+pub struct Console {
+    json: bool,
+    quiet: bool,
+}
+
+/// One note in JSON mode.
+#[derive(Serialize)]
+struct Note<'a> {
+    event: &'a str,
+    message: &'a str,
+}
+
+impl Console {
+    /// The console of a command run with progress `mode` (resolved for this
+    /// process's stderr) and `--quiet`.
+    pub fn new(mode: Mode, quiet: bool) -> Console {
+        Console {
+            json: mode.resolve() == Mode::Json,
+            quiet,
+        }
+    }
+
+    /// Plain text lines, none when `quiet` (warnings excepted): for commands
+    /// without a JSON mode.
+    pub fn plain(quiet: bool) -> Console {
+        Console { json: false, quiet }
+    }
+
+    /// Plain text lines.
+    pub fn text() -> Console {
+        Console::plain(false)
+    }
+
+    /// Whether lines are JSON objects.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// The line a note is printed as: `text` as it is, or in JSON mode
+    /// `{"event": event, "message": text}`.
+    pub fn line(&self, event: &str, text: &str) -> String {
+        if self.json {
+            let note = Note {
+                event,
+                message: text,
+            };
+            serde_json::to_string(&note).unwrap_or_else(|_| text.to_string())
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Prints a note on stderr (nothing when quiet). `event` names it in
+    /// JSON mode: `estimate`, `warning` or `notice`.
+    pub fn note(&self, event: &str, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{}", self.line(event, text));
+        }
+    }
+
+    /// Prints a warning on stderr, even when quiet.
+    pub fn warn(&self, text: &str) {
+        let text = format!("cmdbgen: warning: {text}");
+        let _ = writeln!(std::io::stderr().lock(), "{}", self.line("warning", &text));
+    }
+
+    /// Prints the error a run ends with: the text, or in JSON mode
+    /// `{"event": "error", "message": text, "exit_code": code}`.
+    pub fn error(&self, text: &str, code: u8) {
+        let line = if self.json {
+            serde_json::json!({"event": "error", "message": text, "exit_code": code}).to_string()
+        } else {
+            text.to_string()
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    /// In JSON mode, the run's last line: `summary` with `"event":
+    /// "summary"` first. Plain text summaries stay on stdout, as before.
+    pub fn summary<T: Serialize>(&self, summary: &T) {
+        if !self.json || self.quiet {
+            return;
+        }
+        // `event` first, then the summary's fields in their declared order.
+        let fields = serde_json::to_string(summary).unwrap_or_default();
+        let line = match fields.strip_prefix('{') {
+            Some("}") | None => r#"{"event":"summary"}"#.to_string(),
+            Some(rest) => format!(r#"{{"event":"summary",{rest}"#),
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+}
+
 /// One progress report (the JSON line schema is in docs/operations.md).
 #[derive(Serialize)]
 struct Report {
@@ -204,6 +301,26 @@ impl Drop for Reporter {
 mod tests {
     use super::*;
     use indicatif::InMemoryTerm;
+
+    #[test]
+    fn console_lines_are_text_or_json() {
+        let text = Console {
+            json: false,
+            quiet: false,
+        };
+        assert_eq!(
+            text.line("estimate", "estimate: 3 rows"),
+            "estimate: 3 rows"
+        );
+        let json = Console {
+            json: true,
+            quiet: false,
+        };
+        let line = json.line("warning", "a \"quoted\" path\\x");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["event"], "warning");
+        assert_eq!(v["message"], "a \"quoted\" path\\x");
+    }
 
     #[test]
     fn hms_formats_hours_minutes_seconds() {

@@ -299,6 +299,14 @@ fn history_lines_and_report() {
         "{o}"
     );
 
+    // The chart: a panel per customer and size, a point per run.
+    let chart = t.path().join("load.svg");
+    util::ok(&["report", "--history", s(&h), "--chart", s(&chart)]);
+    let svg = fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<?xml") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<g class=\"series\"").count(), 2, "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+
     let o = util::ok(&["report", "--history", s(&h), "--json", "--customer", "acme"]);
     let groups: Vec<serde_json::Value> = serde_json::from_str(&o).unwrap();
     assert_eq!(groups.len(), 1);

@@ -252,6 +252,21 @@ fn parquet_bytes_match_generate() {
     assert!(e["time"]["generate"]["seconds"].as_f64().unwrap() > 0.0);
 }
 
+/// A slow disk caps the generation time: `--disk-write-speed` is the
+/// bandwidth, and the time is never less than bytes / bandwidth.
+#[test]
+fn a_slow_disk_bounds_the_generation_time() {
+    let t = tempfile::tempdir().unwrap();
+    let e = estimate("small", &t.path().join("b"), &["--disk-write-speed", "1K"]);
+    let g = &e["time"]["generate"];
+    assert_eq!(g["bound"], "disk", "{g}");
+    assert_eq!(g["disk_bytes_per_second"], 1024);
+    let bytes = e["bundle"]["bytes"].as_f64().unwrap();
+    assert!(g["seconds"].as_f64().unwrap() >= bytes / 1024.0, "{g}");
+    let o = run(&["estimate", "--disk-write-speed", "fast"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
 #[test]
 fn generate_parquet_refuses_when_the_bundle_does_not_fit() {
     let t = tempfile::tempdir().unwrap();
@@ -469,8 +484,12 @@ fn json_schema_is_stable() {
         keys(&e["time"]["generate"]),
         set(&[
             "seconds",
+            "bound",
             "threads",
             "cpu_seconds",
+            "cpu_bound_seconds",
+            "disk_seconds",
+            "disk_bytes_per_second",
             "world_seconds",
             "calibration_rows",
             "write_bytes_per_second",
@@ -479,6 +498,8 @@ fn json_schema_is_stable() {
     );
     assert_eq!(e["time"]["generate"]["threads"], 2);
     assert_eq!(e["time"]["generate"]["basis"], "calibrated on this machine");
+    assert_eq!(e["time"]["generate"]["disk_bytes_per_second"], 1u64 << 30);
+    assert!(["cpu", "disk"].contains(&e["time"]["generate"]["bound"].as_str().unwrap()));
     assert_eq!(
         keys(&e["time"]["import"]),
         set(&[
@@ -655,23 +676,39 @@ fn human_output_is_an_aligned_table() {
         "16G",
     ]);
     let lines: Vec<&str> = out.lines().collect();
+    // The headline comes first: one labelled line per deciding figure.
+    let blank = lines.iter().position(|l| l.is_empty()).unwrap();
+    let labels: Vec<&str> = lines[blank + 1..blank + 6]
+        .iter()
+        .map(|l| l.split("  ").nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        labels,
+        ["rows", "on disk", "Neo4j store", "import memory", "time"],
+        "{out}"
+    );
     let head = lines.iter().position(|l| l.starts_with("TABLE")).unwrap();
     let total = lines.iter().position(|l| l.starts_with("total")).unwrap();
+    let is_heading = |l: &&&str| **l == "nodes:" || **l == "relationships:";
     // The ROWS column ends at the same place on every line of the table.
     let end = lines[head].find("ROWS").unwrap() + 4;
-    for l in &lines[head..=total] {
+    for l in lines[head..=total].iter().filter(|l| !is_heading(l)) {
         assert!(
             l.as_bytes()[end - 1].is_ascii_alphanumeric() && l.as_bytes()[end] == b' ',
             "misaligned: {l}"
         );
     }
-    let rows = &lines[head + 1..total];
+    let rows: Vec<&&str> = lines[head + 1..total]
+        .iter()
+        .filter(|l| !is_heading(l))
+        .collect();
     assert!(rows.len() >= 20, "{out}");
-    assert!(
-        rows.iter()
-            .all(|l| l.starts_with("nodes/") || l.starts_with("relationships/")),
-        "one line per table:\n{out}"
+    assert_eq!(
+        lines[head + 1..total].iter().filter(is_heading).count(),
+        2,
+        "a heading for nodes and one for relationships:\n{out}"
     );
+    assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
     for s in [
         "Rows (exact)",
         "Disk:",
@@ -683,6 +720,8 @@ fn human_output_is_an_aligned_table() {
         "HEAP_SIZE=",
         "--max-off-heap-memory=",
         "calibrated on this machine",
+        "-bound",
+        "--disk-write-speed",
         "rough estimate from published throughput",
     ] {
         assert!(out.contains(s), "missing {s}:\n{out}");

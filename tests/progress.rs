@@ -51,3 +51,62 @@ fn bar_stays_one_bar_in_an_80_column_tmux_pane() {
     assert!(bar.trim_end().ends_with("100%"), "{screen}");
     assert!(screen.contains("MB/s written"), "{screen}");
 }
+
+/// With `--progress json` every stderr line of `generate` is a JSON object:
+/// the estimate note, progress, then one closing summary; an error too.
+#[test]
+fn json_mode_stderr_is_json_lines_ending_in_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tiny");
+    let o = crate::util::run(&[
+        "generate",
+        "--profile",
+        "tiny",
+        "--progress",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert_eq!(lines[0]["event"], "estimate", "{err}");
+    assert!(lines.iter().any(|l| l["event"] == "progress"), "{err}");
+    let last = lines.last().unwrap();
+    assert_eq!(last["event"], "summary", "{err}");
+    assert_eq!(last["command"], "generate");
+    assert_eq!(last["path"], out.display().to_string());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(last["nodes"], manifest["totals"]["nodes"]);
+    assert_eq!(last["bytes"], manifest["totals"]["bytes"]);
+    assert_eq!(last["files"], manifest["totals"]["files"]);
+
+    // Another profile into the same folder is refused: one JSON error line.
+    let o = crate::util::run(&[
+        "generate",
+        "--profile",
+        "small",
+        "--progress",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last: serde_json::Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (last["event"].as_str(), last["exit_code"].as_u64()),
+        (Some("error"), Some(2))
+    );
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap()
+            .contains("refusing to mix runs"),
+        "{err}"
+    );
+}

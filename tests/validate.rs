@@ -627,3 +627,40 @@ fn import_sh_and_schema_cypher_must_be_cmdbgens_bytes() {
         "missing: cmdbgen wrote it",
     );
 }
+
+/// `validate --json`: one JSON object with the verdict, the totals and each
+/// shown problem's file, line, severity and message; same exit codes.
+#[test]
+fn json_output_lists_problems_and_summary() {
+    let (_t, d) = bundle("tiny", &[]);
+    let o = validate(&d, &["--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (v["valid"].as_bool(), v["errors"].as_u64()),
+        (Some(true), Some(0))
+    );
+    assert!(v["rows"].as_u64().unwrap() > 0 && v["files"].as_u64().unwrap() > 0);
+    assert_eq!(v["problems"].as_array().map(Vec::len), Some(0));
+
+    let col = column(&d, "nodes/Server", "cpu_cores:int");
+    let f = shard("nodes/Server");
+    set_field(&d.join(&f), 2, col, "8x");
+    let o = validate(&d, &["--json", "--max-problems", "5"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"].as_bool(), Some(false));
+    let p = v["problems"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["line"] == 2))
+        .unwrap_or_else(|| panic!("no problem at line 2: {v}"));
+    assert_eq!(p["file"], d.join(&f).display().to_string());
+    assert_eq!(p["severity"], "error");
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .contains("'8x' is not a valid int"),
+        "{p}"
+    );
+}

@@ -87,6 +87,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| format!("'{text}' is out of range"))
 }
 
+impl Args {
+    /// Where this run's own stderr lines go (text, or JSON in JSON mode).
+    pub(super) fn console(&self) -> progress::Console {
+        progress::Console::new(self.progress, self.quiet)
+    }
+}
+
 /// Runs `apply`.
 pub fn run(a: Args) -> Result<u8> {
     if a.batch_size == 0 {

@@ -6,7 +6,7 @@
 use super::machine::{disk_of, machine_ram};
 use super::output::OutputArgs;
 use crate::error::exit;
-use crate::estimate::report::human;
+use crate::estimate::render::human;
 use crate::estimate::{self, bytes::Sampling, memory, time, Inputs};
 use crate::plan::Plan;
 use anyhow::Result;
@@ -37,6 +37,10 @@ pub struct Args {
     /// RAM to plan memory for, e.g. 64G (default: this machine's).
     #[arg(long, value_parser = parse_size_arg)]
     ram: Option<u64>,
+    /// Disk write bandwidth per second that caps the generation time, e.g.
+    /// 500M (default: 1G, a local NVMe SSD).
+    #[arg(long, value_parser = parse_size_arg, value_name = "SIZE")]
+    disk_write_speed: Option<u64>,
     /// Print JSON (schema in docs/capacity-planning.md).
     #[arg(long)]
     json: bool,
@@ -82,6 +86,9 @@ pub fn run(a: Args) -> Result<u8> {
         ram_source,
         threads: threads(a.threads),
         calibration: Some(calibration),
+        disk_write_bytes_per_second: a
+            .disk_write_speed
+            .unwrap_or(time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND),
         world_seconds,
         sampling: Sampling {
             exact_below: a.exact_below,

@@ -66,14 +66,22 @@ pub struct Args {
     customer: Option<String>,
 }
 
+impl Args {
+    /// Where this run's own stderr lines go (text, or JSON in JSON mode).
+    pub(super) fn console(&self) -> progress::Console {
+        progress::Console::new(self.progress, self.quiet)
+    }
+}
+
 /// Runs `generate`.
 pub fn run(mut a: Args) -> Result<u8> {
     let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
-    a.threads = super::worker_threads(a.threads)?;
+    let console = progress::Console::new(a.progress, a.quiet);
+    a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;
     let shard_size = a.output.shard_size()?;
     crate::write::direct::set_enabled(a.direct_io);
-    let world = super::build_world(&profile, a.quiet);
+    let world = super::build_world_on(&profile, &console);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
         super::outln!("{plan}")?;
@@ -97,7 +105,7 @@ pub fn run(mut a: Args) -> Result<u8> {
             super::machine::machine_ram(),
         ),
         a.part,
-        (a.force, a.quiet),
+        (a.force, &console),
     )?;
     let key = RunKey {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -135,12 +143,15 @@ pub fn run(mut a: Args) -> Result<u8> {
         return generate_part::run(&world, &key, &plan, part, &opts, &out);
     }
     let outcome = runner::run(&world, &key, &plan, &opts)?;
-    if !outcome.repaired.is_empty() && !a.quiet {
-        eprintln!(
-            "generate: {} held this run's complete bundle with {} damaged file(s), written again: {}",
-            a.out.display(),
-            outcome.repaired.len(),
-            crate::bundle::list(&outcome.repaired)
+    if !outcome.repaired.is_empty() {
+        console.note(
+            "notice",
+            &format!(
+                "generate: {} held this run's complete bundle with {} damaged file(s), written again: {}",
+                a.out.display(),
+                outcome.repaired.len(),
+                crate::bundle::list(&outcome.repaired)
+            ),
         );
     }
     if let (Some(h), false) = (&history, outcome.already_complete) {
@@ -183,5 +194,36 @@ pub fn run(mut a: Args) -> Result<u8> {
             super::outln!("{summary}")?;
         }
     }
+    let t = &outcome.manifest.totals;
+    console.summary(&Summary {
+        command: "generate",
+        path: a.out.display().to_string(),
+        nodes: t.nodes,
+        relationships: t.relationships,
+        rows: t.nodes + t.relationships,
+        files: t.files,
+        bytes: t.bytes,
+        seconds: (outcome.seconds * 1000.0).round() / 1000.0,
+        already_complete: outcome.already_complete,
+        kept_shards: outcome.kept,
+        written_shards: outcome.written,
+    });
     Ok(exit::OK)
+}
+
+/// The closing JSON object of `generate` in JSON progress mode (schema in
+/// docs/operations.md).
+#[derive(serde::Serialize)]
+struct Summary {
+    command: &'static str,
+    path: String,
+    nodes: u64,
+    relationships: u64,
+    rows: u64,
+    files: u64,
+    bytes: u64,
+    seconds: f64,
+    already_complete: bool,
+    kept_shards: usize,
+    written_shards: usize,
 }

@@ -3,9 +3,9 @@
 
 use crate::error::exit;
 use crate::gen::World;
+use crate::history;
 use crate::manifest::RunKey;
 use crate::plan::{Part, Plan};
-use crate::report;
 use crate::runner::{self, Options};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
@@ -22,8 +22,8 @@ pub fn record(
 ) -> Result<()> {
     // `csv`, `csv-gz`, ...: the shard extension names the format.
     let format = key.format.extension().replace('.', "-");
-    let r = report::Record {
-        time: report::now(),
+    let r = history::Record {
+        time: history::now(),
         customer: customer.to_string(),
         profile: key.profile.name.clone(),
         phase: "generate".to_string(),
@@ -34,11 +34,11 @@ pub fn record(
         rows: nodes + relationships,
         bytes,
         seconds,
-        peak_rss_bytes: report::peak_rss_bytes(),
+        peak_rss_bytes: history::peak_rss_bytes(),
         threads: Some(threads.unwrap_or_else(rayon::current_num_threads) as u64),
         ok: true,
     };
-    report::append(path, &r)
+    history::append(path, &r)
         .map_err(|e| anyhow::anyhow!("appending to history file {}: {e}", path.display()))
 }
 

@@ -58,14 +58,19 @@ const THREADS_PER_CORE: usize = 8;
 /// [`THREADS_PER_CORE`] per core (said on stderr when it is lowered). The
 /// output never depends on it.
 fn worker_threads(threads: Option<usize>) -> Result<Option<usize>, Usage> {
+    worker_threads_on(threads, &Console::text())
+}
+
+/// [`worker_threads`], saying on `console` when `--threads` is lowered.
+fn worker_threads_on(threads: Option<usize>, console: &Console) -> Result<Option<usize>, Usage> {
     check_threads(threads)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let max = cores.saturating_mul(THREADS_PER_CORE);
     Ok(threads.map(|n| {
         if n > max {
-            eprintln!(
-                "cmdbgen: --threads {n} is more than {THREADS_PER_CORE} per core ({cores} cores here); using {max}"
-            );
+            console.warn(&format!(
+                "--threads {n} is more than {THREADS_PER_CORE} per core ({cores} cores here); using {max}"
+            ));
         }
         n.min(max)
     }))
@@ -99,6 +104,11 @@ fn counting_work(p: &crate::profile::Profile) -> u64 {
 /// lowers it for tests) it is said up front and progress follows on stderr
 /// every 10 s, unless `quiet`.
 fn build_world(profile: &crate::profile::Profile, quiet: bool) -> crate::gen::World {
+    build_world_on(profile, &Console::plain(quiet))
+}
+
+/// [`build_world`], its notices on `console`.
+fn build_world_on(profile: &crate::profile::Profile, console: &Console) -> crate::gen::World {
     use crate::gen::index::COUNTED;
     use std::sync::atomic::Ordering;
     let work = counting_work(profile);
@@ -106,14 +116,15 @@ fn build_world(profile: &crate::profile::Profile, quiet: bool) -> crate::gen::Wo
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(COUNT_NOTICE);
-    if quiet || work < notice {
+    if work < notice {
         return crate::gen::World::new(profile);
     }
-    eprintln!(
-        "cmdbgen: counting the relationships of {work} start nodes exactly before anything else (one pass over them; progress every 10 s)"
+    console.note("notice",
+        &format!("cmdbgen: counting the relationships of {work} start nodes exactly before anything else (one pass over them; progress every 10 s)")
     );
     let started = std::time::Instant::now();
     let base = COUNTED.load(Ordering::Relaxed);
+    let console = *console;
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let ticker = std::thread::spawn(move || {
         while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
@@ -129,18 +140,21 @@ fn build_world(profile: &crate::profile::Profile, quiet: bool) -> crate::gen::Wo
             } else {
                 format!("{left:.0} s")
             };
-            eprintln!(
+            console.note("notice", &format!(
                 "cmdbgen: counted {n} of {work} start nodes ({:.1}%) in {secs:.0} s; about {left} left at this rate",
                 100.0 * n as f64 / work.max(1) as f64,
-            );
+            ));
         }
     });
     let world = crate::gen::World::new(profile);
     drop(done_tx);
     let _ = ticker.join();
-    eprintln!(
-        "cmdbgen: counted in {:.1}s",
-        started.elapsed().as_secs_f64()
+    console.note(
+        "notice",
+        &format!(
+            "cmdbgen: counted in {:.1}s",
+            started.elapsed().as_secs_f64()
+        ),
     );
     world
 }
@@ -160,6 +174,7 @@ mod report;
 mod validate;
 
 use crate::error::{exit, Usage};
+use crate::progress::Console;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -260,6 +275,13 @@ enum Command {
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Errors follow the run's output mode: in JSON mode one JSON object.
+    let console = match &cli.command {
+        Command::Generate(a) => a.console(),
+        Command::Validate(a) => a.console(),
+        Command::Apply(a) => a.console(),
+        _ => Console::text(),
+    };
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),
@@ -282,12 +304,13 @@ pub fn main() -> ExitCode {
                     return ExitCode::from(exit::OK);
                 }
             }
-            eprintln!("cmdbgen: error: {e:#}");
-            if e.downcast_ref::<Usage>().is_some() {
-                ExitCode::from(exit::USAGE)
+            let code = if e.downcast_ref::<Usage>().is_some() {
+                exit::USAGE
             } else {
-                ExitCode::from(exit::FAILURE)
-            }
+                exit::FAILURE
+            };
+            console.error(&format!("cmdbgen: error: {e:#}"), code);
+            ExitCode::from(code)
         }
     }
 }

@@ -42,6 +42,17 @@ pub struct Args {
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
+    /// Print the problems and the summary as one JSON object on stdout
+    /// (schema in docs/validate.md); the exit code is the same.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Args {
+    /// Where this run's own stderr lines go (text, or JSON in JSON mode).
+    pub(super) fn console(&self) -> progress::Console {
+        progress::Console::new(self.progress, self.quiet)
+    }
 }
 
 /// Runs `validate`.
@@ -57,6 +68,7 @@ pub fn run(mut a: Args) -> Result<u8> {
         } else {
             a.progress
         },
+        json: a.json,
     };
     let mut out = std::io::stdout().lock();
     let summary = validate::run(&opts, &mut out)?;

@@ -3,7 +3,7 @@
 //! does not fit the free space. The machine's figures come in as [`Disk`]
 //! and RAM, asked by the command line.
 
-use super::report::{human_bytes, short};
+use super::render::{human_bytes, short};
 use super::{bytes::Sampling, estimate, Disk, Estimate, Inputs, BYTES_ERROR};
 use crate::error::Usage;
 use crate::gen::World;
@@ -31,8 +31,8 @@ fn part_bytes(e: &Estimate, plan: &Plan, part: Part) -> u64 {
         .sum()
 }
 
-/// What `generate` runs before writing: the estimate's short form (unless
-/// `quiet`), and a refusal (usage error) when the bundle (or, with `part`,
+/// What `generate` runs before writing: the estimate's short form (a note
+/// on `console`), and a refusal (usage error) when the bundle (or, with `part`,
 /// that part's share of it) does not fit `disk`, unless `force`. `ram` is
 /// the machine's RAM and where that figure comes from.
 pub fn preflight(
@@ -41,23 +41,22 @@ pub fn preflight(
     size: ShardSize,
     (disk, (ram_bytes, ram_source)): (Disk, (u64, String)),
     part: Option<Part>,
-    (force, quiet): (bool, bool),
+    (force, console): (bool, &crate::progress::Console),
 ) -> Result<()> {
     let inputs = Inputs {
         disk,
         ram_bytes,
         ram_source,
+        disk_write_bytes_per_second: super::time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND,
         threads: 1,
         calibration: None,
         world_seconds: 0.0,
         sampling: Sampling::preflight(),
     };
     let e = estimate(world, plan, size, &inputs)?;
-    if !quiet {
-        // A note before the run, on stderr: stdout may be a closed pipe, and
-        // that must not stop the work.
-        eprintln!("{}", short(&e));
-    }
+    // A note before the run, on stderr: stdout may be a closed pipe, and
+    // that must not stop the work.
+    console.note("estimate", &short(&e));
     let (what, estimated, needed, fits) = match part {
         None => (
             "the bundle".to_string(),
@@ -92,7 +91,7 @@ pub fn preflight(
             e.disk.disk.checked_path
         );
         if force {
-            eprintln!("cmdbgen: warning: {msg}; starting anyway because of --force");
+            console.warn(&format!("{msg}; starting anyway because of --force"));
         } else {
             return Err(Usage(format!(
                 "{msg}; free some space, choose another --out, or pass --force to start anyway"
@@ -124,6 +123,7 @@ mod tests {
             },
             ram_bytes: 1 << 30,
             ram_source: "test".into(),
+            disk_write_bytes_per_second: crate::estimate::time::DEFAULT_DISK_WRITE_BYTES_PER_SECOND,
             threads: 1,
             calibration: None,
             world_seconds: 0.0,

@@ -84,22 +84,56 @@ pub fn calibrate(
     })
 }
 
+/// The disk write bandwidth the generation time assumes unless told
+/// otherwise: 1 GiB/s, a local NVMe SSD's sustained sequential writes.
+/// Network volumes and SATA disks are slower (pass `--disk-write-speed`).
+pub const DEFAULT_DISK_WRITE_BYTES_PER_SECOND: u64 = 1 << 30;
+
+/// Which limit sets the generation time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    /// Generating, rendering and compressing rows on the threads.
+    Cpu,
+    /// Writing the bytes at the disk's bandwidth.
+    Disk,
+}
+
+impl Bound {
+    /// `CPU` or `disk`, as the text output says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Bound::Cpu => "CPU",
+            Bound::Disk => "disk",
+        }
+    }
+}
+
 /// Generation time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GenerateTime {
-    /// Estimated wall time: world set-up plus the shards scheduled largest
-    /// first over the threads.
+    /// Estimated wall time: world set-up plus the slower of the shards
+    /// scheduled largest first over the threads and writing the bytes at
+    /// `disk_bytes_per_second`.
     pub seconds: f64,
+    /// Which of the two sets `seconds`.
+    pub bound: Bound,
     /// Threads assumed.
     pub threads: usize,
     /// CPU time of all shards.
     pub cpu_seconds: f64,
+    /// Wall time if the disk kept up: world set-up plus the shards' makespan.
+    pub cpu_bound_seconds: f64,
+    /// Seconds to write the bundle's bytes at `disk_bytes_per_second`.
+    pub disk_seconds: f64,
+    /// The disk write bandwidth assumed (bytes per second).
+    pub disk_bytes_per_second: u64,
     /// Measured time to build the world (counts, partitions, degree totals).
     pub world_seconds: f64,
     /// Rows timed for the calibration.
     pub calibration_rows: u64,
-    /// Average bytes per second written at that pace (a disk slower than
-    /// this is the limit instead).
+    /// Bytes per second the threads would produce if the disk kept up (a
+    /// disk slower than this makes the run disk-bound).
     pub write_bytes_per_second: f64,
     /// Always "calibrated on this machine": the figure depends on the build,
     /// the machine and its load at the time.
@@ -120,27 +154,39 @@ pub fn makespan(mut jobs: Vec<f64>, threads: usize) -> f64 {
     heap.into_iter().map(|Reverse(t)| t).max().unwrap_or(0) as f64 / 1e9
 }
 
-/// Generation time of `plan` with `threads` threads.
+/// Generation time of `plan` with `threads` threads writing `bytes` to a disk
+/// that takes `disk_bytes_per_second`: the CPU work and the writes overlap,
+/// so the slower of the two sets the time.
 pub fn generate_time(
     plan: &Plan,
     cal: &Calibration,
     threads: usize,
     world_seconds: f64,
-    bytes: u64,
+    (bytes, disk_bytes_per_second): (u64, u64),
 ) -> GenerateTime {
     let jobs: Vec<f64> = plan
         .shards()
         .map(|s| (s.rows.end - s.rows.start) as f64 * cal.of(s.table))
         .collect();
     let cpu: f64 = jobs.iter().sum();
-    let seconds = world_seconds + makespan(jobs, threads);
+    let makespan = makespan(jobs, threads);
+    let disk_seconds = bytes as f64 / disk_bytes_per_second.max(1) as f64;
+    let bound = if disk_seconds > makespan {
+        Bound::Disk
+    } else {
+        Bound::Cpu
+    };
     GenerateTime {
-        seconds,
+        seconds: world_seconds + makespan.max(disk_seconds),
+        bound,
         threads,
         cpu_seconds: cpu,
+        cpu_bound_seconds: world_seconds + makespan,
+        disk_seconds,
+        disk_bytes_per_second,
         world_seconds,
         calibration_rows: cal.rows,
-        write_bytes_per_second: bytes as f64 / seconds.max(1e-9),
+        write_bytes_per_second: bytes as f64 / makespan.max(1e-9),
         basis: "calibrated on this machine".to_string(),
     }
 }
@@ -286,7 +332,14 @@ mod tests {
         let p = calibrate(&w, &pq, 100, Duration::from_millis(1)).unwrap();
         assert_eq!(p.per_row.len(), pq.tables.len());
         assert!(p.per_row.iter().all(|&(_, s)| s > 0.0));
-        let g = generate_time(&plan, &c, 2, 0.0, 1000);
+        let g = generate_time(
+            &plan,
+            &c,
+            2,
+            0.0,
+            (1000, DEFAULT_DISK_WRITE_BYTES_PER_SECOND),
+        );
         assert!(g.seconds > 0.0 && g.cpu_seconds >= g.seconds / 2.0 - 1e-9);
+        assert_eq!(g.bound, Bound::Cpu);
     }
 }

@@ -8,7 +8,7 @@
 use super::errors::Errors;
 use super::load::{Input, NO_TIME};
 use super::mapping::{attributes, SOURCE_RECORD};
-use super::output::Runs;
+use super::output::{PartitionOut, Runs};
 use super::spill::{partition_of, records, Dec, Enc, Partitions, Spiller};
 use super::value::{canonical_id, source_record_id};
 use crate::merge::{attribute_winner, is_conflict, record_winner, Reporter, Strategy, Summary};
@@ -357,50 +357,9 @@ pub fn merge_nodes(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Sum
         meta.i64(winner.observed);
         meta.end(at);
         if cx.strategy == Strategy::KeepAll {
-            if let Some((sr, by)) = keep_all_tables(kind) {
-                // One SourceRecord per source: its first report.
-                let mut seen = 0u64;
-                for (r, vals) in group.iter().zip(&values) {
-                    if seen & (1 << r.rank) != 0 {
-                        continue;
-                    }
-                    seen |= 1 << r.rank;
-                    let src = name(r.rank);
-                    let sr_id = source_record_id(src, &id);
-                    row.start();
-                    for f in fills(sr) {
-                        match f {
-                            Fill::Id => row.put(|o| o.extend_from_slice(sr_id.as_bytes())),
-                            Fill::Label => {
-                                row.put(|o| o.extend_from_slice(SOURCE_RECORD.as_bytes()))
-                            }
-                            Fill::Source | Fill::Sources => {
-                                row.put(|o| o.extend_from_slice(src.as_bytes()))
-                            }
-                            Fill::Observed => put_time(r.observed, &mut row),
-                            Fill::ItemKind => {
-                                row.put(|o| o.extend_from_slice(kind.name().as_bytes()))
-                            }
-                            Fill::ItemId => row.put(|o| o.extend_from_slice(id.as_bytes())),
-                            Fill::Attributes => row.put(|o| attributes_json(table, vals, o)),
-                            _ => row.none(),
-                        }
-                    }
-                    out.write(sr, &row.buf, &row.cells)?;
-                    row.start();
-                    for f in fills(by) {
-                        match f {
-                            Fill::Start => row.put(|o| o.extend_from_slice(id.as_bytes())),
-                            Fill::End => row.put(|o| o.extend_from_slice(sr_id.as_bytes())),
-                            Fill::Source | Fill::Sources => {
-                                row.put(|o| o.extend_from_slice(src.as_bytes()))
-                            }
-                            Fill::Observed => put_time(r.observed, &mut row),
-                            _ => row.none(),
-                        }
-                    }
-                    out.write(by, &row.buf, &row.cells)?;
-                }
+            if let Some(tables) = keep_all_tables(kind) {
+                let item = (kind, id.as_str());
+                source_records(cx, (&mut out, &mut row), tables, item, group, &values)?;
             }
         }
     }
@@ -408,6 +367,57 @@ pub fn merge_nodes(cx: &Ctx<'_>, parts: &Partitions, k: usize) -> io::Result<Sum
     cx.meta.write_whole(k, &meta.buf)?;
     parts.remove(k);
     Ok(summary)
+}
+
+/// Keep-all's rows for one merged item: one `SourceRecord` per source (its
+/// first report, with all its attributes as JSON) and the `REPORTED_BY`
+/// relationship from the item to it.
+fn source_records(
+    cx: &Ctx<'_>,
+    (out, row): (&mut PartitionOut<'_>, &mut Row),
+    (sr, by): (Table, Table),
+    (kind, id): (NodeKind, &str),
+    group: &[NodeRep<'_>],
+    values: &[Vec<Option<&[u8]>>],
+) -> io::Result<()> {
+    let table = Table::Node(kind);
+    let name = |rank: u8| cx.sources[usize::from(rank)].as_str();
+    // One SourceRecord per source: its first report.
+    let mut seen = 0u64;
+    for (r, vals) in group.iter().zip(values) {
+        if seen & (1 << r.rank) != 0 {
+            continue;
+        }
+        seen |= 1 << r.rank;
+        let src = name(r.rank);
+        let sr_id = source_record_id(src, id);
+        row.start();
+        for f in fills(sr) {
+            match f {
+                Fill::Id => row.put(|o| o.extend_from_slice(sr_id.as_bytes())),
+                Fill::Label => row.put(|o| o.extend_from_slice(SOURCE_RECORD.as_bytes())),
+                Fill::Source | Fill::Sources => row.put(|o| o.extend_from_slice(src.as_bytes())),
+                Fill::Observed => put_time(r.observed, row),
+                Fill::ItemKind => row.put(|o| o.extend_from_slice(kind.name().as_bytes())),
+                Fill::ItemId => row.put(|o| o.extend_from_slice(id.as_bytes())),
+                Fill::Attributes => row.put(|o| attributes_json(table, vals, o)),
+                _ => row.none(),
+            }
+        }
+        out.write(sr, &row.buf, &row.cells)?;
+        row.start();
+        for f in fills(by) {
+            match f {
+                Fill::Start => row.put(|o| o.extend_from_slice(id.as_bytes())),
+                Fill::End => row.put(|o| o.extend_from_slice(sr_id.as_bytes())),
+                Fill::Source | Fill::Sources => row.put(|o| o.extend_from_slice(src.as_bytes())),
+                Fill::Observed => put_time(r.observed, row),
+                _ => row.none(),
+            }
+        }
+        out.write(by, &row.buf, &row.cells)?;
+    }
+    Ok(())
 }
 
 /// One relationship report, as spilled by `load`.

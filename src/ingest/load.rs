@@ -69,70 +69,93 @@ fn count_rows(path: &std::path::Path) -> u64 {
     }
 }
 
+/// The columns read from an export file, in the reader's order: the key,
+/// the end key (relationships), labels and observed_at if mapped, then the
+/// attributes.
+struct Wanted<'m> {
+    names: Vec<&'m str>,
+    labels_at: Option<usize>,
+    observed_at: Option<usize>,
+    first_attr: usize,
+}
+
+/// The columns `m` maps, in the order [`Wanted`] describes.
+fn wanted(m: &FileMap) -> Wanted<'_> {
+    let mut names: Vec<&str> = vec![m.key_column.as_str()];
+    if let Some(e) = &m.end_column {
+        names.push(e);
+    }
+    let labels_at = m.labels.as_ref().map(|l| {
+        names.push(l);
+        names.len() - 1
+    });
+    let observed_at = m.observed_at.as_ref().map(|o| {
+        names.push(o);
+        names.len() - 1
+    });
+    let first_attr = names.len();
+    for a in &m.attrs {
+        names.push(&a.column);
+    }
+    Wanted {
+        names,
+        labels_at,
+        observed_at,
+        first_attr,
+    }
+}
+
+/// One input file being read: where it is from and what to take from it.
+struct FileCtx<'a> {
+    ld: &'a Load<'a>,
+    i: usize,
+    input: &'a Input,
+    wanted: Wanted<'a>,
+    attrs: Vec<(&'static str, PropType)>,
+}
+
+impl FileCtx<'_> {
+    /// `FILE:LINE` (or the Parquet/Arrow equivalent) for messages.
+    fn place(&self, pos: Option<u64>) -> String {
+        match pos {
+            Some(p) => self.input.format.at(&self.input.map.path, p),
+            None => self.input.map.path.display().to_string(),
+        }
+    }
+}
+
+/// The spillers a row goes to and the buffers reused from row to row.
+struct RowOut<'p> {
+    nodes: Spiller<'p>,
+    rels: Spiller<'p>,
+    scratch: Vec<u8>,
+    slots: Vec<Option<(usize, usize)>>,
+    labels_buf: Vec<u8>,
+}
+
 /// Reads input `i`; returns its data rows.
 pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
     let m = &input.map;
-    let path = &m.path;
     let attrs = attributes(m.table);
-    let mut want: Vec<&str> = vec![m.key_column.as_str()];
-    if let Some(e) = &m.end_column {
-        want.push(e);
-    }
-    let labels_at = m.labels.as_ref().map(|l| {
-        want.push(l);
-        want.len() - 1
-    });
-    let observed_at = m.observed_at.as_ref().map(|o| {
-        want.push(o);
-        want.len() - 1
-    });
-    let first_attr = want.len();
-    for a in &m.attrs {
-        want.push(&a.column);
-    }
-    let place = |pos: Option<u64>| match pos {
-        Some(p) => input.format.at(path, p),
-        None => path.display().to_string(),
+    let cx = FileCtx {
+        ld,
+        i,
+        input,
+        wanted: wanted(m),
+        attrs,
     };
-    let mut reader = match read::open(path, &want) {
+    let mut reader = match open_input(&cx) {
         Ok(r) => r,
-        Err(e) if e.pos.is_none() => {
-            ld.errors.unreadable(
-                i,
-                format!(
-                    "{}: {} (mapped by {} {})",
-                    place(None),
-                    e.msg,
-                    input.mapping.display(),
-                    m.key
-                ),
-            );
-            return Ok(0);
-        }
-        Err(e) => {
-            // The whole file is unusable: every row of it is left out.
-            let rows = count_rows(path);
-            ld.errors.bad(
-                i,
-                e.pos.unwrap_or(0),
-                format!(
-                    "{}: {} (mapped by {} {}); its {rows} rows were not ingested",
-                    place(e.pos),
-                    e.msg,
-                    input.mapping.display(),
-                    m.key
-                ),
-                rows,
-            );
-            return Ok(rows);
-        }
+        Err(rows) => return Ok(rows),
     };
-    let mut nodes = Spiller::new(ld.nodes, ld.spill_limit);
-    let mut rels = Spiller::new(ld.rels, ld.spill_limit);
+    let mut out = RowOut {
+        nodes: Spiller::new(ld.nodes, ld.spill_limit),
+        rels: Spiller::new(ld.rels, ld.spill_limit),
+        scratch: Vec::new(),
+        slots: vec![None; cx.attrs.len()],
+        labels_buf: Vec::new(),
+    };
     let mut rec = Record::default();
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut slots: Vec<Option<(usize, usize)>> = vec![None; attrs.len()];
-    let mut labels_buf: Vec<u8> = Vec::new();
     let mut rows = 0u64;
     let mut since = 0u64;
     loop {
@@ -152,7 +175,7 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
                         i,
                         format!(
                             "{}: {}; the rest of the file cannot be read",
-                            place(None),
+                            cx.place(None),
                             e.msg
                         ),
                     );
@@ -162,7 +185,7 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
                 ld.errors.bad(
                     i,
                     e.pos.unwrap_or(u64::MAX),
-                    format!("{}: {}", place(e.pos), e.msg),
+                    format!("{}: {}", cx.place(e.pos), e.msg),
                     1,
                 );
                 continue;
@@ -170,121 +193,193 @@ pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
         }
         rows += 1;
         since += 1;
-        let text = |k: usize| -> Result<Option<&str>, String> {
-            match rec.bytes(k) {
-                None => Ok(None),
-                Some(b) => std::str::from_utf8(b)
-                    .map(Some)
-                    .map_err(|_| format!("column '{}' is not valid UTF-8", want[k])),
-            }
-        };
-        let result = (|| -> Result<(bool, usize, usize), String> {
-            let key = text(0)?
-                .filter(|k| !k.trim().is_empty())
-                .ok_or_else(|| format!("the key column '{}' is empty", want[0]))?;
-            fits(&format!("the key column '{}'", want[0]), key.len())?;
-            let observed = match observed_at {
-                None => NO_TIME,
-                Some(k) => match text(k)? {
-                    None => NO_TIME,
-                    Some(t) if t.trim().is_empty() => NO_TIME,
-                    Some(t) => parse_datetime(t.trim())
-                        .map_err(|e| format!("column '{}' (observed_at): {e}", want[k]))?,
-                },
-            };
-            scratch.clear();
-            slots.iter_mut().for_each(|s| *s = None);
-            for (j, a) in m.attrs.iter().enumerate() {
-                let (name, ty) = attrs[a.slot];
-                if let Some(t) = text(first_attr + j)? {
-                    let before = scratch.len();
-                    if canonical(ty, t, &mut scratch)
-                        .map_err(|e| format!("column '{}' ({name}{}): {e}", a.column, suffix(ty)))?
-                    {
-                        fits(
-                            &format!("column '{}' ({name}{})", a.column, suffix(ty)),
-                            scratch.len() - before,
-                        )?;
-                        slots[a.slot] = Some((before, scratch.len()));
-                    }
-                }
-            }
-            let value = |s: &Option<(usize, usize)>| s.map(|(a, b)| &scratch[a..b]);
-            match m.table {
-                Table::Node(kind) => {
-                    labels_buf.clear();
-                    let labels = match labels_at.map(text).transpose()?.flatten() {
-                        Some(l) => {
-                            let some = canonical(PropType::StringArray, l, &mut labels_buf)?;
-                            fits(
-                                &format!("column '{}' (labels)", want[labels_at.unwrap_or(0)]),
-                                labels_buf.len(),
-                            )?;
-                            some.then_some(())
-                        }
-                        None => None,
-                    };
-                    let h = key_hash(kind, key);
-                    let k = partition_of(h, ld.nodes.len());
-                    let e = nodes.enc(k);
-                    let before = e.buf.len();
-                    let at = e.begin();
-                    e.u128(h);
-                    e.u8(kind_index(kind));
-                    e.u8(input.rank);
-                    e.i64(observed);
-                    e.u32(i as u32);
-                    e.u64(rec.pos);
-                    e.bytes(key.as_bytes());
-                    e.opt(labels.map(|_| labels_buf.as_slice()));
-                    for s in &slots {
-                        e.opt(value(s));
-                    }
-                    e.end(at);
-                    Ok((true, k, before))
-                }
-                Table::Rel(family) => {
-                    let spec = family.spec();
-                    let end = text(1)?
-                        .filter(|k| !k.trim().is_empty())
-                        .ok_or_else(|| format!("the end key column '{}' is empty", want[1]))?;
-                    fits(&format!("the end key column '{}'", want[1]), end.len())?;
-                    let hs = key_hash(spec.start, key);
-                    let he = key_hash(spec.end, end);
-                    let k = partition_of(hs, ld.rels.len());
-                    let e = rels.enc(k);
-                    let before = e.buf.len();
-                    let at = e.begin();
-                    e.u8(rel_index(family));
-                    e.u128(hs);
-                    e.bytes(key.as_bytes());
-                    e.u128(he);
-                    e.bytes(end.as_bytes());
-                    e.u8(input.rank);
-                    e.i64(observed);
-                    e.u32(i as u32);
-                    e.u64(rec.pos);
-                    for s in &slots {
-                        e.opt(value(s));
-                    }
-                    e.end(at);
-                    Ok((false, k, before))
-                }
-            }
-        })();
-        match result {
-            Ok((true, k, before)) => nodes.wrote(k, before)?,
-            Ok((false, k, before)) => rels.wrote(k, before)?,
+        match encode_row(&cx, &rec, &mut out) {
+            Ok((true, k, before)) => out.nodes.wrote(k, before)?,
+            Ok((false, k, before)) => out.rels.wrote(k, before)?,
             Err(msg) => {
                 ld.errors
-                    .bad(i, rec.pos, format!("{}: {msg}", place(Some(rec.pos))), 1);
+                    .bad(i, rec.pos, format!("{}: {msg}", cx.place(Some(rec.pos))), 1);
             }
         }
     }
     ld.rows.fetch_add(since, Ordering::Relaxed);
-    nodes.flush()?;
-    rels.flush()?;
+    out.nodes.flush()?;
+    out.rels.flush()?;
     Ok(rows)
+}
+
+/// Opens the file for its wanted columns; a file that cannot be used is
+/// recorded as bad input and `Err` carries the rows it leaves out.
+fn open_input(cx: &FileCtx<'_>) -> Result<Box<dyn read::Records>, u64> {
+    let m = &cx.input.map;
+    match read::open(&m.path, &cx.wanted.names) {
+        Ok(r) => Ok(r),
+        Err(e) if e.pos.is_none() => {
+            cx.ld.errors.unreadable(
+                cx.i,
+                format!(
+                    "{}: {} (mapped by {} {})",
+                    cx.place(None),
+                    e.msg,
+                    cx.input.mapping.display(),
+                    m.key
+                ),
+            );
+            Err(0)
+        }
+        Err(e) => {
+            // The whole file is unusable: every row of it is left out.
+            let rows = count_rows(&m.path);
+            cx.ld.errors.bad(
+                cx.i,
+                e.pos.unwrap_or(0),
+                format!(
+                    "{}: {} (mapped by {} {}); its {rows} rows were not ingested",
+                    cx.place(e.pos),
+                    e.msg,
+                    cx.input.mapping.display(),
+                    m.key
+                ),
+                rows,
+            );
+            Err(rows)
+        }
+    }
+}
+
+/// Column `k` of the record as text (`None` when absent).
+fn text<'r>(rec: &'r Record, names: &[&str], k: usize) -> Result<Option<&'r str>, String> {
+    match rec.bytes(k) {
+        None => Ok(None),
+        Some(b) => std::str::from_utf8(b)
+            .map(Some)
+            .map_err(|_| format!("column '{}' is not valid UTF-8", names[k])),
+    }
+}
+
+/// Types one row's key, observed_at and attributes and encodes it into its
+/// partition's spill buffer: `(is a node, partition, buffer length before)`,
+/// or the message of bad input.
+fn encode_row(
+    cx: &FileCtx<'_>,
+    rec: &Record,
+    out: &mut RowOut<'_>,
+) -> Result<(bool, usize, usize), String> {
+    let (m, w) = (&cx.input.map, &cx.wanted);
+    let want = &w.names;
+    let key = text(rec, want, 0)?
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| format!("the key column '{}' is empty", want[0]))?;
+    fits(&format!("the key column '{}'", want[0]), key.len())?;
+    let observed = match w.observed_at {
+        None => NO_TIME,
+        Some(k) => match text(rec, want, k)? {
+            None => NO_TIME,
+            Some(t) if t.trim().is_empty() => NO_TIME,
+            Some(t) => parse_datetime(t.trim())
+                .map_err(|e| format!("column '{}' (observed_at): {e}", want[k]))?,
+        },
+    };
+    out.scratch.clear();
+    out.slots.iter_mut().for_each(|s| *s = None);
+    for (j, a) in m.attrs.iter().enumerate() {
+        let (name, ty) = cx.attrs[a.slot];
+        if let Some(t) = text(rec, want, w.first_attr + j)? {
+            let before = out.scratch.len();
+            if canonical(ty, t, &mut out.scratch)
+                .map_err(|e| format!("column '{}' ({name}{}): {e}", a.column, suffix(ty)))?
+            {
+                fits(
+                    &format!("column '{}' ({name}{})", a.column, suffix(ty)),
+                    out.scratch.len() - before,
+                )?;
+                out.slots[a.slot] = Some((before, out.scratch.len()));
+            }
+        }
+    }
+    match m.table {
+        Table::Node(kind) => encode_node(cx, rec, out, (kind, key, observed)),
+        Table::Rel(family) => encode_rel(cx, rec, out, (family, key, observed)),
+    }
+}
+
+/// A node report: item hash, kind, rank, observed_at, input, position, key,
+/// labels and the attribute values, to the item's partition.
+fn encode_node(
+    cx: &FileCtx<'_>,
+    rec: &Record,
+    out: &mut RowOut<'_>,
+    (kind, key, observed): (NodeKind, &str, i64),
+) -> Result<(bool, usize, usize), String> {
+    let want = &cx.wanted.names;
+    let labels_at = cx.wanted.labels_at;
+    out.labels_buf.clear();
+    let labels = match labels_at.map(|k| text(rec, want, k)).transpose()?.flatten() {
+        Some(l) => {
+            let some = canonical(PropType::StringArray, l, &mut out.labels_buf)?;
+            fits(
+                &format!("column '{}' (labels)", want[labels_at.unwrap_or(0)]),
+                out.labels_buf.len(),
+            )?;
+            some.then_some(())
+        }
+        None => None,
+    };
+    let h = key_hash(kind, key);
+    let k = partition_of(h, cx.ld.nodes.len());
+    let e = out.nodes.enc(k);
+    let before = e.buf.len();
+    let at = e.begin();
+    e.u128(h);
+    e.u8(kind_index(kind));
+    e.u8(cx.input.rank);
+    e.i64(observed);
+    e.u32(cx.i as u32);
+    e.u64(rec.pos);
+    e.bytes(key.as_bytes());
+    e.opt(labels.map(|_| out.labels_buf.as_slice()));
+    for s in &out.slots {
+        e.opt(s.map(|(a, b)| &out.scratch[a..b]));
+    }
+    e.end(at);
+    Ok((true, k, before))
+}
+
+/// A relationship report: family, start hash and key, end hash and key,
+/// rank, observed_at, input, position and the attribute values, to the
+/// start's partition.
+fn encode_rel(
+    cx: &FileCtx<'_>,
+    rec: &Record,
+    out: &mut RowOut<'_>,
+    (family, key, observed): (RelKind, &str, i64),
+) -> Result<(bool, usize, usize), String> {
+    let want = &cx.wanted.names;
+    let spec = family.spec();
+    let end = text(rec, want, 1)?
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| format!("the end key column '{}' is empty", want[1]))?;
+    fits(&format!("the end key column '{}'", want[1]), end.len())?;
+    let hs = key_hash(spec.start, key);
+    let he = key_hash(spec.end, end);
+    let k = partition_of(hs, cx.ld.rels.len());
+    let e = out.rels.enc(k);
+    let before = e.buf.len();
+    let at = e.begin();
+    e.u8(rel_index(family));
+    e.u128(hs);
+    e.bytes(key.as_bytes());
+    e.u128(he);
+    e.bytes(end.as_bytes());
+    e.u8(cx.input.rank);
+    e.i64(observed);
+    e.u32(cx.i as u32);
+    e.u64(rec.pos);
+    for s in &out.slots {
+        e.opt(s.map(|(a, b)| &out.scratch[a..b]));
+    }
+    e.end(at);
+    Ok((false, k, before))
 }
 
 /// A value of `len` bytes must fit in one field of neo4j-admin's default

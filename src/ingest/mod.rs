@@ -242,6 +242,8 @@ fn say(o: &Options, msg: impl AsRef<str>) {
     }
 }
 
+/// The steps after the checks: read every input into hash partitions, merge
+/// and join them partition by partition, then write the bundle.
 fn ingest(
     o: &Options,
     srcs: &[Source],
@@ -262,13 +264,7 @@ fn ingest(
     let parts = partitions(inputs, memory, threads);
     let spill_limit = (memory / (threads as u64 * 8)) as usize;
     let errors = Errors::new(o.on_error, o.max_errors, inputs.len());
-    let node_parts = Partitions::create(&tmp.join("nodes"), parts)?;
-    let rel_parts = Partitions::create(&tmp.join("rels"), parts)?;
-    let end_parts = Partitions::create(&tmp.join("ends"), parts)?;
-    let meta = Partitions::create(&tmp.join("meta"), parts)?;
-    let pending = Partitions::create(&tmp.join("pending"), parts)?;
-    let rejects = Partitions::create(&tmp.join("rejects"), parts)?;
-    let runs = Runs::new(&tmp.join("runs"));
+    let sp = Spills::create(tmp, parts)?;
     say(
         o,
         format!(
@@ -279,26 +275,7 @@ fn ingest(
     );
 
     // Step 1: read.
-    let rows = Arc::new(AtomicU64::new(0));
-    let ticker = Ticker::start(!o.quiet, rows.clone());
-    let ld = load::Load {
-        nodes: &node_parts,
-        rels: &rel_parts,
-        errors: &errors,
-        spill_limit,
-        rows: &rows,
-    };
-    let counts: Vec<u64> = pool.install(|| {
-        inputs
-            .par_iter()
-            .enumerate()
-            .map(|(i, input)| {
-                load::read_input(&ld, i, input)
-                    .with_context(|| format!("spilling {}", input.map.path.display()))
-            })
-            .collect::<Result<Vec<u64>>>()
-    })?;
-    ticker.stop();
+    let counts = read_all(o, &pool, &sp, (&errors, spill_limit), inputs)?;
     let rows_read: u64 = counts.iter().sum();
     say(
         o,
@@ -317,38 +294,11 @@ fn ingest(
         sources: names,
         inputs,
         errors: &errors,
-        runs: &runs,
-        meta: &meta,
+        runs: &sp.runs,
+        meta: &sp.meta,
         spill_limit,
     };
-    let add = |mut a: Summary, b: Summary| {
-        a.add(b);
-        a
-    };
-    let nodes: Summary = pool.install(|| {
-        (0..parts)
-            .into_par_iter()
-            .map(|k| join::merge_nodes(&cx, &node_parts, k))
-            .try_reduce(|| Summary::new(o.strategy), |a, b| Ok(add(a, b)))
-    })?;
-    pool.install(|| {
-        (0..parts)
-            .into_par_iter()
-            .try_for_each(|k| join::join_starts(&cx, &rel_parts, &end_parts, &pending, k))
-    })?;
-    pool.install(|| {
-        (0..parts)
-            .into_par_iter()
-            .try_for_each(|k| join::check_ends(&cx, &end_parts, &rejects, k))
-    })?;
-    let rels: Summary = pool.install(|| {
-        (0..parts)
-            .into_par_iter()
-            .map(|k| join::write_rels(&cx, &pending, &rejects, k))
-            .try_reduce(|| Summary::new(o.strategy), |a, b| Ok(add(a, b)))
-    })?;
-    let mut summary = nodes;
-    summary.add(rels);
+    let summary = merge_and_join(o, &pool, &cx, &sp, parts)?;
     if let Some(v) = errors.verdict() {
         anyhow::bail!(v);
     }
@@ -358,47 +308,17 @@ fn ingest(
     );
 
     // Step 4: the bundle.
-    let per_table: Vec<(Table, Vec<u64>)> =
-        Table::all().map(|t| (t, runs.rows_of(t, parts))).collect();
+    let per_table: Vec<(Table, Vec<u64>)> = Table::all()
+        .map(|t| (t, sp.runs.rows_of(t, parts)))
+        .collect();
     let totals: Vec<(Table, u64)> = per_table
         .iter()
         .map(|(t, v)| (*t, v.iter().sum()))
         .collect();
     let plan = output::plan(&totals, o.format, o.shard_rows);
     let headers = output::headers(&plan, &o.out).context("writing header files")?;
-    let shards: Vec<&crate::plan::Shard> = plan.shards().collect();
-    let written: Vec<FileInfo> = pool.install(|| {
-        shards
-            .par_iter()
-            .map(|s| {
-                let per = per_table
-                    .iter()
-                    .find(|(t, _)| *t == s.table)
-                    .map(|(_, v)| v.as_slice())
-                    .unwrap_or(&[]);
-                let info = output::write_shard(&runs, per, s, &o.out, o.format)
-                    .with_context(|| format!("writing {}", s.path))?;
-                crate::write::durable::crash_point("shard");
-                Ok(info)
-            })
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let figures = errors.files();
-    let mut entries: Vec<InputEntry> = inputs
-        .iter()
-        .zip(&counts)
-        .zip(figures)
-        .map(|((i, &rows), e)| InputEntry {
-            source: names[usize::from(i.rank)].clone(),
-            file: i.map.path.display().to_string(),
-            table: i.map.table.name(),
-            rows,
-            skipped: e.skipped,
-            problems: e.problems,
-            messages: e.messages,
-        })
-        .collect();
-    entries.sort_by(|a, b| (&a.source, &a.file, &a.table).cmp(&(&b.source, &b.file, &b.table)));
+    let written = write_shards(o, &pool, &sp.runs, &plan, &per_table)?;
+    let entries = input_entries(inputs, names, &counts, errors.files());
     let run = IngestRun {
         version: env!("CARGO_PKG_VERSION").to_string(),
         mode: "ingest".into(),
@@ -424,6 +344,160 @@ fn ingest(
         partitions: parts,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The spill partitions of one ingest, under its temporary folder: node and
+/// relationship reports, relationship ends, merge metadata, relationships
+/// waiting for their ends, rejected ends, and the sorted runs.
+struct Spills {
+    nodes: Partitions,
+    rels: Partitions,
+    ends: Partitions,
+    meta: Partitions,
+    pending: Partitions,
+    rejects: Partitions,
+    runs: Runs,
+}
+
+impl Spills {
+    /// Creates every partition set with `parts` partitions.
+    fn create(tmp: &Path, parts: usize) -> Result<Spills> {
+        Ok(Spills {
+            nodes: Partitions::create(&tmp.join("nodes"), parts)?,
+            rels: Partitions::create(&tmp.join("rels"), parts)?,
+            ends: Partitions::create(&tmp.join("ends"), parts)?,
+            meta: Partitions::create(&tmp.join("meta"), parts)?,
+            pending: Partitions::create(&tmp.join("pending"), parts)?,
+            rejects: Partitions::create(&tmp.join("rejects"), parts)?,
+            runs: Runs::new(&tmp.join("runs")),
+        })
+    }
+}
+
+/// Step 1: every input read in parallel into the partitions, with the rows
+/// read ticking on stderr; the data rows of each input.
+fn read_all(
+    o: &Options,
+    pool: &rayon::ThreadPool,
+    sp: &Spills,
+    (errors, spill_limit): (&Errors, usize),
+    inputs: &[Input],
+) -> Result<Vec<u64>> {
+    let rows = Arc::new(AtomicU64::new(0));
+    let ticker = Ticker::start(!o.quiet, rows.clone());
+    let ld = load::Load {
+        nodes: &sp.nodes,
+        rels: &sp.rels,
+        errors,
+        spill_limit,
+        rows: &rows,
+    };
+    let counts: Vec<u64> = pool.install(|| {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                load::read_input(&ld, i, input)
+                    .with_context(|| format!("spilling {}", input.map.path.display()))
+            })
+            .collect::<Result<Vec<u64>>>()
+    })?;
+    ticker.stop();
+    Ok(counts)
+}
+
+/// Steps 2 and 3, each over all partitions in parallel: merge node reports,
+/// route relationships to their ends, check the ends exist, write the
+/// relationships; the merge summary of nodes and relationships.
+fn merge_and_join(
+    o: &Options,
+    pool: &rayon::ThreadPool,
+    cx: &join::Ctx<'_>,
+    sp: &Spills,
+    parts: usize,
+) -> Result<Summary> {
+    let add = |mut a: Summary, b: Summary| {
+        a.add(b);
+        a
+    };
+    let nodes: Summary = pool.install(|| {
+        (0..parts)
+            .into_par_iter()
+            .map(|k| join::merge_nodes(cx, &sp.nodes, k))
+            .try_reduce(|| Summary::new(o.strategy), |a, b| Ok(add(a, b)))
+    })?;
+    pool.install(|| {
+        (0..parts)
+            .into_par_iter()
+            .try_for_each(|k| join::join_starts(cx, &sp.rels, &sp.ends, &sp.pending, k))
+    })?;
+    pool.install(|| {
+        (0..parts)
+            .into_par_iter()
+            .try_for_each(|k| join::check_ends(cx, &sp.ends, &sp.rejects, k))
+    })?;
+    let rels: Summary = pool.install(|| {
+        (0..parts)
+            .into_par_iter()
+            .map(|k| join::write_rels(cx, &sp.pending, &sp.rejects, k))
+            .try_reduce(|| Summary::new(o.strategy), |a, b| Ok(add(a, b)))
+    })?;
+    let mut summary = nodes;
+    summary.add(rels);
+    Ok(summary)
+}
+
+/// Step 4's shards, in parallel, from the sorted runs.
+fn write_shards(
+    o: &Options,
+    pool: &rayon::ThreadPool,
+    runs: &Runs,
+    plan: &crate::plan::Plan,
+    per_table: &[(Table, Vec<u64>)],
+) -> Result<Vec<FileInfo>> {
+    let shards: Vec<&crate::plan::Shard> = plan.shards().collect();
+    pool.install(|| {
+        shards
+            .par_iter()
+            .map(|s| {
+                let per = per_table
+                    .iter()
+                    .find(|(t, _)| *t == s.table)
+                    .map(|(_, v)| v.as_slice())
+                    .unwrap_or(&[]);
+                let info = output::write_shard(runs, per, s, &o.out, o.format)
+                    .with_context(|| format!("writing {}", s.path))?;
+                crate::write::durable::crash_point("shard");
+                Ok(info)
+            })
+            .collect::<Result<Vec<_>>>()
+    })
+}
+
+/// The manifest's `inputs`: each file's source, rows, rows skipped and
+/// problems, sorted by source, file and table.
+fn input_entries(
+    inputs: &[Input],
+    names: &[String],
+    counts: &[u64],
+    figures: Vec<errors::FileErrors>,
+) -> Vec<InputEntry> {
+    let mut entries: Vec<InputEntry> = inputs
+        .iter()
+        .zip(counts)
+        .zip(figures)
+        .map(|((i, &rows), e)| InputEntry {
+            source: names[usize::from(i.rank)].clone(),
+            file: i.map.path.display().to_string(),
+            table: i.map.table.name(),
+            rows,
+            skipped: e.skipped,
+            problems: e.problems,
+            messages: e.messages,
+        })
+        .collect();
+    entries.sort_by(|a, b| (&a.source, &a.file, &a.table).cmp(&(&b.source, &b.file, &b.table)));
+    entries
 }
 
 /// Prints the rows read every few seconds on stderr while reading.

@@ -172,44 +172,12 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         .clone()
         .unwrap_or_else(|| opts.dir.join(checkpoint::FILE));
     let target = target_name(&opts.target);
-    let mut state = match State::load(&state_path)? {
-        Some(s) if !opts.restart => {
-            let mismatch = if s.source != source.fingerprint {
-                Some("another bundle or change set".to_string())
-            } else if s.target != target {
-                Some(format!("another target ({})", s.target))
-            } else {
-                None
-            };
-            if let Some(what) = mismatch {
-                return Err(Usage(format!(
-                    "the checkpoint {} was written for {what}; rerun with the same options to resume, \
-                     use --state for a separate checkpoint, or --restart to apply everything again",
-                    state_path.display()
-                ))
-                .into());
-            }
-            if s.complete {
-                return Ok(Outcome {
-                    summary: Summary::default(),
-                    already_complete: true,
-                    state_path,
-                });
-            }
-            let mut s = s;
-            if s.batch_size != opts.batch_size {
-                // Batches are numbered per size: keep the complete tables and
-                // send the partly applied ones again from their first row.
-                s.tables.retain(|_, t| t.complete);
-                eprintln!(
-                    "cmdbgen: the checkpoint was written with --batch-size {}; complete tables are kept, a partly applied table is sent again from its first row (MERGE makes that harmless)",
-                    s.batch_size
-                );
-                s.batch_size = opts.batch_size;
-            }
-            s
-        }
-        _ => State::new(&source.fingerprint, &target, opts.batch_size),
+    let Some(mut state) = resume_state(opts, &source, &state_path, &target)? else {
+        return Ok(Outcome {
+            summary: Summary::default(),
+            already_complete: true,
+            state_path,
+        });
     };
     connect(&client, opts)?;
     source.verify()?;
@@ -261,112 +229,84 @@ pub fn run(opts: &Options) -> Result<Outcome> {
             });
         }
         drop(res_tx);
-        let mut failure: Option<anyhow::Error> = None;
-        let handle = |job: Job,
-                      r: Result<Done, Failure>,
-                      state: &mut State,
-                      summary: &mut Summary,
-                      failure: &mut Option<anyhow::Error>|
-         -> Result<()> {
-            let (b, ctx) = (&job.batch, &job.ctx);
-            match r {
-                Ok(done) => {
-                    state.mark(&ctx.key, b.seq, done.rows);
-                    state.save(&state_path)?;
-                    *summary.rows.entry(ctx.op.name().to_string()).or_default() += done.rows;
-                    summary.unmatched += done.rows.saturating_sub(done.matched);
-                    summary.batches += 1;
-                    counters.rows.fetch_add(done.rows, Ordering::Relaxed);
-                    counters.bytes.fetch_add(b.bytes, Ordering::Relaxed);
-                }
-                Err(Failure::Stopped) => {}
-                Err(f) => {
-                    stop.store(true, Ordering::SeqCst);
-                    if failure.is_none() {
-                        *failure = Some(explain(&source, &job, f, &state_path));
-                    }
-                }
-            }
-            Ok(())
-        };
-        let mut outcome = Ok(());
-        'tables: for (ti, table) in source.tables.iter().enumerate() {
-            let ctx = Arc::new(table_ctx(table, &keys));
-            if state.table_complete(&ctx.key) {
-                summary.resumed_rows += table.rows;
-                continue;
-            }
-            let rows = match TableRows::open(&source.root, table) {
-                Ok(r) => r,
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
-                }
-            };
-            let table_started = Instant::now();
-            let size = usize::try_from(opts.batch_size).unwrap_or(usize::MAX);
-            let mut batcher = Batcher::new(rows, ti, table.op, &table.label_or_type, size);
-            let mut in_flight = 0usize;
-            loop {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let b = match batcher.next_batch() {
-                    Ok(Some(b)) => b,
-                    Ok(None) => break,
-                    Err(e) => {
-                        outcome = Err(e);
-                        break;
-                    }
-                };
-                if state.is_done(&ctx.key, b.seq) {
-                    summary.resumed_batches += 1;
-                    summary.resumed_rows += b.len() as u64;
-                    continue;
-                }
-                let job = Job {
-                    batch: b,
-                    ctx: ctx.clone(),
-                };
-                if job_tx.send(job).is_err() {
-                    break;
-                }
-                in_flight += 1;
-                while let Ok((job, r)) = res_rx.try_recv() {
-                    in_flight -= 1;
-                    if let Err(e) = handle(job, r, &mut state, &mut summary, &mut failure) {
-                        outcome = Err(e);
-                    }
-                }
-            }
-            while in_flight > 0 {
-                let Ok((job, r)) = res_rx.recv() else { break };
-                in_flight -= 1;
-                if let Err(e) = handle(job, r, &mut state, &mut summary, &mut failure) {
-                    outcome = Err(e);
-                }
-            }
-            *summary
-                .op_seconds
-                .entry(ctx.op.name().to_string())
-                .or_default() += table_started.elapsed().as_secs_f64();
-            if outcome.is_err() || stop.load(Ordering::SeqCst) {
-                break 'tables;
-            }
-            state.finish_table(&ctx.key);
-            if let Err(e) = state.save(&state_path) {
-                outcome = Err(e);
-                break;
-            }
+        Dispatch {
+            source: &source,
+            keys: &keys,
+            opts,
+            state_path: &state_path,
+            counters: &counters,
+            stop: &stop,
+            jobs: job_tx,
+            results: res_rx,
+            state: &mut state,
+            summary: &mut summary,
+            failure: None,
         }
-        drop(job_tx);
-        match failure {
-            Some(f) => Err(f),
-            None => outcome,
-        }
+        .all_tables()
     });
     reporter.finish();
 
+    count_queries(&mut summary, &stats, &gate);
+    summary.seconds = started.elapsed().as_secs_f64();
+    state.complete = result.is_ok();
+    state.last_run = Some(summary.clone());
+    state.save(&state_path)?;
+    result?;
+    Ok(Outcome {
+        summary,
+        already_complete: false,
+        state_path,
+    })
+}
+
+/// The checkpoint to continue from: a fresh one, the saved one (if it was
+/// written for this source and target; with another batch size only its
+/// complete tables are kept), or `None` when the saved run is complete.
+fn resume_state(
+    opts: &Options,
+    source: &Source,
+    state_path: &std::path::Path,
+    target: &str,
+) -> Result<Option<State>> {
+    Ok(Some(match State::load(state_path)? {
+        Some(s) if !opts.restart => {
+            let mismatch = if s.source != source.fingerprint {
+                Some("another bundle or change set".to_string())
+            } else if s.target != target {
+                Some(format!("another target ({})", s.target))
+            } else {
+                None
+            };
+            if let Some(what) = mismatch {
+                return Err(Usage(format!(
+                    "the checkpoint {} was written for {what}; rerun with the same options to resume, \
+                     use --state for a separate checkpoint, or --restart to apply everything again",
+                    state_path.display()
+                ))
+                .into());
+            }
+            if s.complete {
+                return Ok(None);
+            }
+            let mut s = s;
+            if s.batch_size != opts.batch_size {
+                // Batches are numbered per size: keep the complete tables and
+                // send the partly applied ones again from their first row.
+                s.tables.retain(|_, t| t.complete);
+                eprintln!(
+                    "cmdbgen: the checkpoint was written with --batch-size {}; complete tables are kept, a partly applied table is sent again from its first row (MERGE makes that harmless)",
+                    s.batch_size
+                );
+                s.batch_size = opts.batch_size;
+            }
+            s
+        }
+        _ => State::new(&source.fingerprint, target, opts.batch_size),
+    }))
+}
+
+/// The query counts of the run, from the workers' and the gate's counters.
+fn count_queries(summary: &mut Summary, stats: &Stats, gate: &HeapGate) {
     summary.retries = stats.retries.load(Ordering::Relaxed);
     summary.heap_waits = gate.waits.load(Ordering::Relaxed);
     summary.heap_gating = !gate.is_off();
@@ -378,16 +318,151 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         + summary.write_queries
         + summary.heap_queries
         + summary.diagnostic_queries;
-    summary.seconds = started.elapsed().as_secs_f64();
-    state.complete = result.is_ok();
-    state.last_run = Some(summary.clone());
-    state.save(&state_path)?;
-    result?;
-    Ok(Outcome {
-        summary,
-        already_complete: false,
-        state_path,
-    })
+}
+
+/// The sending side of a run: batches go out to the workers in table
+/// order, and each result is checkpointed as it comes back.
+struct Dispatch<'a> {
+    source: &'a Source,
+    keys: &'a BTreeMap<String, String>,
+    opts: &'a Options,
+    state_path: &'a std::path::Path,
+    counters: &'a Counters,
+    stop: &'a AtomicBool,
+    jobs: mpsc::SyncSender<Job>,
+    results: mpsc::Receiver<(Job, Result<Done, Failure>)>,
+    state: &'a mut State,
+    summary: &'a mut Summary,
+    /// The first failed batch, explained; it stops the run.
+    failure: Option<anyhow::Error>,
+}
+
+impl Dispatch<'_> {
+    /// Every table not yet complete, in order, until one fails; then the
+    /// workers are let go (the job channel closes).
+    fn all_tables(mut self) -> Result<()> {
+        let mut outcome = Ok(());
+        for (ti, table) in self.source.tables.iter().enumerate() {
+            let ctx = Arc::new(table_ctx(table, self.keys));
+            if self.state.table_complete(&ctx.key) {
+                self.summary.resumed_rows += table.rows;
+                continue;
+            }
+            let rows = match TableRows::open(&self.source.root, table) {
+                Ok(r) => r,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            outcome = self.one_table(ti, table, rows, &ctx);
+            if outcome.is_err() || self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            self.state.finish_table(&ctx.key);
+            if let Err(e) = self.state.save(self.state_path) {
+                outcome = Err(e);
+                break;
+            }
+        }
+        drop(self.jobs);
+        match self.failure {
+            Some(f) => Err(f),
+            None => outcome,
+        }
+    }
+
+    /// One table's batches: those not done yet are sent, results handled as
+    /// they arrive, and the table's in-flight batches waited for.
+    fn one_table(
+        &mut self,
+        ti: usize,
+        table: &SourceTable,
+        rows: TableRows,
+        ctx: &Arc<TableCtx>,
+    ) -> Result<()> {
+        let mut outcome = Ok(());
+        let table_started = Instant::now();
+        let size = usize::try_from(self.opts.batch_size).unwrap_or(usize::MAX);
+        let mut batcher = Batcher::new(rows, ti, table.op, &table.label_or_type, size);
+        let mut in_flight = 0usize;
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let b = match batcher.next_batch() {
+                Ok(Some(b)) => b,
+                Ok(None) => break,
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            };
+            if self.state.is_done(&ctx.key, b.seq) {
+                self.summary.resumed_batches += 1;
+                self.summary.resumed_rows += b.len() as u64;
+                continue;
+            }
+            let job = Job {
+                batch: b,
+                ctx: ctx.clone(),
+            };
+            if self.jobs.send(job).is_err() {
+                break;
+            }
+            in_flight += 1;
+            while let Ok((job, r)) = self.results.try_recv() {
+                in_flight -= 1;
+                if let Err(e) = self.handle(job, r) {
+                    outcome = Err(e);
+                }
+            }
+        }
+        while in_flight > 0 {
+            let Ok((job, r)) = self.results.recv() else {
+                break;
+            };
+            in_flight -= 1;
+            if let Err(e) = self.handle(job, r) {
+                outcome = Err(e);
+            }
+        }
+        *self
+            .summary
+            .op_seconds
+            .entry(ctx.op.name().to_string())
+            .or_default() += table_started.elapsed().as_secs_f64();
+        outcome
+    }
+
+    /// One batch's result: a done batch is checkpointed and counted; the
+    /// first failure stops the run and is kept, explained.
+    fn handle(&mut self, job: Job, r: Result<Done, Failure>) -> Result<()> {
+        let (b, ctx) = (&job.batch, &job.ctx);
+        match r {
+            Ok(done) => {
+                self.state.mark(&ctx.key, b.seq, done.rows);
+                self.state.save(self.state_path)?;
+                *self
+                    .summary
+                    .rows
+                    .entry(ctx.op.name().to_string())
+                    .or_default() += done.rows;
+                self.summary.unmatched += done.rows.saturating_sub(done.matched);
+                self.summary.batches += 1;
+                self.counters.rows.fetch_add(done.rows, Ordering::Relaxed);
+                self.counters.bytes.fetch_add(b.bytes, Ordering::Relaxed);
+            }
+            Err(Failure::Stopped) => {}
+            Err(f) => {
+                self.stop.store(true, Ordering::SeqCst);
+                if self.failure.is_none() {
+                    self.failure = Some(explain(self.source, &job, f, self.state_path));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The first connection: one attempt, or attempts with back-off until

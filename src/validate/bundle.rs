@@ -2,7 +2,7 @@
 //! manifest from another version still validates as far as it can), the
 //! import arguments, and files on disk that the manifest does not list.
 
-use super::report::FileReport;
+use super::findings::FileReport;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fs;

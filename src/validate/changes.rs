@@ -6,8 +6,8 @@
 
 use super::bundle::{FileEntry, Import, TableEntry};
 use super::check::{self, Columns, DataFile, Ids};
+use super::findings::FileReport;
 use super::header::{self, group_name, FileKind, IdType};
-use super::report::FileReport;
 use super::Summary;
 use crate::write::Counters;
 use serde::Deserialize;

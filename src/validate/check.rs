@@ -5,10 +5,10 @@
 //! of ids into the ID sets, and [`locate_duplicates`].
 
 use super::bundle::FileEntry;
+use super::findings::FileReport;
 use super::header::{group_name, Header, IdType, Kind, Scalar};
 use super::ids::{self, Batch, Frozen, GroupKey, Store};
 use super::reader::{Reader, Record};
-use super::report::FileReport;
 use super::source::{finish, open, Magic};
 use super::values;
 use crate::write::Counters;

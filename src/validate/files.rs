@@ -5,7 +5,7 @@
 //! manifest's own copy of the arguments is checked in [`super::bundle`].
 
 use super::bundle::{safe_path, DataFormat, Manifest, Pattern};
-use super::report::FileReport;
+use super::findings::FileReport;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::ErrorKind;
@@ -95,6 +95,14 @@ pub fn check_args_file(dir: &Path, m: &Manifest, format: &DataFormat, keep: usiz
     r
 }
 
+/// How often `import.args` names each header and shard of the manifest (by
+/// path, with its table), and the folder listings read so far.
+struct Uses<'m> {
+    headers: BTreeMap<&'m str, (&'m str, u32)>,
+    shards: BTreeMap<&'m str, (&'m str, u32)>,
+    listings: HashMap<String, Vec<String>>,
+}
+
 /// What the `--nodes`/`--relationships` groups of `args` name, against the
 /// manifest's headers and shards and the files on disk.
 fn check_named_files(
@@ -105,15 +113,18 @@ fn check_named_files(
     r: &mut FileReport,
 ) {
     let parquet = format.is_parquet();
-    let mut headers: BTreeMap<&str, (&str, u32)> = BTreeMap::new();
-    let mut shards: BTreeMap<&str, (&str, u32)> = BTreeMap::new();
+    let mut uses = Uses {
+        headers: BTreeMap::new(),
+        shards: BTreeMap::new(),
+        listings: HashMap::new(),
+    };
     for t in &m.tables {
-        headers.insert(t.header.path.as_str(), (t.name.as_str(), 0));
+        uses.headers
+            .insert(t.header.path.as_str(), (t.name.as_str(), 0));
         for s in &t.shards {
-            shards.insert(s.path.as_str(), (t.name.as_str(), 0));
+            uses.shards.insert(s.path.as_str(), (t.name.as_str(), 0));
         }
     }
-    let mut listings: HashMap<String, Vec<String>> = HashMap::new();
     for &(line, w) in args {
         let Some(v) = w
             .strip_prefix("--nodes=")
@@ -134,7 +145,7 @@ fn check_named_files(
             // CSV groups start with their header file; Parquet groups carry
             // the header in the column names.
             if i == 0 && !parquet {
-                match headers.get_mut(part) {
+                match uses.headers.get_mut(part) {
                     Some((_, n)) => *n += 1,
                     None => r.error(
                         Some(line),
@@ -143,59 +154,69 @@ fn check_named_files(
                 }
                 continue;
             }
-            let (d, name) = part.rsplit_once('/').unwrap_or(("", part));
-            let Some(pattern) = Pattern::parse(name) else {
-                r.error(
-                    Some(line),
-                    format!("cannot check the file pattern '{part}'"),
-                );
-                continue;
-            };
-            let names = listings.entry(d.to_string()).or_insert_with(|| {
-                let mut v: Vec<String> = fs::read_dir(dir.join(d))
-                    .map(|rd| {
-                        rd.filter_map(Result::ok)
-                            .map(|e| e.file_name().to_string_lossy().into_owned())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                v.sort();
-                v
-            });
-            let mut hits = 0u64;
-            for n in names.iter().filter(|n| pattern.matches(n)) {
-                hits += 1;
-                let path = if d.is_empty() {
-                    n.clone()
-                } else {
-                    format!("{d}/{n}")
-                };
-                if let Some((_, uses)) = shards.get_mut(path.as_str()) {
-                    *uses += 1;
-                } else if headers.contains_key(path.as_str()) {
-                    r.error(
-                        Some(line),
-                        format!(
-                            "'{part}' matches the header file {path}, which would be read as data"
-                        ),
-                    );
-                } else {
-                    r.error(
-                        Some(line),
-                        format!("'{part}' matches {path}, which the manifest does not list: neo4j-admin would import it"),
-                    );
-                }
-            }
-            if hits == 0 {
-                r.error(
-                    Some(line),
-                    format!("'{part}' names no file: neo4j-admin would stop at it"),
-                );
-            }
+            count_matches(dir, (line, part), &mut uses, r);
         }
     }
+    report_uses(&uses, parquet, r);
+}
+
+/// One data file pattern of a group: every file on disk it matches must be
+/// a shard of the manifest (counted), and it must match at least one.
+fn count_matches(dir: &Path, (line, part): (u64, &str), uses: &mut Uses<'_>, r: &mut FileReport) {
+    let (d, name) = part.rsplit_once('/').unwrap_or(("", part));
+    let Some(pattern) = Pattern::parse(name) else {
+        r.error(
+            Some(line),
+            format!("cannot check the file pattern '{part}'"),
+        );
+        return;
+    };
+    let names = uses.listings.entry(d.to_string()).or_insert_with(|| {
+        let mut v: Vec<String> = fs::read_dir(dir.join(d))
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    });
+    let mut hits = 0u64;
+    for n in names.iter().filter(|n| pattern.matches(n)) {
+        hits += 1;
+        let path = if d.is_empty() {
+            n.clone()
+        } else {
+            format!("{d}/{n}")
+        };
+        if let Some((_, uses)) = uses.shards.get_mut(path.as_str()) {
+            *uses += 1;
+        } else if uses.headers.contains_key(path.as_str()) {
+            r.error(
+                Some(line),
+                format!("'{part}' matches the header file {path}, which would be read as data"),
+            );
+        } else {
+            r.error(
+                Some(line),
+                format!("'{part}' matches {path}, which the manifest does not list: neo4j-admin would import it"),
+            );
+        }
+    }
+    if hits == 0 {
+        r.error(
+            Some(line),
+            format!("'{part}' names no file: neo4j-admin would stop at it"),
+        );
+    }
+}
+
+/// Headers that start no group or several, shards named more than once, and
+/// shards not named (one line per table, not one per shard).
+fn report_uses(uses: &Uses<'_>, parquet: bool, r: &mut FileReport) {
     if !parquet {
-        for (path, (table, uses)) in &headers {
+        for (path, (table, uses)) in &uses.headers {
             match uses {
                 0 => r.error(
                     None,
@@ -209,9 +230,8 @@ fn check_named_files(
             }
         }
     }
-    // Shards not named, per table (one line each, not one per shard).
     let mut missing: BTreeMap<&str, (u64, &str)> = BTreeMap::new();
-    for (path, (table, uses)) in &shards {
+    for (path, (table, uses)) in &uses.shards {
         match uses {
             0 => {
                 let e = missing.entry(table).or_insert((0, path));

@@ -14,7 +14,7 @@
 //! * [`ids`]: exact ID sets for uniqueness and dangling ends.
 //! * [`source`]: opening files (gzip by magic bytes, size and xxh3).
 //! * [`check`]: one CSV file at a time, and what both formats share (ids,
-//!   duplicates); [`report`]: `FILE:LINE: message` output.
+//!   duplicates); [`findings`]: `FILE:LINE: message` output.
 //!
 //! Order of work: manifest and headers first, then every node shard in
 //! parallel (filling the ID sets), then every relationship shard in
@@ -25,12 +25,12 @@ pub mod bundle;
 pub mod changes;
 pub mod check;
 pub mod files;
+pub mod findings;
 pub mod header;
 pub mod ids;
 pub mod parquet;
 pub mod ptypes;
 pub mod reader;
-pub mod report;
 pub mod source;
 pub mod values;
 
@@ -40,10 +40,10 @@ use crate::write::Counters;
 use anyhow::{Context, Result};
 use bundle::{DataFormat, FileEntry, Manifest, TableEntry};
 use check::{Columns, DataOutcome, Ids};
+use findings::FileReport;
 use header::{group_name, FileKind, Header, IdType};
 use ids::{GroupKey, Store};
 use rayon::prelude::*;
-use report::FileReport;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,6 +66,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Progress display on stderr.
     pub progress: progress::Mode,
+    /// Print the findings and the summary as one JSON object.
+    pub json: bool,
 }
 
 /// What validation found.
@@ -130,7 +132,6 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         .into());
     }
     let keep = opts.max_problems;
-    let counters = Arc::new(Counters::default());
     let mut top = FileReport::new(MANIFEST, keep);
     let text = crate::bundle_file::read_to_string(dir, MANIFEST)
         .with_context(|| format!("reading {}", dir.join(MANIFEST).display()))?;
@@ -159,12 +160,28 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
             return finish(out, dir, vec![top], opts, s, started);
         }
     };
+    check_bundle(opts, out, &m, top, started)
+}
+
+/// A bundle's checks once its manifest is read: the manifest and headers,
+/// node shards (filling the ID sets), relationship shards (looking their
+/// ends up), then every file's findings in manifest order.
+fn check_bundle(
+    opts: &Options,
+    out: &mut impl Write,
+    m: &Manifest,
+    mut top: FileReport,
+    started: Instant,
+) -> Result<Summary> {
+    let dir = opts.dir.as_path();
+    let keep = opts.max_problems;
+    let counters = Arc::new(Counters::default());
     if m.tool != "cmdbgen" {
         top.error(None, format!("tool is '{}', not cmdbgen", m.tool));
     }
-    let format = bundle::data_format(&m, &mut top);
+    let format = bundle::data_format(m, &mut top);
     let notes = codec_notes(&format, &mut top);
-    let dialect = bundle::check_args(&m, &format, &mut top);
+    let dialect = bundle::check_args(m, &format, &mut top);
     let default_id_type = header::parse_id_type(&dialect.id_type).unwrap_or_else(|| {
         top.error(None, format!("unknown --id-type={}", dialect.id_type));
         IdType::String
@@ -177,7 +194,7 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         counters: &counters,
     };
 
-    let mut tables = tables_of(&m, &mut top);
+    let mut tables = tables_of(m, &mut top);
     let mut header_reports: Vec<FileReport> = tables
         .iter_mut()
         .map(|t| read_table_header(dir, t, default_id_type, keep))
@@ -204,76 +221,24 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
         .num_threads(opts.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-
-    let jobs = |kind: FileKind| -> Vec<(usize, usize)> {
-        tables
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.kind == kind && t.usable)
-            .flat_map(|(ti, t)| (0..t.entry.shards.len()).map(move |si| (ti, si)))
-            .collect()
+    let checked = Checked {
+        shards: &shards,
+        tables: &tables,
+        groups: &groups,
+        pool: &pool,
     };
 
-    // Phase 1: node shards fill the ID sets.
-    let node_jobs = jobs(FileKind::Node);
-    let node_results: Vec<check::DataOutcome> = pool.install(|| {
-        node_jobs
-            .par_iter()
-            .map(|&(ti, si)| {
-                let t = &tables[ti];
-                let cols = t.columns();
-                let ids = match (&store, t.header.as_ref().and_then(|h| h.id_group.clone())) {
-                    (Some(store), Some(group)) => Ids::Collect {
-                        store,
-                        id_type: groups.get(&group).map_or(IdType::String, |g| g.id_type),
-                        group,
-                    },
-                    _ => Ids::Off,
-                };
-                shards.check(t, si, cols.as_ref(), &ids)
-            })
-            .collect()
-    });
+    let node_jobs = shard_jobs(&tables, FileKind::Node);
+    let node_results = checked.node_shards(&node_jobs, store.as_ref());
     let frozen = store.map(Store::freeze);
-    // Ends in a group whose node files could not be read completely are not
-    // looked up: each missing node would only repeat the damage found above.
-    let damaged: BTreeMap<&GroupKey, ()> = node_jobs
-        .iter()
-        .zip(&node_results)
-        .filter(|(_, r)| !r.complete)
-        .filter_map(|(&(ti, _), _)| tables[ti].header.as_ref()?.id_group.as_ref())
-        .map(|g| (g, ()))
-        .collect();
+    let damaged = damaged_groups(&tables, &node_jobs, &node_results);
     if skipped.is_none() {
         skipped = frozen.as_ref().and_then(|f| f.skipped.clone());
     }
     let frozen = frozen.filter(|f| f.skipped.is_none());
 
-    // Phase 2: relationship shards look their ends up.
-    let rel_jobs = jobs(FileKind::Relationship);
-    let rel_results: Vec<check::DataOutcome> = pool.install(|| {
-        rel_jobs
-            .par_iter()
-            .map(|&(ti, si)| {
-                let t = &tables[ti];
-                let cols = t.columns();
-                let lookup = |g: &Option<GroupKey>| {
-                    g.as_ref()
-                        .filter(|g| !damaged.contains_key(g))
-                        .and_then(|g| groups.get(g).map(|d| (g.clone(), d.id_type)))
-                };
-                let ids = match (&frozen, &t.header) {
-                    (Some(sets), Some(h)) => Ids::Lookup {
-                        sets,
-                        start: lookup(&h.start_group),
-                        end: lookup(&h.end_group),
-                    },
-                    _ => Ids::Off,
-                };
-                shards.check(t, si, cols.as_ref(), &ids)
-            })
-            .collect()
-    });
+    let rel_jobs = shard_jobs(&tables, FileKind::Relationship);
+    let rel_results = checked.relationship_shards(&rel_jobs, frozen.as_ref(), &damaged);
     reporter.finish();
     if frozen.is_some() {
         for g in damaged.keys() {
@@ -301,16 +266,140 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
     if let Some(f) = &frozen {
         locate_duplicates(&shards, &tables, &groups, f, &mut shard_reports, &mut top);
     }
-    check_totals(&m, &tables, &mut top);
+    check_totals(m, &tables, &mut top);
+    let (reports, files) = reports_in_manifest_order(
+        m,
+        (top, header_reports, shard_reports),
+        &tables,
+        &format,
+        (dir, keep),
+    );
+    let summary = Summary {
+        errors: 0,
+        warnings: 0,
+        files,
+        rows: rows_read.values().sum(),
+        ids: frozen.as_ref().map(|f| f.size().0 as u64),
+        ids_skipped: skipped,
+        notes,
+    };
+    finish(out, dir, reports, opts, summary, started)
+}
 
+/// The (table, shard) pairs of usable tables of one kind, in manifest order.
+fn shard_jobs(tables: &[Table<'_>], kind: FileKind) -> Vec<(usize, usize)> {
+    tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.kind == kind && t.usable)
+        .flat_map(|(ti, t)| (0..t.entry.shards.len()).map(move |si| (ti, si)))
+        .collect()
+}
+
+/// What both shard phases share: how to read a shard, the tables and ID
+/// groups, and the worker pool.
+struct Checked<'a> {
+    shards: &'a Shards<'a>,
+    tables: &'a [Table<'a>],
+    groups: &'a BTreeMap<GroupKey, GroupDef>,
+    pool: &'a rayon::ThreadPool,
+}
+
+impl Checked<'_> {
+    /// Phase 1: node shards, in parallel, fill the ID sets (when kept).
+    fn node_shards(&self, jobs: &[(usize, usize)], store: Option<&Store>) -> Vec<DataOutcome> {
+        self.pool.install(|| {
+            jobs.par_iter()
+                .map(|&(ti, si)| {
+                    let t = &self.tables[ti];
+                    let cols = t.columns();
+                    let ids = match (store, t.header.as_ref().and_then(|h| h.id_group.clone())) {
+                        (Some(store), Some(group)) => Ids::Collect {
+                            store,
+                            id_type: self
+                                .groups
+                                .get(&group)
+                                .map_or(IdType::String, |g| g.id_type),
+                            group,
+                        },
+                        _ => Ids::Off,
+                    };
+                    self.shards.check(t, si, cols.as_ref(), &ids)
+                })
+                .collect()
+        })
+    }
+
+    /// Phase 2: relationship shards, in parallel, look their ends up in the
+    /// frozen ID sets, except in groups whose node files are damaged.
+    fn relationship_shards(
+        &self,
+        jobs: &[(usize, usize)],
+        frozen: Option<&ids::Frozen>,
+        damaged: &BTreeMap<&GroupKey, ()>,
+    ) -> Vec<DataOutcome> {
+        self.pool.install(|| {
+            jobs.par_iter()
+                .map(|&(ti, si)| {
+                    let t = &self.tables[ti];
+                    let cols = t.columns();
+                    let lookup = |g: &Option<GroupKey>| {
+                        g.as_ref()
+                            .filter(|g| !damaged.contains_key(g))
+                            .and_then(|g| self.groups.get(g).map(|d| (g.clone(), d.id_type)))
+                    };
+                    let ids = match (frozen, &t.header) {
+                        (Some(sets), Some(h)) => Ids::Lookup {
+                            sets,
+                            start: lookup(&h.start_group),
+                            end: lookup(&h.end_group),
+                        },
+                        _ => Ids::Off,
+                    };
+                    self.shards.check(t, si, cols.as_ref(), &ids)
+                })
+                .collect()
+        })
+    }
+}
+
+/// ID groups whose node files could not be read completely: their ends are
+/// not looked up, since each missing node would only repeat the damage.
+fn damaged_groups<'t>(
+    tables: &'t [Table<'_>],
+    jobs: &[(usize, usize)],
+    results: &[DataOutcome],
+) -> BTreeMap<&'t GroupKey, ()> {
+    jobs.iter()
+        .zip(results)
+        .filter(|(_, r)| !r.complete)
+        .filter_map(|(&(ti, _), _)| tables[ti].header.as_ref()?.id_group.as_ref())
+        .map(|g| (g, ()))
+        .collect()
+}
+
+/// Every file's findings in the order the output lists them: the manifest,
+/// import.args, the scripts, each table's header then shards, stray files;
+/// and how many table files were checked.
+fn reports_in_manifest_order(
+    m: &Manifest,
+    (top, header_reports, mut shard_reports): (
+        FileReport,
+        Vec<FileReport>,
+        HashMap<(usize, usize), FileReport>,
+    ),
+    tables: &[Table<'_>],
+    format: &DataFormat,
+    (dir, keep): (&Path, usize),
+) -> (Vec<FileReport>, u64) {
     let listed: HashSet<&str> = m
         .tables
         .iter()
         .flat_map(|t| std::iter::once(&t.header).chain(&t.shards))
         .map(|f| f.path.as_str())
         .collect();
-    let mut reports = vec![top, files::check_args_file(dir, &m, &format, keep)];
-    reports.extend(files::check_scripts(dir, &m, keep));
+    let mut reports = vec![top, files::check_args_file(dir, m, format, keep)];
+    reports.extend(files::check_scripts(dir, m, keep));
     let mut files = 0u64;
     for (ti, (t, hr)) in tables.iter().zip(header_reports).enumerate() {
         reports.push(hr);
@@ -322,17 +411,8 @@ pub fn run(opts: &Options, out: &mut impl Write) -> Result<Summary> {
             }
         }
     }
-    reports.extend(bundle::stray_files(dir, &listed, &format, keep));
-    let summary = Summary {
-        errors: 0,
-        warnings: 0,
-        files,
-        rows: rows_read.values().sum(),
-        ids: frozen.as_ref().map(|f| f.size().0 as u64),
-        ids_skipped: skipped,
-        notes,
-    };
-    finish(out, dir, reports, opts, summary, started)
+    reports.extend(bundle::stray_files(dir, &listed, format, keep));
+    (reports, files)
 }
 
 /// How shard files are read: the same for every shard of the bundle.
@@ -410,7 +490,10 @@ fn finish(
     mut s: Summary,
     started: Instant,
 ) -> Result<Summary> {
-    let (errors, warnings) = report::print(out, dir, &mut reports, opts.max_problems)?;
+    if opts.json {
+        return finish_json(out, dir, reports, opts, s, started);
+    }
+    let (errors, warnings) = findings::print(out, dir, &mut reports, opts.max_problems)?;
     s.errors = errors;
     s.warnings = warnings;
     for n in &s.notes {
@@ -440,6 +523,37 @@ fn finish(
             ""
         },
     )?;
+    Ok(s)
+}
+
+/// `validate --json`: the findings and the summary as one JSON object
+/// (schema in docs/validate.md).
+fn finish_json(
+    out: &mut impl Write,
+    dir: &Path,
+    mut reports: Vec<FileReport>,
+    opts: &Options,
+    mut s: Summary,
+    started: Instant,
+) -> Result<Summary> {
+    let (shown, errors, warnings, hidden) = findings::collect(dir, &mut reports, opts.max_problems);
+    s.errors = errors;
+    s.warnings = warnings;
+    let doc = serde_json::json!({
+        "bundle": dir.display().to_string(),
+        "valid": errors == 0,
+        "errors": errors,
+        "warnings": warnings,
+        "files": s.files,
+        "rows": s.rows,
+        "ids": s.ids,
+        "ids_skipped": s.ids_skipped,
+        "notes": s.notes,
+        "problems": shown,
+        "problems_not_shown": hidden,
+        "seconds": (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    });
+    writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     Ok(s)
 }
 

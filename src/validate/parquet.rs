@@ -22,9 +22,9 @@
 //! 1-based row in the file, counted over all its row groups.
 
 use super::check::{self, DataFile, DataOutcome, End, IdFlow, Ids};
+use super::findings::FileReport;
 use super::header::{parse_entry, parse_header, FileKind, Header, IdType, Kind, PropType, Scalar};
 use super::ptypes::{self, Plan};
-use super::report::FileReport;
 use super::values;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{

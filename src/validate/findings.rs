@@ -119,6 +119,44 @@ pub fn print(
     Ok((errors, warnings))
 }
 
+/// One problem as `validate --json` prints it.
+#[derive(serde::Serialize, Debug, PartialEq, Eq)]
+pub struct Shown {
+    /// The file, as a path under the bundle folder.
+    pub file: String,
+    /// CSV physical line or Parquet 1-based row; absent for the whole file.
+    pub line: Option<u64>,
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The problems of `reports` in print order, at most `max` of them, with
+/// the totals: (shown, errors, warnings, not shown).
+pub fn collect(root: &Path, reports: &mut [FileReport], max: usize) -> (Vec<Shown>, u64, u64, u64) {
+    let (mut errors, mut warnings) = (0u64, 0u64);
+    let mut shown = Vec::new();
+    for r in reports.iter_mut() {
+        errors += r.errors;
+        warnings += r.warnings;
+        r.items.sort_by_key(|p| p.line);
+        for p in &r.items {
+            if shown.len() == max {
+                break;
+            }
+            shown.push(Shown {
+                file: root.join(&r.path).display().to_string(),
+                line: p.line,
+                severity: if p.warning { "warning" } else { "error" },
+                message: p.message.clone(),
+            });
+        }
+    }
+    let hidden = (errors + warnings).saturating_sub(shown.len() as u64);
+    (shown, errors, warnings, hidden)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +180,9 @@ mod tests {
                 "b{sep}a.csv:1: warning: w\n... and 2 more problems not shown (--max-problems 1)\n"
             )
         );
+        let (shown, e, w, hidden) = collect(Path::new("b"), &mut reports, 2);
+        assert_eq!((e, w, hidden), (2, 1, 1));
+        assert_eq!(shown[0].severity, "warning");
+        assert_eq!((shown[1].line, shown[1].severity), (Some(3), "error"));
     }
 }
