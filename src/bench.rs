@@ -176,7 +176,7 @@ pub fn write(
     rows: u64,
     format: Format,
     dir: &Path,
-    shard_rows: u64,
+    (shard_rows, direct): (u64, bool),
 ) -> Result<Vec<FileInfo>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let names = table.header();
@@ -202,7 +202,7 @@ pub fn write(
                 BenchTable::Nodes => write::write_rows(
                     dir,
                     &name,
-                    format,
+                    (format, direct),
                     (columns, &names, props.as_ref()),
                     range.clone(),
                     &counters,
@@ -211,7 +211,7 @@ pub fn write(
                 BenchTable::Edges => write::write_rows(
                     dir,
                     &name,
-                    format,
+                    (format, direct),
                     (columns, &names, props.as_ref()),
                     range.clone(),
                     &counters,

@@ -650,10 +650,10 @@ mod tests {
             row.clear();
             cs.row(t, i, &mut row);
             let mut buf = Vec::new();
-            crate::write::csv::put_value(&row[0], &mut buf);
+            row[0].put_text(&mut buf);
             if matches!(t, ChangeTable::Rels(_)) {
                 buf.push(b'>');
-                crate::write::csv::put_value(&row[1], &mut buf);
+                row[1].put_text(&mut buf);
             }
             out.push(String::from_utf8(buf).unwrap());
         }

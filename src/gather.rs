@@ -208,7 +208,6 @@ fn place(src_dir: &Path, out: &Path, f: &FileInfo, opts: &Options) -> Result<boo
 /// Gathers the parts found in `opts.dirs` into `opts.out`.
 pub fn gather(opts: &Options) -> Result<Outcome> {
     let out = opts.out.as_path();
-    write::durable::enable();
     let found = find_parts(&opts.dirs)?;
     if let Some(done) = already_gathered(out, &found, opts)? {
         return Ok(done);

@@ -14,10 +14,10 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// The history file used when none is given: `$CMDBGEN_HISTORY`, else
-/// `out/history.jsonl`.
-pub fn default_history() -> PathBuf {
-    match std::env::var_os("CMDBGEN_HISTORY") {
+/// The history file used when none is given: `from_env` (the CLI passes
+/// `$CMDBGEN_HISTORY`) when set, else `out/history.jsonl`.
+pub fn default_history(from_env: Option<std::ffi::OsString>) -> PathBuf {
+    match from_env {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => PathBuf::from("out/history.jsonl"),
     }

@@ -4,9 +4,11 @@
 //! Architecture (pure modules first, I/O after):
 //! * [`model`]: the one table of node kinds, relationship families, columns.
 //! * [`profile`]: TOML profiles, validated and resolved.
+//! * [`profile_file`]: a profile by name or path (the one place a file is read).
 //! * [`rng`], [`gen`]: pure generation; row `i` of a table is a function of
 //!   (seed, table, i), and relationship ends are computed, never looked up.
 //! * [`plan`]: exact counts and shard ranges, known before writing.
+//! * [`format`](mod@format): the output format as plain data (extension, compression).
 //! * [`write`](mod@write): format writers, header files, atomic hashed shard files.
 //! * [`estimate`]: capacity planning (rows, bytes, store, memory, time).
 //! * [`merge`]: how several sources' reports of one record become one (pure).
@@ -37,6 +39,7 @@ pub mod changes;
 mod cli;
 pub mod error;
 pub mod estimate;
+pub mod format;
 pub mod gather;
 pub mod gen;
 pub mod history;
@@ -48,6 +51,7 @@ pub mod model_doc;
 pub mod online;
 pub mod plan;
 pub mod profile;
+pub mod profile_file;
 pub mod progress;
 pub mod rng;
 pub mod runner;

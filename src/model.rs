@@ -210,9 +210,50 @@ impl NodeKind {
 
     /// Every label set a node of this kind may carry.
     pub fn label_sets(self) -> &'static [&'static [&'static str]] {
-        crate::gen::pools::label_sets(self)
+        match self {
+            NodeKind::Region => REGION_LABELS,
+            NodeKind::DataCenter => DATACENTER_LABELS,
+            NodeKind::Server => SERVER_LABELS,
+            NodeKind::NetworkDevice => DEVICE_LABELS,
+            NodeKind::Database => DATABASE_LABELS,
+            NodeKind::Application => APP_LABELS,
+            NodeKind::BusinessService => BSVC_LABELS,
+            NodeKind::Event => EVENT_LABELS,
+            NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
+        }
     }
 }
+
+/// Label sets (`:LABEL` values) per kind, indexed by subtype.
+pub static REGION_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Region"]];
+pub static DATACENTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "DataCenter"]];
+pub static SERVER_LABELS: &[&[&str]] = &[
+    &["ConfigurationItem", "Server", "PhysicalServer"],
+    &["ConfigurationItem", "Server", "VirtualServer"],
+    &["ConfigurationItem", "Server", "Container"],
+    &["ConfigurationItem", "Server", "CloudInstance"],
+];
+pub static DEVICE_LABELS: &[&[&str]] = &[
+    &["ConfigurationItem", "NetworkDevice", "Switch"],
+    &["ConfigurationItem", "NetworkDevice", "Router"],
+    &["ConfigurationItem", "NetworkDevice", "LoadBalancer"],
+    &["ConfigurationItem", "NetworkDevice", "Firewall"],
+];
+pub static DATABASE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Database"]];
+pub static APP_LABELS: &[&[&str]] = &[
+    &["ConfigurationItem", "Application", "WebApplication"],
+    &["ConfigurationItem", "Application", "APIService"],
+    &["ConfigurationItem", "Application", "BatchJob"],
+];
+pub static BSVC_LABELS: &[&[&str]] = &[&["ConfigurationItem", "BusinessService"]];
+pub static EVENT_LABELS: &[&[&str]] = &[
+    &["Event", "Alert"],
+    &["Event", "Incident"],
+    &["Event", "Change"],
+];
+
+/// The one label set of a `SourceRecord`.
+pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
 
 impl fmt::Display for NodeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

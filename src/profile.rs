@@ -10,7 +10,6 @@ use crate::model::{NodeKind, Provenance, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 
 /// The largest number of regions or data centres a profile may ask for; their
 /// partition tables are held in memory (8 bytes each).
@@ -29,6 +28,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("enterprise", include_str!("profiles/enterprise.toml")),
     ("xlarge", include_str!("profiles/xlarge.toml")),
 ];
+
+/// The names of the built-in profiles, in order.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
 
 /// A profile error: what is wrong and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +209,7 @@ pub struct Profile {
 }
 
 /// `--provenance`: which provenance columns a bundle carries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProvenanceMode {
     /// `sources` and `observed_at` only where they carry information: in
@@ -233,27 +237,21 @@ impl Profile {
         self.nodes.get(&k).copied().unwrap_or(0)
     }
 
-    /// Loads a built-in profile by name, or a TOML file by path.
-    pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
-        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
-            return Profile::parse(text, name_or_path);
-        }
-        let path = Path::new(name_or_path);
-        if !path.exists() {
-            let names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            return err(format!(
-                "profile '{name_or_path}' is neither a built-in profile ({}) nor an existing file",
-                names.join(", ")
-            ));
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ProfileError(format!("cannot read profile {}: {e}", path.display())))?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "custom".into());
-        Profile::parse(&text, &stem)
-            .map_err(|e| ProfileError(format!("{}: {}", path.display(), e.0)))
+    /// A built-in profile by name; `None` when no built-in has that name.
+    pub fn builtin(name: &str) -> Option<Result<Profile, ProfileError>> {
+        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+        Some(Profile::parse(text, name))
+    }
+
+    /// Loads a built-in profile by name. A profile file is read at the edge
+    /// (`profile_file::load`, which takes a name or a path).
+    pub fn load(name: &str) -> Result<Profile, ProfileError> {
+        Profile::builtin(name).unwrap_or_else(|| {
+            err(format!(
+                "profile '{name}' is not a built-in profile ({})",
+                builtin_names().join(", ")
+            ))
+        })
     }
 
     /// Parses and validates profile TOML. `default_name` is used when the file
@@ -1153,8 +1151,8 @@ mod tests {
         assert_eq!(p.provenance(), Provenance::SourceOnly);
         p.provenance = ProvenanceMode::Full;
         assert_eq!(p.provenance(), Provenance::Full);
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/multisource.toml");
-        let m = Profile::load(path.to_str().unwrap()).unwrap();
+        let text = include_str!("../fixtures/profiles/multisource.toml");
+        let m = Profile::parse(text, "multisource").unwrap();
         assert_eq!(m.provenance(), Provenance::Full);
         // The setting is part of the run key: the serialised profile names it.
         let json = serde_json::to_string(&p).unwrap();

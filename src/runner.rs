@@ -19,6 +19,8 @@
 //! instead of `manifest.json`; parts of the same run may share one folder.
 //! `cmdbgen gather` ([`crate::gather`]) then writes the bundle's manifest.
 
+pub mod changes;
+
 use crate::bundle::{self, STATE_DIR};
 use crate::error::Usage;
 use crate::gen::World;
@@ -53,6 +55,11 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Progress display.
     pub progress: progress::Mode,
+    /// Test hook (resume tests): fail like a crash once this many shards are
+    /// written. The CLI takes it from `CMDBGEN_FAIL_AFTER_SHARDS`.
+    pub fail_after_shards: Option<usize>,
+    /// Write shards around the page cache (`--direct-io`, [`write::direct`]).
+    pub direct_io: bool,
 }
 
 /// What a run did.
@@ -336,10 +343,7 @@ fn write_shards(
         .num_threads(opts.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-    // Test hook: fail like a crash after this many shards (resume tests).
-    let fail_after: Option<usize> = std::env::var("CMDBGEN_FAIL_AFTER_SHARDS")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let fail_after = opts.fail_after_shards;
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let written: Vec<FileInfo> = pool.install(|| {
         todo.par_iter()
@@ -350,7 +354,7 @@ fn write_shards(
                     s.rows.clone(),
                     out,
                     &s.path,
-                    plan.format,
+                    (plan.format, opts.direct_io),
                     &counters,
                 )
                 .with_context(|| format!("writing {}", s.path))?;
@@ -415,7 +419,6 @@ pub fn finish_bundle(
 pub fn run(world: &World, key: &RunKey, plan: &Plan, opts: &Options) -> Result<Outcome> {
     let started = Instant::now();
     let out = opts.out.as_path();
-    write::durable::enable();
     let repaired = match prepare(out, key, opts.force, opts.verify)? {
         Prepared::Complete(manifest) => {
             return Ok(Outcome {
@@ -598,7 +601,6 @@ pub fn run_part(
 ) -> Result<PartOutcome> {
     let started = Instant::now();
     let out = opts.out.as_path();
-    write::durable::enable();
     if let Some(path) = prepare_part(out, key, part, opts.force)? {
         let manifest =
             if path.ends_with(manifest::FILE) {

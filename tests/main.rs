@@ -3,6 +3,7 @@
 
 mod util;
 
+mod architecture;
 mod bench;
 mod changes;
 mod cli;

@@ -143,6 +143,10 @@ pub fn run(a: Args) -> Result<u8> {
         } else {
             a.progress
         },
+        pause: std::env::var("CMDBGEN_APPLY_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis),
     };
     let outcome = online::run(&opts)?;
     if a.quiet {

@@ -43,13 +43,13 @@ pub fn run(mut a: Args) -> Result<u8> {
     }
     a.threads = super::worker_threads(a.threads)?;
     let format = a.output.format_for(ParquetTarget::Archive)?;
-    crate::write::direct::set_enabled(a.direct_io);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
     let start = Instant::now();
-    let files = pool.install(|| bench::write(a.table, a.rows, format, &a.out, a.shard_rows))?;
+    let files = pool
+        .install(|| bench::write(a.table, a.rows, format, &a.out, (a.shard_rows, a.direct_io)))?;
     let secs = start.elapsed().as_secs_f64();
     let bytes: u64 = files.iter().map(|f| f.bytes).sum();
     super::outln!(

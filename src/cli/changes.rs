@@ -2,7 +2,8 @@
 
 use crate::changes::ChangeSet;
 use crate::error::{exit, Usage};
-use crate::write::changes::{write_change_set, ChangeFormat, ChangeKey};
+use crate::runner::changes::{write_change_set, ChangeKey};
+use crate::write::changes::ChangeFormat;
 use anyhow::Result;
 use std::path::PathBuf;
 use std::time::Instant;

@@ -170,7 +170,7 @@ fn export_table(world: &World, out: &Path, t: Table, owners: &[usize]) -> Result
     let mut writers: Vec<Option<Writer>> = (0..n).map(|_| None).collect();
     for &x in owners {
         let path = out.join(&world.source_names()[x]).join(file_name(t));
-        let mut f = AtomicFile::create(&path)?;
+        let mut f = AtomicFile::create_with(&path, crate::write::FileOptions::UNSYNCED)?;
         f.write_all(&csv::header_line(&header(t)))?;
         writers[x] = Some(CsvRows::new(f));
     }
@@ -277,11 +277,12 @@ pub fn export(world: &World, out: &Path) -> Result<Vec<(String, u64)>> {
         })
         .collect::<Result<_>>()?;
     for (x, name) in names.iter().enumerate() {
-        crate::write::write_atomic(
-            out,
-            &format!("{name}/mapping.toml"),
-            mapping(world, x).as_bytes(),
+        let mut f = AtomicFile::create_with(
+            &out.join(name).join("mapping.toml"),
+            crate::write::FileOptions::UNSYNCED,
         )?;
+        f.write_all(mapping(world, x).as_bytes())?;
+        f.commit()?;
     }
     Ok(names
         .iter()

@@ -80,7 +80,6 @@ pub fn run(mut a: Args) -> Result<u8> {
     a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;
     let shard_size = a.output.shard_size()?;
-    crate::write::direct::set_enabled(a.direct_io);
     let world = super::build_world_on(&profile, &console);
     let plan = Plan::new(&world, format, shard_size);
     if a.dry_run {
@@ -123,6 +122,10 @@ pub fn run(mut a: Args) -> Result<u8> {
         } else {
             a.progress
         },
+        fail_after_shards: std::env::var("CMDBGEN_FAIL_AFTER_SHARDS")
+            .ok()
+            .and_then(|v| v.parse().ok()),
+        direct_io: a.direct_io,
     };
     let history = a
         .history

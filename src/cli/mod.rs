@@ -14,7 +14,7 @@ mod apply;
 /// The profile named by `--profile` (built-in name or TOML path), with the
 /// `--seed` override applied; bad profiles are usage errors.
 fn load_profile(name: &str, seed: Option<u64>) -> Result<crate::profile::Profile, Usage> {
-    let mut profile = crate::profile::Profile::load(name)?;
+    let mut profile = crate::profile_file::load(name)?;
     if let Some(seed) = seed {
         profile.seed = seed;
     }
@@ -28,15 +28,27 @@ struct ProvenanceArg {
     /// Provenance columns: `auto` writes `sources` and `observed_at` only
     /// where they carry information (multi-source profiles); `full` writes
     /// them in every profile (docs/import.md).
-    #[arg(long, value_enum, default_value_t = crate::profile::ProvenanceMode::Auto)]
-    provenance: crate::profile::ProvenanceMode,
+    #[arg(long, value_enum, default_value_t = ProvenanceValue::Auto)]
+    provenance: ProvenanceValue,
+}
+
+/// The values of `--provenance` (the core's `ProvenanceMode` knows no clap).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ProvenanceValue {
+    /// `sources` and `observed_at` in multi-source bundles only.
+    Auto,
+    /// `sources` and `observed_at` in every bundle.
+    Full,
 }
 
 impl ProvenanceArg {
     /// The profile with this setting: part of the run key, as it changes
     /// the bytes.
     fn apply(self, mut profile: crate::profile::Profile) -> crate::profile::Profile {
-        profile.provenance = self.provenance;
+        profile.provenance = match self.provenance {
+            ProvenanceValue::Auto => crate::profile::ProvenanceMode::Auto,
+            ProvenanceValue::Full => crate::profile::ProvenanceMode::Full,
+        };
         profile
     }
 }
@@ -272,6 +284,18 @@ enum Command {
     BenchTable(bench_table::Args),
 }
 
+/// The fault injection of the crash and full-disk tests, from the
+/// environment (read here once; see [`crate::write::durable::Faults`]).
+fn test_faults() -> crate::write::durable::Faults {
+    crate::write::durable::Faults {
+        crash_at: std::env::var("CMDBGEN_CRASH_AT")
+            .ok()
+            .and_then(|v| crate::write::durable::Faults::parse_crash_at(&v)),
+        fail_write: std::env::var("CMDBGEN_FAIL_WRITE").ok(),
+        sync_trace: std::env::var_os("CMDBGEN_SYNC_TRACE").map(std::path::PathBuf::from),
+    }
+}
+
 /// Parses the command line, runs it and returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -282,6 +306,7 @@ pub fn main() -> ExitCode {
         Command::Apply(a) => a.console(),
         _ => Console::text(),
     };
+    crate::write::durable::install(test_faults());
     let result = match cli.command {
         Command::Generate(a) => generate::run(a),
         Command::Validate(a) => validate::run(a),

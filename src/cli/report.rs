@@ -25,7 +25,9 @@ pub struct Args {
 
 /// Runs `report`.
 pub fn run(a: Args) -> Result<u8> {
-    let path = a.history.unwrap_or_else(history::default_history);
+    let path = a
+        .history
+        .unwrap_or_else(|| history::default_history(std::env::var_os("CMDBGEN_HISTORY")));
     if !path.exists() {
         return Err(Usage(format!(
             "history file {} does not exist (it is written by `cmdbgen generate --history FILE` and scripts/import.sh; set CMDBGEN_HISTORY or pass --history)",

@@ -495,7 +495,7 @@ mod tests {
                             s.rows.clone(),
                             dir.path(),
                             &s.path,
-                            format,
+                            (format, false),
                             &c,
                         )
                         .unwrap()

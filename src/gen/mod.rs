@@ -9,10 +9,12 @@
 //! Rows are lists of [`Value`]s; the writers (`crate::write`) render them.
 
 pub mod index;
+pub mod json;
 mod multi;
 mod nodes;
 pub mod pools;
 mod rels;
+pub mod text;
 
 pub use multi::{natural_key_hash, record_key_hash, ReportInfo, Reports};
 pub use nodes::NodeRows;
@@ -136,7 +138,7 @@ impl Value<'_> {
                 out.extend_from_slice(sep.as_bytes());
                 out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
             }
-            Value::Id { prefix, n } => crate::write::csv::put_id(prefix, n, out),
+            Value::Id { prefix, n } => text::put_id(prefix, n, out),
             Value::Key { prefix, hash } => put_key(prefix, hash, out),
             Value::Report(r) => r.put_json(out),
             _ => {}

@@ -577,9 +577,9 @@ impl World {
                     out.push(b',');
                 }
                 first = false;
-                crate::write::jsonl::put_json_str(k.columns(Provenance::Full)[c].name, out);
+                super::json::put_json_str(k.columns(Provenance::Full)[c].name, out);
                 out.push(b':');
-                crate::write::jsonl::put_value(v, out);
+                super::json::put_value(v, out);
             }
         }
         out.push(b'}');
@@ -614,7 +614,7 @@ impl World {
             prefix: NodeKind::SourceRecord.id_prefix(),
             hash: record_key_hash(name, &item),
         });
-        out.push(Value::Labels(super::pools::SOURCE_RECORD_LABELS[0]));
+        out.push(Value::Labels(crate::model::SOURCE_RECORD_LABELS[0]));
         let r = m.report(self, k, i, x);
         out.push(Value::Str(name));
         out.push(self.sources_value(x, 1 << x));

@@ -3,7 +3,7 @@
 
 use super::pools::{self, Pool};
 use super::{Value, World};
-use crate::model::NodeKind;
+use crate::model::{self, NodeKind};
 use crate::rng::{self, Draws};
 
 /// 2012-01-01T00:00:00Z: the earliest `created_at`.
@@ -182,7 +182,7 @@ impl World {
         let n = pools::REGION_NAMES.len() as u64;
         let slot = (i % n) as usize;
         let Head { name, .. } = head(NodeKind::Region, i, d);
-        self.ci_common(NodeKind::Region, i, pools::REGION_LABELS[0], name, d, out);
+        self.ci_common(NodeKind::Region, i, model::REGION_LABELS[0], name, d, out);
         out.push(pick(&pools::GEO, d));
         out.push(if i < n {
             Value::Str(pools::REGION_CODES[slot])
@@ -203,7 +203,7 @@ impl World {
         self.ci_common(
             NodeKind::DataCenter,
             i,
-            pools::DATACENTER_LABELS[0],
+            model::DATACENTER_LABELS[0],
             name,
             d,
             out,
@@ -215,7 +215,7 @@ impl World {
 
     fn server<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let Head { name, t, .. } = head(NodeKind::Server, i, d);
-        self.ci_common(NodeKind::Server, i, pools::SERVER_LABELS[t], name, d, out);
+        self.ci_common(NodeKind::Server, i, model::SERVER_LABELS[t], name, d, out);
         out.push(Value::Str(pools::SERVER_TYPES[t].0));
         out.push(pick(&pools::OS, d));
         let cores = 1u64 << d.below(8); // 1..128
@@ -233,7 +233,7 @@ impl World {
         self.ci_common(
             NodeKind::NetworkDevice,
             i,
-            pools::DEVICE_LABELS[t],
+            model::DEVICE_LABELS[t],
             name,
             d,
             out,
@@ -252,7 +252,7 @@ impl World {
         self.ci_common(
             NodeKind::Database,
             i,
-            pools::DATABASE_LABELS[0],
+            model::DATABASE_LABELS[0],
             name,
             d,
             out,
@@ -267,7 +267,7 @@ impl World {
 
     fn application<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let Head { name, t, .. } = head(NodeKind::Application, i, d);
-        self.ci_common(NodeKind::Application, i, pools::APP_LABELS[t], name, d, out);
+        self.ci_common(NodeKind::Application, i, model::APP_LABELS[t], name, d, out);
         out.push(Value::Str(pools::APP_TYPES[t].0));
         out.push(pick(&pools::LANGUAGE, d));
         let (major, minor, patch) = (d.below(12), d.below(30), d.below(100));
@@ -289,7 +289,7 @@ impl World {
         self.ci_common(
             NodeKind::BusinessService,
             i,
-            pools::BSVC_LABELS[0],
+            model::BSVC_LABELS[0],
             name,
             d,
             out,
@@ -307,7 +307,7 @@ impl World {
             prefix: NodeKind::Event.id_prefix(),
             n: i,
         });
-        out.push(Value::Labels(pools::EVENT_LABELS[t]));
+        out.push(Value::Labels(model::EVENT_LABELS[t]));
         let title = match t {
             0 => &pools::ALERT_TITLE,
             1 => &pools::INCIDENT_TITLE,

@@ -3,8 +3,6 @@
 //! break; some contain commas, quotes and non-ASCII text on purpose, so the
 //! writers' quoting and UTF-8 handling are exercised on every run.
 
-use crate::model::NodeKind;
-
 /// The bytes a [`Word`] keeps padded: the longest word copied in one move.
 pub const WORD_PAD: usize = 32;
 
@@ -502,52 +500,6 @@ pub static EVENT_TYPES: &[(&str, &str)] = &[
     ("change", "Change"),
 ];
 
-/// Label sets (`:LABEL` values) per kind, indexed by subtype.
-pub static REGION_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Region"]];
-pub static DATACENTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "DataCenter"]];
-pub static SERVER_LABELS: &[&[&str]] = &[
-    &["ConfigurationItem", "Server", "PhysicalServer"],
-    &["ConfigurationItem", "Server", "VirtualServer"],
-    &["ConfigurationItem", "Server", "Container"],
-    &["ConfigurationItem", "Server", "CloudInstance"],
-];
-pub static DEVICE_LABELS: &[&[&str]] = &[
-    &["ConfigurationItem", "NetworkDevice", "Switch"],
-    &["ConfigurationItem", "NetworkDevice", "Router"],
-    &["ConfigurationItem", "NetworkDevice", "LoadBalancer"],
-    &["ConfigurationItem", "NetworkDevice", "Firewall"],
-];
-pub static DATABASE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Database"]];
-pub static APP_LABELS: &[&[&str]] = &[
-    &["ConfigurationItem", "Application", "WebApplication"],
-    &["ConfigurationItem", "Application", "APIService"],
-    &["ConfigurationItem", "Application", "BatchJob"],
-];
-pub static BSVC_LABELS: &[&[&str]] = &[&["ConfigurationItem", "BusinessService"]];
-pub static EVENT_LABELS: &[&[&str]] = &[
-    &["Event", "Alert"],
-    &["Event", "Incident"],
-    &["Event", "Change"],
-];
-
-/// Every label set of a kind.
-pub fn label_sets(kind: NodeKind) -> &'static [&'static [&'static str]] {
-    match kind {
-        NodeKind::Region => REGION_LABELS,
-        NodeKind::DataCenter => DATACENTER_LABELS,
-        NodeKind::Server => SERVER_LABELS,
-        NodeKind::NetworkDevice => DEVICE_LABELS,
-        NodeKind::Database => DATABASE_LABELS,
-        NodeKind::Application => APP_LABELS,
-        NodeKind::BusinessService => BSVC_LABELS,
-        NodeKind::Event => EVENT_LABELS,
-        NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
-    }
-}
-
-/// The one label set of a `SourceRecord`.
-pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
-
 /// Every pool, for the tests that check their values.
 pub fn all_pools() -> Vec<&'static Pool> {
     vec![
@@ -584,6 +536,7 @@ pub fn all_pools() -> Vec<&'static Pool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::NodeKind;
 
     fn clean(s: &str) -> bool {
         !s.contains(';') && !s.contains('\n') && !s.contains('\r')
@@ -606,7 +559,7 @@ mod tests {
             assert!(clean(t) && !t.is_empty() && !t.contains(','), "{t:?}");
         }
         for k in NodeKind::ALL {
-            for set in label_sets(k) {
+            for set in k.label_sets() {
                 for l in *set {
                     assert!(l.bytes().all(|b| b.is_ascii_alphanumeric()), "{l}");
                 }

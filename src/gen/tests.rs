@@ -420,9 +420,8 @@ fn multi_source_rows_do_not_depend_on_the_start_row() {
 }
 
 fn multisource() -> World {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/profiles/multisource.toml");
-    let w = World::new(&Profile::load(path.to_str().unwrap()).unwrap());
+    let text = include_str!("../../fixtures/profiles/multisource.toml");
+    let w = World::new(&Profile::parse(text, "multisource").unwrap());
     assert_eq!(w.provenance(), Provenance::Full, "multi-source keeps them");
     w
 }

@@ -228,7 +228,6 @@ pub fn run(o: &Options) -> Result<Outcome> {
             });
         }
     }
-    crate::write::durable::enable();
     prepare(&o.out, o.force)?;
     let tmp = o.out.join(TMP);
     let result = ingest(o, &srcs, &names, &inputs, &tmp, started);

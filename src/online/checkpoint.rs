@@ -83,7 +83,7 @@ impl State {
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_vec_pretty(self)?;
         json.push(b'\n');
-        let mut f = AtomicFile::create(path)?;
+        let mut f = AtomicFile::create_with(path, crate::write::FileOptions::UNSYNCED)?;
         f.write_all(&json)?;
         f.commit()
             .with_context(|| format!("writing the checkpoint {}", path.display()))?;

@@ -66,6 +66,9 @@ pub struct Options {
     pub restart: bool,
     /// Progress display.
     pub progress: progress::Mode,
+    /// Test hook: a pause before each batch, so a test can stop a run in
+    /// the middle. The CLI takes it from `CMDBGEN_APPLY_PAUSE_MS`.
+    pub pause: Option<Duration>,
 }
 
 /// What a run did (also kept in the checkpoint as `last_run`).
@@ -197,10 +200,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         stats: &stats,
         gate: &gate,
         stop: &stop,
-        pause: std::env::var("CMDBGEN_APPLY_PAUSE_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map(Duration::from_millis),
+        pause: opts.pause,
     };
     let counters = Arc::new(Counters::default());
     let reporter = Reporter::start(opts.progress, counters.clone(), source.rows(), state.rows());

@@ -11,7 +11,7 @@
 use crate::changes::Op;
 use crate::error::Usage;
 use crate::manifest::TableEntry;
-use crate::write::changes::{ChangeManifest, KIND as CHANGES_KIND};
+use crate::runner::changes::{ChangeManifest, KIND as CHANGES_KIND};
 use crate::write::FileInfo;
 use anyhow::{anyhow, bail, Context, Result};
 use neo4j::ValueSend;

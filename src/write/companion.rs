@@ -129,6 +129,7 @@ pub struct Companions<'a> {
     format: Format,
     temporal: Vec<usize>,
     open: Vec<Open>,
+    direct: bool,
 }
 
 struct Open {
@@ -157,7 +158,14 @@ impl<'a> Companions<'a> {
             format,
             temporal: temporal(table, p),
             open: Vec::new(),
+            direct: false,
         }
+    }
+
+    /// Writes the companion files with direct I/O when `direct`.
+    pub fn direct(mut self, direct: bool) -> Self {
+        self.direct = direct;
+        self
     }
 
     /// The companion bits of a row: bit `b` when its `b`-th temporal column
@@ -190,7 +198,14 @@ impl<'a> Companions<'a> {
                 }
                 self.open.push(Open {
                     omit,
-                    sink: CsvSink::open(&path, self.format)?,
+                    sink: CsvSink::open_with(
+                        &path,
+                        self.format,
+                        super::FileOptions {
+                            direct: self.direct,
+                            durable: true,
+                        },
+                    )?,
                     buf: Vec::with_capacity(CHUNK + 4096),
                     rows: 0,
                     path: rel,
@@ -259,7 +274,7 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/fixtures/profiles/multisource.toml"
         );
-        World::new(&Profile::load(p).unwrap())
+        World::new(&crate::profile_file::load(p).unwrap())
     }
 
     /// The shard keeps the rows with a `created_at`; its companion holds
@@ -301,7 +316,7 @@ mod tests {
             0..rows,
             dir.path(),
             "nodes/Server/part-00000.csv",
-            Format::Csv,
+            (Format::Csv, false),
             &crate::write::Counters::default(),
         )
         .unwrap();
@@ -332,7 +347,7 @@ mod tests {
                 0..w.rows(table),
                 dir.path(),
                 &format!("{}/part-00000.csv", table.dir()),
-                Format::Csv,
+                (Format::Csv, false),
                 &crate::write::Counters::default(),
             )
             .unwrap();

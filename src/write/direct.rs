@@ -15,7 +15,6 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
@@ -27,22 +26,10 @@ const BLOCK: usize = 1 << 20;
 /// Blocks per file: one being filled, one queued, one being written.
 const BLOCKS: usize = 3;
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
-
 /// Blocks of finished files, for the next files: a block costs 256 page
 /// faults the first time it is touched. The pool never holds more blocks
 /// than were in use at once (at most [`BLOCKS`] per file being written).
 static POOL: Mutex<Vec<Block>> = Mutex::new(Vec::new());
-
-/// Turns direct I/O on or off for files created from now on.
-pub fn set_enabled(on: bool) {
-    ENABLED.store(on, Ordering::Relaxed);
-}
-
-/// Whether direct I/O is requested.
-pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
-}
 
 /// An aligned block: `buf[start..start + BLOCK]` is 4096-aligned.
 struct Block {

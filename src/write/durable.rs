@@ -1,8 +1,8 @@
 //! Durability: the files of a bundle reach the disk before its manifest does.
 //!
-//! Commands that write bundles call [`enable`]. From then on every
-//! [`super::AtomicFile`] hands its file, once renamed into place, to one
-//! background thread that `fdatasync`s it while the workers go on with the
+//! Every [`super::AtomicFile`] created durable (the default; the benchmark
+//! workload opts out with [`super::FileOptions`]) hands its file, once
+//! renamed into place, to one background thread that `fdatasync`s it while the workers go on with the
 //! next shard (a worker never waits for the disk, unless 64 files are
 //! already waiting). [`settle`] waits for those syncs and then syncs the
 //! folders that gained entries, up to the bundle root; only then is the
@@ -14,23 +14,63 @@ use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, SyncSender};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Files waiting for their sync before a worker that commits another waits.
 const QUEUE: usize = 64;
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
-
-/// Turns background syncing of committed files on for this process.
-pub fn enable() {
-    ENABLED.store(true, Ordering::Relaxed);
+/// Fault injection, for the crash, full-disk and sync-order tests only.
+/// The CLI reads `CMDBGEN_CRASH_AT`, `CMDBGEN_FAIL_WRITE` and
+/// `CMDBGEN_SYNC_TRACE` once and [`install`]s them; the library reads no
+/// environment. Without an install there are no faults.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// End the process (exit [`CRASH_EXIT`]) the `n`-th time it passes
+    /// this [`crash_point`]: `(point, n)`.
+    pub crash_at: Option<(String, u64)>,
+    /// Fail the [`write_file`] of the file with this name as on a full disk.
+    pub fail_write: Option<String>,
+    /// Append one line per sync and rename to this file.
+    pub sync_trace: Option<PathBuf>,
 }
 
-/// Whether committed files are synced.
-pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Relaxed)
+impl Faults {
+    /// Parses `<point>[@<n>]` (n from 1); `None` when `n` is not a number.
+    pub fn parse_crash_at(v: &str) -> Option<(String, u64)> {
+        match v.split_once('@') {
+            Some((name, n)) => Some((name.to_string(), n.parse().ok()?)),
+            None => Some((v.to_string(), 1)),
+        }
+    }
+}
+
+/// The installed faults, with the crash point's pass count and the trace
+/// file once opened.
+struct Installed {
+    faults: Faults,
+    passes: std::sync::atomic::AtomicU64,
+    trace: Option<Mutex<File>>,
+}
+
+static FAULTS: OnceLock<Installed> = OnceLock::new();
+
+/// Installs the faults of this process (once; later calls are ignored).
+pub fn install(faults: Faults) {
+    let trace = faults.sync_trace.as_ref().and_then(|p| {
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+            .ok()
+            .map(Mutex::new)
+    });
+    let _ = FAULTS.set(Installed {
+        faults,
+        passes: std::sync::atomic::AtomicU64::new(0),
+        trace,
+    });
 }
 
 /// What the sync thread has still to do, and its first failure.
@@ -80,11 +120,8 @@ fn named(what: &str, path: &Path, e: io::Error) -> io::Error {
 }
 
 /// Queues `file` (now at `path`) for `fdatasync`, and its folder for
-/// [`settle`]. Does nothing unless [`enable`]d.
+/// [`settle`].
 pub fn sync_later(file: File, path: &Path) {
-    if !enabled() {
-        return;
-    }
     let s = syncer();
     {
         let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -108,9 +145,6 @@ pub fn sync_later(file: File, path: &Path) {
 /// Queues an existing file (kept from an earlier run, or brought in by
 /// `gather`) for `fdatasync`: its bytes may still be only in the page cache.
 pub fn sync_existing(path: &Path) -> io::Result<()> {
-    if !enabled() {
-        return Ok(());
-    }
     let f = File::open(path).map_err(|e| named("opening", path, e))?;
     sync_later(f, path);
     Ok(())
@@ -118,18 +152,13 @@ pub fn sync_existing(path: &Path) -> io::Result<()> {
 
 /// Queues the folder `dir` for [`settle`] (a file was renamed into it).
 pub fn note_dir(dir: &Path) {
-    if enabled() {
-        let mut st = syncer().state.lock().unwrap_or_else(|p| p.into_inner());
-        st.dirs.insert(dir.to_path_buf());
-    }
+    let mut st = syncer().state.lock().unwrap_or_else(|p| p.into_inner());
+    st.dirs.insert(dir.to_path_buf());
 }
 
 /// Waits until every queued file is synced, then syncs every folder that
 /// gained entries and its parents up to `root`. Returns the first failure.
 pub fn settle(root: &Path) -> io::Result<()> {
-    if !enabled() {
-        return Ok(());
-    }
     let s = syncer();
     let dirs = {
         let mut st = s.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -172,10 +201,9 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Writes `bytes` to `path` atomically and durably (a temporary name,
-/// synced, renamed into place, the folder synced when [`enable`]d). Errors
-/// name `path`; `exec` makes the file executable (mode 755). Test hook:
-/// `CMDBGEN_FAIL_WRITE=<file name>` makes the write of that file fail as on
-/// a full disk.
+/// synced, renamed into place, the folder synced). Errors
+/// name `path`; `exec` makes the file executable (mode 755). A
+/// [`Faults::fail_write`] of its name makes it fail as on a full disk.
 pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
@@ -193,9 +221,7 @@ pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
         }
         #[cfg(not(unix))]
         let _ = exec;
-        if enabled() {
-            f.sync_data()?;
-        }
+        f.sync_data()?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -204,58 +230,38 @@ pub fn write_file(path: &Path, bytes: &[u8], exec: bool) -> io::Result<()> {
     }
     fs::rename(&tmp, path).map_err(|e| named("renaming", &tmp, e))?;
     trace("rename", path);
-    if enabled() {
-        if let Some(dir) = path.parent() {
-            sync_dir(dir)?;
-        }
+    if let Some(dir) = path.parent() {
+        sync_dir(dir)?;
     }
     Ok(())
 }
 
 fn fail_write(path: &Path) -> bool {
-    static FAIL: OnceLock<Option<String>> = OnceLock::new();
-    FAIL.get_or_init(|| std::env::var("CMDBGEN_FAIL_WRITE").ok())
-        .as_deref()
+    FAULTS
+        .get()
+        .and_then(|f| f.faults.fail_write.as_deref())
         .is_some_and(|name| path.file_name().is_some_and(|n| n == name))
 }
 
-/// Test hook: `CMDBGEN_SYNC_TRACE=<file>` appends one line per sync and
-/// rename (`sync PATH`, `dirsync PATH`, `rename PATH`), so tests can check
-/// the order.
+/// With a [`Faults::sync_trace`], appends one line per sync and rename
+/// (`sync PATH`, `dirsync PATH`, `rename PATH`), so tests can check the
+/// order.
 fn trace(what: &str, path: &Path) {
-    static TRACE: OnceLock<Option<Mutex<File>>> = OnceLock::new();
-    let t = TRACE.get_or_init(|| {
-        let p = std::env::var_os("CMDBGEN_SYNC_TRACE")?;
-        fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(p)
-            .ok()
-            .map(Mutex::new)
-    });
-    if let Some(f) = t {
+    if let Some(f) = FAULTS.get().and_then(|f| f.trace.as_ref()) {
         if let Ok(mut f) = f.lock() {
             let _ = writeln!(f, "{what} {}", path.display());
         }
     }
 }
 
-/// Test hook: `CMDBGEN_CRASH_AT=<point>[@<n>]` ends the process at once
-/// (exit code [`CRASH_EXIT`], no clean-up, like a kill) the `n`-th time
-/// (default 1) it passes `point`. Crash-point tests use it to stop every
-/// step of a run deterministically.
+/// With a [`Faults::crash_at`] of `point`, ends the process at once (exit
+/// code [`CRASH_EXIT`], no clean-up, like a kill) the `n`-th time it passes
+/// here. Crash-point tests use it to stop every step of a run
+/// deterministically.
 pub fn crash_point(point: &str) {
-    static AT: OnceLock<Option<(String, u64, std::sync::atomic::AtomicU64)>> = OnceLock::new();
-    let at = AT.get_or_init(|| {
-        let v = std::env::var("CMDBGEN_CRASH_AT").ok()?;
-        let (name, n) = match v.split_once('@') {
-            Some((name, n)) => (name.to_string(), n.parse().ok()?),
-            None => (v, 1),
-        };
-        Some((name, n, std::sync::atomic::AtomicU64::new(0)))
-    });
-    if let Some((name, n, seen)) = at {
-        if name == point && seen.fetch_add(1, Ordering::SeqCst) + 1 == *n {
+    let Some(f) = FAULTS.get() else { return };
+    if let Some((name, n)) = &f.faults.crash_at {
+        if name == point && f.passes.fetch_add(1, Ordering::SeqCst) + 1 == *n {
             std::process::exit(CRASH_EXIT);
         }
     }

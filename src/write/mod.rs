@@ -11,8 +11,11 @@ pub mod gzip;
 pub mod jsonl;
 pub mod parquet;
 
+pub use crate::format::Format;
+
 use crate::gen::{Value, World};
 use crate::model::{Provenance, Table};
+use crate::plan::{Plan, ShardSize};
 use ::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -29,55 +32,6 @@ pub const DEFAULT_GZIP_LEVEL: u32 = 4;
 
 /// Rows are rendered into a buffer of about this size before it is handed on.
 const CHUNK: usize = 1 << 20;
-
-/// The output format of data files.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "format", rename_all = "kebab-case")]
-pub enum Format {
-    /// Plain CSV.
-    Csv,
-    /// CSV, each shard one gzip member, at a deflate level 0..=9.
-    CsvGz {
-        /// Compression level.
-        level: u32,
-    },
-    /// Parquet, one file per shard (see [`parquet`]).
-    Parquet {
-        /// Compression codec of every column chunk.
-        codec: parquet::Codec,
-        /// Rows per row group.
-        row_group_rows: u64,
-    },
-}
-
-impl Format {
-    /// The shard files' extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Csv => "csv",
-            Format::CsvGz { .. } => "csv.gz",
-            Format::Parquet { .. } => "parquet",
-        }
-    }
-
-    /// Whether shards are Parquet files (`--input-type=parquet`).
-    pub fn is_parquet(self) -> bool {
-        matches!(self, Format::Parquet { .. })
-    }
-
-    /// A shard file's name.
-    pub fn shard_name(self, index: u32) -> String {
-        format!("part-{index:05}.{}", self.extension())
-    }
-
-    /// A Java regex (file name part) that matches every shard file and never
-    /// the header. It has no backslash, quote or space, so it passes through
-    /// picocli `@`-files and shells unchanged.
-    pub fn shard_pattern(self) -> String {
-        let ext = self.extension().replace('.', "[.]");
-        format!("part-[0-9]+[.]{ext}")
-    }
-}
 
 /// What was written to one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,10 +86,40 @@ pub struct AtomicFile {
     tmp: PathBuf,
     path: PathBuf,
     out: Hashing<Out>,
+    durable: bool,
 }
 
-/// The file under an [`AtomicFile`]: buffered, or direct I/O when enabled
-/// ([`direct::set_enabled`]) and supported by the file system.
+/// How an [`AtomicFile`] is written: around the page cache (`direct`, when
+/// the file system allows it) and synced before the manifest (`durable`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileOptions {
+    /// Direct I/O (`generate --direct-io`, see [`direct`]).
+    pub direct: bool,
+    /// Synced in the background once committed (see [`durable`]).
+    pub durable: bool,
+}
+
+impl FileOptions {
+    /// Buffered and not synced: files that are not part of a bundle (an
+    /// apply checkpoint, exports for `ingest`).
+    pub const UNSYNCED: FileOptions = FileOptions {
+        direct: false,
+        durable: false,
+    };
+}
+
+impl Default for FileOptions {
+    /// Buffered and durable: what a bundle's files need.
+    fn default() -> Self {
+        FileOptions {
+            direct: false,
+            durable: true,
+        }
+    }
+}
+
+/// The file under an [`AtomicFile`]: buffered, or direct I/O when asked for
+/// ([`AtomicFile::create_with`]) and supported by the file system.
 enum Out {
     Buffered(File),
     Direct(direct::DirectFile),
@@ -168,12 +152,17 @@ impl Write for Out {
 }
 
 impl AtomicFile {
-    /// Creates `path.tmp`; the parent folder must exist.
+    /// Creates `path.tmp`, buffered and durable; the parent folder must exist.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        AtomicFile::create_with(path, FileOptions::default())
+    }
+
+    /// Creates `path.tmp`, written and synced as `opts` says.
+    pub fn create_with(path: &Path, opts: FileOptions) -> io::Result<AtomicFile> {
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
-        let opened = if direct::enabled() {
+        let opened = if opts.direct {
             direct::DirectFile::create(&tmp).map(|d| d.map(Out::Direct))
         } else {
             Ok(None)
@@ -198,12 +187,13 @@ impl AtomicFile {
                 hasher: Xxh3::new(),
                 bytes: 0,
             },
+            durable: opts.durable,
         })
     }
 
-    /// Flushes, renames into place, and returns (bytes, xxh3). When
-    /// [`durable`] is on, the file is then synced in the background (the
-    /// manifest waits for it in [`durable::settle`]).
+    /// Flushes, renames into place, and returns (bytes, xxh3). A durable
+    /// file is then synced in the background (the manifest waits for it in
+    /// [`durable::settle`]).
     pub fn commit(mut self) -> io::Result<(u64, u64)> {
         self.out.flush()?;
         let file = match self.out.inner {
@@ -213,7 +203,9 @@ impl AtomicFile {
         fs::rename(&self.tmp, &self.path).map_err(|e| {
             io::Error::new(e.kind(), format!("renaming {}: {e}", self.tmp.display()))
         })?;
-        durable::sync_later(file, &self.path);
+        if self.durable {
+            durable::sync_later(file, &self.path);
+        }
         Ok((self.out.bytes, self.out.hasher.digest()))
     }
 }
@@ -291,7 +283,12 @@ impl CsvSink {
     /// Creates the shard file at `path` (see [`AtomicFile`]) as plain CSV or a
     /// gzip member; `format` must be a CSV format.
     pub(crate) fn open(path: &Path, format: Format) -> io::Result<CsvSink> {
-        let file = AtomicFile::create(path)?;
+        CsvSink::open_with(path, format, FileOptions::default())
+    }
+
+    /// [`CsvSink::open`], written and synced as `opts` says.
+    pub(crate) fn open_with(path: &Path, format: Format, opts: FileOptions) -> io::Result<CsvSink> {
+        let file = AtomicFile::create_with(path, opts)?;
         Ok(match format {
             Format::Csv => CsvSink::Plain(file),
             Format::Parquet { .. } => {
@@ -519,21 +516,28 @@ impl<W: Write> RowWriter for SplitRows<'_, W> {
     }
 }
 
-/// Writes rows `range` of `table` to `root/rel_path` in `format`, atomically.
+/// Writes rows `range` of `table` to `root/rel_path` in `format`, atomically,
+/// with direct I/O when `direct`.
 pub fn write_shard(
     world: &World,
     table: Table,
     range: Range<u64>,
     root: &Path,
     rel_path: &str,
-    format: Format,
+    (format, direct): (Format, bool),
     counters: &Counters,
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
     let rows = range.end - range.start;
     if format.is_parquet() {
         let file = CountingWrite {
-            inner: AtomicFile::create(&path)?,
+            inner: AtomicFile::create_with(
+                &path,
+                FileOptions {
+                    direct,
+                    durable: true,
+                },
+            )?,
             counters,
         };
         let mut w = FormatRows::new(format, table, world.provenance(), file)?;
@@ -544,10 +548,18 @@ pub fn write_shard(
     }
     let mut w = SplitRows {
         main: CsvRows::new(CountingWrite {
-            inner: CsvSink::open(&path, format)?,
+            inner: CsvSink::open_with(
+                &path,
+                format,
+                FileOptions {
+                    direct,
+                    durable: true,
+                },
+            )?,
             counters,
         }),
-        companions: companion::Companions::new(root, table, world.provenance(), rel_path, format),
+        companions: companion::Companions::new(root, table, world.provenance(), rel_path, format)
+            .direct(direct),
     };
     fill(world, table, range, &mut w, counters)?;
     let SplitRows { main, companions } = w;
@@ -562,14 +574,14 @@ pub fn write_shard(
 }
 
 /// Writes `rows` rows produced by `row(i, out)` (for `i` in `0..rows`) to
-/// `root/rel_path` in `format`, atomically: the shard writer for tables that
+/// `root/rel_path` in `format` (direct I/O when `direct`), atomically: the shard writer for tables that
 /// are not part of the model (the peer benchmark workload). `columns` and
 /// their header cells `names` type the Parquet columns, written with `props`
 /// (see [`parquet::builder_of`]); CSV ignores all three.
 pub fn write_rows<'a>(
     root: &Path,
     rel_path: &str,
-    format: Format,
+    (format, direct): (Format, bool),
     (columns, names, props): (
         &[crate::model::Column],
         &[String],
@@ -580,13 +592,18 @@ pub fn write_rows<'a>(
     row: impl FnMut(u64, &mut Vec<Value<'a>>),
 ) -> io::Result<FileInfo> {
     let path = root.join(rel_path);
+    // The benchmark workload measures writing, not syncing: not durable.
+    let opts = FileOptions {
+        direct,
+        durable: false,
+    };
     let n = rows.end - rows.start;
     let file = if format.is_parquet() {
         let props = props
             .ok_or_else(|| io::Error::other("internal error: Parquet rows without settings"))?
             .clone();
         let sink = CountingWrite {
-            inner: AtomicFile::create(&path)?,
+            inner: AtomicFile::create_with(&path, opts)?,
             counters,
         };
         let mut w = parquet::ParquetRows::with_columns(rel_path, columns, names, sink, props)?;
@@ -594,7 +611,7 @@ pub fn write_rows<'a>(
         w.finish()?.inner
     } else {
         let mut w = CsvRows::new(CountingWrite {
-            inner: CsvSink::open(&path, format)?,
+            inner: CsvSink::open_with(&path, format, opts)?,
             counters,
         });
         feed(&mut w, rows, counters, row)?;
@@ -701,9 +718,48 @@ pub fn render_csv(world: &World, table: Table, range: Range<u64>) -> Vec<u8> {
     w.finish().expect("writing to memory cannot fail")
 }
 
+/// The average CSV bytes per row of a table, from up to 512 rows spread
+/// evenly over it (deterministic).
+pub fn sample_row_bytes(world: &World, table: Table) -> f64 {
+    let rows = world.rows(table);
+    if rows == 0 {
+        return 0.0;
+    }
+    let samples = rows.min(512);
+    let mut bytes = 0usize;
+    for s in 0..samples {
+        let i = (u128::from(s) * u128::from(rows) / u128::from(samples)) as u64;
+        bytes += render_csv(world, table, i..i + 1).len();
+    }
+    bytes as f64 / samples as f64
+}
+
+impl Plan {
+    /// Plans every non-empty table of `world`, byte-sized shards measured by
+    /// [`sample_row_bytes`]. It lives here because the measure renders CSV.
+    pub fn new(world: &World, format: Format, size: ShardSize) -> Plan {
+        Plan::sized(world, format, size, |table| sample_row_bytes(world, table))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_sized_shards_are_near_the_target() {
+        let p = crate::profile::Profile::load("small").unwrap();
+        let w = World::new(&p);
+        let plan = Plan::new(&w, Format::Csv, ShardSize::Bytes(20_000));
+        let t = plan
+            .tables
+            .iter()
+            .find(|t| t.table == Table::Node(crate::model::NodeKind::Event))
+            .unwrap();
+        let first = &t.shards[0];
+        let bytes = render_csv(&w, t.table, first.rows.clone()).len();
+        assert!((15_000..25_000).contains(&bytes), "{bytes}");
+    }
 
     /// A buffered file takes at most [`WRITE_PIECE`] bytes a call, and
     /// `write_all` still lands every byte, counted and hashed once.
@@ -712,7 +768,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("piece.csv");
         let data: Vec<u8> = (0..WRITE_PIECE * 3 + 77).map(|i| (i % 251) as u8).collect();
-        // Direct I/O is off unless a command turns it on.
+        // A plain create is buffered; direct I/O is asked for per file.
         let mut f = AtomicFile::create(&path).unwrap();
         assert_eq!(f.write(&data).unwrap(), WRITE_PIECE);
         f.write_all(&data[WRITE_PIECE..]).unwrap();

@@ -39,13 +39,12 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder, WriterVersion};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
-use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::io::{self, Write};
-use std::str::FromStr;
 use std::sync::Arc;
 use text::TextColumn;
 use words::WordColumn;
+
+pub use crate::format::Codec;
 
 mod chunk;
 mod text;
@@ -64,26 +63,7 @@ const UTC: &str = "UTC";
 /// The field name of list elements, as the Parquet format recommends.
 const LIST_ITEM: &str = "element";
 
-/// A Parquet compression codec. Serialised as its text form (`snappy`,
-/// `zstd:3`, `none`), which is also what `--parquet-codec` takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
-pub enum Codec {
-    /// Snappy: what neo4j-admin's Parquet reader is known to read.
-    Snappy,
-    /// Zstandard at a level 1..=22.
-    Zstd {
-        /// Compression level.
-        level: i32,
-    },
-    /// No compression.
-    None,
-}
-
 impl Codec {
-    /// The zstd level used when `zstd` is given without one.
-    pub const DEFAULT_ZSTD_LEVEL: i32 = 3;
-
     fn compression(self) -> io::Result<Compression> {
         Ok(match self {
             Codec::Snappy => Compression::SNAPPY,
@@ -93,54 +73,6 @@ impl Codec {
                     .map_err(|e| io::Error::other(format!("zstd level {level}: {e}")))?,
             ),
         })
-    }
-}
-
-impl fmt::Display for Codec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Codec::Snappy => f.write_str("snappy"),
-            Codec::None => f.write_str("none"),
-            Codec::Zstd { level } => write!(f, "zstd:{level}"),
-        }
-    }
-}
-
-impl FromStr for Codec {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Codec, String> {
-        let bad = || {
-            format!("unknown Parquet codec {s:?}: expected snappy, none, zstd or zstd:LEVEL (LEVEL 1 to 22)")
-        };
-        match s {
-            "snappy" => Ok(Codec::Snappy),
-            "none" | "uncompressed" => Ok(Codec::None),
-            "zstd" => Ok(Codec::Zstd {
-                level: Codec::DEFAULT_ZSTD_LEVEL,
-            }),
-            _ => {
-                let level = s.strip_prefix("zstd:").ok_or_else(bad)?;
-                match level.parse::<i32>() {
-                    Ok(level) if (1..=22).contains(&level) => Ok(Codec::Zstd { level }),
-                    _ => Err(bad()),
-                }
-            }
-        }
-    }
-}
-
-impl From<Codec> for String {
-    fn from(c: Codec) -> String {
-        c.to_string()
-    }
-}
-
-impl TryFrom<String> for Codec {
-    type Error = String;
-
-    fn try_from(s: String) -> Result<Codec, String> {
-        s.parse()
     }
 }
 
