@@ -339,7 +339,7 @@ fn json_schema_is_stable() {
             "time"
         ])
     );
-    assert_eq!(keys(&e["profile"]), set(&["name", "seed"]));
+    assert_eq!(keys(&e["profile"]), set(&["name", "seed", "provenance"]));
     assert_eq!(e["format"]["name"], "csv-gz");
     assert_eq!(
         e["format"]["gzip_level"],

@@ -115,6 +115,8 @@ pub struct ProfileInfo {
     pub name: String,
     /// Seed.
     pub seed: u64,
+    /// The provenance columns estimated: `source-only` or `full`.
+    pub provenance: crate::model::Provenance,
 }
 
 /// The output format.
@@ -334,6 +336,7 @@ pub fn estimate(
         profile: ProfileInfo {
             name: profile.name.clone(),
             seed: profile.seed,
+            provenance: world.provenance(),
         },
         format: format_info(plan.format),
         shard_size,
