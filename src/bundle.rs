@@ -34,7 +34,7 @@ const ROOT_FILES: &[&str] = &[
     manifest::ARGS_FILE,
     manifest::SCRIPT_FILE,
     manifest::SCHEMA_FILE,
-    crate::runner::changes::INCREMENTAL_ARGS,
+    crate::changes::INCREMENTAL_ARGS,
 ];
 
 /// Shard file extensions of every format cmdbgen writes.
@@ -89,7 +89,7 @@ pub fn manifest_in(out: &Path) -> Result<Found> {
     let Some(fp) = v["fingerprint"].as_str().map(String::from) else {
         return Ok(Found::Foreign("no fingerprint".into()));
     };
-    Ok(if v["kind"] == crate::runner::changes::KIND {
+    Ok(if v["kind"] == crate::changes::KIND {
         Found::Changes(fp)
     } else if v["run"]["mode"] == "ingest" {
         Found::Ingest(fp)

@@ -34,6 +34,11 @@ use crate::model::{ColKind, Column, NodeKind, PropType, Provenance, RelKind, Tab
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
 
+/// The manifest's `kind` for change sets.
+pub const KIND: &str = "changes";
+/// The neo4j-admin argument file of a change set's incremental import.
+pub const INCREMENTAL_ARGS: &str = "incremental.args";
+
 /// The first day of the change calendar: 2026-01-01T00:00:00Z (the base's
 /// `created_at` ends and its events cover 2025).
 pub const DAY_ONE: i64 = 1_767_225_600;
@@ -75,7 +80,7 @@ pub fn delete_bp(kind: NodeKind) -> u64 {
 
 /// `ceil(base · bp / 10000)`, 0 when either is 0.
 fn share(base: u64, bp: u64) -> u64 {
-    (u128::from(base) * u128::from(bp)).div_ceil(10_000) as u64
+    u64::try_from((u128::from(base) * u128::from(bp)).div_ceil(10_000)).unwrap_or(u64::MAX)
 }
 
 /// What a change table does.
@@ -222,11 +227,11 @@ impl fmt::Display for ChangeTable {
 
 /// Stream ids of the change streams (the base uses `0x100..=0x700`).
 mod streams {
-    pub const POOL: u64 = 0x1_0000;
-    pub const NEW: u64 = 0x1_1000;
-    pub const REL: u64 = 0x1_2000;
-    pub const UPDATE: u64 = 0x1_3000;
-    pub const UPDATE_PICK: u64 = 0x1_4000;
+    pub(super) const POOL: u64 = 0x1_0000;
+    pub(super) const NEW: u64 = 0x1_1000;
+    pub(super) const REL: u64 = 0x1_2000;
+    pub(super) const UPDATE: u64 = 0x1_3000;
+    pub(super) const UPDATE_PICK: u64 = 0x1_4000;
 }
 
 /// The per-kind layout of a day.
@@ -347,12 +352,12 @@ impl<'w> ChangeSet<'w> {
             let mut rem: Vec<(u64, usize)> = Vec::new();
             for (s, &w) in weights.iter().enumerate() {
                 let x = u128::from(events) * u128::from(w);
-                counts[s] = (x / u128::from(total)) as u64;
-                rem.push(((x % u128::from(total)) as u64, s));
+                counts[s] = crate::cast::narrow(x / u128::from(total));
+                rem.push((crate::cast::narrow(x % u128::from(total)), s));
             }
             let left = events - counts.iter().sum::<u64>();
             rem.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            for &(_, s) in rem.iter().take(left as usize) {
+            for &(_, s) in rem.iter().take(crate::cast::index(left)) {
                 counts[s] += 1;
             }
         }

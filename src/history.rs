@@ -308,10 +308,10 @@ pub fn human_seconds(s: f64) -> String {
     } else if s < 60.0 {
         format!("{s:.1}s")
     } else if s < 3600.0 {
-        let t = s.round() as u64;
+        let t = crate::cast::whole(s.round());
         format!("{}m{:02}s", t / 60, t % 60)
     } else {
-        let t = (s / 60.0).round() as u64;
+        let t = crate::cast::whole((s / 60.0).round());
         format!("{}h{:02}m", t / 60, t % 60)
     }
 }
@@ -351,7 +351,9 @@ pub fn render_table(groups: &[Group]) -> String {
                 opt(g.best_seconds, human_seconds),
                 opt(g.median_seconds, human_seconds),
                 sparkline(&g.recent_seconds),
-                opt(g.last_rows_per_second, |r| thousands(r.round() as u64)),
+                opt(g.last_rows_per_second, |r| {
+                    thousands(crate::cast::whole(r.round()))
+                }),
                 g.peak_rss_bytes
                     .map(human_bytes)
                     .unwrap_or_else(|| "-".into()),
@@ -414,7 +416,8 @@ pub fn sparkline(values: &[f64]) -> String {
             if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
                 BLOCKS[3]
             } else {
-                let step = ((v - lo) / (hi - lo) * 7.0).round() as usize;
+                let step =
+                    crate::cast::index(crate::cast::whole(((v - lo) / (hi - lo) * 7.0).round()));
                 BLOCKS[step.min(7)]
             }
         })

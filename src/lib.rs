@@ -35,6 +35,7 @@ pub mod bench;
 pub mod bundle;
 pub mod bundle_file;
 pub mod bundle_read;
+mod cast;
 pub mod changes;
 mod cli;
 pub mod error;

@@ -226,26 +226,33 @@ impl NodeKind {
 
 /// Label sets (`:LABEL` values) per kind, indexed by subtype.
 pub static REGION_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Region"]];
+/// A data center has one label set.
 pub static DATACENTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "DataCenter"]];
+/// One set per server type, in the order of `gen::pools::SERVER_TYPES`.
 pub static SERVER_LABELS: &[&[&str]] = &[
     &["ConfigurationItem", "Server", "PhysicalServer"],
     &["ConfigurationItem", "Server", "VirtualServer"],
     &["ConfigurationItem", "Server", "Container"],
     &["ConfigurationItem", "Server", "CloudInstance"],
 ];
+/// One set per network device type, in the order of `gen::pools::DEVICE_TYPES`.
 pub static DEVICE_LABELS: &[&[&str]] = &[
     &["ConfigurationItem", "NetworkDevice", "Switch"],
     &["ConfigurationItem", "NetworkDevice", "Router"],
     &["ConfigurationItem", "NetworkDevice", "LoadBalancer"],
     &["ConfigurationItem", "NetworkDevice", "Firewall"],
 ];
+/// A database has one label set.
 pub static DATABASE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Database"]];
+/// One set per application type, in the order of `gen::pools::APP_TYPES`.
 pub static APP_LABELS: &[&[&str]] = &[
     &["ConfigurationItem", "Application", "WebApplication"],
     &["ConfigurationItem", "Application", "APIService"],
     &["ConfigurationItem", "Application", "BatchJob"],
 ];
+/// A business service has one label set.
 pub static BSVC_LABELS: &[&[&str]] = &[&["ConfigurationItem", "BusinessService"]];
+/// One set per event type, in the order of `gen::pools::EVENT_TYPES`.
 pub static EVENT_LABELS: &[&[&str]] = &[
     &["Event", "Alert"],
     &["Event", "Incident"],

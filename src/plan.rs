@@ -58,7 +58,7 @@ impl Part {
 
     /// The part that owns a shard ordinal.
     pub fn owner(ordinal: usize, count: u32) -> u32 {
-        (ordinal % count as usize) as u32 + 1
+        crate::cast::small(ordinal % count as usize) + 1
     }
 
     /// The file name of the part's manifest (`manifest.part-2-of-8.json`).
@@ -172,7 +172,7 @@ impl Plan {
                     ShardSize::Rows(n) => n.max(1),
                     ShardSize::Bytes(b) => {
                         let per_row = row_bytes(table).max(1.0);
-                        ((b as f64 / per_row) as u64).max(1)
+                        crate::cast::whole(b as f64 / per_row).max(1)
                     }
                 };
                 Some(TablePlan::cut(table, rows, shard_rows, format))

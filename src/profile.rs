@@ -93,7 +93,7 @@ impl Dist {
                 if d >= f64::from(max) {
                     u64::from(max)
                 } else {
-                    d as u64
+                    crate::cast::whole(d)
                 }
             }
         }
@@ -373,7 +373,7 @@ fn non_negative(key: &str, v: i64) -> Result<u64, ProfileError> {
     if v < 0 {
         return err(format!("{key} must not be negative (got {v})"));
     }
-    let v = v as u64;
+    let v = v.unsigned_abs();
     if v > MAX_COUNT {
         return err(format!("{key} is too large (got {v}, at most {MAX_COUNT})"));
     }
@@ -534,7 +534,7 @@ fn resolve_nodes(
         if n > MAX_COUNT as f64 {
             return err(format!("{full} is too large ({n})"));
         }
-        nodes.insert(kind, n as u64);
+        nodes.insert(kind, crate::cast::whole(n));
     }
     for &k in profile_kinds() {
         nodes.entry(k).or_insert(0);
@@ -764,7 +764,7 @@ fn resolve_sources(
                 weight: *w,
                 coverage: coverage_all(&kinds, 1.0),
                 kinds,
-                priority: i as u32 + 1,
+                priority: crate::cast::small(i) + 1,
                 missing: 0.0,
                 stale: 0.0,
                 lag_days: DEFAULT_LAG_DAYS,
@@ -856,7 +856,7 @@ fn resolve_source(
             .collect::<Result<_, _>>()?,
     };
     let (priority, explicit) = match s.priority {
-        None => (i as u32 + 1, None),
+        None => (crate::cast::small(i) + 1, None),
         Some(p) => {
             let p = u32_of(&format!("{full}.priority"), p)?;
             if p == 0 {
@@ -961,7 +961,7 @@ fn rank_sources(mut sources: Vec<Source>, has_merge: bool) -> Result<Vec<Source>
             .enumerate()
             .map(|(rank, &i)| {
                 let mut s = ranked[i].take().expect("each source is ranked once");
-                s.priority = rank as u32 + 1;
+                s.priority = crate::cast::small(rank) + 1;
                 s
             })
             .collect();
@@ -969,7 +969,7 @@ fn rank_sources(mut sources: Vec<Source>, has_merge: bool) -> Result<Vec<Source>
         // Single-source mode: no quality model; the fields keep their
         // neutral values.
         for (i, s) in sources.iter_mut().enumerate() {
-            s.priority = i as u32 + 1;
+            s.priority = crate::cast::small(i) + 1;
             s.coverage = BTreeMap::new();
         }
     }

@@ -187,7 +187,7 @@ fn human(n: f64) -> String {
 
 /// Seconds as h:mm:ss.
 pub fn hms(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
+    let s = crate::cast::whole(seconds.max(0.0).round());
     format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 

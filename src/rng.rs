@@ -92,7 +92,7 @@ pub fn skewed(h: u64, n: u64, skew: f64) -> u64 {
     if skew == 1.0 {
         return below(h, n);
     }
-    let x = (unit(h).powf(skew) * n as f64) as u64;
+    let x = crate::cast::whole(unit(h).powf(skew) * n as f64);
     x.min(n.saturating_sub(1))
 }
 
@@ -131,7 +131,9 @@ impl Perm {
         if self.n <= 1 {
             return 0;
         }
-        ((u128::from(self.a) * u128::from(i) + u128::from(self.b)) % u128::from(self.n)) as u64
+        crate::cast::narrow(
+            (u128::from(self.a) * u128::from(i) + u128::from(self.b)) % u128::from(self.n),
+        )
     }
 }
 
@@ -150,6 +152,11 @@ pub fn weighted(h: u64, weights: &[u32], total: u64) -> usize {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -160,6 +160,50 @@ fn the_pure_core_imports_no_io_layer() {
     );
 }
 
+/// The writing layer (formats, files, the bundle and its manifest): it is
+/// called by the runners and commands, never the other way round.
+const WRITING: &[&str] = &[
+    "write",
+    "format.rs",
+    "bundle.rs",
+    "bundle_file.rs",
+    "bundle_read.rs",
+    "manifest.rs",
+    "schema.rs",
+];
+
+/// What the writing layer must not name: the runs and commands above it.
+/// (A `clap::ValueEnum` derive on a format enum is allowed: it only names
+/// the spellings the CLI accepts.)
+const WRITING_FORBIDDEN: &[&str] = &[
+    "crate::runner",
+    "crate::cli",
+    "crate::estimate",
+    "crate::online",
+    "crate::ingest",
+    "crate::gather",
+    "crate::validate",
+    "crate::history",
+];
+
+/// The flow of docs/architecture.md points one way: CLI -> profile -> plan
+/// -> runner -> format -> bundle; the writing layer never calls back up.
+#[test]
+fn the_writing_layer_never_calls_the_runs_above_it() {
+    let src = repo().join("src");
+    let mut files = Vec::new();
+    for w in WRITING {
+        rust_files(&src, &src.join(w), &mut files);
+    }
+    assert!(files.len() >= WRITING.len(), "{files:?}");
+    let hits = scan(&src, &files, WRITING_FORBIDDEN);
+    assert!(
+        hits.is_empty(),
+        "the writing layer names a layer above it:\n{}",
+        report(&hits)
+    );
+}
+
 #[test]
 fn the_library_reads_no_environment_and_keeps_no_global_switch() {
     let src = repo().join("src");

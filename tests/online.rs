@@ -334,7 +334,10 @@ fn a_killed_server_is_resumed_without_loss_or_duplicates() {
 
     // Same graph file and write-ahead log: committed batches survive.
     server.restart();
-    assert!(server.nodes() as u64 >= done_rows.min(m["totals"]["nodes"].as_u64().unwrap()));
+    assert!(
+        u64::try_from(server.nodes()).unwrap()
+            >= done_rows.min(m["totals"]["nodes"].as_u64().unwrap())
+    );
     let (out, _) = apply_ok(&bundle, &server, &args);
     assert!(out.contains("resumed:"), "{out}");
     let after = json(&state);

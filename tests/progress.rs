@@ -110,3 +110,72 @@ fn json_mode_stderr_is_json_lines_ending_in_a_summary() {
         "{err}"
     );
 }
+
+/// The stderr lines of a run in JSON mode, each parsed.
+fn json_lines(o: &std::process::Output) -> Vec<serde_json::Value> {
+    assert!(o.status.success(), "{o:?}");
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// `changes` and `ingest` take `--progress json` too: JSON lines only,
+/// ending in their summary.
+#[test]
+fn changes_and_ingest_end_json_mode_with_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = dir.path().join("day1");
+    let o = crate::util::run(&[
+        "changes",
+        "--profile",
+        "tiny",
+        "--day",
+        "1",
+        "--progress",
+        "json",
+        "--out",
+        day.to_str().unwrap(),
+    ]);
+    let lines = json_lines(&o);
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (last["event"].as_str(), last["command"].as_str()),
+        (Some("summary"), Some("changes"))
+    );
+    assert!(last["files"].as_u64().unwrap() > 0, "{last}");
+
+    let exports = dir.path().join("exports");
+    let profile = crate::util::repo().join("fixtures/profiles/multisource.toml");
+    let o = crate::util::run(&[
+        "export-sources",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--out",
+        exports.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    let merged = dir.path().join("merged");
+    let mut names: Vec<String> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut args: Vec<String> = vec!["ingest".into()];
+    for n in &names {
+        args.push("--source".into());
+        args.push(format!("{n}={}", exports.join(n).display()));
+    }
+    args.extend(["--progress", "json", "--out"].map(String::from));
+    args.push(merged.display().to_string());
+    let o = crate::util::run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let lines = json_lines(&o);
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (last["event"].as_str(), last["command"].as_str()),
+        (Some("summary"), Some("ingest"))
+    );
+    assert_eq!(last["path"], merged.display().to_string());
+    assert!(last["nodes"].as_u64().unwrap() > 0, "{last}");
+}

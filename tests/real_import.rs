@@ -307,8 +307,8 @@ fn import_sh_and_make_import_end_to_end() {
         o.status.code()
     );
     let (nodes, rels) = totals(&bundle);
-    assert_eq!(db.nodes() as u64, nodes);
-    assert_eq!(db.rels() as u64, rels);
+    assert_eq!(u64::try_from(db.nodes()).unwrap(), nodes);
+    assert_eq!(u64::try_from(db.rels()).unwrap(), rels);
     // import.sh applied schema.cypher: each constraint and index is there
     // and online.
     let schema = fs::read_to_string(bundle.join("schema.cypher")).expect("schema.cypher");
@@ -357,6 +357,6 @@ fn import_sh_and_make_import_end_to_end() {
         String::from_utf8_lossy(&o.stderr)
     );
     let (nodes, rels) = totals(&out_dir.join("tiny"));
-    assert_eq!(db.nodes() as u64, nodes);
-    assert_eq!(db.rels() as u64, rels);
+    assert_eq!(u64::try_from(db.nodes()).unwrap(), nodes);
+    assert_eq!(u64::try_from(db.rels()).unwrap(), rels);
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Options of `cmdbgen apply`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A generated bundle or a change set (a folder with manifest.json).
     dir: PathBuf,
     /// The server: bolt://host:7687 (direct), neo4j://host:7687 (routing),
@@ -95,7 +95,7 @@ impl Args {
 }
 
 /// Runs `apply`.
-pub fn run(a: Args) -> Result<u8> {
+pub(super) fn run(a: Args) -> Result<u8> {
     if a.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 /// Options of `cmdbgen bench-table`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// Which table: `nodes` (8 columns) or `edges` (start_id,end_id).
     #[arg(long, value_enum)]
     table: BenchTable,
@@ -37,7 +37,7 @@ pub struct Args {
 }
 
 /// Runs `bench-table`; prints one JSON line with rows, bytes and seconds.
-pub fn run(mut a: Args) -> Result<u8> {
+pub(super) fn run(mut a: Args) -> Result<u8> {
     if a.shard_rows == 0 {
         return Err(Usage("--shard-rows must be at least 1".into()).into());
     }

@@ -2,6 +2,7 @@
 
 use crate::changes::ChangeSet;
 use crate::error::{exit, Usage};
+use crate::progress;
 use crate::runner::changes::{write_change_set, ChangeKey};
 use crate::write::changes::ChangeFormat;
 use anyhow::Result;
@@ -10,7 +11,7 @@ use std::time::Instant;
 
 /// Options of `cmdbgen changes`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// The base profile: a built-in name or a profile TOML file (the one the
     /// base bundle was generated from).
     #[arg(long, default_value = "small")]
@@ -44,13 +45,24 @@ pub struct Args {
     /// well as its size (a damaged change set is written again).
     #[arg(long)]
     verify: bool,
+    /// Progress and notes on stderr: text on a terminal, JSON lines
+    /// otherwise (auto), or as chosen; JSON mode ends with a summary object.
+    #[arg(long, value_enum, default_value_t = progress::Mode::Auto)]
+    progress: progress::Mode,
     /// No summary.
     #[arg(long, short)]
     quiet: bool,
 }
 
 /// Runs `changes`.
-pub fn run(a: Args) -> Result<u8> {
+impl Args {
+    /// Where this run's own stderr lines go (text, or JSON in JSON mode).
+    pub(super) fn console(&self) -> progress::Console {
+        progress::Console::new(self.progress, self.quiet)
+    }
+}
+
+pub(crate) fn run(a: Args) -> Result<u8> {
     let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     if profile.merge.is_some() {
         return Err(Usage(format!(
@@ -63,7 +75,8 @@ pub fn run(a: Args) -> Result<u8> {
         return Err(Usage("--shard-rows must be at least 1".into()).into());
     }
     let started = Instant::now();
-    let world = super::build_world(&profile, a.quiet);
+    let console = a.console();
+    let world = super::build_world_on(&profile, &console);
     let cs = ChangeSet::new(&world, a.day).map_err(|e| Usage(e.0))?;
     let key = ChangeKey {
         version: env!("CARGO_PKG_VERSION").to_string(),
@@ -74,12 +87,15 @@ pub fn run(a: Args) -> Result<u8> {
         shard_rows: a.shard_rows,
     };
     let outcome = write_change_set(&cs, &key, &a.out, a.force, a.verify)?;
-    if !outcome.repaired.is_empty() && !a.quiet {
-        eprintln!(
-            "changes: {} held this change set with {} damaged file(s); wrote it again: {}",
-            a.out.display(),
-            outcome.repaired.len(),
-            crate::bundle::list(&outcome.repaired)
+    if !outcome.repaired.is_empty() {
+        console.note(
+            "notice",
+            &format!(
+                "changes: {} held this change set with {} damaged file(s); wrote it again: {}",
+                a.out.display(),
+                outcome.repaired.len(),
+                crate::bundle::list(&outcome.repaired)
+            ),
         );
     }
     if !a.quiet {
@@ -117,5 +133,12 @@ pub fn run(a: Args) -> Result<u8> {
             }
         }
     }
+    console.summary(&super::RunSummary::new(
+        "changes",
+        &a.out,
+        &outcome.manifest.totals,
+        started.elapsed().as_secs_f64(),
+        outcome.already_complete,
+    ));
     Ok(exit::OK)
 }

@@ -13,14 +13,14 @@ use std::path::PathBuf;
   cmdbgen completions bash > ~/.local/share/bash-completion/completions/cmdbgen
   cmdbgen completions zsh > ~/.zfunc/_cmdbgen
   cmdbgen completions fish > ~/.config/fish/completions/cmdbgen.fish")]
-pub struct Args {
+pub(super) struct Args {
     /// The shell to write the completion script for.
     #[arg(value_enum)]
     shell: clap_complete::Shell,
 }
 
 /// Prints the completion script of `shell` on stdout.
-pub fn run(a: Args) -> Result<u8> {
+pub(super) fn run(a: Args) -> Result<u8> {
     let mut cmd = super::Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "cmdbgen", &mut buf);
@@ -30,14 +30,14 @@ pub fn run(a: Args) -> Result<u8> {
 
 /// Options of the hidden `cmdbgen man` (used by `make install`).
 #[derive(clap::Args, Debug)]
-pub struct ManArgs {
+pub(super) struct ManArgs {
     /// Write cmdbgen.1 and one cmdbgen-SUBCOMMAND.1 per subcommand into
     /// this folder (created when missing); without it, print cmdbgen.1.
     dir: Option<PathBuf>,
 }
 
 /// Writes the manual pages (roff).
-pub fn man(a: ManArgs) -> Result<u8> {
+pub(super) fn man(a: ManArgs) -> Result<u8> {
     let cmd = super::Cli::command();
     match a.dir {
         Some(dir) => {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 /// Options of `cmdbgen estimate`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A built-in profile (tiny, small, medium, large, enterprise, xlarge) or a
     /// profile TOML file.
     #[arg(long, default_value = "small")]
@@ -66,7 +66,7 @@ fn threads(t: Option<usize>) -> usize {
 }
 
 /// Runs `estimate`.
-pub fn run(a: Args) -> Result<u8> {
+pub(super) fn run(a: Args) -> Result<u8> {
     let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     super::check_threads(a.threads)?;
     let format = a.output.format()?;
@@ -99,7 +99,7 @@ pub fn run(a: Args) -> Result<u8> {
     if a.json {
         super::outln!("{}", serde_json::to_string_pretty(&e)?)?;
     } else {
-        print!("{}", human(&e));
+        super::out!("{}", human(&e))?;
     }
     Ok(exit::OK)
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// Options of `cmdbgen export-sources`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A profile TOML file with a `[merge]` table (docs/sources.md).
     #[arg(long)]
     profile: String,
@@ -101,7 +101,7 @@ fn file_name(t: Table) -> String {
 }
 
 /// The text of source `x`'s mapping file.
-pub fn mapping(world: &World, x: usize) -> String {
+pub(super) fn mapping(world: &World, x: usize) -> String {
     let mut s = String::new();
     let src = &world.profile().sources[x];
     let _ = writeln!(
@@ -257,7 +257,7 @@ fn export_table(world: &World, out: &Path, t: Table, owners: &[usize]) -> Result
 }
 
 /// Writes every source's export of `world` into `out`.
-pub fn export(world: &World, out: &Path) -> Result<Vec<(String, u64)>> {
+pub(super) fn export(world: &World, out: &Path) -> Result<Vec<(String, u64)>> {
     let names = world.source_names();
     for name in names {
         let dir = out.join(name);
@@ -292,7 +292,7 @@ pub fn export(world: &World, out: &Path) -> Result<Vec<(String, u64)>> {
 }
 
 /// Runs `export-sources`.
-pub fn run(mut a: Args) -> Result<u8> {
+pub(super) fn run(mut a: Args) -> Result<u8> {
     let profile = super::load_profile(&a.profile, a.seed)?;
     a.threads = super::worker_threads(a.threads)?;
     if profile.merge.is_none() {

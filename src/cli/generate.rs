@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen generate`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A built-in profile (tiny, small, medium, large, enterprise, xlarge) or a
     /// profile TOML file.
     #[arg(long, default_value = "small")]
@@ -74,7 +74,7 @@ impl Args {
 }
 
 /// Runs `generate`.
-pub fn run(mut a: Args) -> Result<u8> {
+pub(super) fn run(mut a: Args) -> Result<u8> {
     let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     let console = progress::Console::new(a.progress, a.quiet);
     a.threads = super::worker_threads_on(a.threads, &console)?;

@@ -11,7 +11,7 @@ use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 /// Appends a `generate` record to the history file.
-pub fn record(
+pub(super) fn record(
     path: &Path,
     key: &RunKey,
     customer: &str,
@@ -43,7 +43,7 @@ pub fn record(
 }
 
 /// How a run reports: where, how loudly, and to which history file.
-pub struct Reporting<'a> {
+pub(super) struct Reporting<'a> {
     /// The bundle folder.
     pub out: &'a Path,
     /// No summary.
@@ -57,7 +57,7 @@ pub struct Reporting<'a> {
 }
 
 /// Runs one part of a distributed generation.
-pub fn run(
+pub(super) fn run(
     world: &World,
     key: &RunKey,
     plan: &Plan,

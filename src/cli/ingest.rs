@@ -5,12 +5,13 @@ use crate::error::exit;
 use crate::ingest::errors::OnError;
 use crate::ingest::{self, Options};
 use crate::merge::Strategy;
+use crate::progress;
 use anyhow::Result;
 use std::path::PathBuf;
 
 /// Options of `cmdbgen ingest`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// A source: its name and its mapping file (or a folder holding
     /// `mapping.toml`). Repeat for each source; without a `priority` in the
     /// mapping, earlier flags are more trusted.
@@ -47,6 +48,10 @@ pub struct Args {
     /// Replace cmdbgen's files in a non-empty --out.
     #[arg(long)]
     force: bool,
+    /// Progress and notes on stderr: a bar or text on a terminal, JSON lines
+    /// otherwise (auto), or as chosen; JSON mode ends with a summary object.
+    #[arg(long, value_enum, default_value_t = progress::Mode::Auto)]
+    progress: progress::Mode,
     /// No progress and no summary.
     #[arg(long, short)]
     quiet: bool,
@@ -67,8 +72,16 @@ fn parse_strategy(s: &str) -> Result<Strategy, String> {
 }
 
 /// Runs `ingest`.
-pub fn run(mut a: Args) -> Result<u8> {
-    a.threads = super::worker_threads(a.threads)?;
+impl Args {
+    /// Where this run's own stderr lines go (text, or JSON in JSON mode).
+    pub(super) fn console(&self) -> progress::Console {
+        progress::Console::new(self.progress, self.quiet)
+    }
+}
+
+pub(crate) fn run(mut a: Args) -> Result<u8> {
+    let console = a.console();
+    a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;
     let o = Options {
         sources: a.sources.clone(),
@@ -81,7 +94,7 @@ pub fn run(mut a: Args) -> Result<u8> {
         threads: a.threads,
         force: a.force,
         memory_mb: a.memory_mb,
-        quiet: a.quiet,
+        console,
     };
     let outcome = ingest::run(&o)?;
     if !a.quiet {
@@ -89,13 +102,16 @@ pub fn run(mut a: Args) -> Result<u8> {
         let skipped: u64 = m.inputs.iter().map(|i| i.skipped).sum();
         for i in m.inputs.iter().filter(|i| i.problems > 0) {
             for msg in &i.messages {
-                eprintln!("ingest: skipped: {msg}");
+                console.note("warning", &format!("ingest: skipped: {msg}"));
             }
             if i.problems > i.messages.len() as u64 {
-                eprintln!(
-                    "ingest: ... and {} more problems in {} (counted in manifest.json)",
-                    i.problems - i.messages.len() as u64,
-                    i.file
+                console.note(
+                    "warning",
+                    &format!(
+                        "ingest: ... and {} more problems in {} (counted in manifest.json)",
+                        i.problems - i.messages.len() as u64,
+                        i.file
+                    ),
                 );
             }
         }
@@ -119,5 +135,13 @@ pub fn run(mut a: Args) -> Result<u8> {
         )?;
         super::outln!("import with: {}/import.sh", a.out.display())?;
     }
+    let t = &outcome.manifest.totals;
+    console.summary(&super::RunSummary::new(
+        "ingest",
+        &a.out,
+        t,
+        outcome.seconds,
+        false,
+    ));
     Ok(exit::OK)
 }

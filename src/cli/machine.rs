@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Free space of the file system `out` is (or will be) on. The test hook
 /// `CMDBGEN_FAKE_FREE_BYTES` replaces the real figure.
-pub fn disk_of(out: &Path) -> Result<Disk> {
+pub(super) fn disk_of(out: &Path) -> Result<Disk> {
     let mut checked = out;
     while !checked.exists() {
         match checked.parent() {
@@ -73,7 +73,7 @@ fn tree_bytes(dir: &Path) -> u64 {
 
 /// This machine's RAM: the smaller of `/proc/meminfo`'s MemTotal and a
 /// cgroup v2 `memory.max`, or 16 GiB assumed when neither can be read.
-pub fn machine_ram() -> (u64, String) {
+pub(super) fn machine_ram() -> (u64, String) {
     let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
         t.lines()
             .find_map(|l| l.strip_prefix("MemTotal:"))

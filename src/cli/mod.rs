@@ -9,6 +9,15 @@ macro_rules! outln {
     }};
 }
 pub(crate) use outln;
+/// `print!` through the same locked stdout: a write error (a closed pipe) is
+/// returned, not a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+pub(crate) use out;
 
 mod apply;
 /// The profile named by `--profile` (built-in name or TOML path), with the
@@ -58,6 +67,43 @@ fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
     match threads {
         Some(0) => Err(Usage("--threads must be at least 1".into())),
         _ => Ok(()),
+    }
+}
+
+/// The closing JSON object of `ingest`, `changes` and `gather` in JSON
+/// progress mode (schema in docs/operations.md).
+#[derive(serde::Serialize)]
+struct RunSummary {
+    command: &'static str,
+    path: String,
+    nodes: u64,
+    relationships: u64,
+    rows: u64,
+    files: u64,
+    bytes: u64,
+    seconds: f64,
+    already_complete: bool,
+}
+
+impl RunSummary {
+    fn new(
+        command: &'static str,
+        path: &std::path::Path,
+        t: &crate::manifest::Totals,
+        seconds: f64,
+        already_complete: bool,
+    ) -> RunSummary {
+        RunSummary {
+            command,
+            path: path.display().to_string(),
+            nodes: t.nodes,
+            relationships: t.relationships,
+            rows: t.nodes + t.relationships,
+            files: t.files,
+            bytes: t.bytes,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+            already_complete,
+        }
     }
 }
 
@@ -201,39 +247,39 @@ struct Cli {
 /// Each subcommand's `--help` ends with these examples; a test parses every
 /// line that starts with `cmdbgen ` (so write them without quotes).
 mod examples {
-    pub const GENERATE: &str = "Examples:
+    pub(super) const GENERATE: &str = "Examples:
   cmdbgen generate --profile medium --out out/acme
   cmdbgen generate --profile fixtures/profiles/acme.toml --out out/acme --format csv-gz --threads 2
   cmdbgen generate --profile large --out out/big --format parquet --dry-run";
-    pub const VALIDATE: &str = "Examples:
+    pub(super) const VALIDATE: &str = "Examples:
   cmdbgen validate out/acme
   cmdbgen validate out/big --max-problems 20";
-    pub const GATHER: &str = "Examples:
+    pub(super) const GATHER: &str = "Examples:
   cmdbgen gather out/part1 out/part2 out/part3 --out out/acme
   cmdbgen gather /shared/acme --verify";
-    pub const REPORT: &str = "Examples:
+    pub(super) const REPORT: &str = "Examples:
   cmdbgen report
   cmdbgen report --history out/history.jsonl --customer acme --json";
-    pub const ESTIMATE: &str = "Examples:
+    pub(super) const ESTIMATE: &str = "Examples:
   cmdbgen estimate --profile enterprise --format csv-gz --gzip-level 6 --out /data/acme
   cmdbgen estimate --profile xlarge --ram 256G --threads 32 --json
   cmdbgen estimate --profile enterprise --format parquet --parquet-codec zstd:3";
-    pub const CHANGES: &str = "Examples:
+    pub(super) const CHANGES: &str = "Examples:
   cmdbgen changes --profile medium --day 1 --out out/acme-day1
   cmdbgen changes --profile medium --day 2 --out out/acme-day2 --neo4j-incremental";
-    pub const APPLY: &str = "Examples:
+    pub(super) const APPLY: &str = "Examples:
   NEO4J_PASSWORD=secret cmdbgen apply out/acme --uri bolt://localhost:7687
   cmdbgen apply out/acme-day1 --uri neo4j+s://db.example.com:7687 --batch-size 2000";
-    pub const INGEST: &str = "Examples:
+    pub(super) const INGEST: &str = "Examples:
   cmdbgen ingest --source cmdb=exports/cmdb --source monitoring=exports/mon --out out/merged
   cmdbgen ingest --source cmdb=exports/cmdb/mapping.toml --out out/merged --format parquet --on-error skip";
-    pub const EXPORT_SOURCES: &str = "Examples:
+    pub(super) const EXPORT_SOURCES: &str = "Examples:
   cmdbgen export-sources --profile fixtures/profiles/multisource.toml --out exports
   cmdbgen export-sources --profile fixtures/profiles/multisource.toml --out exports --seed 7";
-    pub const COMPLETIONS: &str = "Examples:
+    pub(super) const COMPLETIONS: &str = "Examples:
   cmdbgen completions bash
   cmdbgen completions zsh";
-    pub const BENCH_TABLE: &str = "Examples:
+    pub(super) const BENCH_TABLE: &str = "Examples:
   cmdbgen bench-table --table nodes --rows 1000000 --out /tmp/bench
   cmdbgen bench-table --table edges --rows 1000000 --out /tmp/bench --gzip --gzip-level 1
   cmdbgen bench-table --table nodes --rows 1000000 --out /tmp/bench --format parquet";
@@ -297,13 +343,16 @@ fn test_faults() -> crate::write::durable::Faults {
 }
 
 /// Parses the command line, runs it and returns the exit code.
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = Cli::parse();
     // Errors follow the run's output mode: in JSON mode one JSON object.
     let console = match &cli.command {
         Command::Generate(a) => a.console(),
         Command::Validate(a) => a.console(),
         Command::Apply(a) => a.console(),
+        Command::Ingest(a) => a.console(),
+        Command::Changes(a) => a.console(),
+        Command::Gather(a) => a.console(),
         _ => Console::text(),
     };
     crate::write::durable::install(test_faults());

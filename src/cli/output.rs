@@ -9,7 +9,7 @@ use crate::write::{Format, DEFAULT_GZIP_LEVEL};
 
 /// `--format`: the shard file format.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FormatName {
+pub(super) enum FormatName {
     /// CSV with a header file per table.
     Csv,
     /// CSV, each shard gzip-compressed (`--gzip` is the same).
@@ -20,7 +20,7 @@ pub enum FormatName {
 
 /// The format options every writing command takes.
 #[derive(clap::Args, Debug)]
-pub struct FormatArgs {
+pub(super) struct FormatArgs {
     /// Shard file format: csv, csv-gz (each shard gzip-compressed) or
     /// parquet (docs/parquet.md).
     #[arg(long, value_enum, default_value_t = FormatName::Csv)]
@@ -39,7 +39,7 @@ pub struct FormatArgs {
 
 /// The Parquet options (they need `--format parquet`).
 #[derive(clap::Args, Debug)]
-pub struct ParquetArgs {
+pub(super) struct ParquetArgs {
     /// Who reads the Parquet files; picks the default codec: snappy for
     /// neo4j-admin (the codec its reader is known to handle), zstd:3 for
     /// archives. Default: neo4j-admin (bench-table: archive).
@@ -55,7 +55,7 @@ pub struct ParquetArgs {
 
 /// The reader Parquet output is meant for.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParquetTarget {
+pub(super) enum ParquetTarget {
     /// `neo4j-admin database import --input-type=parquet` (default codec snappy).
     Neo4jAdmin,
     /// Pipelines and archives (default codec zstd:3).
@@ -66,12 +66,12 @@ impl FormatArgs {
     /// The format asked for, Parquet aimed at neo4j-admin unless
     /// `--parquet-target` says otherwise; a usage error for a mix that makes
     /// no sense.
-    pub fn format(&self) -> Result<Format, Usage> {
+    pub(super) fn format(&self) -> Result<Format, Usage> {
         self.format_for(ParquetTarget::Neo4jAdmin)
     }
 
     /// As [`FormatArgs::format`], with another default Parquet target.
-    pub fn format_for(&self, target: ParquetTarget) -> Result<Format, Usage> {
+    pub(super) fn format_for(&self, target: ParquetTarget) -> Result<Format, Usage> {
         let name = match (self.format, self.gzip) {
             (FormatName::Parquet, true) => {
                 return Err(Usage(
@@ -124,7 +124,7 @@ impl ParquetArgs {
 /// Shard sizing by rows or by bytes (`generate`, `estimate`; `ingest` and
 /// `bench-table` cut by rows only and take their own `--shard-rows`).
 #[derive(clap::Args, Debug)]
-pub struct ShardArgs {
+pub(super) struct ShardArgs {
     /// Rows per shard file.
     #[arg(long, conflicts_with = "shard_bytes")]
     shard_rows: Option<u64>,
@@ -135,7 +135,7 @@ pub struct ShardArgs {
 
 impl ShardArgs {
     /// The shard size asked for, or a usage error.
-    pub fn shard_size(&self) -> Result<ShardSize, Usage> {
+    pub(super) fn shard_size(&self) -> Result<ShardSize, Usage> {
         match (self.shard_rows, self.shard_bytes) {
             (Some(0), _) => Err(Usage("--shard-rows must be at least 1".into())),
             (_, Some(b)) if b < 1024 => Err(Usage("--shard-bytes must be at least 1024".into())),
@@ -148,7 +148,7 @@ impl ShardArgs {
 
 /// The output options of `generate` and `estimate`: format and shard size.
 #[derive(clap::Args, Debug)]
-pub struct OutputArgs {
+pub(super) struct OutputArgs {
     #[command(flatten)]
     format: FormatArgs,
     #[command(flatten)]
@@ -157,12 +157,12 @@ pub struct OutputArgs {
 
 impl OutputArgs {
     /// See [`FormatArgs::format`].
-    pub fn format(&self) -> Result<Format, Usage> {
+    pub(super) fn format(&self) -> Result<Format, Usage> {
         self.format.format()
     }
 
     /// See [`ShardArgs::shard_size`].
-    pub fn shard_size(&self) -> Result<ShardSize, Usage> {
+    pub(super) fn shard_size(&self) -> Result<ShardSize, Usage> {
         self.shards.shard_size()
     }
 }

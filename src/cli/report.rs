@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Options of `cmdbgen report`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// The history file (default: $CMDBGEN_HISTORY, else out/history.jsonl).
     #[arg(long)]
     history: Option<PathBuf>,
@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 /// Runs `report`.
-pub fn run(a: Args) -> Result<u8> {
+pub(super) fn run(a: Args) -> Result<u8> {
     let path = a
         .history
         .unwrap_or_else(|| history::default_history(std::env::var_os("CMDBGEN_HISTORY")));
@@ -53,7 +53,7 @@ pub fn run(a: Args) -> Result<u8> {
     } else if groups.is_empty() {
         super::outln!("no records in {}", path.display())?;
     } else {
-        print!("{}", history::render_table(&groups));
+        super::out!("{}", history::render_table(&groups))?;
     }
     Ok(exit::OK)
 }

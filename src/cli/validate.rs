@@ -21,7 +21,7 @@ use std::path::PathBuf;
 /// Exit code 0: valid; 1: problems found; 2: usage (e.g. DIR is not a
 /// complete bundle).
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(super) struct Args {
     /// The bundle folder (the --out of generate).
     dir: PathBuf,
     /// Check ID uniqueness and dangling ends only up to this many node ids
@@ -56,7 +56,7 @@ impl Args {
 }
 
 /// Runs `validate`.
-pub fn run(mut a: Args) -> Result<u8> {
+pub(super) fn run(mut a: Args) -> Result<u8> {
     a.threads = super::worker_threads(a.threads)?;
     let opts = Options {
         dir: a.dir,

@@ -260,7 +260,7 @@ fn pilot(world: &World, table: Table, rows: u64) -> f64 {
     let mut store = StoreAcc::default();
     let mut bytes = 0usize;
     for s in 0..n {
-        let i = (u128::from(s) * u128::from(rows) / u128::from(n)) as u64;
+        let i = crate::cast::narrow(u128::from(s) * u128::from(rows) / u128::from(n));
         if let Ok(c) = collect(world, table, i..i + 1, 0, &mut store) {
             bytes += c.buf.len();
         }
@@ -315,20 +315,20 @@ pub fn table_bytes(
     }
 
     // CSV bytes per row: short runs from the middle of many strata.
-    let per_run = ((cfg.csv_run_bytes as f64 / per_row).ceil() as u64).max(1);
+    let per_run = crate::cast::whole((cfg.csv_run_bytes as f64 / per_row).ceil()).max(1);
     let (mut rows, mut bytes) = (0u64, 0u64);
     for range in runs(tp.rows, cfg.csv_strata.clamp(1, tp.rows), per_run) {
         rows += range.end - range.start;
         bytes += collect(world, table, range, 0, &mut store)?.buf.len() as u64;
     }
     let mean = bytes as f64 / rows.max(1) as f64;
-    let csv = (mean * tp.rows as f64).round() as u64;
+    let csv = crate::cast::whole((mean * tp.rows as f64).round());
     let mut rendered_rows = rows;
     let data = match format {
         Format::Csv => csv,
         Format::CsvGz { level } => {
             let gz = super::gzip::shards(world, tp, level, mean, cfg, &mut rendered_rows)?;
-            gz.round() as u64
+            crate::cast::whole(gz.round())
         }
         Format::Parquet {
             codec,

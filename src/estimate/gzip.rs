@@ -46,7 +46,7 @@ pub(super) fn shards(
         let k = WHOLE_SHARDS.clamp(1, len);
         let mut sum = 0f64;
         for i in 0..k {
-            let s = full[(i * len / k + len / (2 * k)) as usize];
+            let s = full[crate::cast::index(i * len / k + len / (2 * k))];
             sum += shard_exact(s.rows.clone(), rendered)?;
         }
         total += sum / k as f64 * len as f64;
@@ -86,7 +86,7 @@ pub(super) fn deflate_after(level: u32, dict: &[u8], data: &[u8]) -> io::Result<
     let mut out = Vec::with_capacity(64 << 10);
     loop {
         out.clear();
-        let done = c.total_in() as usize;
+        let done = crate::cast::index(c.total_in());
         let status = c
             .compress_vec(&data[done..], &mut out, FlushCompress::Finish)
             .map_err(io::Error::other)?;
@@ -115,9 +115,9 @@ fn stream_model(
     cfg: &Sampling,
     rendered: &mut u64,
 ) -> io::Result<(f64, f64)> {
-    let warm = (cfg.gz_warm_bytes as f64 / mean).ceil() as u64;
-    let window = ((cfg.gz_window_bytes as f64 / mean).ceil() as u64).max(1);
-    let long = ((cfg.gz_long_bytes as f64 / mean).ceil() as u64).max(1);
+    let warm = crate::cast::whole((cfg.gz_warm_bytes as f64 / mean).ceil());
+    let window = crate::cast::whole((cfg.gz_window_bytes as f64 / mean).ceil()).max(1);
+    let long = crate::cast::whole((cfg.gz_long_bytes as f64 / mean).ceil()).max(1);
     let mut scratch = StoreAcc::default();
 
     // The long runs: the end cost and the cold start.
@@ -137,7 +137,7 @@ fn stream_model(
         cold_u += split as u64;
         cold_n += 1;
         let rest = &c.buf[split..];
-        let piece = cfg.gz_window_bytes as usize;
+        let piece = crate::cast::index(cfg.gz_window_bytes);
         if split == 0 || rest.len() < 2 * piece {
             continue;
         }
@@ -149,7 +149,7 @@ fn stream_model(
         let mut at = split;
         while at < c.buf.len() {
             let end = (at + piece).min(c.buf.len());
-            let hist = at.saturating_sub(cfg.gz_warm_bytes as usize);
+            let hist = at.saturating_sub(crate::cast::index(cfg.gz_warm_bytes));
             sum += deflate_after(level, &c.buf[hist..at], &c.buf[at..end])?;
             parts += 1;
             at = end;

@@ -41,7 +41,10 @@ pub fn recommendation(ram: u64) -> (u64, u64) {
         let last = BRACKETS[BRACKETS.len() - 1];
         (last.1, last.2)
     };
-    ((os * GIB) as u64, (heap.min(31.0) * GIB) as u64)
+    (
+        crate::cast::whole(os * GIB),
+        crate::cast::whole(heap.min(31.0) * GIB),
+    )
 }
 
 /// The page cache memory-recommendation leaves on `ram` bytes: total minus
@@ -114,7 +117,7 @@ pub struct ImportMemory {
 /// (§2.7: `HEAP_SIZE=2G` typical, ~20G suggested for ~100 billion), ≤ 31 GiB.
 pub fn import_heap(entities: u64) -> u64 {
     let gib = (2.0 + 18.0 * entities as f64 / 1e11).round().min(31.0);
-    (gib as u64) << 30
+    crate::cast::whole(gib) << 30
 }
 
 /// Memory advice for importing `nodes` nodes and `rels` relationships on a
@@ -168,7 +171,7 @@ pub fn server_memory(store: u64, ram: u64) -> ServerMemory {
     let (os, heap) = recommendation(ram);
     let heap = round_down(heap);
     let available = round_down(available_page_cache(ram));
-    let needed = (store as f64 * 1.2).ceil() as u64;
+    let needed = crate::cast::whole((store as f64 * 1.2).ceil());
     let fits = needed <= available;
     let page_cache = if fits {
         needed.div_ceil(MIB).max(MIN_PAGE_CACHE / MIB) * MIB
@@ -228,10 +231,15 @@ pub fn parse_size(s: &str) -> Option<u64> {
         _ => return None,
     };
     let v = n * mult as f64;
-    (1.0..1.8e19).contains(&v).then_some(v as u64)
+    (1.0..1.8e19).contains(&v).then_some(crate::cast::whole(v))
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
 mod tests {
     use super::*;
 
@@ -244,7 +252,7 @@ mod tests {
         // Interpolated half way between 16 and 24 GiB: os 5, heap 6.5.
         let (os, heap) = recommendation(20 << 30);
         assert_eq!(os, 5 << 30);
-        assert_eq!(heap, (6.5 * GIB) as u64);
+        assert_eq!(heap, crate::cast::whole(6.5 * GIB));
         // Beyond the table: the last bracket; heap never above 31 GiB.
         assert_eq!(recommendation(4096 << 30), (30 << 30, 31 << 30));
         assert_eq!(available_page_cache(1 << 29), 8 * MIB);
@@ -255,7 +263,10 @@ mod tests {
         let m = server_memory(1 << 30, 16 << 30);
         assert_eq!(server_memory(1 << 20, 16 << 30).page_cache_bytes, 128 * MIB);
         assert!(m.store_fits_in_page_cache);
-        assert_eq!(m.page_cache_needed_bytes, (1.2 * GIB).ceil() as u64);
+        assert_eq!(
+            m.page_cache_needed_bytes,
+            crate::cast::whole((1.2 * GIB).ceil())
+        );
         assert_eq!(
             m.neo4j_conf,
             [

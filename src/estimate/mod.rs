@@ -298,8 +298,9 @@ pub fn estimate(
     let (tables, rows, node_acc, rel_acc) = per_table(plan, &measured);
     let bundle = bundle_of(&tables);
     let total = bundle.bytes;
-    let needed = (total.saturating_sub(inputs.disk.reusable_bytes) as f64 * (1.0 + BYTES_ERROR))
-        .ceil() as u64;
+    let needed = crate::cast::whole(
+        (total.saturating_sub(inputs.disk.reusable_bytes) as f64 * (1.0 + BYTES_ERROR)).ceil(),
+    );
     let disk = DiskCheck {
         fits: inputs.disk.free_bytes.map(|f| needed <= f),
         needed_bytes: needed,
@@ -405,7 +406,7 @@ fn per_table(
 /// how many tables were exact or sampled.
 fn bundle_of(tables: &[TableEstimate]) -> Bundle {
     let total: u64 = tables.iter().map(|t| t.bytes).sum();
-    let err = |f: f64| (total as f64 * f).round() as u64;
+    let err = |f: f64| crate::cast::whole((total as f64 * f).round());
     Bundle {
         files: tables.iter().map(|t| t.files).sum(),
         bytes: total,

@@ -125,7 +125,9 @@ pub(super) fn shards(
     let mut short = BTreeMap::new();
     for (n, rows) in short_groups(tp, rg) {
         let bytes = match fit {
-            Some((fixed, per_row)) => (fixed + per_row * len(&rows) as f64).max(0.0).round() as u64,
+            Some((fixed, per_row)) => {
+                crate::cast::whole((fixed + per_row * len(&rows) as f64).max(0.0).round())
+            }
             None => encode(rows, rendered)?.saturating_sub(empty),
         };
         short.insert(n, bytes);
@@ -137,7 +139,7 @@ pub(super) fn shards(
         total += empty as f64 + (n / rg) as f64 * per_full;
         total += short.get(&n).copied().unwrap_or(0) as f64;
     }
-    Ok(total.round() as u64)
+    Ok(crate::cast::whole(total.round()))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ fn part_bytes(e: &Estimate, plan: &Plan, part: Part) -> u64 {
             let data = if t.rows == 0 {
                 0
             } else {
-                (t.data_bytes as f64 * rows as f64 / t.rows as f64).ceil() as u64
+                crate::cast::whole((t.data_bytes as f64 * rows as f64 / t.rows as f64).ceil())
             };
             t.header_bytes + data
         })
@@ -66,9 +66,10 @@ pub fn preflight(
         ),
         Some(p) => {
             let bytes = part_bytes(&e, plan, p);
-            let needed = (bytes.saturating_sub(e.disk.disk.reusable_bytes) as f64
-                * (1.0 + BYTES_ERROR))
-                .ceil() as u64;
+            let needed = crate::cast::whole(
+                (bytes.saturating_sub(e.disk.disk.reusable_bytes) as f64 * (1.0 + BYTES_ERROR))
+                    .ceil(),
+            );
             let fits = e.disk.disk.free_bytes.map(|f| needed <= f);
             (format!("part {p} of the bundle"), bytes, needed, fits)
         }

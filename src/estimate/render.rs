@@ -584,7 +584,7 @@ fn time_detail(o: &mut String, e: &Estimate) {
                 "    CPU:  {} ({} of CPU over the threads; they produce {}/s)",
                 human_secs(g.cpu_bound_seconds - g.world_seconds),
                 human_secs(g.cpu_seconds),
-                human_bytes(g.write_bytes_per_second as u64)
+                human_bytes(crate::cast::whole(g.write_bytes_per_second))
             ),
             6,
         );

@@ -95,9 +95,9 @@ fn short_blocks(bits: u32) -> u32 {
 
 /// Property blocks of `s` when Neo4j can inline it as a short string (at most
 /// 4 blocks), else `None` (dynamic string store).
-pub fn short_string_blocks(s: &str) -> Option<u32> {
+pub(super) fn short_string_blocks(s: &str) -> Option<u32> {
     // Length in UTF-16 units, as Java counts it.
-    let len = s.encode_utf16().count() as u32;
+    let len = crate::cast::small(s.encode_utf16().count());
     // 256 payload bits minus 38 header bits, at 4 bits per character.
     if len > 54 {
         return None;
@@ -116,7 +116,7 @@ pub fn short_string_blocks(s: &str) -> Option<u32> {
         if s.chars().all(|c| (c as u32) < 256) {
             return Some(short_blocks(len * 8));
         }
-        let bytes = s.len() as u32;
+        let bytes = crate::cast::small(s.len());
         if bytes <= 27 {
             return Some(short_blocks(bytes * 8));
         }

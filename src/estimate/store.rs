@@ -156,7 +156,7 @@ impl StoreAcc {
             };
         }
         let f = rows as f64 / self.rows as f64;
-        let s = |x: u64| (x as f64 * f).round() as u64;
+        let s = |x: u64| crate::cast::whole((x as f64 * f).round());
         StoreAcc {
             rows,
             props: s(self.props),
@@ -344,7 +344,7 @@ pub fn index_entry_bytes(key_bytes: f64) -> f64 {
 /// Token lookup indexes: one 16 B entry (token, 64-id range, bitmap) per
 /// token and range of 64 entity ids that holds it, over a 70 % leaf fill.
 fn token_index_bytes(entries: u64) -> u64 {
-    (entries as f64 * 16.0 / 64.0 / 0.7).round() as u64
+    crate::cast::whole((entries as f64 * 16.0 / 64.0 / 0.7).round())
 }
 
 /// The record-format store of `nodes` node rows and `rels` relationship rows
@@ -361,7 +361,7 @@ pub fn record_store(n: &StoreAcc, r: &StoreAcc, rel_types: u64) -> RecordStore {
     } else {
         0.0
     };
-    let id_indexes_bytes = (nodes as f64 * index_entry_bytes(avg_key)).round() as u64;
+    let id_indexes_bytes = crate::cast::whole((nodes as f64 * index_entry_bytes(avg_key)).round());
     let token_indexes_bytes = token_index_bytes(n.labels) + token_index_bytes(rels);
     let mut s = RecordStore {
         nodes_bytes: aligned_bytes(nodes, NODE_RECORD),

@@ -148,7 +148,7 @@ pub fn makespan(mut jobs: Vec<f64>, threads: usize) -> f64 {
     // Nanosecond integers keep the heap ordering total.
     for j in jobs {
         if let Some(Reverse(t)) = heap.pop() {
-            heap.push(Reverse(t + (j * 1e9) as u64));
+            heap.push(Reverse(t + crate::cast::whole(j * 1e9)));
         }
     }
     heap.into_iter().map(|Reverse(t)| t).max().unwrap_or(0) as f64 / 1e9

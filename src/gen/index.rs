@@ -27,14 +27,17 @@ impl Partition {
         if parents == 0 {
             return Partition { starts: vec![0] };
         }
-        let mut cum = Vec::with_capacity(parents as usize + 1);
+        let mut cum = Vec::with_capacity(crate::cast::index(parents) + 1);
         let mut total: u128 = 0;
         for p in 0..parents {
             cum.push(total);
             total += u128::from(weight(p).max(1));
         }
         let n = u128::from(children);
-        let mut starts: Vec<u64> = cum.iter().map(|&c| (n * c / total) as u64).collect();
+        let mut starts: Vec<u64> = cum
+            .iter()
+            .map(|&c| crate::cast::narrow(n * c / total))
+            .collect();
         starts.push(children);
         Partition { starts }
     }
@@ -53,7 +56,7 @@ impl Partition {
     /// The children of parent `p`.
     #[inline]
     pub fn children_of(&self, p: u64) -> std::ops::Range<u64> {
-        self.starts[p as usize]..self.starts[p as usize + 1]
+        self.starts[crate::cast::index(p)]..self.starts[crate::cast::index(p) + 1]
     }
 }
 

@@ -168,13 +168,13 @@ pub fn selected(names: &[String], mask: u64) -> impl Iterator<Item = &str> {
 
 /// Stream ids: stable constants (changing one changes the output).
 mod streams {
-    pub const NODE: u64 = 0x100;
-    pub const PARTITION: u64 = 0x200;
-    pub const DEGREE: u64 = 0x300;
-    pub const TARGET: u64 = 0x400;
-    pub const REL_PROPS: u64 = 0x500;
-    pub const AFFECTS: u64 = 0x600;
-    pub const PERM: u64 = 0x700;
+    pub(super) const NODE: u64 = 0x100;
+    pub(super) const PARTITION: u64 = 0x200;
+    pub(super) const DEGREE: u64 = 0x300;
+    pub(super) const TARGET: u64 = 0x400;
+    pub(super) const REL_PROPS: u64 = 0x500;
+    pub(super) const AFFECTS: u64 = 0x600;
+    pub(super) const PERM: u64 = 0x700;
 }
 
 /// 2026-11-01T00:00:00Z: observations are up to 2 x `lag_days` before it.
@@ -264,20 +264,7 @@ impl World {
             let i = k.index();
             Perm::new(counts[i], Stream::new(seed, streams::PERM).at(i as u64))
         });
-        let sources: Vec<SourcePool> = NodeKind::ALL
-            .iter()
-            .map(|k| {
-                let chosen: Vec<_> = (0..profile.sources.len())
-                    .filter(|&x| profile.sources[x].kinds.contains(k))
-                    .collect();
-                let weight = |x: &usize| profile.sources[*x].weight;
-                SourcePool {
-                    weights: chosen.iter().map(weight).collect(),
-                    total: chosen.iter().map(|x| u64::from(weight(x))).sum(),
-                    index: chosen,
-                }
-            })
-            .collect();
+        let sources = source_pools(profile);
         let multi = profile
             .merge
             .is_some()
@@ -290,7 +277,7 @@ impl World {
             let alpha = profile.size_alpha;
             move |p: u64| {
                 let u = rng::unit(stream.at(p));
-                (100.0 / u.powf(1.0 / alpha)).min(1e7) as u64
+                crate::cast::whole((100.0 / u.powf(1.0 / alpha)).min(1e7))
             }
         };
         let c = |k: NodeKind| counts[k.index()];
@@ -342,31 +329,39 @@ impl World {
             device_in_dc,
             families: Vec::new(),
         };
+        world.families = world.count_families();
+        world
+    }
+
+    /// Every relationship family's exact row count (and its cumulative
+    /// degrees where rows are found by position): one parallel pass over
+    /// each family's start nodes; the event families share one pass.
+    fn count_families(&self) -> Vec<Family> {
         // The event families share one pass: each event's slot is drawn once.
-        let n_events = world.count(NodeKind::Event);
+        let n_events = self.count(NodeKind::Event);
         let mut affects = Cumulative::many(n_events, |j, acc: &mut [u64; 5]| {
-            if let Some(slot) = world.affects_slot(j) {
+            if let Some(slot) = self.affects_slot(j) {
                 acc[slot] += 1;
             }
         })
         .map(Some);
-        world.families = RelKind::ALL
+        RelKind::ALL
             .iter()
             .map(|&r| {
                 let spec = r.spec();
-                let n = world.count(spec.start);
+                let n = self.count(spec.start);
                 let cum = match spec.shape {
                     Shape::Parent => return Family { rows: n, cum: None },
                     Shape::Fanout => {
-                        let f = world.fanout_family(r);
-                        Cumulative::new(n, |j| world.fanout_degree(&f, j))
+                        let f = self.fanout_family(r);
+                        Cumulative::new(n, |j| self.fanout_degree(&f, j))
                     }
                     Shape::OneOf => {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
                     }
                     Shape::Reports => {
-                        let cum = world
+                        let cum = self
                             .multi
                             .as_ref()
                             .and_then(|m| m.reports[spec.start.index()].clone());
@@ -381,8 +376,7 @@ impl World {
                     cum: Some(cum),
                 }
             })
-            .collect();
-        world
+            .collect()
     }
 
     /// The profile the world was built from.
@@ -615,6 +609,24 @@ impl World {
     pub fn rel_rows(&self, r: RelKind, start: u64) -> RelRows<'_> {
         RelRows::new(self, r, start)
     }
+}
+
+/// Per node kind, the sources that report it and their weights.
+fn source_pools(profile: &Profile) -> Vec<SourcePool> {
+    NodeKind::ALL
+        .iter()
+        .map(|k| {
+            let chosen: Vec<_> = (0..profile.sources.len())
+                .filter(|&x| profile.sources[x].kinds.contains(k))
+                .collect();
+            let weight = |x: &usize| profile.sources[*x].weight;
+            SourcePool {
+                weights: chosen.iter().map(weight).collect(),
+                total: chosen.iter().map(|x| u64::from(weight(x))).sum(),
+                index: chosen,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -25,11 +25,11 @@ use rayon::prelude::*;
 /// Stream ids of multi-source generation (stable constants).
 mod streams {
     /// The item's shared coverage draw and its fallback pick, per kind.
-    pub const SHARED: u64 = 0x2000;
+    pub(super) const SHARED: u64 = 0x2000;
     /// The previous version of each item, per kind.
-    pub const PREV: u64 = 0x2100;
+    pub(super) const PREV: u64 = 0x2100;
     /// A source's own draws for an item, per (kind, source).
-    pub const OWN: u64 = 0x3000;
+    pub(super) const OWN: u64 = 0x3000;
 }
 
 /// Number of node kinds.
@@ -72,6 +72,10 @@ impl Reports {
         }; crate::profile::MAX_SOURCES];
         for (slot, rep) in r.iter_mut().zip(self.list()) {
             *slot = Reporter {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "a source index is below profile::MAX_SOURCES (16)"
+                )]
                 rank: rep.source as u32,
                 observed_at: rep.observed_at,
             };

@@ -47,7 +47,7 @@ pub(super) fn head(kind: NodeKind, i: u64, d: &mut Draws) -> Head {
     let (name, t, word) = match kind {
         NodeKind::Region => {
             let n = pools::REGION_NAMES.len() as u64;
-            let slot = (i % n) as usize;
+            let slot = crate::cast::index(i % n);
             let v = if i < n {
                 Value::Str(pools::REGION_NAMES[slot])
             } else {
@@ -180,7 +180,7 @@ impl World {
 
     fn region<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let n = pools::REGION_NAMES.len() as u64;
-        let slot = (i % n) as usize;
+        let slot = crate::cast::index(i % n);
         let Head { name, .. } = head(NodeKind::Region, i, d);
         self.ci_common(NodeKind::Region, i, model::REGION_LABELS[0], name, d, out);
         out.push(pick(&pools::GEO, d));
@@ -225,6 +225,10 @@ impl World {
         out.push(Value::Cents(
             (cores * 1_500 + memory * 400 + d.below(10_000)) as i64,
         ));
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "the low 24 bits of the row number, masked"
+        )]
         out.push(Value::Ipv4(0x0A00_0000 | (i as u32 & 0x00FF_FFFF)));
     }
 
@@ -241,6 +245,10 @@ impl World {
         out.push(Value::Str(pools::DEVICE_TYPES[t].0));
         out.push(pick(&pools::NET_VENDOR, d));
         out.push(pick(&pools::NET_MODEL, d));
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "the low 20 bits of the row number, masked"
+        )]
         out.push(Value::Ipv4(0xAC10_0000 | (i as u32 & 0x000F_FFFF)));
         out.push(int(8 << d.below(4))); // 8..64 ports
     }
@@ -273,12 +281,13 @@ impl World {
         let (major, minor, patch) = (d.below(12), d.below(30), d.below(100));
         // Versions are drawn from a small static table to avoid allocation.
         out.push(Value::Name {
-            a: VERSION_MAJOR[major as usize],
-            b: VERSION_MINOR[minor as usize],
+            a: VERSION_MAJOR[crate::cast::index(major)],
+            b: VERSION_MINOR[crate::cast::index(minor)],
             sep: ".",
             n: patch,
         });
         // Users: log-uniform up to about 10 million.
+        #[allow(clippy::cast_possible_truncation, reason = "below 7")]
         let digits = 1 + d.below(7) as u32;
         out.push(int(d.below(10u64.pow(digits))));
         out.push(Value::Cents(d.below(5_000_000) as i64));
@@ -322,7 +331,7 @@ impl World {
         let slot = EVENTS_SPAN / n;
         let at = u128::from(i) * u128::from(EVENTS_SPAN) / u128::from(n);
         out.push(Value::DateTime(
-            EVENTS_FROM + at as i64 + d.below(slot + 1) as i64,
+            EVENTS_FROM + crate::cast::narrow(at) as i64 + d.below(slot + 1) as i64,
         ));
         out.push(int(d.below(24 * 60)));
         self.push_source_tags(NodeKind::Event, d, out);

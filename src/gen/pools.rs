@@ -75,7 +75,8 @@ impl Pool {
 }
 
 macro_rules! pool {
-    ($name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
+    ($(#[$doc:meta])* $name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
+        $(#[$doc])*
         pub static $name: Pool = Pool {
             values: &[$($v),*],
             words: &[$(Word::new($v)),*],
@@ -86,6 +87,7 @@ macro_rules! pool {
 }
 
 pool!(
+    /// Lifecycle status of a configuration item (mostly active).
     CI_STATUS,
     [
         ("active", 80),
@@ -95,10 +97,12 @@ pool!(
     ]
 );
 pool!(
+    /// Business criticality of a configuration item; few are critical.
     CRITICALITY,
     [("low", 35), ("medium", 40), ("high", 20), ("critical", 5)]
 );
 pool!(
+    /// Deployment environment of a configuration item, production first.
     ENVIRONMENT,
     [
         ("production", 45),
@@ -109,6 +113,7 @@ pool!(
     ]
 );
 pool!(
+    /// Team that owns a configuration item.
     OWNER_TEAM,
     [
         ("platform-engineering", 10),
@@ -153,6 +158,7 @@ pub static TAGS: &[&str] = &[
     "dr-tested",
 ];
 pool!(
+    /// Market area of a region (EMEA, AMER, ...).
     GEO,
     [("EMEA", 35), ("AMER", 40), ("APAC", 20), ("LATAM", 5)]
 );
@@ -171,6 +177,7 @@ pub static REGION_NAMES: &[&str] = &[
     "Middle East (UAE)",
     "Africa (Cape Town)",
 ];
+/// Short codes of the regions, in the order of [`REGION_NAMES`].
 pub static REGION_CODES: &[&str] = &[
     "us-east",
     "us-west",
@@ -186,6 +193,7 @@ pub static REGION_CODES: &[&str] = &[
     "af-capetown",
 ];
 pool!(
+    /// City of a data center.
     CITY,
     [
         ("Ashburn", 10),
@@ -211,6 +219,7 @@ pool!(
     ]
 );
 pool!(
+    /// Operator of a data center (own, colocation or cloud).
     DC_PROVIDER,
     [
         ("owned", 30),
@@ -221,6 +230,7 @@ pool!(
     ]
 );
 pool!(
+    /// Operating system of a server.
     OS,
     [
         ("Red Hat Enterprise Linux 9", 20),
@@ -236,6 +246,7 @@ pool!(
     ]
 );
 pool!(
+    /// Role word that starts a server name.
     SERVER_ROLE,
     [
         ("web", 20),
@@ -250,6 +261,7 @@ pool!(
     ]
 );
 pool!(
+    /// Environment abbreviation inside host names.
     ENV_SHORT,
     [
         ("prd", 45),
@@ -260,6 +272,7 @@ pool!(
     ]
 );
 pool!(
+    /// Vendor of a network device.
     NET_VENDOR,
     [
         ("Cisco", 40),
@@ -272,6 +285,7 @@ pool!(
     ]
 );
 pool!(
+    /// Model of a network device.
     NET_MODEL,
     [
         ("Nexus 9300", 15),
@@ -289,6 +303,7 @@ pool!(
     ]
 );
 pool!(
+    /// Firmware version of a network device.
     FIRMWARE,
     [
         ("17.9.4", 20),
@@ -301,6 +316,7 @@ pool!(
     ]
 );
 pool!(
+    /// Engine of a database.
     DB_ENGINE,
     [
         ("PostgreSQL", 30),
@@ -314,6 +330,7 @@ pool!(
     ]
 );
 pool!(
+    /// Version of a database engine.
     DB_VERSION,
     [
         ("16.4", 20),
@@ -327,6 +344,7 @@ pool!(
     ]
 );
 pool!(
+    /// Implementation language of an application.
     LANGUAGE,
     [
         ("Java", 30),
@@ -342,6 +360,7 @@ pool!(
     ]
 );
 pool!(
+    /// First word of an application name.
     APP_WORD_A,
     [
         ("Customer", 10),
@@ -364,6 +383,7 @@ pool!(
     ]
 );
 pool!(
+    /// Second word of an application name.
     APP_WORD_B,
     [
         ("Portal", 10),
@@ -379,6 +399,7 @@ pool!(
     ]
 );
 pool!(
+    /// Base name of a business service.
     BSVC_NAME,
     [
         ("Online Banking", 8),
@@ -398,8 +419,11 @@ pool!(
         ("Mobile App", 7),
     ]
 );
-pool!(BSVC_TIER, [("gold", 20), ("silver", 45), ("bronze", 35)]);
 pool!(
+    /// Service tier of a business service.
+    BSVC_TIER, [("gold", 20), ("silver", 45), ("bronze", 35)]);
+pool!(
+    /// Description of a business service (some need CSV quoting).
     BSVC_DESC,
     [
         ("Customer-facing, revenue critical", 20),
@@ -411,10 +435,12 @@ pool!(
     ]
 );
 pool!(
+    /// Kind of an application dependency (on a database or another application).
     DEP_TYPE,
     [("synchronous", 60), ("asynchronous", 30), ("batch", 10)]
 );
 pool!(
+    /// Severity of an event.
     SEVERITY,
     [
         ("info", 30),
@@ -425,6 +451,7 @@ pool!(
     ]
 );
 pool!(
+    /// Status of an event.
     EVENT_STATUS,
     [
         ("open", 15),
@@ -434,6 +461,7 @@ pool!(
     ]
 );
 pool!(
+    /// Title of an alert event.
     ALERT_TITLE,
     [
         ("CPU utilisation above 90%", 20),
@@ -448,6 +476,7 @@ pool!(
     ]
 );
 pool!(
+    /// Title of an incident event.
     INCIDENT_TITLE,
     [
         ("Service unavailable", 20),
@@ -459,6 +488,7 @@ pool!(
     ]
 );
 pool!(
+    /// Title of a change event.
     CHANGE_TITLE,
     [
         ("Patch OS to latest baseline", 30),
@@ -477,6 +507,7 @@ pub static SERVER_TYPES: &[(&str, &str)] = &[
     ("container", "Container"),
     ("cloud", "CloudInstance"),
 ];
+/// Weights of [`SERVER_TYPES`], in percent.
 pub static SERVER_TYPE_WEIGHTS: &[u32] = &[15, 45, 20, 20];
 /// Network device subtypes: `device_type` value and label.
 pub static DEVICE_TYPES: &[(&str, &str)] = &[
@@ -485,6 +516,7 @@ pub static DEVICE_TYPES: &[(&str, &str)] = &[
     ("load_balancer", "LoadBalancer"),
     ("firewall", "Firewall"),
 ];
+/// Weights of [`DEVICE_TYPES`], in percent.
 pub static DEVICE_TYPE_WEIGHTS: &[u32] = &[50, 20, 15, 15];
 /// Application subtypes: `app_type` value and label.
 pub static APP_TYPES: &[(&str, &str)] = &[
@@ -492,6 +524,7 @@ pub static APP_TYPES: &[(&str, &str)] = &[
     ("api", "APIService"),
     ("batch", "BatchJob"),
 ];
+/// Weights of [`APP_TYPES`], in percent.
 pub static APP_TYPE_WEIGHTS: &[u32] = &[35, 45, 20];
 /// Event types: `event_type` value and label.
 pub static EVENT_TYPES: &[(&str, &str)] = &[

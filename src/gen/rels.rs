@@ -14,7 +14,9 @@ static PORTS: &[i64] = &[22, 80, 443, 3306, 5432, 6379, 8080, 8443, 9092, 27017]
 pub(crate) fn push_props<'a>(rel: RelKind, d: &mut Draws, out: &mut Vec<Value<'a>>) {
     match rel {
         RelKind::NetworkDeviceConnectsToServer => {
-            out.push(Value::Int(PORTS[d.below(PORTS.len() as u64) as usize]));
+            out.push(Value::Int(
+                PORTS[crate::cast::index(d.below(PORTS.len() as u64))],
+            ));
         }
         RelKind::ApplicationDependsOnDatabase | RelKind::ApplicationDependsOnApplication => {
             out.push(Value::Word(pools::DEP_TYPE.pick_word(d.next())));
@@ -107,7 +109,7 @@ impl<'w> RelRows<'w> {
                     self.load();
                 }
                 let end = if self.shape != Shape::OneOf {
-                    self.targets[self.k as usize]
+                    self.targets[crate::cast::index(self.k)]
                 } else {
                     self.world.affected(self.rel, self.j)
                 };
@@ -135,7 +137,7 @@ impl<'w> RelRows<'w> {
         let w = self.world;
         let spec = self.rel.spec();
         if self.shape == Shape::Reports {
-            w.reported_by_row(spec.start, s, e as usize, out);
+            w.reported_by_row(spec.start, s, crate::cast::index(e), out);
             return true;
         }
         let mut d = w.prop_streams[self.rel.index()].draws(row);

@@ -1,6 +1,12 @@
 //! Properties of the generator: endpoints exist, rows do not depend on where
 //! generation starts, degrees and targets obey the model.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
+
 use super::*;
 use crate::model::{NodeKind, Provenance, RelKind, Table};
 use crate::profile::Profile;

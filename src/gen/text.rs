@@ -36,6 +36,10 @@ fn put_short(n: u32, len: usize, out: &mut Vec<u8>) {
 /// Appends `n` in decimal: below 10^8 as one word of digits; above, the
 /// leading digits first and then the last eight as one word.
 #[inline]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "each part is below 10^8, checked on the way"
+)]
 pub fn put_u64(n: u64, out: &mut Vec<u8>) {
     if n < 100_000_000 {
         return put_short(n as u32, decimal_len(n), out);
@@ -84,6 +88,7 @@ static POW10: [u64; 20] = {
 };
 
 /// Two ASCII digits of every number below 100.
+#[allow(clippy::cast_possible_truncation, reason = "single digits")]
 static PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
     let mut i = 0;
@@ -102,6 +107,7 @@ pub fn put_padded(n: u64, out: &mut Vec<u8>) {
     if n >= 1_000_000_000 {
         return put_u64(n, out);
     }
+    #[allow(clippy::cast_possible_truncation, reason = "one digit (n < 10^9)")]
     let first = u128::from(b'0' + (n / 100_000_000) as u8);
     let word = first | u128::from(eight_digits((n % 100_000_000) as u32)) << 8;
     let at = out.len();
@@ -117,6 +123,11 @@ pub fn put_id(prefix: &str, n: u64, out: &mut Vec<u8>) {
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "day 1..=31 and month 1..=12 by the algorithm"
+)]
 pub fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -131,12 +142,21 @@ pub fn civil(days: i64) -> (i64, u32, u32) {
 }
 
 #[inline]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "n < 100 by contract, so single digits"
+)]
 fn two(n: u32, out: &mut Vec<u8>) {
     out.push(b'0' + (n / 10) as u8);
     out.push(b'0' + (n % 10) as u8);
 }
 
 /// Appends a UTC datetime as `YYYY-MM-DDTHH:MM:SSZ` (years 0..=9999).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "seconds of a day and a year clamped to 0..=9999"
+)]
 pub fn put_datetime(secs: i64, out: &mut Vec<u8>) {
     let (y, m, d) = civil(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400) as u32;
@@ -168,6 +188,7 @@ pub fn put_cents(c: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&[b'.', a, b]);
 }
 
+/// Appends `ip` in dotted quad notation, without allocating.
 pub fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
     for (k, b) in ip.to_be_bytes().iter().enumerate() {
         if k > 0 {

@@ -532,7 +532,7 @@ pub fn join_starts(
             column.extend(values.iter().map(|v| v[s]));
             let w = attribute_winner(cx.strategy, &reporters, &column);
             if let (Some(w), true) = (w, is_conflict(&column)) {
-                conflicts.push((s as u32, group[w].rank));
+                conflicts.push((crate::cast::small(s), group[w].rank));
             }
             merged.push(w.and_then(|w| column[w]));
         }
@@ -545,8 +545,8 @@ pub fn join_starts(
         e.u8(start.rank);
         e.u64(start.mask);
         e.i64(start.observed);
-        e.u32(group.len() as u32);
-        e.u32(conflicts.len() as u32);
+        e.u32(crate::cast::small(group.len()));
+        e.u32(crate::cast::small(conflicts.len()));
         for (s, r) in &conflicts {
             e.u32(*s);
             e.u8(*r);
@@ -564,9 +564,9 @@ pub fn join_starts(
         c.bytes(eid.as_bytes());
         c.bytes(group[0].end);
         c.u8(group[0].family);
-        c.u32(k as u32);
+        c.u32(crate::cast::small(k));
         c.u64(seq);
-        c.u32(group.len() as u32);
+        c.u32(crate::cast::small(group.len()));
         for r in group {
             c.u32(r.input);
             c.u64(r.pos);

@@ -28,11 +28,19 @@ pub struct Input {
 }
 
 /// Index of a node kind in [`NodeKind::ALL`].
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "there are fewer than 256 node kinds"
+)]
 pub fn kind_index(k: NodeKind) -> u8 {
     k.index() as u8
 }
 
 /// Index of a family in [`RelKind::ALL`].
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "there are fewer than 256 relationship families"
+)]
 pub fn rel_index(r: RelKind) -> u8 {
     r.index() as u8
 }
@@ -334,7 +342,7 @@ fn encode_node(
     e.u8(kind_index(kind));
     e.u8(cx.input.rank);
     e.i64(observed);
-    e.u32(cx.i as u32);
+    e.u32(crate::cast::small(cx.i));
     e.u64(rec.pos);
     e.bytes(key.as_bytes());
     e.opt(labels.map(|_| out.labels_buf.as_slice()));
@@ -373,7 +381,7 @@ fn encode_rel(
     e.bytes(end.as_bytes());
     e.u8(cx.input.rank);
     e.i64(observed);
-    e.u32(cx.i as u32);
+    e.u32(crate::cast::small(cx.i));
     e.u64(rec.pos);
     for s in &out.slots {
         e.opt(s.map(|(a, b)| &out.scratch[a..b]));

@@ -85,8 +85,8 @@ pub struct Options {
     pub force: bool,
     /// The memory budget of the merge, in MiB.
     pub memory_mb: u64,
-    /// No progress on stderr.
-    pub quiet: bool,
+    /// Where progress notes go (text or JSON lines; none when quiet).
+    pub console: crate::progress::Console,
 }
 
 /// What an ingest did.
@@ -146,7 +146,7 @@ fn sources(o: &Options) -> Result<Vec<Source>, Usage> {
                 )));
             }
         }
-        let priority = mapping.priority.unwrap_or(pos as u32 + 1);
+        let priority = mapping.priority.unwrap_or(crate::cast::small(pos) + 1);
         if let Some((_, _, other)) = list.iter().find(|(p, _, _)| *p == priority) {
             return Err(Usage(format!(
                 "sources {} and {name} both have priority {priority} (a mapping's `priority`, else the position of its --source flag); give each source its own",
@@ -221,6 +221,10 @@ pub fn run(o: &Options) -> Result<Outcome> {
     for (rank, s) in srcs.iter().enumerate() {
         for f in &s.mapping.files {
             inputs.push(Input {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "at most MAX_SOURCES (64) sources, checked in sources()"
+                )]
                 rank: rank as u8,
                 map: f.clone(),
                 mapping: s.mapping.path.clone(),
@@ -236,9 +240,8 @@ pub fn run(o: &Options) -> Result<Outcome> {
 }
 
 fn say(o: &Options, msg: impl AsRef<str>) {
-    if !o.quiet {
-        eprintln!("ingest: {}", msg.as_ref());
-    }
+    o.console
+        .note("notice", &format!("ingest: {}", msg.as_ref()));
 }
 
 /// The steps after the checks: read every input into hash partitions, merge
@@ -261,7 +264,7 @@ fn ingest(
     let threads = pool.current_num_threads().max(1);
     let memory = o.memory_mb.max(1) << 20;
     let parts = partitions(inputs, memory, threads);
-    let spill_limit = (memory / (threads as u64 * 8)) as usize;
+    let spill_limit = usize::try_from(memory / (threads as u64 * 8)).unwrap_or(usize::MAX);
     let errors = Errors::new(o.on_error, o.max_errors, inputs.len());
     let sp = Spills::create(tmp, parts)?;
     say(
@@ -327,7 +330,7 @@ fn ingest(
             .enumerate()
             .map(|(r, s)| SourceEntry {
                 name: s.name.clone(),
-                priority: r as u32 + 1,
+                priority: crate::cast::small(r) + 1,
                 mapping: s.given.display().to_string(),
             })
             .collect(),
@@ -383,7 +386,7 @@ fn read_all(
     inputs: &[Input],
 ) -> Result<Vec<u64>> {
     let rows = Arc::new(AtomicU64::new(0));
-    let ticker = Ticker::start(!o.quiet, rows.clone());
+    let ticker = Ticker::start(o.console, rows.clone());
     let ld = load::Load {
         nodes: &sp.nodes,
         rels: &sp.rels,
@@ -506,9 +509,9 @@ struct Ticker {
 }
 
 impl Ticker {
-    fn start(on: bool, rows: Arc<AtomicU64>) -> Ticker {
+    fn start(console: crate::progress::Console, rows: Arc<AtomicU64>) -> Ticker {
         let stop = Arc::new(AtomicBool::new(false));
-        let handle = on.then(|| {
+        let handle = Some({
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let t0 = Instant::now();
@@ -519,9 +522,12 @@ impl Ticker {
                         last = Instant::now();
                         let n = rows.load(Ordering::Relaxed);
                         let s = t0.elapsed().as_secs_f64();
-                        eprintln!(
-                            "ingest: reading: {n} rows, {:.0} rows/s",
-                            n as f64 / s.max(1e-9)
+                        console.note(
+                            "progress",
+                            &format!(
+                                "ingest: reading: {n} rows, {:.0} rows/s",
+                                n as f64 / s.max(1e-9)
+                            ),
                         );
                     }
                 }

@@ -142,7 +142,7 @@ fn for_rows(
         )
         .read_to_end(&mut data)?;
         let mut cells: Vec<Option<&[u8]>> = Vec::with_capacity(ncols);
-        for r in records(&data).skip(skip as usize) {
+        for r in records(&data).skip(usize::try_from(skip).unwrap_or(usize::MAX)) {
             if take == 0 {
                 break;
             }

@@ -12,6 +12,10 @@ use std::sync::Mutex;
 
 /// The partition of hash `h` among `parts` contiguous hash ranges.
 #[inline]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the high 64 bits of the hash, scaled to below parts"
+)]
 pub fn partition_of(h: u128, parts: usize) -> usize {
     (((h >> 64) as u64 as u128 * parts as u128) >> 64) as usize
 }
@@ -34,6 +38,10 @@ impl Enc {
 
     /// Ends the record started at `at`, writing its length.
     pub fn end(&mut self, at: usize) {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "a spilled record is far below 4 GiB"
+        )]
         let len = (self.buf.len() - at - 4) as u32;
         self.buf[at..at + 4].copy_from_slice(&len.to_le_bytes());
     }
@@ -63,6 +71,10 @@ impl Enc {
         match v {
             None => self.u32(u32::MAX),
             Some(b) => {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "a spilled value is far below 4 GiB"
+                )]
                 self.u32(b.len() as u32);
                 self.buf.extend_from_slice(b);
             }

@@ -98,6 +98,10 @@ pub fn canonical(ty: PropType, text: &str, out: &mut Vec<u8>) -> Result<bool, St
 pub fn put_double(v: f64, out: &mut Vec<u8>) {
     let cents = (v * 100.0).round();
     if cents.abs() < 9.0e15 && cents / 100.0 == v {
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "whole and below 9e15 (checked above), so exact"
+        )]
         put_cents(cents as i64, out);
     } else {
         out.extend_from_slice(format!("{v}").as_bytes());

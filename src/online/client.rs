@@ -215,6 +215,10 @@ impl Client {
         let result = session.auto_commit(super::cypher::HEAP).run()?;
         let num = |v: Option<&ValueReceive>| match v {
             Some(ValueReceive::Integer(n)) => Some(*n),
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a byte count reported as a float; saturating is fine"
+            )]
             Some(ValueReceive::Float(f)) => Some(*f as i64),
             _ => None,
         };

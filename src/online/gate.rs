@@ -126,7 +126,7 @@ pub fn noise() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let t = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
         .unwrap_or(0);
     crate::rng::mix(t ^ crate::rng::mix(COUNTER.fetch_add(1, Ordering::Relaxed)))
 }

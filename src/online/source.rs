@@ -511,7 +511,7 @@ impl<'s> TableRows<'s> {
 
     fn new_row(&self, line: u64, bytes: u64) -> Row {
         Row {
-            shard: self.shard as u32,
+            shard: crate::cast::small(self.shard),
             line,
             bytes,
             ..Row::default()

@@ -10,7 +10,7 @@ use crate::bundle;
 use crate::changes::{ChangeSet, ChangeTable, Op};
 use crate::error::Usage;
 use crate::manifest::{Import, TableEntry, Totals};
-use crate::model::NodeKind;
+use crate::model::{NodeKind, Provenance};
 use crate::plan::split;
 use crate::profile::Profile;
 use crate::write::changes::{put_row, ChangeFormat};
@@ -22,10 +22,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-/// The manifest's `kind` for change sets.
-pub const KIND: &str = "changes";
-/// The neo4j-admin argument file for the incremental import.
-pub const INCREMENTAL_ARGS: &str = "incremental.args";
+pub use crate::changes::{INCREMENTAL_ARGS, KIND};
 const MARKER: &str = "changes.json";
 
 /// Everything that determines the bytes of a change set.
@@ -285,33 +282,17 @@ fn undeclared_groups(tables: &[ChangeTable]) -> Vec<NodeKind> {
         .collect()
 }
 
-/// Writes change set `cs` into `out`. `force` replaces another run's files;
-/// `verify` checks a complete change set's xxh3s, not only its sizes.
-pub fn write_change_set(
+/// Each table's header file (written now) and its shard jobs.
+fn table_jobs(
     cs: &ChangeSet<'_>,
     key: &ChangeKey,
     out: &Path,
-    force: bool,
-    verify: bool,
-) -> Result<ChangeOutcome> {
-    let repaired = match prepare(out, key, force, verify)? {
-        Prepared::Complete(manifest) => {
-            return Ok(ChangeOutcome {
-                manifest: *manifest,
-                already_complete: true,
-                repaired: Vec::new(),
-            })
-        }
-        Prepared::Write { repair } => repair,
-    };
-    let fp = key.fingerprint();
-    let marker_dir = out.join(bundle::STATE_DIR);
-
-    let tables = cs.tables();
+    tables: &[ChangeTable],
+) -> Result<(Vec<FileInfo>, Vec<Job>)> {
     let mut headers = Vec::new();
     let mut jobs = Vec::new();
     let ext = key.format.extension();
-    for &t in &tables {
+    for &t in tables {
         let dir = t.dir();
         fs::create_dir_all(out.join(&dir)).with_context(|| format!("creating {dir}"))?;
         let header = format!("{dir}/header.csv");
@@ -331,86 +312,98 @@ pub fn write_change_set(
             });
         }
     }
-    // Incremental import: a header with `{label:…}` for new nodes (the data
-    // parts are shared when they are CSV; JSON lines get CSV copies).
+    Ok((headers, jobs))
+}
+
+/// The incremental import's inputs: a header with `{label:…}` per table of
+/// new nodes or relationships (the data parts are shared when they are CSV;
+/// JSON lines get CSV copies, added to `jobs`), a header-only input per ID
+/// group the day links to without adding to it, and neo4j-admin's arguments.
+/// Returns (arguments, header files).
+fn incremental_inputs(
+    cs: &ChangeSet<'_>,
+    key: &ChangeKey,
+    out: &Path,
+    tables: &[ChangeTable],
+    jobs: &mut Vec<Job>,
+) -> Result<(Vec<String>, Vec<FileInfo>)> {
     let mut inc_args = Vec::new();
     let mut inc_files = Vec::new();
-    if key.incremental {
-        let mut rel_args = Vec::new();
-        for &t in tables
-            .iter()
-            .filter(|t| matches!(t.op(), Op::Nodes | Op::Relationships))
-        {
-            let dir = t.dir();
-            let inc_dir = format!("incremental/{dir}");
-            fs::create_dir_all(out.join(&inc_dir))
-                .with_context(|| format!("creating {inc_dir}"))?;
-            let header = format!("{inc_dir}/header.csv");
-            let mut info = write_atomic(
-                out,
-                &header,
-                &csv::header_line(&t.header_cells(cs.world().provenance(), true)),
-            )?;
-            info.path = header.clone();
-            inc_files.push(info);
-            let parts_dir = match key.format {
-                ChangeFormat::Csv => dir.clone(),
-                ChangeFormat::Jsonl => {
-                    for (s, rows) in split(cs.rows(t), key.shard_rows).into_iter().enumerate() {
-                        jobs.push(Job {
-                            table: t,
-                            rows,
-                            path: format!("{inc_dir}/part-{s:05}.csv"),
-                            format: ChangeFormat::Csv,
-                        });
-                    }
-                    inc_dir.clone()
+    let mut rel_args = Vec::new();
+    for &t in tables
+        .iter()
+        .filter(|t| matches!(t.op(), Op::Nodes | Op::Relationships))
+    {
+        let dir = t.dir();
+        let inc_dir = format!("incremental/{dir}");
+        fs::create_dir_all(out.join(&inc_dir)).with_context(|| format!("creating {inc_dir}"))?;
+        let header = format!("{inc_dir}/header.csv");
+        let mut info = write_atomic(
+            out,
+            &header,
+            &csv::header_line(&t.header_cells(cs.world().provenance(), true)),
+        )?;
+        info.path = header.clone();
+        inc_files.push(info);
+        let parts_dir = match key.format {
+            ChangeFormat::Csv => dir.clone(),
+            ChangeFormat::Jsonl => {
+                for (s, rows) in split(cs.rows(t), key.shard_rows).into_iter().enumerate() {
+                    jobs.push(Job {
+                        table: t,
+                        rows,
+                        path: format!("{inc_dir}/part-{s:05}.csv"),
+                        format: ChangeFormat::Csv,
+                    });
                 }
-            };
-            let files = format!("{header},{parts_dir}/part-[0-9]+[.]csv");
-            match t {
-                ChangeTable::Rels(r) => {
-                    rel_args.push(format!("--relationships={}={files}", r.spec().rel_type))
-                }
-                _ => inc_args.push(format!("--nodes={files}")),
+                inc_dir.clone()
             }
+        };
+        let files = format!("{header},{parts_dir}/part-[0-9]+[.]csv");
+        match t {
+            ChangeTable::Rels(r) => {
+                rel_args.push(format!("--relationships={}={files}", r.spec().rel_type))
+            }
+            _ => inc_args.push(format!("--nodes={files}")),
         }
-        // neo4j-admin only knows the ID groups that node inputs declare, and
-        // a day may link to kinds it adds none of (HOSTED_IN → DataCenter):
-        // a header-only input declares each such group.
-        for k in undeclared_groups(&tables) {
-            let header = format!("incremental/groups/{}/header.csv", k.name());
-            fs::create_dir_all(out.join(format!("incremental/groups/{}", k.name())))
-                .with_context(|| format!("creating the folder of {header}"))?;
-            let cell = format!("id:ID({0}){{label:{0}}}", k.name());
-            let mut info = write_atomic(out, &header, &csv::header_line(&[cell]))?;
-            info.path = header.clone();
-            inc_files.push(info);
-            inc_args.push(format!("--nodes={header}"));
-        }
-        inc_args.append(&mut rel_args);
-        inc_args.extend(
-            [
-                "--id-type=string",
-                "--delimiter=,",
-                "--array-delimiter=;",
-                "--skip-duplicate-nodes=false",
-                "--skip-bad-relationships=false",
-                "--bad-tolerance=0",
-                "--report-file=import.report",
-            ]
-            .map(String::from),
-        );
     }
-    let written: Vec<FileInfo> = jobs
-        .par_iter()
-        .map(|j| {
-            let info = write_shard(cs, out, j)?;
-            durable::crash_point("shard");
-            Ok(info)
-        })
-        .collect::<Result<_>>()?;
+    // neo4j-admin only knows the ID groups that node inputs declare, and
+    // a day may link to kinds it adds none of (HOSTED_IN → DataCenter):
+    // a header-only input declares each such group.
+    for k in undeclared_groups(tables) {
+        let header = format!("incremental/groups/{}/header.csv", k.name());
+        fs::create_dir_all(out.join(format!("incremental/groups/{}", k.name())))
+            .with_context(|| format!("creating the folder of {header}"))?;
+        let cell = format!("id:ID({0}){{label:{0}}}", k.name());
+        let mut info = write_atomic(out, &header, &csv::header_line(&[cell]))?;
+        info.path = header.clone();
+        inc_files.push(info);
+        inc_args.push(format!("--nodes={header}"));
+    }
+    inc_args.append(&mut rel_args);
+    inc_args.extend(
+        [
+            "--id-type=string",
+            "--delimiter=,",
+            "--array-delimiter=;",
+            "--skip-duplicate-nodes=false",
+            "--skip-bad-relationships=false",
+            "--bad-tolerance=0",
+            "--report-file=import.report",
+        ]
+        .map(String::from),
+    );
+    Ok((inc_args, inc_files))
+}
 
+/// The manifest entry of each table (its header and written shards), and
+/// the totals: (entries, totals).
+fn entries_and_totals(
+    cs: &ChangeSet<'_>,
+    tables: &[ChangeTable],
+    headers: Vec<FileInfo>,
+    written: &[FileInfo],
+) -> (Vec<ChangeEntry>, Totals) {
     let mut entries = Vec::new();
     let (mut nodes, mut rels, mut files, mut bytes) = (0u64, 0u64, 0u64, 0u64);
     for (t, header) in tables.iter().zip(headers) {
@@ -430,6 +423,73 @@ pub fn write_change_set(
         bytes += header.bytes + shards.iter().map(|f| f.bytes).sum::<u64>();
         entries.push(entry(*t, rows, header, shards));
     }
+    let totals = Totals {
+        nodes,
+        relationships: rels,
+        files,
+        bytes,
+    };
+    (entries, totals)
+}
+
+/// `schema.cypher` for every kind the change set touches, relationship ends
+/// included (the constraints back the lookups by id that apply and
+/// incremental import do); synced now, as the data files already are.
+fn schema_script(out: &Path, tables: &[ChangeTable], p: Provenance) -> Result<Vec<FileInfo>> {
+    let kinds: Vec<NodeKind> = tables
+        .iter()
+        .flat_map(|t| match t {
+            ChangeTable::Rels(r) => vec![r.spec().start, r.spec().end],
+            _ => t.node_kind().into_iter().collect(),
+        })
+        .collect();
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let schema = crate::schema::render(&kinds, p);
+    durable::write_file(&out.join(crate::schema::FILE), schema.as_bytes(), false)?;
+    Ok(vec![crate::manifest::file_info(
+        crate::schema::FILE,
+        schema.as_bytes(),
+    )])
+}
+
+/// Writes change set `cs` into `out`. `force` replaces another run's files;
+/// `verify` checks a complete change set's xxh3s, not only its sizes.
+pub fn write_change_set(
+    cs: &ChangeSet<'_>,
+    key: &ChangeKey,
+    out: &Path,
+    force: bool,
+    verify: bool,
+) -> Result<ChangeOutcome> {
+    let repaired = match prepare(out, key, force, verify)? {
+        Prepared::Complete(manifest) => {
+            return Ok(ChangeOutcome {
+                manifest: *manifest,
+                already_complete: true,
+                repaired: Vec::new(),
+            })
+        }
+        Prepared::Write { repair } => repair,
+    };
+    let marker_dir = out.join(bundle::STATE_DIR);
+    let tables = cs.tables();
+    let (headers, mut jobs) = table_jobs(cs, key, out, &tables)?;
+    let (inc_args, mut inc_files) = if key.incremental {
+        incremental_inputs(cs, key, out, &tables, &mut jobs)?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let written: Vec<FileInfo> = jobs
+        .par_iter()
+        .map(|j| {
+            let info = write_shard(cs, out, j)?;
+            durable::crash_point("shard");
+            Ok(info)
+        })
+        .collect::<Result<_>>()?;
+    let (entries, totals) = entries_and_totals(cs, &tables, headers, &written);
     durable::settle(out).context("syncing the change set's files to disk")?;
     let incremental = key.incremental.then(|| {
         durable::write_file(
@@ -451,36 +511,13 @@ pub fn write_change_set(
             .filter(|f| f.path.starts_with("incremental/"))
             .cloned(),
     );
-    // Every kind the change set touches, relationship ends included: the
-    // constraints back the lookups by id that apply and incremental import do.
-    let kinds: Vec<crate::model::NodeKind> = tables
-        .iter()
-        .flat_map(|t| match t {
-            ChangeTable::Rels(r) => vec![r.spec().start, r.spec().end],
-            _ => t.node_kind().into_iter().collect(),
-        })
-        .collect();
-    let mut scripts = Vec::new();
-    if !kinds.is_empty() {
-        let schema = crate::schema::render(&kinds, cs.world().provenance());
-        // Synced now: the data files were settled before this point.
-        durable::write_file(&out.join(crate::schema::FILE), schema.as_bytes(), false)?;
-        scripts.push(crate::manifest::file_info(
-            crate::schema::FILE,
-            schema.as_bytes(),
-        ));
-    }
+    let scripts = schema_script(out, &tables, cs.world().provenance())?;
     let manifest = ChangeManifest {
         tool: "cmdbgen".into(),
         kind: KIND.into(),
-        fingerprint: fp,
+        fingerprint: key.fingerprint(),
         changes: key.clone(),
-        totals: Totals {
-            nodes,
-            relationships: rels,
-            files,
-            bytes,
-        },
+        totals,
         additions_only: entries
             .iter()
             .all(|e| !matches!(e.op.as_str(), "updates" | "deletes") || e.table.rows == 0),

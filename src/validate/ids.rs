@@ -42,6 +42,10 @@ fn capacity_for(n: usize) -> usize {
 
 /// Maps a hash onto `0..cap` (multiply-shift; `cap` need not be a power
 /// of two, so the table is sized to the load factor, not rounded up).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the high 64 bits of h times cap, so below cap"
+)]
 fn home(h: u64, cap: usize) -> usize {
     ((u128::from(h) * cap as u128) >> 64) as usize
 }
@@ -141,6 +145,7 @@ impl IdSet {
         let pos = chunk.len() as u64;
         let mut n = key.len();
         loop {
+            #[allow(clippy::cast_possible_truncation, reason = "seven bits, masked")]
             let b = (n & 0x7f) as u8;
             n >>= 7;
             if n == 0 {

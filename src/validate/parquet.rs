@@ -413,6 +413,10 @@ fn check_values(a: &dyn Array, ty: PropType, mut bad: impl FnMut(usize, bool, St
     let list = a.as_list::<i32>();
     let mut row_of = Vec::with_capacity(list.values().len());
     for i in 0..list.len() {
+        #[allow(
+            clippy::cast_sign_loss,
+            reason = "Arrow list lengths are never negative"
+        )]
         let n = list.value_length(i) as usize;
         if list.is_null(i) {
             row_of.extend(std::iter::repeat_n((i, 0), n));
@@ -427,7 +431,15 @@ fn check_values(a: &dyn Array, ty: PropType, mut bad: impl FnMut(usize, bool, St
         }
         row_of.extend((0..n).map(|k| (i, k + 1)));
     }
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "Arrow list offsets are never negative"
+    )]
     let start = list.value_offsets()[0] as usize;
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "Arrow list offsets are never negative"
+    )]
     let end = list.value_offsets()[list.len()] as usize;
     let values = list.values().slice(start, end - start);
     for (j, &(i, k)) in row_of.iter().enumerate() {

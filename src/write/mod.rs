@@ -728,7 +728,7 @@ pub fn sample_row_bytes(world: &World, table: Table) -> f64 {
     let samples = rows.min(512);
     let mut bytes = 0usize;
     for s in 0..samples {
-        let i = (u128::from(s) * u128::from(rows) / u128::from(samples)) as u64;
+        let i = crate::cast::narrow(u128::from(s) * u128::from(rows) / u128::from(samples));
         bytes += render_csv(world, table, i..i + 1).len();
     }
     bytes as f64 / samples as f64
@@ -743,6 +743,11 @@ impl Plan {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
 mod tests {
     use super::*;
 

@@ -5,22 +5,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `cmdbgen` binary under test.
-pub fn bin() -> Command {
+pub(crate) fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cmdbgen"))
 }
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs cmdbgen with `args`, returning its output.
-pub fn run(args: &[&str]) -> Output {
+pub(crate) fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("running cmdbgen")
 }
 
 /// Runs cmdbgen and asserts it succeeded; returns stdout.
-pub fn ok(args: &[&str]) -> String {
+pub(crate) fn ok(args: &[&str]) -> String {
     let out = run(args);
     assert!(
         out.status.success(),
@@ -33,7 +33,7 @@ pub fn ok(args: &[&str]) -> String {
 }
 
 /// Generates a bundle quietly into `dir` with extra `args`.
-pub fn generate(dir: &Path, profile: &str, args: &[&str]) {
+pub(crate) fn generate(dir: &Path, profile: &str, args: &[&str]) {
     let d = dir.to_str().expect("utf-8 temp path");
     let mut all = vec!["generate", "--profile", profile, "--out", d, "--quiet"];
     all.extend_from_slice(args);
@@ -42,7 +42,7 @@ pub fn generate(dir: &Path, profile: &str, args: &[&str]) {
 
 /// The shard files (`part-*`) of a table folder, sorted; none when the
 /// folder does not exist.
-pub fn shard_files(table_dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn shard_files(table_dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(table_dir) else {
         return Vec::new();
     };
@@ -58,7 +58,7 @@ pub fn shard_files(table_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every file under `dir`, as sorted relative paths.
-pub fn files(dir: &Path) -> Vec<String> {
+pub(crate) fn files(dir: &Path) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for e in std::fs::read_dir(dir).expect("reading a folder") {
             let p = e.expect("a folder entry").path();
@@ -83,7 +83,7 @@ pub fn files(dir: &Path) -> Vec<String> {
 /// The python interpreter with duckdb and ladybug installed, from
 /// `CMDBGEN_VERIFY_PYTHON` (scripts/test.sh sets it up). Panics with a clear
 /// message when it is not set: these checks must not be skipped silently.
-pub fn verify_python() -> PathBuf {
+pub(crate) fn verify_python() -> PathBuf {
     match std::env::var_os("CMDBGEN_VERIFY_PYTHON") {
         Some(p) => PathBuf::from(p),
         None => panic!(
@@ -92,10 +92,10 @@ pub fn verify_python() -> PathBuf {
     }
 }
 /// A JSON file (a manifest, a checkpoint), parsed.
-pub fn json(path: &Path) -> serde_json::Value {
+pub(crate) fn json(path: &Path) -> serde_json::Value {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
-pub mod neo4j_server;
+pub(crate) mod neo4j_server;

@@ -17,11 +17,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The password every test instance's `neo4j` user gets.
-pub const PASSWORD: &str = "cmdbgen-test";
+pub(crate) const PASSWORD: &str = "cmdbgen-test";
 
 /// The installed homes, first the LTS. Panics (the tests needing Neo4j are
 /// `#[ignore]`d, so this only runs when asked for) when none is set.
-pub fn homes() -> Vec<PathBuf> {
+pub(crate) fn homes() -> Vec<PathBuf> {
     let v = std::env::var("CMDBGEN_NEO4J_HOMES").unwrap_or_default();
     let homes: Vec<PathBuf> = v
         .split(':')
@@ -44,11 +44,11 @@ pub fn homes() -> Vec<PathBuf> {
 }
 
 /// The first home: the 5.26 LTS.
-pub fn lts() -> PathBuf {
+pub(crate) fn lts() -> PathBuf {
     homes().remove(0)
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -57,14 +57,14 @@ pub fn free_port() -> u16 {
 
 /// What `neo4j-admin database import` says it imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Imported {
+pub(crate) struct Imported {
     pub nodes: u64,
     pub relationships: u64,
     pub properties: u64,
 }
 
 /// Reads the `Imported:` block at the end of neo4j-admin's output.
-pub fn parse_imported(out: &str) -> Option<Imported> {
+pub(crate) fn parse_imported(out: &str) -> Option<Imported> {
     let tail = &out[out.rfind("Imported:")?..];
     let count = |what: &str| -> Option<u64> {
         tail.lines()
@@ -81,7 +81,7 @@ pub fn parse_imported(out: &str) -> Option<Imported> {
 }
 
 /// One Neo4j instance of an installed home: its own conf, data and ports.
-pub struct Instance {
+pub(crate) struct Instance {
     pub home: PathBuf,
     pub dir: PathBuf,
     pub bolt: u16,
@@ -92,7 +92,7 @@ pub struct Instance {
 impl Instance {
     /// An instance in `dir` (created): the home's conf with this instance's
     /// folders and two free ports.
-    pub fn new(home: &Path, dir: &Path) -> Instance {
+    pub(crate) fn new(home: &Path, dir: &Path) -> Instance {
         fs::create_dir_all(dir.join("conf")).expect("instance conf folder");
         let bolt = free_port();
         let http = free_port();
@@ -125,20 +125,20 @@ impl Instance {
     }
 
     /// The version the home's neo4j-admin reports.
-    pub fn version(&self) -> String {
+    pub(crate) fn version(&self) -> String {
         let o = self.admin(&["--version"], &self.dir);
         String::from_utf8_lossy(&o.stdout).trim().to_string()
     }
 
     /// A command of the home's `bin/` with this instance's conf.
-    pub fn cmd(&self, prog: &str) -> Command {
+    pub(crate) fn cmd(&self, prog: &str) -> Command {
         let mut c = Command::new(self.home.join("bin").join(prog));
         c.env("NEO4J_CONF", self.dir.join("conf"));
         c
     }
 
     /// neo4j-admin `args`, run in `cwd`.
-    pub fn admin(&self, args: &[&str], cwd: &Path) -> Output {
+    pub(crate) fn admin(&self, args: &[&str], cwd: &Path) -> Output {
         self.cmd("neo4j-admin")
             .args(args)
             .current_dir(cwd)
@@ -148,14 +148,14 @@ impl Instance {
 
     /// `neo4j-admin database import full neo4j @import.args` in the bundle
     /// (its paths are relative to it), with any `extra` options.
-    pub fn try_import(&self, bundle: &Path, extra: &[&str]) -> Output {
+    pub(crate) fn try_import(&self, bundle: &Path, extra: &[&str]) -> Output {
         let mut args = vec!["database", "import", "full", "neo4j", "@import.args"];
         args.extend_from_slice(extra);
         self.admin(&args, bundle)
     }
 
     /// Imports the bundle; panics with neo4j-admin's output if it fails.
-    pub fn import(&self, bundle: &Path) -> Imported {
+    pub(crate) fn import(&self, bundle: &Path) -> Imported {
         let o = self.try_import(bundle, &["--overwrite-destination"]);
         let out = String::from_utf8_lossy(&o.stdout);
         let err = String::from_utf8_lossy(&o.stderr);
@@ -170,7 +170,7 @@ impl Instance {
 
     /// Starts the server (setting the password first on a new data folder)
     /// and waits until it answers a query.
-    pub fn start(&mut self) {
+    pub(crate) fn start(&mut self) {
         if !self.dir.join("data/dbms/auth.ini").exists() {
             let o = self.admin(&["dbms", "set-initial-password", PASSWORD], &self.dir);
             assert!(
@@ -218,7 +218,7 @@ impl Instance {
     }
 
     /// SIGKILL of the server: no shutdown, no checkpoint.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         // Only a server this instance runs: a stale pid file may name a
         // process that reused the number.
         if !self.running {
@@ -236,12 +236,12 @@ impl Instance {
 
     /// Takes charge of a server something else (import.sh) started with
     /// this instance's conf: it is stopped when the instance is dropped.
-    pub fn mark_running(&mut self) {
+    pub(crate) fn mark_running(&mut self) {
         self.running = self.pid().is_some();
     }
 
     /// A clean stop.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if self.running {
             let _ = self.cmd("neo4j").arg("stop").output();
             self.running = false;
@@ -249,12 +249,12 @@ impl Instance {
     }
 
     /// Killed and started again on the same data (recovery included).
-    pub fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.kill();
         self.start();
     }
 
-    pub fn uri(&self) -> String {
+    pub(crate) fn uri(&self) -> String {
         format!("bolt://127.0.0.1:{}", self.bolt)
     }
 
@@ -265,7 +265,7 @@ impl Instance {
         )
     }
 
-    pub fn try_query(&self, q: &str) -> Result<Vec<Record>, String> {
+    pub(crate) fn try_query(&self, q: &str) -> Result<Vec<Record>, String> {
         self.driver()
             .execute_query(q)
             .run()
@@ -274,12 +274,12 @@ impl Instance {
     }
 
     /// Runs a query; returns its records.
-    pub fn query(&self, q: &str) -> Vec<Record> {
+    pub(crate) fn query(&self, q: &str) -> Vec<Record> {
         self.try_query(q).unwrap_or_else(|e| panic!("{q}: {e}"))
     }
 
     /// A query's single integer.
-    pub fn int(&self, q: &str) -> i64 {
+    pub(crate) fn int(&self, q: &str) -> i64 {
         let recs = self.query(q);
         match recs.first().and_then(|r| r.values().next()) {
             Some(ValueReceive::Integer(n)) => *n,
@@ -287,11 +287,11 @@ impl Instance {
         }
     }
 
-    pub fn nodes(&self) -> i64 {
+    pub(crate) fn nodes(&self) -> i64 {
         self.int("MATCH (n) RETURN count(n) AS c")
     }
 
-    pub fn rels(&self) -> i64 {
+    pub(crate) fn rels(&self) -> i64 {
         self.int("MATCH ()-[r]->() RETURN count(r) AS c")
     }
 }
@@ -306,7 +306,7 @@ impl Drop for Instance {
 
 /// Splits one CSV record in Neo4j's dialect (`,` delimiter, `"` quotes,
 /// doubled quotes inside); returns each field and whether it was quoted.
-pub fn csv_fields(line: &str) -> Vec<(String, bool)> {
+pub(crate) fn csv_fields(line: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut field = String::new();
     let (mut quoted, mut in_quotes) = (false, false);
@@ -352,7 +352,7 @@ fn is_property(cell: &str) -> bool {
 
 /// The properties a CSV (or csv.gz) bundle stores, counted from its files
 /// independently of cmdbgen: every non-empty cell of a property column.
-pub fn csv_properties(bundle: &Path) -> u64 {
+pub(crate) fn csv_properties(bundle: &Path) -> u64 {
     let m: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(bundle.join("manifest.json")).expect("manifest"))
             .expect("manifest JSON");

@@ -21,7 +21,7 @@ use parquet::schema::types::ColumnDescPtr;
 /// properties; `None` if they ask for what the encoders do not write (a
 /// bloom filter, data page v2, a codec other than none, snappy or zstd, or a
 /// column that is not a flat string).
-pub struct Layout {
+pub(super) struct Layout {
     pub descr: ColumnDescPtr,
     pub compression: Compression,
     /// Whether chunk statistics are written.
@@ -35,7 +35,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<Layout> {
+    pub(super) fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<Layout> {
         let path = descr.path();
         if descr.max_rep_level() != 0
             || descr.max_def_level() > 1
@@ -62,7 +62,7 @@ impl Layout {
 
 /// Page compression: the codecs the writer offers, minus those this crate's
 /// encoders do not carry (the column then stays with the parquet crate).
-pub enum Packer {
+pub(super) enum Packer {
     None,
     Snappy(Box<snap::raw::Encoder>),
     Zstd(zstd::bulk::Compressor<'static>),
@@ -89,7 +89,7 @@ impl Packer {
     }
 
     /// `raw`, compressed.
-    pub fn pack(&mut self, raw: &[u8]) -> Result<Bytes> {
+    pub(super) fn pack(&mut self, raw: &[u8]) -> Result<Bytes> {
         Ok(Bytes::from(match self {
             Packer::None => raw.to_vec(),
             Packer::Snappy(e) => e
@@ -105,11 +105,11 @@ impl Packer {
 /// The page compressors of one file, one per codec in use, shared by its
 /// columns (a zstd context holds about 2 MB).
 #[derive(Default)]
-pub struct Packers(Vec<(Compression, Packer)>);
+pub(super) struct Packers(Vec<(Compression, Packer)>);
 
 impl Packers {
     /// The compressor of codec `c`, made on first use.
-    pub fn get(&mut self, c: Compression) -> Result<&mut Packer> {
+    pub(super) fn get(&mut self, c: Compression) -> Result<&mut Packer> {
         let k = match self.0.iter().position(|(x, _)| *x == c) {
             Some(k) => k,
             None => {
@@ -124,7 +124,7 @@ impl Packers {
 }
 
 /// What a string chunk's statistics are made of.
-pub struct ChunkStats {
+pub(super) struct ChunkStats {
     /// The smallest and largest value (bytewise), `None` if all are null.
     pub min: Option<Vec<u8>>,
     pub max: Option<Vec<u8>>,
@@ -134,7 +134,7 @@ pub struct ChunkStats {
 }
 
 /// One column chunk's pages, as they are written.
-pub struct Pages {
+pub(super) struct Pages {
     sink: TrackedWrite<Vec<u8>>,
     compressed: i64,
     uncompressed: i64,
@@ -169,9 +169,18 @@ impl Pages {
 
     /// Writes the dictionary page (first, before any data page): `raw` holds
     /// `entries` PLAIN values.
-    pub fn dictionary(&mut self, packer: &mut Packer, raw: &[u8], entries: usize) -> Result<()> {
+    pub(super) fn dictionary(
+        &mut self,
+        packer: &mut Packer,
+        raw: &[u8],
+        entries: usize,
+    ) -> Result<()> {
         let page = Page::DictionaryPage {
             buf: packer.pack(raw)?,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a page holds far fewer than 2^32 values"
+            )]
             num_values: entries as u32,
             encoding: Encoding::PLAIN,
             is_sorted: false,
@@ -183,7 +192,7 @@ impl Pages {
 
     /// Writes a v1 data page of `rows` rows: `raw` holds the definition
     /// levels (if any) and the values in `encoding`.
-    pub fn data(
+    pub(super) fn data(
         &mut self,
         packer: &mut Packer,
         raw: &[u8],
@@ -192,6 +201,10 @@ impl Pages {
     ) -> Result<()> {
         let page = Page::DataPage {
             buf: packer.pack(raw)?,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a page holds far fewer than 2^32 values"
+            )]
             num_values: rows as u32,
             encoding,
             def_level_encoding: Encoding::RLE,
@@ -202,6 +215,7 @@ impl Pages {
         self.first_data.get_or_insert(spec.offset);
         self.locations.push(PageLocation {
             offset: spec.offset as i64,
+            #[allow(clippy::cast_possible_truncation, reason = "a page is far below 2 GiB")]
             compressed_page_size: spec.bytes_written as i32,
             first_row_index: self.rows as i64,
         });
@@ -212,7 +226,7 @@ impl Pages {
     /// The chunk's bytes (offsets from 0) and its metadata: data pages in
     /// `encoding`, `stats` if the layout wants statistics, an offset index
     /// and no column index. Leaves `self` empty.
-    pub fn finish(
+    pub(super) fn finish(
         &mut self,
         layout: &Layout,
         encoding: Encoding,
@@ -232,6 +246,10 @@ impl Pages {
         let mut page_stats = vec![PageEncodingStats {
             page_type: PageType::DATA_PAGE,
             encoding,
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a chunk has far fewer than 2^31 pages"
+            )]
             count: locations.len() as i32,
         }];
         if dictionary {
@@ -285,6 +303,10 @@ impl Pages {
 }
 
 /// Appends an unsigned LEB128 varint.
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the low seven bits of each varint byte"
+)]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -295,7 +317,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 
 /// Appends one RLE run of the hybrid encoding: `n` copies of `value` (of at
 /// most 8 bits, so one byte).
-pub fn put_run(out: &mut Vec<u8>, n: usize, value: u8) {
+pub(super) fn put_run(out: &mut Vec<u8>, n: usize, value: u8) {
     put_varint(out, (n as u64) << 1);
     out.push(value);
 }
@@ -303,7 +325,7 @@ pub fn put_run(out: &mut Vec<u8>, n: usize, value: u8) {
 /// Appends one bit-packed run of the hybrid encoding holding `values`
 /// (`width` bits each, at most 8), padded with zeroes to a multiple of eight
 /// values (the page's value count tells readers where the data ends).
-pub fn put_packed(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u8>, width: u8) {
+pub(super) fn put_packed(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u8>, width: u8) {
     let groups = values.len().div_ceil(8);
     put_varint(out, ((groups as u64) << 1) | 1);
     let w = u32::from(width);
@@ -326,7 +348,7 @@ pub fn put_packed(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = u8>, 
 /// Appends a v1 page's definition levels of an optional column (their byte
 /// length first, then the hybrid encoding at one bit): `defined[i]` is 1 for
 /// a value, 0 for a null.
-pub fn put_levels(out: &mut Vec<u8>, defined: &[u8]) {
+pub(super) fn put_levels(out: &mut Vec<u8>, defined: &[u8]) {
     let start = out.len();
     out.extend_from_slice(&[0; 4]);
     if defined.iter().all(|&d| d == 1) {
@@ -334,11 +356,20 @@ pub fn put_levels(out: &mut Vec<u8>, defined: &[u8]) {
     } else {
         put_packed(out, defined.iter().copied(), 1);
     }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a page of levels is far below 4 GiB"
+    )]
     let len = (out.len() - start - 4) as u32;
     out[start..start + 4].copy_from_slice(&len.to_le_bytes());
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

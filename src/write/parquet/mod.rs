@@ -570,6 +570,11 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "tests convert small known values"
+)]
 mod tests {
     use super::*;
     use crate::gen::World;

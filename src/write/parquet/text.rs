@@ -22,7 +22,7 @@ use std::cmp::Ordering;
 use std::ops::Range;
 
 /// One dictionary-less text column of the row group being written.
-pub struct TextColumn {
+pub(super) struct TextColumn {
     layout: Layout,
     pages: Pages,
     /// The open page's values: each a 4-byte length and its bytes.
@@ -48,7 +48,7 @@ pub struct TextColumn {
 impl TextColumn {
     /// An encoder for column `descr` under `props`, or `None` if they want a
     /// dictionary for it or anything [`Layout::new`] refuses.
-    pub fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<TextColumn> {
+    pub(super) fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<TextColumn> {
         if props.dictionary_enabled(descr.path()) {
             return None;
         }
@@ -73,7 +73,7 @@ impl TextColumn {
     /// `Ok(false)` (and nothing appended) for a value without a text form, or
     /// a null in a required column.
     #[inline]
-    pub fn push(&mut self, v: &Value<'_>, packers: &mut Packers) -> Result<bool> {
+    pub(super) fn push(&mut self, v: &Value<'_>, packers: &mut Packers) -> Result<bool> {
         if let Value::Null = v {
             if !self.layout.optional {
                 return Ok(false);
@@ -89,6 +89,10 @@ impl TextColumn {
             }
             let at = start + 4..self.values.len();
             let len = at.len();
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "one value of a text page is far below 4 GiB"
+            )]
             self.values[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
             self.unencoded += len as i64;
             if self.page_values == 0 {
@@ -151,7 +155,10 @@ impl TextColumn {
     /// Closes the chunk, leaving the encoder empty for the next row group:
     /// the chunk's bytes (offsets from 0) and what
     /// `SerializedRowGroupWriter::append_column` needs to splice them.
-    pub fn finish_chunk(&mut self, packers: &mut Packers) -> Result<(Bytes, ColumnCloseResult)> {
+    pub(super) fn finish_chunk(
+        &mut self,
+        packers: &mut Packers,
+    ) -> Result<(Bytes, ColumnCloseResult)> {
         self.flush_page(packers)?;
         let stats = ChunkStats {
             min: self.min.take(),

@@ -37,14 +37,14 @@ const NULL: u8 = u8::MAX;
 
 /// The most distinct words a chunk keeps (indices are one byte, [`NULL`]
 /// aside); beyond it the column goes back to the Arrow path.
-pub const MAX_WORDS: usize = 128;
+pub(super) const MAX_WORDS: usize = 128;
 
 /// Slots of the address table: a power of two, at least twice [`MAX_WORDS`]
 /// so probes stay short.
 const SLOTS: usize = 256;
 
 /// One pool column of the row group being written.
-pub struct WordColumn {
+pub(super) struct WordColumn {
     layout: Layout,
     /// The chunk's dictionary, in order of first appearance. Words are told
     /// apart by address: two pools' words with the same text would take two
@@ -64,7 +64,7 @@ impl WordColumn {
     /// An encoder for column `descr` under `props`, or `None` if they ask
     /// for something it does not write (no dictionary, a required column, or
     /// what [`Layout::new`] refuses).
-    pub fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<WordColumn> {
+    pub(super) fn new(descr: ColumnDescPtr, props: &WriterProperties) -> Option<WordColumn> {
         if !props.dictionary_enabled(descr.path()) {
             return None;
         }
@@ -80,14 +80,14 @@ impl WordColumn {
     }
 
     /// Rows gathered in this chunk.
-    pub fn rows(&self) -> usize {
+    pub(super) fn rows(&self) -> usize {
         self.idx.len()
     }
 
     /// Appends a word or a null; `false` (and nothing appended) for any other
     /// value, or a word past [`MAX_WORDS`].
     #[inline]
-    pub fn push(&mut self, v: &Value<'_>) -> bool {
+    pub(super) fn push(&mut self, v: &Value<'_>) -> bool {
         match *v {
             Value::Word(w) => match self.index_of(w) {
                 Some(i) => {
@@ -110,7 +110,7 @@ impl WordColumn {
         // Fibonacci hashing: the top bits of the product pick the slot.
         let mut s = (addr as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOTS.ilog2());
         loop {
-            let (a, i) = self.slots[s as usize];
+            let (a, i) = self.slots[crate::cast::index(s)];
             if a == addr {
                 return Some(i);
             }
@@ -118,9 +118,13 @@ impl WordColumn {
                 if self.dict.len() >= MAX_WORDS {
                     return None;
                 }
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    reason = "the dictionary is capped below 256 words just above"
+                )]
                 let i = self.dict.len() as u8;
                 self.dict.push(w);
-                self.slots[s as usize] = (addr, i);
+                self.slots[crate::cast::index(s)] = (addr, i);
                 return Some(i);
             }
             s = (s + 1) % SLOTS as u64;
@@ -135,7 +139,7 @@ impl WordColumn {
 
     /// The rows gathered so far as Arrow strings (for the Arrow path to take
     /// over the column), leaving the chunk empty.
-    pub fn take_strings(&mut self) -> StringArray {
+    pub(super) fn take_strings(&mut self) -> StringArray {
         let bytes: usize = self.dict.iter().map(|w| w.text.len()).max().unwrap_or(0);
         let mut b = StringBuilder::with_capacity(self.idx.len(), self.idx.len() * bytes);
         for &i in &self.idx {
@@ -148,13 +152,20 @@ impl WordColumn {
     /// Encodes the rows gathered as one column chunk, leaving the encoder
     /// empty for the next row group: the chunk's bytes (offsets from 0) and
     /// what `SerializedRowGroupWriter::append_column` needs to splice them.
-    pub fn finish_chunk(&mut self, packers: &mut Packers) -> Result<(Bytes, ColumnCloseResult)> {
+    pub(super) fn finish_chunk(
+        &mut self,
+        packers: &mut Packers,
+    ) -> Result<(Bytes, ColumnCloseResult)> {
         let layout = &self.layout;
         let packer = packers.get(layout.compression)?;
         let mut pages = Pages::default();
         // The dictionary page: each word as a 4-byte length and its bytes.
         self.page.clear();
         for w in &self.dict {
+            #[allow(
+                clippy::cast_possible_truncation,
+                reason = "a pool word is a few bytes"
+            )]
             self.page
                 .extend_from_slice(&(w.text.len() as u32).to_le_bytes());
             self.page.extend_from_slice(w.text.as_bytes());
@@ -214,8 +225,9 @@ impl WordColumn {
 }
 
 /// Bits an index into a dictionary of `entries` takes (at least 1).
+#[allow(clippy::cast_possible_truncation, reason = "at most 32")]
 fn bit_width(entries: usize) -> u8 {
-    let top = entries.saturating_sub(1) as u32;
+    let top = crate::cast::small(entries.saturating_sub(1));
     (u32::BITS - top.leading_zeros()).max(1) as u8
 }
 
