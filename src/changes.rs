@@ -30,7 +30,7 @@
 //! deletions of missing nodes match nothing and are no-ops.
 
 use crate::gen::{pools, Value, World};
-use crate::model::{ColKind, Column, NodeKind, PropType, RelKind, Table};
+use crate::model::{ColKind, Column, NodeKind, PropType, Provenance, RelKind, Table};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
 
@@ -177,11 +177,11 @@ impl ChangeTable {
         }
     }
 
-    /// The columns, in file order.
-    pub fn columns(self) -> &'static [Column] {
+    /// The columns under the base bundle's provenance, in file order.
+    pub fn columns(self, p: Provenance) -> &'static [Column] {
         match self {
-            ChangeTable::Nodes(k) => k.columns(),
-            ChangeTable::Rels(r) => r.columns(),
+            ChangeTable::Nodes(k) => k.columns(p),
+            ChangeTable::Rels(r) => r.columns(p),
             ChangeTable::Updates(_) => UPDATE_COLUMNS,
             ChangeTable::Deletes(_) => DELETE_COLUMNS,
         }
@@ -198,12 +198,12 @@ impl ChangeTable {
     /// Header cells in neo4j-admin syntax. With `incremental`, the ID cell of
     /// new nodes carries `{label:Kind}`, as `neo4j-admin database import
     /// incremental` requires.
-    pub fn header_cells(self, incremental: bool) -> Vec<String> {
+    pub fn header_cells(self, p: Provenance, incremental: bool) -> Vec<String> {
         let mut cells = match self.base_table() {
-            Some(t) => t.header_cells(),
+            Some(t) => t.header_cells(p),
             None => {
                 let k = self.node_kind().map(NodeKind::name).unwrap_or_default();
-                self.columns()
+                self.columns(p)
                     .iter()
                     .map(|c| match c.kind {
                         ColKind::Id => format!("{}:ID({k})", c.name),
@@ -572,7 +572,7 @@ impl<'w> ChangeSet<'w> {
         )
     }
 
-    /// Appends row `i` of table `t` to `out`, in the order of `t.columns()`.
+    /// Appends row `i` of table `t` to `out`, in the order of `t.columns(p)`, `p` the world's provenance.
     pub fn row(&self, t: ChangeTable, i: u64, out: &mut Vec<Value<'w>>) {
         match t {
             ChangeTable::Nodes(k) => self.node_row(k, i, out),
@@ -594,7 +594,8 @@ impl<'w> ChangeSet<'w> {
         } else {
             "created_at"
         };
-        if let Some(c) = k.columns().iter().position(|c| c.name == when) {
+        let cols = k.columns(self.world.provenance());
+        if let Some(c) = cols.iter().position(|c| c.name == when) {
             let mut d = self.stream(streams::NEW, k.index()).draws(i);
             let t = DAY_ONE + (self.day as i64 - 1) * 86_400 + d.below(86_400) as i64;
             out[from + c] = Value::DateTime(t);
@@ -681,7 +682,7 @@ mod tests {
                 let (mut x, mut y) = (Vec::new(), Vec::new());
                 a.row(t, i, &mut x);
                 b.row(t, i, &mut y);
-                assert_eq!(x.len(), t.columns().len(), "{t}");
+                assert_eq!(x.len(), t.columns(w.provenance()).len(), "{t}");
                 assert_eq!(x, y, "{t} row {i}");
             }
         }
@@ -800,7 +801,7 @@ mod tests {
         let t = ChangeTable::Nodes(NodeKind::Event);
         assert_ne!(ids(&a, t), ids(&b, t));
         let col = NodeKind::Event
-            .columns()
+            .columns(w.provenance())
             .iter()
             .position(|c| c.name == "occurred_at")
             .unwrap();
@@ -829,11 +830,15 @@ mod tests {
 
     #[test]
     fn incremental_headers_name_the_label() {
-        let h = ChangeTable::Nodes(NodeKind::Server).header_cells(true);
+        let p = Provenance::SourceOnly;
+        let h = ChangeTable::Nodes(NodeKind::Server).header_cells(p, true);
         assert_eq!(h[0], "id:ID(Server){label:Server}");
-        let u = ChangeTable::Updates(NodeKind::Server).header_cells(false);
+        assert!(!h.iter().any(|c| c.starts_with("sources")), "{h:?}");
+        let full = ChangeTable::Nodes(NodeKind::Server).header_cells(Provenance::Full, false);
+        assert!(full.iter().any(|c| c == "sources:string[]"), "{full:?}");
+        let u = ChangeTable::Updates(NodeKind::Server).header_cells(p, false);
         assert_eq!(u, ["id:ID(Server)", "status", "criticality", "owner_team"]);
-        let d = ChangeTable::Deletes(NodeKind::Database).header_cells(true);
+        let d = ChangeTable::Deletes(NodeKind::Database).header_cells(p, true);
         assert_eq!(d, ["id:ID(Database)"]);
     }
 }

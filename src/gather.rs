@@ -418,7 +418,7 @@ fn check_every_shard_once(found: &[Found], plan: &Plan, count: u32) -> Result<()
             }
             let name = s.path.rsplit('/').next().unwrap_or_default();
             if let Some(c) = s.companions.iter().find(|c| {
-                crate::write::companion::omit_of(table, &c.path).is_none()
+                crate::write::companion::omit_of(table, plan.provenance, &c.path).is_none()
                     || !c.path.ends_with(&format!("/{name}"))
             }) {
                 bail!(

@@ -186,7 +186,7 @@ pub fn neo4j_needs(plan: &Plan) -> Neo4jNeeds {
     let cells: Vec<String> = plan
         .tables
         .iter()
-        .flat_map(|t| t.table.header_cells())
+        .flat_map(|t| t.table.header_cells(plan.provenance))
         .collect();
     if cells.iter().any(|c| c.contains("{id-type:")) {
         features.push(Feature {
@@ -272,7 +272,7 @@ pub fn side_files(
         (SCRIPT_FILE, import_script(needs).into_bytes()),
         (
             SCHEMA_FILE,
-            crate::schema::render(&node_kinds(plan)).into_bytes(),
+            crate::schema::render(&node_kinds(plan), plan.provenance).into_bytes(),
         ),
     ]
 }
@@ -430,7 +430,8 @@ pub fn tables_and_totals(
                 .cloned()
                 .expect("every planned shard was written");
             for c in std::mem::take(&mut f.companions) {
-                let omit = companion::omit_of(t.table, &c.path).expect("a companion's own folder");
+                let omit = companion::omit_of(t.table, plan.provenance, &c.path)
+                    .expect("a companion's own folder");
                 companions.entry(omit).or_default().push(c);
             }
             mine.push(f);
@@ -467,14 +468,14 @@ pub fn tables_and_totals(
             mine,
         ));
         for (omit, files) in companions {
-            let folder = companion::folder(t.table, omit);
+            let folder = companion::folder(t.table, plan.provenance, omit);
             let name = format!(
                 "{}/{}",
                 t.table.name(),
                 folder.rsplit('/').next().unwrap_or("")
             );
             let header = header_of(&format!("{folder}/header.csv"));
-            let omits = companion::omitted_names(t.table, omit);
+            let omits = companion::omitted_names(t.table, plan.provenance, omit);
             tables.push(entry(name, omits, header, files));
         }
     }

@@ -188,8 +188,13 @@ impl NodeKind {
             .find(|r| r.spec().start == self)
     }
 
-    /// The kind's columns, in file order.
-    pub fn columns(self) -> &'static [Column] {
+    /// The kind's columns under a provenance, in file order.
+    pub fn columns(self, p: Provenance) -> &'static [Column] {
+        columns_of(Table::Node(self), p)
+    }
+
+    /// Every column the kind can have (`Provenance::Full`).
+    fn full_columns(self) -> &'static [Column] {
         match self {
             NodeKind::Region => REGION,
             NodeKind::DataCenter => DATACENTER,
@@ -285,8 +290,8 @@ macro_rules! ci_columns {
             prop("created_at", PropType::DateTime),
             prop("tags", PropType::StringArray),
             s("source"),
-            prop("sources", PropType::StringArray),
-            prop("observed_at", PropType::DateTime),
+            SOURCES,
+            OBSERVED_AT,
             $($extra,)*
         ]
     };
@@ -353,8 +358,61 @@ const SOURCE_RECORD: &[Column] = &[
     s("attributes"),
 ];
 
+// The provenance columns that only carry information when several sources
+// report an item: with one source, `sources` is `[source]` and `observed_at`
+// is noise (docs/sources.md).
 const SOURCES: Column = prop("sources", PropType::StringArray);
 const OBSERVED_AT: Column = prop("observed_at", PropType::DateTime);
+
+impl Column {
+    /// Whether the column is written only by multi-source bundles (and
+    /// `--provenance full`): `sources` and `observed_at`.
+    pub fn is_multi_source_only(&self) -> bool {
+        *self == SOURCES || *self == OBSERVED_AT
+    }
+}
+
+/// Which provenance columns a bundle's tables carry: a property of the
+/// profile (`Profile::provenance`), so every writer, reader and estimate
+/// derives the same column list from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provenance {
+    /// `source` only: a single-source profile, where `sources` would always
+    /// be `[source]`.
+    SourceOnly,
+    /// `source`, `sources` and `observed_at`: multi-source profiles, or
+    /// `--provenance full`.
+    Full,
+}
+
+impl Provenance {
+    /// Whether a column is written under this provenance.
+    pub fn keeps(self, c: &Column) -> bool {
+        self == Provenance::Full || !c.is_multi_source_only()
+    }
+}
+
+/// The `source`-only column lists, one per table in [`Table::index`] order,
+/// filtered once from the full lists so callers keep `&'static` slices.
+static SOURCE_ONLY: std::sync::LazyLock<Vec<Vec<Column>>> = std::sync::LazyLock::new(|| {
+    Table::all()
+        .map(|t| {
+            t.full_columns()
+                .iter()
+                .filter(|c| !c.is_multi_source_only())
+                .copied()
+                .collect()
+        })
+        .collect()
+});
+
+fn columns_of(t: Table, p: Provenance) -> &'static [Column] {
+    match p {
+        Provenance::Full => t.full_columns(),
+        Provenance::SourceOnly => &SOURCE_ONLY[t.index()],
+    }
+}
 
 /// The relationship families: one file group per (type, start kind, end kind),
 /// because start and end ids live in their kinds' ID groups.
@@ -648,9 +706,9 @@ impl RelKind {
         RelKind::ALL.into_iter().find(|k| k.name() == s)
     }
 
-    /// The family's columns, in file order.
-    pub fn columns(self) -> &'static [Column] {
-        self.spec().props
+    /// The family's columns under a provenance, in file order.
+    pub fn columns(self, p: Provenance) -> &'static [Column] {
+        columns_of(Table::Rel(self), p)
     }
 
     /// The slot of an `AFFECTS` family among [`RelKind::AFFECTS`].
@@ -699,11 +757,24 @@ impl Table {
         }
     }
 
-    /// The table's columns.
-    pub fn columns(self) -> &'static [Column] {
+    /// The table's position in [`Table::all`].
+    pub fn index(self) -> usize {
         match self {
-            Table::Node(k) => k.columns(),
-            Table::Rel(r) => r.columns(),
+            Table::Node(k) => k.index(),
+            Table::Rel(r) => NodeKind::ALL.len() + r.index(),
+        }
+    }
+
+    /// The table's columns under a provenance.
+    pub fn columns(self, p: Provenance) -> &'static [Column] {
+        columns_of(self, p)
+    }
+
+    /// Every column the table can have.
+    fn full_columns(self) -> &'static [Column] {
+        match self {
+            Table::Node(k) => k.full_columns(),
+            Table::Rel(r) => r.spec().props,
         }
     }
 
@@ -714,7 +785,7 @@ impl Table {
 
     /// The header cells in neo4j-admin syntax, e.g. `id:ID(Server)`, `:LABEL`,
     /// `cpu_cores:int`, `:START_ID(Server)`.
-    pub fn header_cells(self) -> Vec<String> {
+    pub fn header_cells(self, p: Provenance) -> Vec<String> {
         let (start, end) = match self {
             Table::Node(k) => (k, k),
             Table::Rel(r) => {
@@ -722,7 +793,7 @@ impl Table {
                 (s.start, s.end)
             }
         };
-        self.columns()
+        self.columns(p)
             .iter()
             .map(|c| match c.kind {
                 ColKind::Id => format!("{}:ID({})", c.name, start.name()),
@@ -775,7 +846,7 @@ mod tests {
     #[test]
     fn every_node_table_starts_with_id_and_label() {
         for k in NodeKind::ALL {
-            let c = k.columns();
+            let c = k.columns(Provenance::SourceOnly);
             assert_eq!(c[0].kind, ColKind::Id);
             assert_eq!(c[1].kind, ColKind::Label);
             assert!(c.iter().any(|c| c.name == "source"), "{k} has no source");
@@ -785,7 +856,7 @@ mod tests {
     #[test]
     fn every_rel_table_has_start_end_and_source() {
         for r in RelKind::ALL {
-            let c = r.columns();
+            let c = r.columns(Provenance::SourceOnly);
             assert_eq!(c[0].kind, ColKind::StartId);
             assert_eq!(c[1].kind, ColKind::EndId);
             assert!(c.iter().any(|c| c.name == "source"), "{r} has no source");
@@ -794,16 +865,20 @@ mod tests {
 
     #[test]
     fn headers_look_like_neo4j() {
-        let h = Table::Node(NodeKind::Server).header_cells().join(",");
+        let h = Table::Node(NodeKind::Server)
+            .header_cells(Provenance::Full)
+            .join(",");
         assert!(h.starts_with("id:ID(Server),:LABEL,name,"), "{h}");
         assert!(h.contains("cpu_cores:int"));
         assert!(h.contains("tags:string[]"));
-        let r = Table::Rel(RelKind::ServerHostedInDataCenter)
-            .header_cells()
-            .join(",");
+        let rel = Table::Rel(RelKind::ServerHostedInDataCenter);
         assert_eq!(
-            r,
+            rel.header_cells(Provenance::Full).join(","),
             ":START_ID(Server),:END_ID(DataCenter),source,sources:string[],observed_at:datetime"
+        );
+        assert_eq!(
+            rel.header_cells(Provenance::SourceOnly).join(","),
+            ":START_ID(Server),:END_ID(DataCenter),source"
         );
     }
 
@@ -811,7 +886,7 @@ mod tests {
     fn property_names_are_unique_per_table() {
         for t in Table::all() {
             let mut names: Vec<_> = t
-                .columns()
+                .columns(Provenance::Full)
                 .iter()
                 .filter(|c| !c.name.is_empty())
                 .map(|c| c.name)
@@ -820,6 +895,28 @@ mod tests {
             let n = names.len();
             names.dedup();
             assert_eq!(n, names.len(), "{t} has a duplicate property");
+        }
+    }
+
+    #[test]
+    fn source_only_drops_exactly_sources_and_observed_at() {
+        for (i, t) in Table::all().enumerate() {
+            assert_eq!(t.index(), i);
+            let full = t.columns(Provenance::Full);
+            let single = t.columns(Provenance::SourceOnly);
+            let dropped: Vec<_> = full
+                .iter()
+                .filter(|c| !single.contains(c))
+                .map(|c| c.name)
+                .collect();
+            assert_eq!(dropped, ["sources", "observed_at"], "{t}");
+            // The order of the kept columns is the full list's.
+            let kept: Vec<_> = full
+                .iter()
+                .filter(|c| Provenance::SourceOnly.keeps(c))
+                .collect();
+            assert_eq!(kept, single.iter().collect::<Vec<_>>(), "{t}");
+            assert!(single.iter().any(|c| c.name == "source"), "{t}");
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Renders docs/model.md from the model table, so the document cannot drift
 //! from the code (a test compares them; `make bless` rewrites it).
 
-use crate::model::{ColKind, NodeKind, RelKind, Shape, Table};
+use crate::model::{ColKind, Column, NodeKind, Provenance, RelKind, Shape, Table};
 use crate::profile::{default_fanout, Dist};
 use std::fmt::Write;
 
@@ -29,6 +29,23 @@ pub fn markdown() -> String {
 Every configuration item (all kinds but Event) also has the label `ConfigurationItem`. \
 Every node and relationship has a `source` column: the system or team that reported it (profile `[[sources]]`).\n"
     );
+    // The multi-source-only columns, named as the headers below name them.
+    let mut multi: Vec<String> = Vec::new();
+    for t in Table::all() {
+        let cells = t.header_cells(Provenance::Full);
+        for (c, cell) in t.columns(Provenance::Full).iter().zip(cells) {
+            if Column::is_multi_source_only(c) && !multi.contains(&cell) {
+                multi.push(cell);
+            }
+        }
+    }
+    let multi: Vec<String> = multi.iter().map(|c| format!("`{c}`")).collect();
+    let _ = writeln!(
+        s,
+        "Multi-source only: {} appear in multi-source bundles (a `[merge]` table, docs/sources.md), in ingested bundles and with `generate --provenance full`. \
+A single-source bundle leaves them out of every header below: there `sources` would always be `[source]`.\n",
+        multi.join(" and ")
+    );
     let _ = writeln!(s, "## Node kinds\n");
     for k in NodeKind::ALL {
         let t = Table::Node(k);
@@ -40,7 +57,11 @@ Every node and relationship has a `source` column: the system or team that repor
         let _ = writeln!(s, "### {k}\n");
         let _ = writeln!(s, "- id prefix: `{}`", k.id_prefix());
         let _ = writeln!(s, "- `:LABEL` values: {}", labels.join(", "));
-        let _ = writeln!(s, "- header: `{}`\n", t.header_cells().join(","));
+        let _ = writeln!(
+            s,
+            "- header: `{}`\n",
+            t.header_cells(Provenance::Full).join(",")
+        );
     }
     let _ = writeln!(s, "## Relationship families\n");
     let _ = writeln!(s, "One file group per (type, start kind, end kind), since start and end ids live in their kinds' ID groups.\n");
@@ -74,7 +95,7 @@ Every node and relationship has a `source` column: the system or team that repor
             spec.rel_type,
             spec.start,
             spec.end,
-            Table::Rel(r).header_cells().join(",")
+            Table::Rel(r).header_cells(Provenance::Full).join(",")
         );
     }
     let _ = writeln!(s, "\n## Column types\n");
@@ -99,7 +120,7 @@ Every node and relationship has a `source` column: the system or team that repor
     let kinds: usize = NodeKind::ALL
         .iter()
         .map(|k| {
-            k.columns()
+            k.columns(Provenance::Full)
                 .iter()
                 .filter(|c| matches!(c.kind, ColKind::Prop(_)))
                 .count()

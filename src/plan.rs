@@ -3,7 +3,7 @@
 
 use crate::format::Format;
 use crate::gen::World;
-use crate::model::Table;
+use crate::model::{Provenance, Table};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
@@ -111,6 +111,8 @@ pub struct Plan {
     pub tables: Vec<TablePlan>,
     /// The format the shards are written in.
     pub format: Format,
+    /// The provenance columns of every table (the world's).
+    pub provenance: Provenance,
 }
 
 /// Splits `0..rows` into consecutive ranges of `per` rows (the last shorter).
@@ -176,7 +178,11 @@ impl Plan {
                 Some(TablePlan::cut(table, rows, shard_rows, format))
             })
             .collect();
-        Plan { tables, format }
+        Plan {
+            tables,
+            format,
+            provenance: world.provenance(),
+        }
     }
 
     /// Total node rows.

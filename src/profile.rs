@@ -6,7 +6,7 @@
 //! problem names the key at fault.
 
 use crate::merge::Strategy;
-use crate::model::{NodeKind, RelKind, Shape};
+use crate::model::{NodeKind, Provenance, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -202,9 +202,36 @@ pub struct Profile {
     /// Multi-source generation, if the profile has a `[merge]` table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<Merge>,
+    /// Whether the provenance columns follow the profile or are always
+    /// written (`--provenance`); part of the run key, as it changes the bytes.
+    #[serde(default)]
+    pub provenance: ProvenanceMode,
+}
+
+/// `--provenance`: which provenance columns a bundle carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvenanceMode {
+    /// `sources` and `observed_at` only where they carry information: in
+    /// multi-source profiles; single-source bundles write `source` alone.
+    #[default]
+    Auto,
+    /// `source`, `sources` and `observed_at` in every profile.
+    Full,
 }
 
 impl Profile {
+    /// The provenance columns this profile's tables carry: `sources` and
+    /// `observed_at` only where several sources can report an item (a
+    /// `[merge]` table), or when asked for.
+    pub fn provenance(&self) -> Provenance {
+        if self.merge.is_some() || self.provenance == ProvenanceMode::Full {
+            Provenance::Full
+        } else {
+            Provenance::SourceOnly
+        }
+    }
+
     /// The count of a node kind.
     pub fn count(&self, k: NodeKind) -> u64 {
         self.nodes.get(&k).copied().unwrap_or(0)
@@ -461,6 +488,7 @@ impl RawProfile {
             size_alpha,
             sources,
             merge,
+            provenance: ProvenanceMode::Auto,
         })
     }
 }
@@ -1114,5 +1142,22 @@ mod tests {
         .unwrap();
         assert_eq!(p.count(NodeKind::Database), 250);
         assert_eq!(p.count(NodeKind::Event), 0);
+    }
+
+    #[test]
+    fn provenance_follows_the_sources_unless_asked_for() {
+        let mut p = Profile::load("tiny").unwrap();
+        assert_eq!(p.provenance, ProvenanceMode::Auto);
+        assert_eq!(p.provenance(), Provenance::SourceOnly);
+        p.provenance = ProvenanceMode::Full;
+        assert_eq!(p.provenance(), Provenance::Full);
+        let text = include_str!("../fixtures/profiles/multisource.toml");
+        let m = Profile::parse(text, "multisource").unwrap();
+        assert_eq!(m.provenance(), Provenance::Full);
+        // The setting is part of the run key: the serialised profile names it.
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains("\"provenance\":\"full\""), "{json}");
+        let back: Profile = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
     }
 }

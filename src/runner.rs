@@ -308,7 +308,7 @@ fn write_shards(
     let headers = if write_headers {
         plan.tables
             .iter()
-            .map(|t| write::write_header(t.table, out, &t.header))
+            .map(|t| write::write_header(t.table, plan.provenance, out, &t.header))
             .collect::<std::io::Result<Vec<_>>>()
             .context("writing header files")?
     } else {
@@ -402,7 +402,10 @@ pub fn finish_bundle(
     shards: &[FileInfo],
 ) -> Result<Manifest> {
     let mut headers = headers.to_vec();
-    headers.extend(write::companion::write_headers(out, shards).context("writing header files")?);
+    headers.extend(
+        write::companion::write_headers(out, plan.provenance, shards)
+            .context("writing header files")?,
+    );
     let mut manifest = manifest::build(key, plan, &headers, shards);
     manifest.merge = world.merge_summary();
     let import = manifest.import.clone();

@@ -9,7 +9,7 @@
 //! `cypher-shell -f schema.cypher` runs it and running it twice is harmless.
 //! Pure: the statements follow from the node kinds and the model's columns.
 
-use crate::model::{ColKind, NodeKind, PropType};
+use crate::model::{ColKind, NodeKind, PropType, Provenance};
 
 /// The file's name in a bundle or change set.
 pub const FILE: &str = "schema.cypher";
@@ -64,41 +64,41 @@ impl Statement {
     }
 }
 
-fn has_column(kind: NodeKind, name: &str) -> bool {
-    kind.columns().iter().any(|c| c.name == name)
+fn has_column(kind: NodeKind, p: Provenance, name: &str) -> bool {
+    kind.columns(p).iter().any(|c| c.name == name)
 }
 
 /// The statements for a graph holding nodes of `kinds` (any order, repeats
 /// allowed): one `id` uniqueness constraint per kind (each kind owns the ID
 /// group of its name and stores the id as `id`), then the lookup indexes on
 /// properties those kinds have.
-pub fn statements(kinds: &[NodeKind]) -> Vec<Statement> {
+pub fn statements(kinds: &[NodeKind], p: Provenance) -> Vec<Statement> {
     let present: Vec<NodeKind> = NodeKind::ALL
         .into_iter()
         .filter(|k| kinds.contains(k))
         .collect();
     let mut out: Vec<Statement> = present
         .iter()
-        .filter(|k| k.columns().iter().any(|c| c.kind == ColKind::Id))
+        .filter(|k| k.columns(p).iter().any(|c| c.kind == ColKind::Id))
         .map(|k| Statement::unique(k.name(), "id"))
         .collect();
     let cis: Vec<NodeKind> = present.iter().copied().filter(|k| k.is_ci()).collect();
-    if !cis.is_empty() && cis.iter().all(|&k| has_column(k, "status")) {
+    if !cis.is_empty() && cis.iter().all(|&k| has_column(k, p, "status")) {
         out.push(Statement::index(CI_LABEL, "status"));
     }
     // A configuration item's type is its kind's own `<x>_type` column
     // (server_type, device_type, app_type): the model has no shared `type`.
     for &k in &cis {
-        for c in k.columns() {
+        for c in k.columns(p) {
             if c.kind == ColKind::Prop(PropType::String) && c.name.ends_with("_type") {
                 out.push(Statement::index(k.name(), c.name));
             }
         }
     }
     if present.contains(&NodeKind::Event) {
-        for p in ["occurred_at", "severity"] {
-            if has_column(NodeKind::Event, p) {
-                out.push(Statement::index(NodeKind::Event.name(), p));
+        for name in ["occurred_at", "severity"] {
+            if has_column(NodeKind::Event, p, name) {
+                out.push(Statement::index(NodeKind::Event.name(), name));
             }
         }
     }
@@ -106,8 +106,8 @@ pub fn statements(kinds: &[NodeKind]) -> Vec<Statement> {
 }
 
 /// The file's text: one statement per line.
-pub fn render(kinds: &[NodeKind]) -> String {
-    statements(kinds)
+pub fn render(kinds: &[NodeKind], p: Provenance) -> String {
+    statements(kinds, p)
         .iter()
         .map(|s| s.cypher() + "\n")
         .collect()
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn one_constraint_per_kind_and_the_lookup_indexes() {
-        let text = render(&NodeKind::ALL);
+        let text = render(&NodeKind::ALL, Provenance::SourceOnly);
         let lines: Vec<&str> = text.lines().collect();
         for k in NodeKind::ALL {
             let want = format!(
@@ -152,17 +152,20 @@ mod tests {
 
     #[test]
     fn only_what_the_kinds_have() {
-        let text = render(&[NodeKind::DataCenter, NodeKind::Region, NodeKind::DataCenter]);
+        let text = render(
+            &[NodeKind::DataCenter, NodeKind::Region, NodeKind::DataCenter],
+            Provenance::SourceOnly,
+        );
         assert_eq!(
             text,
             "CREATE CONSTRAINT region_id_unique IF NOT EXISTS FOR (n:Region) REQUIRE n.id IS UNIQUE;\n\
              CREATE CONSTRAINT datacenter_id_unique IF NOT EXISTS FOR (n:DataCenter) REQUIRE n.id IS UNIQUE;\n\
              CREATE INDEX configurationitem_status IF NOT EXISTS FOR (n:ConfigurationItem) ON (n.status);\n"
         );
-        let events = render(&[NodeKind::Event]);
+        let events = render(&[NodeKind::Event], Provenance::Full);
         assert!(!events.contains("ConfigurationItem"), "{events}");
         assert!(events.contains("ON (n.severity);"), "{events}");
-        assert_eq!(render(&[]), "");
+        assert_eq!(render(&[], Provenance::SourceOnly), "");
     }
 
     #[test]

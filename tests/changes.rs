@@ -303,3 +303,41 @@ fn a_change_set_has_the_schema_of_its_kinds() {
         format!("{:016x}", xxhash_rust::xxh3::xxh3_64(schema.as_bytes()))
     );
 }
+
+/// A change set has its base bundle's columns: without provenance columns by
+/// default, with them when both take `--provenance full`.
+#[test]
+fn change_sets_have_their_base_bundles_columns() {
+    let t = tempfile::tempdir().unwrap();
+    for setting in ["auto", "full"] {
+        let base = t.path().join(format!("base-{setting}"));
+        let cs = t.path().join(format!("day-{setting}"));
+        crate::util::generate(&base, "tiny", &["--provenance", setting]);
+        changes(
+            &cs,
+            &["--profile", "tiny", "--day", "1", "--provenance", setting],
+        );
+        let mut compared = 0;
+        for f in files(&cs) {
+            let Some(dir) = f.strip_suffix("/header.csv") else {
+                continue;
+            };
+            let Some(table) = dir
+                .strip_prefix("nodes/")
+                .map(|k| format!("nodes/{k}"))
+                .or_else(|| {
+                    dir.strip_prefix("relationships/")
+                        .map(|r| format!("relationships/{r}"))
+                })
+            else {
+                continue;
+            };
+            let want = fs::read_to_string(base.join(&table).join("header.csv")).unwrap();
+            let got = fs::read_to_string(cs.join(&f)).unwrap();
+            assert_eq!(got, want, "{setting} {table}");
+            assert_eq!(got.contains("sources:string[]"), setting == "full", "{got}");
+            compared += 1;
+        }
+        assert!(compared > 0, "{setting}: no node or relationship tables");
+    }
+}

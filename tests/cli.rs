@@ -399,3 +399,63 @@ fn help_has_examples_and_lists_bench_table_last() {
         );
     }
 }
+
+/// A single-source bundle writes `source` alone; `--provenance full` brings
+/// `sources` and `observed_at` back (in CSV and Parquet headers alike), is a
+/// different run, and both bundles validate.
+#[test]
+fn provenance_full_brings_the_columns_back() {
+    let t = tempfile::tempdir().unwrap();
+    let (auto, full) = (t.path().join("auto"), t.path().join("full"));
+    generate(&auto, "tiny", &[]);
+    generate(&full, "tiny", &["--provenance", "full"]);
+    for dir in table_dirs(&auto) {
+        let a = fs::read_to_string(auto.join(&dir).join("header.csv")).unwrap();
+        let f = fs::read_to_string(full.join(&dir).join("header.csv")).unwrap();
+        assert!(a.split(',').any(|c| c.trim() == "source"), "{dir}: {a}");
+        assert!(
+            !a.contains("sources:string[]") && !a.contains("observed_at"),
+            "{dir}: {a}"
+        );
+        assert!(
+            f.contains(",source,sources:string[],observed_at:datetime"),
+            "{dir}: {f}"
+        );
+    }
+    for dir in [&auto, &full] {
+        util::ok(&["validate", dir.to_str().unwrap()]);
+    }
+    let setting = |d: &Path| {
+        let m: serde_json::Value =
+            serde_json::from_slice(&fs::read(d.join("manifest.json")).unwrap()).unwrap();
+        (
+            m["run"]["profile"]["provenance"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            m["fingerprint"].as_str().unwrap().to_string(),
+        )
+    };
+    let (sa, fa) = setting(&auto);
+    let (sf, ff) = setting(&full);
+    assert_eq!((sa.as_str(), sf.as_str()), ("auto", "full"));
+    assert_ne!(fa, ff, "the setting is part of the run key");
+    // Rerunning over the bundle with the other setting is another run.
+    let o = run(&[
+        "generate",
+        "--profile",
+        "tiny",
+        "--out",
+        auto.to_str().unwrap(),
+        "--quiet",
+        "--provenance",
+        "full",
+    ]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Parquet follows the same column list.
+    let pq = t.path().join("pq");
+    generate(&pq, "tiny", &["--format", "parquet"]);
+    let h = fs::read_to_string(pq.join("nodes/Server/header.csv")).unwrap();
+    assert!(!h.contains("sources:string[]"), "{h}");
+    util::ok(&["validate", pq.to_str().unwrap()]);
+}

@@ -127,6 +127,47 @@ fn bytes_match_generate_with_default_sampling() {
     assert!(totals.windows(2).all(|w| w[0] < w[1]), "{totals:?}");
 }
 
+/// Single-source bundles leave `sources` and `observed_at` out: the estimate
+/// of the bytes, the array store, the whole store and the import shrinks, and
+/// `--provenance full` estimates the bundle `generate --provenance full`
+/// writes.
+#[test]
+fn the_store_estimate_follows_the_provenance_columns() {
+    let t = tempfile::tempdir().unwrap();
+    let auto = estimate("small", &t.path().join("a"), &[]);
+    let (full_est, _) = check(
+        "small",
+        &["--provenance", "full"],
+        &["--provenance", "full"],
+        256 << 10,
+    );
+    let full = estimate("small", &t.path().join("f"), &["--provenance", "full"]);
+    assert_eq!(full["bundle"]["bytes"].as_u64().unwrap(), full_est);
+    let num = |v: &Value, path: &[&str]| {
+        path.iter()
+            .fold(v, |v, k| &v[*k])
+            .as_f64()
+            .unwrap_or_else(|| panic!("{path:?} is a number"))
+    };
+    for path in [
+        &["bundle", "bytes"][..],
+        &["neo4j", "record_format", "arrays_bytes"],
+        &["neo4j", "record_format", "properties"],
+        &["neo4j", "record_format", "total_bytes"],
+        &["time", "import", "seconds"],
+    ] {
+        let (a, f) = (num(&auto, path), num(&full, path));
+        assert!(a < f, "{path:?}: {a} without provenance, {f} with");
+    }
+    // The array store holds only tags without `sources`: a fraction of it.
+    let arrays = num(&auto, &["neo4j", "record_format", "arrays_bytes"])
+        / num(&full, &["neo4j", "record_format", "arrays_bytes"]);
+    assert!(arrays < 0.25, "{arrays}");
+    let store = num(&auto, &["neo4j", "record_format", "total_bytes"])
+        / num(&full, &["neo4j", "record_format", "total_bytes"]);
+    assert!(store < 0.75, "{store}");
+}
+
 /// Every table sampled (none rendered in full), with small and large shards.
 #[test]
 fn bytes_match_generate_when_every_table_is_sampled() {
@@ -298,7 +339,7 @@ fn json_schema_is_stable() {
             "time"
         ])
     );
-    assert_eq!(keys(&e["profile"]), set(&["name", "seed"]));
+    assert_eq!(keys(&e["profile"]), set(&["name", "seed", "provenance"]));
     assert_eq!(e["format"]["name"], "csv-gz");
     assert_eq!(
         e["format"]["gzip_level"],
@@ -461,7 +502,14 @@ fn json_schema_is_stable() {
     assert!(["cpu", "disk"].contains(&e["time"]["generate"]["bound"].as_str().unwrap()));
     assert_eq!(
         keys(&e["time"]["import"]),
-        set(&["seconds", "seconds_low", "seconds_high", "sources", "basis"])
+        set(&[
+            "seconds",
+            "seconds_low",
+            "seconds_high",
+            "sources",
+            "property_scale",
+            "basis"
+        ])
     );
     assert_eq!(
         keys(&e["time"]["import"]["sources"][0]),

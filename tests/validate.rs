@@ -208,7 +208,7 @@ fn an_extra_column_fails() {
         &d,
         &f,
         Some(3),
-        "6 fields, but the header has 5 columns",
+        "4 fields, but the header has 3 columns",
     );
 }
 

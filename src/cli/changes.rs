@@ -25,6 +25,8 @@ pub(super) struct Args {
     /// Override the profile's seed (use the base bundle's seed).
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    provenance: super::ProvenanceArg,
     /// Data file format.
     #[arg(long, value_enum, default_value_t = ChangeFormat::Csv)]
     format: ChangeFormat,
@@ -61,7 +63,7 @@ impl Args {
 }
 
 pub(crate) fn run(a: Args) -> Result<u8> {
-    let profile = super::load_profile(&a.profile, a.seed)?;
+    let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     if profile.merge.is_some() {
         return Err(Usage(format!(
             "changes does not support multi-source profiles yet: '{}' has a [merge] table (docs/sources.md)",

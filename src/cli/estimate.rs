@@ -23,6 +23,8 @@ pub(super) struct Args {
     /// Override the profile's seed.
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    provenance: super::ProvenanceArg,
     /// The output to estimate, as `generate` takes it.
     #[command(flatten)]
     output: OutputArgs,
@@ -65,7 +67,7 @@ fn threads(t: Option<usize>) -> usize {
 
 /// Runs `estimate`.
 pub(super) fn run(a: Args) -> Result<u8> {
-    let profile = super::load_profile(&a.profile, a.seed)?;
+    let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     super::check_threads(a.threads)?;
     let format = a.output.format()?;
     let size = a.output.shard_size()?;

@@ -9,7 +9,7 @@
 
 use crate::error::{exit, Usage};
 use crate::gen::{Value, World};
-use crate::model::{ColKind, Column, NodeKind, RelKind, Shape, Table};
+use crate::model::{ColKind, Column, NodeKind, Provenance, RelKind, Shape, Table};
 use crate::write::{csv, AtomicFile, CsvRows, RowWriter};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -39,10 +39,14 @@ pub(super) struct Args {
     quiet: bool,
 }
 
+/// The columns of the world's rows: export-sources takes multi-source
+/// profiles only, which always carry every provenance column.
+const ROWS: Provenance = Provenance::Full;
+
 /// The exported columns of a kind's attributes: every property but the
 /// natural key and the source tags.
 fn attributes(kind: NodeKind) -> Vec<(usize, &'static Column)> {
-    kind.columns()
+    kind.columns(ROWS)
         .iter()
         .enumerate()
         .filter(|(_, c)| {
@@ -54,7 +58,7 @@ fn attributes(kind: NodeKind) -> Vec<(usize, &'static Column)> {
 
 /// A relationship family's own properties (after the source tags).
 fn rel_props(r: RelKind) -> Vec<(usize, &'static Column)> {
-    r.columns()
+    r.columns(ROWS)
         .iter()
         .enumerate()
         .filter(|(_, c)| {
@@ -177,7 +181,7 @@ fn export_table(world: &World, out: &Path, t: Table, owners: &[usize]) -> Result
         Table::Node(k) => {
             let attrs = attributes(k);
             let src = k
-                .columns()
+                .columns(ROWS)
                 .iter()
                 .position(|c| c.name == "source")
                 .unwrap_or(0);

@@ -24,6 +24,8 @@ pub(super) struct Args {
     #[arg(long)]
     seed: Option<u64>,
     #[command(flatten)]
+    provenance: super::ProvenanceArg,
+    #[command(flatten)]
     output: OutputArgs,
     /// Worker threads (default: all cores; at most 8 per core). The output
     /// does not depend on it.
@@ -73,7 +75,7 @@ impl Args {
 
 /// Runs `generate`.
 pub(super) fn run(mut a: Args) -> Result<u8> {
-    let profile = super::load_profile(&a.profile, a.seed)?;
+    let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     let console = progress::Console::new(a.progress, a.quiet);
     a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;

@@ -30,6 +30,38 @@ fn load_profile(name: &str, seed: Option<u64>) -> Result<crate::profile::Profile
     Ok(profile)
 }
 
+/// `--provenance`, shared by the commands whose output has a bundle's
+/// columns (`generate`, `estimate`, `changes`).
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct ProvenanceArg {
+    /// Provenance columns: `auto` writes `sources` and `observed_at` only
+    /// where they carry information (multi-source profiles); `full` writes
+    /// them in every profile (docs/import.md).
+    #[arg(long, value_enum, default_value_t = ProvenanceValue::Auto)]
+    provenance: ProvenanceValue,
+}
+
+/// The values of `--provenance` (the core's `ProvenanceMode` knows no clap).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ProvenanceValue {
+    /// `sources` and `observed_at` in multi-source bundles only.
+    Auto,
+    /// `sources` and `observed_at` in every bundle.
+    Full,
+}
+
+impl ProvenanceArg {
+    /// The profile with this setting: part of the run key, as it changes
+    /// the bytes.
+    fn apply(self, mut profile: crate::profile::Profile) -> crate::profile::Profile {
+        profile.provenance = match self.provenance {
+            ProvenanceValue::Auto => crate::profile::ProvenanceMode::Auto,
+            ProvenanceValue::Full => crate::profile::ProvenanceMode::Full,
+        };
+        profile
+    }
+}
+
 /// Rejects `--threads 0` (the default, `None`, means all cores).
 fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
     match threads {

@@ -24,7 +24,7 @@
 
 use super::store::StoreAcc;
 use crate::gen::{Value, World};
-use crate::model::Table;
+use crate::model::{Provenance, Table};
 use crate::plan::TablePlan;
 use crate::write::{self, Counters, Format, FormatRows, RowWriter};
 use std::io::{self, Write};
@@ -143,6 +143,7 @@ impl Write for Count {
 struct Tap<'a, W> {
     inner: W,
     table: Table,
+    provenance: Provenance,
     store: &'a mut StoreAcc,
     scratch: Vec<u8>,
     /// CSV bytes of the rows, when counted.
@@ -152,7 +153,8 @@ struct Tap<'a, W> {
 impl<W: RowWriter> RowWriter for Tap<'_, W> {
     type Inner = W::Inner;
     fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
-        self.store.add(self.table, row, &mut self.scratch);
+        self.store
+            .add(self.table, self.provenance, row, &mut self.scratch);
         if let Some(n) = &mut self.csv {
             self.scratch.clear();
             write::csv::put_row(row, &mut self.scratch);
@@ -188,10 +190,11 @@ impl RowWriter for Collect {
     }
 }
 
-fn tap<W>(inner: W, table: Table, store: &mut StoreAcc) -> Tap<'_, W> {
+fn tap<W>(inner: W, table: Table, p: Provenance, store: &mut StoreAcc) -> Tap<'_, W> {
     Tap {
         inner,
         table,
+        provenance: p,
         store,
         scratch: Vec::new(),
         csv: None,
@@ -209,9 +212,11 @@ pub fn exact_shard(
     store: &mut StoreAcc,
 ) -> io::Result<(u64, u64)> {
     let counters = Counters::default();
+    let p = world.provenance();
     let mut w = tap(
-        FormatRows::new(format, table, Count::default())?,
+        FormatRows::new(format, table, p, Count::default())?,
         table,
+        p,
         store,
     );
     // Parquet renders no CSV: the tap renders it to count.
@@ -239,6 +244,7 @@ pub(super) fn collect(
             split_at: 0,
         },
         table,
+        world.provenance(),
         store,
     );
     write::fill(world, table, range, &mut w, &Counters::default())?;
@@ -282,7 +288,7 @@ pub fn table_bytes(
     cfg: &Sampling,
 ) -> io::Result<TableBytes> {
     let table = tp.table;
-    let header = write::csv::header_line(&table.header_cells()).len() as u64;
+    let header = write::csv::header_line(&world.header_cells(table)).len() as u64;
     let mut store = StoreAcc::default();
     let per_row = pilot(world, table, tp.rows).max(1.0);
     let sampling_is_whole = match format {

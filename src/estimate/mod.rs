@@ -115,6 +115,8 @@ pub struct ProfileInfo {
     pub name: String,
     /// Seed.
     pub seed: u64,
+    /// The provenance columns estimated: `source-only` or `full`.
+    pub provenance: crate::model::Provenance,
 }
 
 /// The output format.
@@ -321,7 +323,13 @@ pub fn estimate(
             let disk = (total, inputs.disk_write_bytes_per_second);
             time::generate_time(plan, c, inputs.threads, inputs.world_seconds, disk)
         }),
-        import: time::import_time(rows.nodes, rows.relationships),
+        import: time::import_time(
+            rows.nodes,
+            rows.relationships,
+            neo4j.record_format.properties_bytes
+                + neo4j.record_format.strings_bytes
+                + neo4j.record_format.arrays_bytes,
+        ),
     };
     let profile = world.profile();
     Ok(Estimate {
@@ -329,6 +337,7 @@ pub fn estimate(
         profile: ProfileInfo {
             name: profile.name.clone(),
             seed: profile.seed,
+            provenance: world.provenance(),
         },
         format: format_info(plan.format),
         shard_size,

@@ -150,9 +150,13 @@ fn title(o: &mut String, e: &Estimate) {
         ShardSize::Bytes(b) => format!("shards of ~{} of CSV", human_bytes(b)),
     };
     let text = format!(
-        "cmdbgen estimate: profile {} (seed {}), {}, {shard}",
+        "cmdbgen estimate: profile {} (seed {}, provenance {}), {}, {shard}",
         e.profile.name,
         e.profile.seed,
+        match e.profile.provenance {
+            crate::model::Provenance::SourceOnly => "source only",
+            crate::model::Provenance::Full => "full",
+        },
         format_name(e)
     );
     line(o, &text, 4);

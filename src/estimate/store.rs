@@ -25,7 +25,7 @@
 
 use super::short_string::short_string_blocks;
 use crate::gen::{pools, Value};
-use crate::model::{ColKind, PropType, Table};
+use crate::model::{ColKind, PropType, Provenance, Table};
 
 /// Page size of the store files.
 pub const PAGE: u64 = 8192;
@@ -85,13 +85,13 @@ pub struct StoreAcc {
 }
 
 impl StoreAcc {
-    /// Adds one row of `table`.
-    pub fn add(&mut self, table: Table, row: &[Value<'_>], scratch: &mut Vec<u8>) {
+    /// Adds one row of `table` (its columns under `p`).
+    pub fn add(&mut self, table: Table, p: Provenance, row: &[Value<'_>], scratch: &mut Vec<u8>) {
         self.rows += 1;
         let mut cur_blocks = 0u32;
         let mut records = 0u64;
         let mut block_bytes = 0u64;
-        for (col, v) in table.columns().iter().zip(row) {
+        for (col, v) in table.columns(p).iter().zip(row) {
             let cost = match col.kind {
                 ColKind::Label => {
                     if let Value::Labels(ls) = v {
@@ -483,6 +483,7 @@ mod tests {
         ];
         acc.add(
             Table::Rel(RelKind::NetworkDeviceConnectsToServer),
+            Provenance::SourceOnly,
             &row,
             &mut scratch,
         );
@@ -512,7 +513,7 @@ mod tests {
             Value::Null,
             Value::Null,
         ];
-        acc.add(ev, &row, &mut scratch);
+        acc.add(ev, Provenance::SourceOnly, &row, &mut scratch);
         // id (2 blocks) + title (ALPHANUM 8 chars: 39+48 -> 2) = 4 blocks in
         // record 1; event_type (LOWER: 1 block) + datetime (3) = 4 in record 2.
         assert_eq!(acc.props, 4);

@@ -21,7 +21,7 @@ pub use nodes::NodeRows;
 pub(crate) use rels::push_props as push_rel_props;
 pub use rels::RelRows;
 
-use crate::model::{NodeKind, RelKind, Shape, Table};
+use crate::model::{Column, NodeKind, Provenance, RelKind, Shape, Table};
 use crate::profile::{Fanout, Profile};
 use crate::rng::{self, Perm, Stream};
 use index::{Cumulative, Partition};
@@ -228,6 +228,8 @@ pub struct World {
     source_lag: Vec<u64>,
     /// Multi-source generation (profiles with `[merge]`).
     multi: Option<multi::Multi>,
+    /// The provenance columns every table carries ([`Profile::provenance`]).
+    provenance: Provenance,
     dc_in_region: Partition,
     server_in_dc: Partition,
     device_in_dc: Partition,
@@ -321,6 +323,7 @@ impl World {
                 .map(|s| 2 * u64::from(s.lag_days) * 86_400)
                 .collect(),
             multi,
+            provenance: profile.provenance(),
             dc_in_region,
             server_in_dc,
             device_in_dc,
@@ -379,6 +382,22 @@ impl World {
     /// The profile the world was built from.
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The provenance columns of the world's tables.
+    pub fn provenance(&self) -> Provenance {
+        self.provenance
+    }
+
+    /// A table's columns in this world: the one list every writer, reader
+    /// and estimate follows.
+    pub fn columns(&self, t: Table) -> &'static [Column] {
+        t.columns(self.provenance)
+    }
+
+    /// A table's header cells in this world.
+    pub fn header_cells(&self, t: Table) -> Vec<String> {
+        t.header_cells(self.provenance)
     }
 
     /// The number of nodes of a kind.
@@ -534,9 +553,10 @@ impl World {
         &self.source_names[self.sources[k.index()].pick(h)]
     }
 
-    /// Pushes the single-source tags of a record of kind `k` (`source`,
-    /// `sources`, `observed_at`): the source a draw picks by weight, and an
-    /// observation time from a second draw.
+    /// Pushes the single-source tags of a record of kind `k`: `source`, the
+    /// source a draw picks by weight, and with full provenance `sources` and
+    /// `observed_at` (from a second draw, taken either way so that the
+    /// following values do not depend on the provenance).
     #[inline]
     pub fn push_source_tags<'w>(
         &'w self,
@@ -545,7 +565,11 @@ impl World {
         out: &mut Vec<Value<'w>>,
     ) {
         let x = self.sources[k.index()].pick(d.next());
-        self.push_tags(x, 1 << x, d.next(), out);
+        let h = d.next();
+        match self.provenance {
+            Provenance::Full => self.push_tags(x, 1 << x, h, out),
+            Provenance::SourceOnly => out.push(Value::Str(&self.source_names[x])),
+        }
     }
 
     /// Pushes `source` (source `x`), `sources` (the mask over the profile's

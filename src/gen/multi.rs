@@ -17,7 +17,7 @@
 use super::index::Cumulative;
 use super::{SourcePool, Value, World};
 use crate::merge::{self, RecordTally, Reporter, Strategy, Summary};
-use crate::model::{ColKind, NodeKind};
+use crate::model::{ColKind, NodeKind, Provenance};
 use crate::profile::Profile;
 use crate::rng::Stream;
 use rayon::prelude::*;
@@ -98,7 +98,8 @@ pub(super) struct Multi {
     own: Vec<Vec<Stream>>,
     /// Per kind: the attribute columns (indices into the kind's columns).
     pub(super) attrs: Vec<Vec<usize>>,
-    /// Per kind: the column of `source` (`sources` and `observed_at` follow).
+    /// Per kind: the column of `source` (`sources` and `observed_at` follow:
+    /// multi-source tables always carry them).
     pub(super) source_col: [usize; KINDS],
     /// keep-all: per kind, running totals of the items' report counts.
     pub(super) reports: Vec<Option<Cumulative>>,
@@ -137,7 +138,7 @@ impl Multi {
         let attrs: Vec<Vec<usize>> = NodeKind::ALL
             .iter()
             .map(|k| {
-                k.columns()
+                k.columns(Provenance::Full)
                     .iter()
                     .enumerate()
                     .filter(|(_, c)| {
@@ -150,7 +151,7 @@ impl Multi {
             })
             .collect();
         let source_col = NodeKind::ALL.map(|k| {
-            k.columns()
+            k.columns(Provenance::Full)
                 .iter()
                 .position(|c| c.name == "source")
                 .unwrap_or(0)
@@ -509,7 +510,7 @@ impl World {
             };
             if let (Some(t), Some(x)) = (tally.as_deref_mut(), win) {
                 if merge::is_conflict(codes) {
-                    let col = k.columns()[c].name;
+                    let col = k.columns(Provenance::Full)[c].name;
                     t.conflict(col, &self.source_names[list[x].source]);
                 }
             }
@@ -580,7 +581,7 @@ impl World {
                     out.push(b',');
                 }
                 first = false;
-                super::json::put_json_str(k.columns()[c].name, out);
+                super::json::put_json_str(k.columns(Provenance::Full)[c].name, out);
                 out.push(b':');
                 super::json::put_value(v, out);
             }

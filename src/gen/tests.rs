@@ -8,7 +8,7 @@
 )]
 
 use super::*;
-use crate::model::{NodeKind, RelKind, Table};
+use crate::model::{NodeKind, Provenance, RelKind, Table};
 use crate::profile::Profile;
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -99,9 +99,8 @@ fn every_event_affects_exactly_one_ci() {
     assert!(seen.iter().all(|&c| c == 1));
 }
 
-#[test]
-fn rows_have_one_value_per_column() {
-    let w = world("small");
+/// The rows of `w` have one value per column of the world's provenance.
+fn assert_rows_match_columns(w: &World) {
     for t in Table::all() {
         if w.rows(t) == 0 {
             continue;
@@ -112,15 +111,66 @@ fn rows_have_one_value_per_column() {
                 for i in [0, w.count(k) / 2, w.count(k) - 1] {
                     row.clear();
                     w.node_row(k, i, &mut row);
-                    assert_eq!(row.len(), t.columns().len(), "{t}");
+                    assert_eq!(row.len(), w.columns(t).len(), "{t}");
                 }
             }
             Table::Rel(r) => {
                 let mut it = w.rel_rows(r, 0);
                 assert!(it.next_row(&mut row), "{t} is empty");
-                assert_eq!(row.len(), t.columns().len(), "{t}");
+                assert_eq!(row.len(), w.columns(t).len(), "{t}");
             }
         }
+    }
+}
+
+#[test]
+fn rows_have_one_value_per_column() {
+    let w = world("small");
+    assert_eq!(w.provenance(), Provenance::SourceOnly);
+    assert_rows_match_columns(&w);
+    let mut full = Profile::load("small").unwrap();
+    full.provenance = crate::profile::ProvenanceMode::Full;
+    let f = World::new(&full);
+    assert_eq!(f.provenance(), Provenance::Full);
+    assert_rows_match_columns(&f);
+    assert_rows_match_columns(&multisource());
+}
+
+/// `--provenance full` adds the two columns and changes no other value.
+#[test]
+fn full_provenance_only_adds_sources_and_observed_at() {
+    let auto = world("small");
+    let mut p = Profile::load("small").unwrap();
+    p.provenance = crate::profile::ProvenanceMode::Full;
+    let full = World::new(&p);
+    for t in [
+        Table::Node(NodeKind::Server),
+        Table::Node(NodeKind::Event),
+        Table::Rel(RelKind::ApplicationDependsOnDatabase),
+    ] {
+        let keep: Vec<bool> = t
+            .columns(Provenance::Full)
+            .iter()
+            .map(|c| Provenance::SourceOnly.keeps(c))
+            .collect();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        match t {
+            Table::Node(k) => {
+                auto.node_row(k, 7, &mut a);
+                full.node_row(k, 7, &mut b);
+            }
+            Table::Rel(r) => {
+                assert!(auto.rel_rows(r, 5).next_row(&mut a));
+                assert!(full.rel_rows(r, 5).next_row(&mut b));
+            }
+        }
+        let kept: Vec<_> = b
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(v, _)| *v)
+            .collect();
+        assert_eq!(a, kept, "{t}");
     }
 }
 
@@ -208,7 +258,7 @@ fn server_views(w: &World, i: u64) -> [Vec<String>; 3] {
 
 fn attribute_columns() -> Vec<usize> {
     NodeKind::Server
-        .columns()
+        .columns(Provenance::Full)
         .iter()
         .enumerate()
         .filter(|(_, c)| {
@@ -223,7 +273,10 @@ fn attribute_columns() -> Vec<usize> {
 fn priority_takes_the_trusted_sources_values_and_latest_the_newest() {
     let cols = attribute_columns();
     let src = 9; // source, sources, observed_at
-    assert_eq!(NodeKind::Server.columns()[src].name, "source");
+    assert_eq!(
+        NodeKind::Server.columns(Provenance::Full)[src].name,
+        "source"
+    );
     for strategy in ["priority", "latest", "keep-all"] {
         let w = two_sources(strategy, "stale = 1.0");
         let mut differing = 0;
@@ -318,7 +371,7 @@ fn keep_all_adds_one_source_record_per_report() {
     // Server 0's record from `b` lists b's current os.
     let [_, _, b] = server_views(&w, 0);
     let os = NodeKind::Server
-        .columns()
+        .columns(Provenance::Full)
         .iter()
         .position(|c| c.name == "os")
         .unwrap();
@@ -370,4 +423,11 @@ fn multi_source_rows_do_not_depend_on_the_start_row() {
     for l in rels.lines() {
         assert!(ids.contains(l.split(',').nth(1).unwrap()), "{l}");
     }
+}
+
+fn multisource() -> World {
+    let text = include_str!("../../fixtures/profiles/multisource.toml");
+    let w = World::new(&Profile::parse(text, "multisource").unwrap());
+    assert_eq!(w.provenance(), Provenance::Full, "multi-source keeps them");
+    w
 }

@@ -53,7 +53,7 @@ pub fn fills(table: Table) -> Vec<Fill> {
     let attrs = attributes(table);
     let ci = matches!(table, Table::Node(k) if k.is_ci());
     table
-        .columns()
+        .columns(super::PROVENANCE)
         .iter()
         .map(|c| match c.kind {
             ColKind::Id => Fill::Id,

@@ -100,7 +100,7 @@ pub struct Mapping {
 pub fn attributes(table: Table) -> Vec<(&'static str, PropType)> {
     let key_is_name = matches!(table, Table::Node(k) if k.is_ci());
     table
-        .columns()
+        .columns(super::PROVENANCE)
         .iter()
         .filter_map(|c| match c.kind {
             ColKind::Prop(t) => Some((c.name, t)),

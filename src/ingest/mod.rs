@@ -55,6 +55,10 @@ use std::time::{Duration, Instant};
 /// Most sources one ingest merges (a record's sources are a 64-bit set).
 pub const MAX_SOURCES: usize = 64;
 
+/// The provenance columns of an ingested bundle: ingest merges the reports
+/// of its sources, so `sources` and `observed_at` always carry information.
+pub const PROVENANCE: crate::model::Provenance = crate::model::Provenance::Full;
+
 /// The temporary area inside the output folder.
 const TMP: &str = ".cmdbgen/ingest";
 

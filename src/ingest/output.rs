@@ -5,6 +5,7 @@
 //! layout and dialect of `generate` (the same `crate::write` pieces).
 
 use super::spill::{records, Dec, Enc};
+use super::PROVENANCE;
 use crate::manifest::{self, Import, Neo4jNeeds, TableEntry, Totals};
 use crate::merge::Summary;
 use crate::model::{ColKind, PropType, Table};
@@ -124,7 +125,7 @@ fn for_rows(
     mut take: u64,
     mut f: impl FnMut(&[Option<&[u8]>]) -> io::Result<()>,
 ) -> io::Result<()> {
-    let ncols = table.columns().len();
+    let ncols = table.columns(PROVENANCE).len();
     for (k, &n) in per_part.iter().enumerate() {
         if take == 0 {
             break;
@@ -206,7 +207,7 @@ pub fn write_shard(
     let table = shard.table;
     let path = root.join(&shard.path);
     let n = shard.rows.end - shard.rows.start;
-    let cols = table.columns();
+    let cols = table.columns(PROVENANCE);
     let mut companions = Vec::new();
     let mut main_rows = n;
     let (bytes, hash) = match format {
@@ -214,8 +215,8 @@ pub fn write_shard(
             codec,
             row_group_rows,
         } => {
-            let props = wpq::properties(table, codec, row_group_rows)?;
-            let schema = wpq::schema(table);
+            let props = wpq::properties(table, PROVENANCE, codec, row_group_rows)?;
+            let schema = wpq::schema(table, PROVENANCE);
             let file = AtomicFile::create(&path)?;
             let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
                 .map_err(io::Error::other)?;
@@ -249,7 +250,8 @@ pub fn write_shard(
             let mut sink = CsvSink::open(&path, format)?;
             let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
             // Rows without a date go to companions (exports often lack some).
-            let mut comp = write::companion::Companions::new(root, table, &shard.path, format);
+            let mut comp =
+                write::companion::Companions::new(root, table, PROVENANCE, &shard.path, format);
             for_rows(runs, table, per_part, shard.rows.start, n, |cells| {
                 let omit =
                     comp.omit(|c| cells.get(c).is_some_and(|v| v.is_none_or(<[u8]>::is_empty)));
@@ -289,7 +291,11 @@ pub fn plan(rows: &[(Table, u64)], format: Format, shard_rows: u64) -> Plan {
         .filter(|(_, n)| *n > 0)
         .map(|&(table, n)| TablePlan::cut(table, n, shard_rows, format))
         .collect();
-    Plan { tables, format }
+    Plan {
+        tables,
+        format,
+        provenance: PROVENANCE,
+    }
 }
 
 /// One source of an ingest.
@@ -382,7 +388,11 @@ pub fn finish(
     inputs: Vec<InputEntry>,
 ) -> anyhow::Result<IngestManifest> {
     let mut headers = headers.to_vec();
-    headers.extend(write::companion::write_headers(out, shards)?);
+    headers.extend(write::companion::write_headers(
+        out,
+        plan.provenance,
+        shards,
+    )?);
     let (tables, totals, import) = manifest::tables_and_totals(plan, &headers, shards);
     let fingerprint = {
         let json = serde_json::to_vec(&(&run, &inputs))?;
@@ -409,7 +419,7 @@ pub fn headers(plan: &Plan, out: &Path) -> io::Result<Vec<FileInfo>> {
         .iter()
         .map(|t| {
             fs::create_dir_all(out.join(t.table.dir()))?;
-            write::write_header(t.table, out, &t.header)
+            write::write_header(t.table, plan.provenance, out, &t.header)
         })
         .collect()
 }

@@ -10,7 +10,7 @@ use crate::bundle;
 use crate::changes::{ChangeSet, ChangeTable, Op};
 use crate::error::Usage;
 use crate::manifest::{Import, TableEntry, Totals};
-use crate::model::NodeKind;
+use crate::model::{NodeKind, Provenance};
 use crate::plan::split;
 use crate::profile::Profile;
 use crate::write::changes::{put_row, ChangeFormat};
@@ -203,7 +203,7 @@ fn write_shard(cs: &ChangeSet<'_>, out: &Path, job: &Job) -> Result<FileInfo> {
     let mut f = AtomicFile::create(&path)?;
     let mut buf = Vec::with_capacity(1 << 20);
     let mut row = Vec::with_capacity(32);
-    let columns = job.table.columns();
+    let columns = job.table.columns(cs.world().provenance());
     for i in job.rows.clone() {
         row.clear();
         cs.row(job.table, i, &mut row);
@@ -296,7 +296,11 @@ fn table_jobs(
         let dir = t.dir();
         fs::create_dir_all(out.join(&dir)).with_context(|| format!("creating {dir}"))?;
         let header = format!("{dir}/header.csv");
-        let mut info = write_atomic(out, &header, &csv::header_line(&t.header_cells(false)))?;
+        let mut info = write_atomic(
+            out,
+            &header,
+            &csv::header_line(&t.header_cells(cs.world().provenance(), false)),
+        )?;
         info.path = header;
         headers.push(info);
         for (s, rows) in split(cs.rows(t), key.shard_rows).into_iter().enumerate() {
@@ -334,7 +338,11 @@ fn incremental_inputs(
         let inc_dir = format!("incremental/{dir}");
         fs::create_dir_all(out.join(&inc_dir)).with_context(|| format!("creating {inc_dir}"))?;
         let header = format!("{inc_dir}/header.csv");
-        let mut info = write_atomic(out, &header, &csv::header_line(&t.header_cells(true)))?;
+        let mut info = write_atomic(
+            out,
+            &header,
+            &csv::header_line(&t.header_cells(cs.world().provenance(), true)),
+        )?;
         info.path = header.clone();
         inc_files.push(info);
         let parts_dir = match key.format {
@@ -427,7 +435,7 @@ fn entries_and_totals(
 /// `schema.cypher` for every kind the change set touches, relationship ends
 /// included (the constraints back the lookups by id that apply and
 /// incremental import do); synced now, as the data files already are.
-fn schema_script(out: &Path, tables: &[ChangeTable]) -> Result<Vec<FileInfo>> {
+fn schema_script(out: &Path, tables: &[ChangeTable], p: Provenance) -> Result<Vec<FileInfo>> {
     let kinds: Vec<NodeKind> = tables
         .iter()
         .flat_map(|t| match t {
@@ -438,7 +446,7 @@ fn schema_script(out: &Path, tables: &[ChangeTable]) -> Result<Vec<FileInfo>> {
     if kinds.is_empty() {
         return Ok(Vec::new());
     }
-    let schema = crate::schema::render(&kinds);
+    let schema = crate::schema::render(&kinds, p);
     durable::write_file(&out.join(crate::schema::FILE), schema.as_bytes(), false)?;
     Ok(vec![crate::manifest::file_info(
         crate::schema::FILE,
@@ -503,7 +511,7 @@ pub fn write_change_set(
             .filter(|f| f.path.starts_with("incremental/"))
             .cloned(),
     );
-    let scripts = schema_script(out, &tables)?;
+    let scripts = schema_script(out, &tables, cs.world().provenance())?;
     let manifest = ChangeManifest {
         tool: "cmdbgen".into(),
         kind: KIND.into(),

@@ -18,7 +18,7 @@
 //! Parquet has real nulls and needs none.
 
 use super::{CsvSink, FileInfo, Format};
-use crate::model::{ColKind, Table};
+use crate::model::{ColKind, Provenance, Table};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -26,10 +26,10 @@ use std::path::Path;
 /// usually small, so less than a shard's buffer).
 const CHUNK: usize = 256 << 10;
 
-/// The temporal columns of `table`, as indices into its columns.
-pub fn temporal(table: Table) -> Vec<usize> {
+/// The temporal columns of `table` under `p`, as indices into its columns.
+pub fn temporal(table: Table, p: Provenance) -> Vec<usize> {
     table
-        .columns()
+        .columns(p)
         .iter()
         .enumerate()
         .filter(|(_, c)| matches!(c.kind, ColKind::Prop(t) if t.is_temporal()))
@@ -39,8 +39,8 @@ pub fn temporal(table: Table) -> Vec<usize> {
 
 /// The columns a companion leaves out: bit `b` of `omit` is the `b`-th
 /// temporal column of `table`.
-fn omitted(table: Table, omit: u32) -> Vec<usize> {
-    temporal(table)
+fn omitted(table: Table, p: Provenance, omit: u32) -> Vec<usize> {
+    temporal(table, p)
         .into_iter()
         .enumerate()
         .filter(|(b, _)| omit >> b & 1 != 0)
@@ -49,9 +49,9 @@ fn omitted(table: Table, omit: u32) -> Vec<usize> {
 }
 
 /// The names of the columns a companion leaves out.
-pub fn omitted_names(table: Table, omit: u32) -> Vec<String> {
-    let cols = table.columns();
-    omitted(table, omit)
+pub fn omitted_names(table: Table, p: Provenance, omit: u32) -> Vec<String> {
+    let cols = table.columns(p);
+    omitted(table, p, omit)
         .into_iter()
         .map(|c| cols[c].name.to_string())
         .collect()
@@ -59,27 +59,27 @@ pub fn omitted_names(table: Table, omit: u32) -> Vec<String> {
 
 /// The folder of `table`'s companions without the columns of `omit`
 /// (`nodes/Server/no-created_at`; column names have no `-`).
-pub fn folder(table: Table, omit: u32) -> String {
+pub fn folder(table: Table, p: Provenance, omit: u32) -> String {
     format!(
         "{}/no-{}",
         table.dir(),
-        omitted_names(table, omit).join("-")
+        omitted_names(table, p, omit).join("-")
     )
 }
 
 /// The companion bits of a companion file of `table`, from its path
 /// (`None` if the path is not one).
-pub fn omit_of(table: Table, path: &str) -> Option<u32> {
+pub fn omit_of(table: Table, p: Provenance, path: &str) -> Option<u32> {
     let (dir, _) = path.rsplit_once('/')?;
-    let n = temporal(table).len();
-    (1u32..1 << n).find(|&m| folder(table, m) == dir)
+    let n = temporal(table, p).len();
+    (1u32..1 << n).find(|&m| folder(table, p, m) == dir)
 }
 
 /// The header cells of `table`'s companion without the columns of `omit`.
-pub fn header_cells(table: Table, omit: u32) -> Vec<String> {
-    let gone = omitted(table, omit);
+pub fn header_cells(table: Table, p: Provenance, omit: u32) -> Vec<String> {
+    let gone = omitted(table, p, omit);
     table
-        .header_cells()
+        .header_cells(p)
         .into_iter()
         .enumerate()
         .filter(|(i, _)| !gone.contains(i))
@@ -89,7 +89,7 @@ pub fn header_cells(table: Table, omit: u32) -> Vec<String> {
 
 /// Writes the header file of every companion folder that `shards` use, in
 /// table and folder order.
-pub fn write_headers(root: &Path, shards: &[FileInfo]) -> io::Result<Vec<FileInfo>> {
+pub fn write_headers(root: &Path, p: Provenance, shards: &[FileInfo]) -> io::Result<Vec<FileInfo>> {
     let mut folders: Vec<(Table, u32)> = Vec::new();
     for s in shards {
         let Some(table) = Table::all().find(|t| s.path.starts_with(&format!("{}/", t.dir())))
@@ -97,7 +97,7 @@ pub fn write_headers(root: &Path, shards: &[FileInfo]) -> io::Result<Vec<FileInf
             continue;
         };
         for c in &s.companions {
-            let omit = omit_of(table, &c.path).ok_or_else(|| {
+            let omit = omit_of(table, p, &c.path).ok_or_else(|| {
                 io::Error::other(format!("internal error: {} is no companion", c.path))
             })?;
             if !folders.contains(&(table, omit)) {
@@ -109,11 +109,11 @@ pub fn write_headers(root: &Path, shards: &[FileInfo]) -> io::Result<Vec<FileInf
     folders
         .into_iter()
         .map(|(table, omit)| {
-            let rel = format!("{}/header.csv", folder(table, omit));
+            let rel = format!("{}/header.csv", folder(table, p, omit));
             super::write_atomic(
                 root,
                 &rel,
-                &super::csv::header_line(&header_cells(table, omit)),
+                &super::csv::header_line(&header_cells(table, p, omit)),
             )
         })
         .collect()
@@ -123,6 +123,7 @@ pub fn write_headers(root: &Path, shards: &[FileInfo]) -> io::Result<Vec<FileInf
 pub struct Companions<'a> {
     root: &'a Path,
     table: Table,
+    provenance: Provenance,
     /// The shard's file name (`part-00003.csv`), shared by its companions.
     name: String,
     format: Format,
@@ -141,14 +142,21 @@ struct Open {
 
 impl<'a> Companions<'a> {
     /// The companions of the shard at `rel_path` (relative to `root`) of
-    /// `table`, in CSV `format`.
-    pub fn new(root: &'a Path, table: Table, rel_path: &str, format: Format) -> Self {
+    /// `table` (its columns under `p`), in CSV `format`.
+    pub fn new(
+        root: &'a Path,
+        table: Table,
+        p: Provenance,
+        rel_path: &str,
+        format: Format,
+    ) -> Self {
         Companions {
             root,
             table,
+            provenance: p,
             name: rel_path.rsplit('/').next().unwrap_or(rel_path).to_string(),
             format,
-            temporal: temporal(table),
+            temporal: temporal(table, p),
             open: Vec::new(),
             direct: false,
         }
@@ -179,7 +187,11 @@ impl<'a> Companions<'a> {
         let at = match self.open.iter().position(|o| o.omit == omit) {
             Some(at) => at,
             None => {
-                let rel = format!("{}/{}", folder(self.table, omit), self.name);
+                let rel = format!(
+                    "{}/{}",
+                    folder(self.table, self.provenance, omit),
+                    self.name
+                );
                 let path = self.root.join(&rel);
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
@@ -202,7 +214,7 @@ impl<'a> Companions<'a> {
             }
         };
         let o = &mut self.open[at];
-        let ncols = self.table.columns().len();
+        let ncols = self.table.columns(self.provenance).len();
         let mut first = true;
         for c in 0..ncols {
             if let Some(b) = self.temporal.iter().position(|&t| t == c) {
@@ -272,7 +284,7 @@ mod tests {
         let w = multisource();
         let table = Table::Node(NodeKind::Server);
         let col = table
-            .columns()
+            .columns(w.provenance())
             .iter()
             .position(|c| c.name == "created_at")
             .unwrap();
@@ -315,8 +327,8 @@ mod tests {
         assert_eq!(c.rows, moved);
         assert_eq!(std::fs::read(dir.path().join(&f.path)).unwrap(), main);
         assert_eq!(std::fs::read(dir.path().join(&c.path)).unwrap(), comp);
-        assert_eq!(omit_of(table, &c.path), Some(1));
-        let headers = write_headers(dir.path(), &[f]).unwrap();
+        assert_eq!(omit_of(table, w.provenance(), &c.path), Some(1));
+        let headers = write_headers(dir.path(), w.provenance(), &[f]).unwrap();
         assert_eq!(headers[0].path, "nodes/Server/no-created_at/header.csv");
         let text = std::fs::read_to_string(dir.path().join(&headers[0].path)).unwrap();
         assert!(!text.contains("created_at") && text.contains("observed_at:datetime"));
@@ -346,20 +358,22 @@ mod tests {
     #[test]
     fn folders_name_the_columns_left_out() {
         let t = Table::Node(NodeKind::Server);
-        assert_eq!(temporal(t).len(), 2);
-        assert_eq!(folder(t, 1), "nodes/Server/no-created_at");
-        assert_eq!(folder(t, 3), "nodes/Server/no-created_at-observed_at");
+        let p = Provenance::Full;
+        assert_eq!(temporal(t, p).len(), 2);
+        assert_eq!(temporal(t, Provenance::SourceOnly).len(), 1);
+        assert_eq!(folder(t, p, 1), "nodes/Server/no-created_at");
+        assert_eq!(folder(t, p, 3), "nodes/Server/no-created_at-observed_at");
         assert_eq!(
-            omit_of(t, "nodes/Server/no-observed_at/part-00001.csv"),
+            omit_of(t, p, "nodes/Server/no-observed_at/part-00001.csv"),
             Some(2)
         );
-        assert_eq!(omit_of(t, "nodes/Server/part-00001.csv"), None);
+        assert_eq!(omit_of(t, p, "nodes/Server/part-00001.csv"), None);
         assert_eq!(
-            omit_of(t, "nodes/Database/no-created_at/part-00001.csv"),
+            omit_of(t, p, "nodes/Database/no-created_at/part-00001.csv"),
             None
         );
-        let cells = header_cells(t, 3);
-        assert_eq!(cells.len(), t.columns().len() - 2);
+        let cells = header_cells(t, p, 3);
+        assert_eq!(cells.len(), t.columns(p).len() - 2);
         assert!(cells.iter().all(|c| !c.ends_with(":datetime")));
     }
 }

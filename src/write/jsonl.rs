@@ -47,7 +47,7 @@ mod tests {
     #[test]
     fn rows_are_typed_json() {
         let world = crate::gen::World::new(&crate::profile::Profile::load("tiny").unwrap());
-        let cols = Table::Node(NodeKind::Server).columns();
+        let cols = world.columns(Table::Node(NodeKind::Server));
         let mut row = Vec::new();
         world.node_row(NodeKind::Server, 3, &mut row);
         let mut out = Vec::new();

@@ -14,7 +14,7 @@ pub mod parquet;
 pub use crate::format::Format;
 
 use crate::gen::{Value, World};
-use crate::model::Table;
+use crate::model::{Provenance, Table};
 use crate::plan::{Plan, ShardSize};
 use ::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
@@ -372,8 +372,9 @@ pub enum FormatRows<W: Write + Send> {
 }
 
 impl<W: Write + Send> FormatRows<W> {
-    /// The writer of `table`'s rows in `format` over `sink`.
-    pub fn new(format: Format, table: Table, sink: W) -> io::Result<Self> {
+    /// The writer of `table`'s rows (its columns under `p`) in `format` over
+    /// `sink`.
+    pub fn new(format: Format, table: Table, p: Provenance, sink: W) -> io::Result<Self> {
         Ok(match format {
             Format::Csv => FormatRows::Csv(CsvRows::new(sink)),
             Format::CsvGz { level } => {
@@ -384,8 +385,9 @@ impl<W: Write + Send> FormatRows<W> {
                 row_group_rows,
             } => FormatRows::Parquet(parquet::ParquetRows::new(
                 table,
+                p,
                 sink,
-                parquet::properties(table, codec, row_group_rows)?,
+                parquet::properties(table, p, codec, row_group_rows)?,
             )?),
         })
     }
@@ -538,7 +540,7 @@ pub fn write_shard(
             )?,
             counters,
         };
-        let mut w = FormatRows::new(format, table, file)?;
+        let mut w = FormatRows::new(format, table, world.provenance(), file)?;
         fill(world, table, range, &mut w, counters)?;
         let (bytes, hash) = w.finish()?.inner.commit()?;
         counters.written.fetch_add(bytes, Ordering::Relaxed);
@@ -556,7 +558,8 @@ pub fn write_shard(
             )?,
             counters,
         }),
-        companions: companion::Companions::new(root, table, rel_path, format).direct(direct),
+        companions: companion::Companions::new(root, table, world.provenance(), rel_path, format)
+            .direct(direct),
     };
     fill(world, table, range, &mut w, counters)?;
     let SplitRows { main, companions } = w;
@@ -662,8 +665,13 @@ impl<W: Write> Write for CountingWrite<'_, W> {
 }
 
 /// Writes a table's header file (always plain CSV), atomically.
-pub fn write_header(table: Table, root: &Path, rel_path: &str) -> io::Result<FileInfo> {
-    write_atomic(root, rel_path, &csv::header_line(&table.header_cells()))
+pub fn write_header(
+    table: Table,
+    p: Provenance,
+    root: &Path,
+    rel_path: &str,
+) -> io::Result<FileInfo> {
+    write_atomic(root, rel_path, &csv::header_line(&table.header_cells(p)))
 }
 
 /// Writes `bytes` to `root/rel_path` atomically through an [`AtomicFile`]

@@ -275,7 +275,7 @@ fn a_parquet_column_of_an_unknown_type_fails() {
         &d,
         &f,
         None,
-        "the column names differ from header.csv: column 15 is 'x:bogus', header.csv has 'cpu_cores:int'",
+        "the column names differ from header.csv: column 13 is 'x:bogus', header.csv has 'cpu_cores:int'",
     );
     has_line(
         &out,

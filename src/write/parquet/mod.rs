@@ -25,7 +25,7 @@
 
 use super::RowWriter;
 use crate::gen::{pools, Value};
-use crate::model::{ColKind, Column, PropType, Table};
+use crate::model::{ColKind, Column, PropType, Provenance, Table};
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
     TimestampMicrosecondBuilder,
@@ -95,8 +95,8 @@ pub fn data_type(c: &Column) -> DataType {
 
 /// The Arrow schema of a table: one field per column, named by its header
 /// entry. Ids, ends and labels are required; properties are nullable.
-pub fn schema(table: Table) -> SchemaRef {
-    schema_of(table.columns(), &table.header_cells())
+pub fn schema(table: Table, p: Provenance) -> SchemaRef {
+    schema_of(table.columns(p), &table.header_cells(p))
 }
 
 /// The Arrow schema of any column list, the fields named by `names` (the
@@ -258,10 +258,15 @@ fn unique_per_row(c: &Column) -> bool {
 }
 
 /// Parquet writer settings of a table's shards.
-pub fn properties(table: Table, codec: Codec, row_group_rows: u64) -> io::Result<WriterProperties> {
+pub fn properties(
+    table: Table,
+    p: Provenance,
+    codec: Codec,
+    row_group_rows: u64,
+) -> io::Result<WriterProperties> {
     properties_of(
-        table.columns(),
-        &table.header_cells(),
+        table.columns(p),
+        &table.header_cells(p),
         codec,
         row_group_rows,
     )
@@ -340,11 +345,11 @@ pub struct ParquetRows<W: Write + Send> {
 
 impl<W: Write + Send> ParquetRows<W> {
     /// A writer of `table`'s rows into `inner`.
-    pub fn new(table: Table, inner: W, props: WriterProperties) -> io::Result<Self> {
+    pub fn new(table: Table, p: Provenance, inner: W, props: WriterProperties) -> io::Result<Self> {
         ParquetRows::with_columns(
             &table.to_string(),
-            table.columns(),
-            &table.header_cells(),
+            table.columns(p),
+            &table.header_cells(p),
             inner,
             props,
         )
@@ -595,7 +600,7 @@ mod tests {
 
     #[test]
     fn schema_follows_the_model() {
-        let s = schema(Table::Node(NodeKind::Server));
+        let s = schema(Table::Node(NodeKind::Server), Provenance::Full);
         assert_eq!(s.field(0).name(), "id:ID(Server)");
         assert_eq!(s.field(0).data_type(), &DataType::Utf8);
         assert!(!s.field(0).is_nullable());
@@ -614,7 +619,10 @@ mod tests {
         assert!(
             matches!(f.data_type(), DataType::List(item) if item.data_type() == &DataType::Utf8)
         );
-        let r = schema(Table::Rel(RelKind::ServerHostedInDataCenter));
+        let r = schema(
+            Table::Rel(RelKind::ServerHostedInDataCenter),
+            Provenance::Full,
+        );
         let names: Vec<_> = r.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
@@ -626,21 +634,27 @@ mod tests {
                 "observed_at:datetime"
             ]
         );
+        let single = schema(
+            Table::Rel(RelKind::ServerHostedInDataCenter),
+            Provenance::SourceOnly,
+        );
+        assert_eq!(single.fields().len(), 3);
     }
 
     #[test]
     fn values_become_typed_cells() {
         let table = Table::Node(NodeKind::Server);
-        let props = properties(table, Codec::None, 10).unwrap();
-        let mut w = ParquetRows::new(table, Vec::new(), props).unwrap();
         let world = World::new(&crate::profile::Profile::load("tiny").unwrap());
+        let p = world.provenance();
+        let props = properties(table, p, Codec::None, 10).unwrap();
+        let mut w = ParquetRows::new(table, p, Vec::new(), props).unwrap();
         let mut row = Vec::new();
         world.node_row(NodeKind::Server, 3, &mut row);
         w.write_row(&row).unwrap();
         // A value of the wrong kind is an error, not a panic.
         let mut bad = row.clone();
         let int_col = table
-            .columns()
+            .columns(p)
             .iter()
             .position(|c| c.name == "cpu_cores")
             .unwrap();
