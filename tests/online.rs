@@ -136,6 +136,28 @@ fn apply_a_bundle_then_day_one() {
     assert_eq!(state["last_run"]["heap_gating"], true);
     assert!(state["last_run"]["heap_queries"].as_u64().unwrap() > 0);
 
+    // Again in JSON mode: already applied; every stderr line is JSON and the
+    // last is apply's summary.
+    let o = bin()
+        .args(["apply", bundle.to_str().unwrap(), "--uri", &server.uri()])
+        .args(["--password-env", "CMDBGEN_TEST_PW", "--progress", "json"])
+        .env("CMDBGEN_TEST_PW", PASSWORD)
+        .output()
+        .expect("running cmdbgen apply");
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let last = lines.last().expect("a summary line");
+    assert_eq!(
+        (last["event"].as_str(), last["command"].as_str()),
+        (Some("summary"), Some("apply")),
+        "{err}"
+    );
+    assert_eq!(last["already_complete"], true, "{err}");
+
     // Typed values and labels, compared with the CSV row.
     let row = &rows(&bundle, "nodes/Server")[3];
     // Columns by header name: the provenance columns come and go.

@@ -124,6 +124,7 @@ pub(super) fn run(a: Args) -> Result<u8> {
     }
     let opts = Options {
         dir: a.dir.clone(),
+        console,
         target: Target {
             uri: a.uri,
             user: a.user,

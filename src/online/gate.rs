@@ -30,6 +30,8 @@ pub struct HeapGate {
     off: AtomicBool,
     /// Times a batch paused because the heap was above the threshold.
     pub waits: AtomicU64,
+    /// Where the gate's notices go.
+    console: crate::progress::Console,
 }
 
 impl HeapGate {
@@ -41,7 +43,14 @@ impl HeapGate {
             max_wait,
             off: AtomicBool::new(false),
             waits: AtomicU64::new(0),
+            console: crate::progress::Console::text(),
         }
+    }
+
+    /// The gate, saying its notices on `console`.
+    pub fn with_console(mut self, console: crate::progress::Console) -> HeapGate {
+        self.console = console;
+        self
     }
 
     /// Whether gating was turned off because the server cannot report its heap.
@@ -51,9 +60,9 @@ impl HeapGate {
 
     fn turn_off(&self, why: &str) {
         if !self.off.swap(true, Ordering::SeqCst) {
-            eprintln!(
-                "cmdbgen: warning: heap gating is off: the server did not report its heap via dbms.queryJmx ({why}); continuing without it"
-            );
+            self.console.warn(&format!(
+                "heap gating is off: the server did not report its heap via dbms.queryJmx ({why}); continuing without it"
+            ));
         }
     }
 
@@ -84,19 +93,22 @@ impl HeapGate {
                 return Ok(());
             }
             if waited >= self.max_wait {
-                eprintln!(
-                    "cmdbgen: warning: server heap still at {:.0}% after waiting {:.0}s; going on",
+                self.console.warn(&format!(
+                    "server heap still at {:.0}% after waiting {:.0}s; going on",
                     ratio * 100.0,
                     waited.as_secs_f64()
-                );
+                ));
                 return Ok(());
             }
             if waited.is_zero() {
-                eprintln!(
-                    "cmdbgen: server heap at {:.0}% of {:.1} GiB (threshold {:.0}%): waiting",
-                    ratio * 100.0,
-                    max as f64 / f64::from(1u32 << 30),
-                    self.threshold * 100.0
+                self.console.note(
+                    "notice",
+                    &format!(
+                        "cmdbgen: server heap at {:.0}% of {:.1} GiB (threshold {:.0}%): waiting",
+                        ratio * 100.0,
+                        max as f64 / f64::from(1u32 << 30),
+                        self.threshold * 100.0
+                    ),
                 );
             }
             self.waits.fetch_add(1, Ordering::Relaxed);

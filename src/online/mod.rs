@@ -43,6 +43,8 @@ use std::time::{Duration, Instant};
 pub struct Options {
     /// The bundle or change-set folder.
     pub dir: PathBuf,
+    /// Where notices go (text, or JSON lines in JSON mode).
+    pub console: crate::progress::Console,
     /// Where to.
     pub target: Target,
     /// Rows per batch (one statement, one transaction).
@@ -193,7 +195,7 @@ pub fn run(opts: &Options) -> Result<Outcome> {
         run_schema(&client, opts, &stats, &cypher::constraint(label, key))?;
     }
 
-    let gate = HeapGate::new(opts.heap_threshold, opts.heap_max_wait);
+    let gate = HeapGate::new(opts.heap_threshold, opts.heap_max_wait).with_console(opts.console);
     let stop = AtomicBool::new(false);
     let shared = Shared {
         opts,
@@ -293,9 +295,12 @@ fn resume_state(
                 // Batches are numbered per size: keep the complete tables and
                 // send the partly applied ones again from their first row.
                 s.tables.retain(|_, t| t.complete);
-                eprintln!(
-                    "cmdbgen: the checkpoint was written with --batch-size {}; complete tables are kept, a partly applied table is sent again from its first row (MERGE makes that harmless)",
-                    s.batch_size
+                opts.console.note(
+                    "notice",
+                    &format!(
+                        "cmdbgen: the checkpoint was written with --batch-size {}; complete tables are kept, a partly applied table is sent again from its first row (MERGE makes that harmless)",
+                        s.batch_size
+                    ),
                 );
                 s.batch_size = opts.batch_size;
             }
@@ -488,11 +493,14 @@ fn connect(client: &Client, opts: &Options) -> Result<()> {
         match left {
             Some(left) if !answered => {
                 let pause = gate::backoff(attempts - 1, opts.retry_delay, gate::noise()).min(left);
-                eprintln!(
-                    "cmdbgen: waiting for {uri}: {e}; attempt {} in {:.1}s ({:.0}s left of --wait-for-server)",
-                    attempts + 1,
-                    pause.as_secs_f64(),
-                    left.as_secs_f64()
+                opts.console.note(
+                    "notice",
+                    &format!(
+                        "cmdbgen: waiting for {uri}: {e}; attempt {} in {:.1}s ({:.0}s left of --wait-for-server)",
+                        attempts + 1,
+                        pause.as_secs_f64(),
+                        left.as_secs_f64()
+                    ),
                 );
                 std::thread::sleep(pause);
             }

@@ -129,12 +129,15 @@ impl Shared<'_> {
                     attempt += 1;
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                     let pause = backoff(attempt - 1, self.opts.retry_delay, noise());
-                    eprintln!(
-                        "cmdbgen: {} batch {}: {error}; retry {attempt} of {} in {:.2}s",
-                        ctx.key,
-                        batch.seq,
-                        self.opts.max_retries,
-                        pause.as_secs_f64()
+                    self.opts.console.note(
+                        "notice",
+                        &format!(
+                            "cmdbgen: {} batch {}: {error}; retry {attempt} of {} in {:.2}s",
+                            ctx.key,
+                            batch.seq,
+                            self.opts.max_retries,
+                            pause.as_secs_f64()
+                        ),
                     );
                     std::thread::sleep(pause);
                 }
@@ -206,11 +209,14 @@ pub(super) fn run_schema(client: &Client, opts: &Options, stats: &Stats, stmt: &
                 attempt += 1;
                 stats.retries.fetch_add(1, Ordering::Relaxed);
                 let pause = backoff(attempt - 1, opts.retry_delay, noise());
-                eprintln!(
-                    "cmdbgen: {}: {e}; retry {attempt} of {} in {:.2}s",
-                    opts.target.uri,
-                    opts.max_retries,
-                    pause.as_secs_f64()
+                opts.console.note(
+                    "notice",
+                    &format!(
+                        "cmdbgen: {}: {e}; retry {attempt} of {} in {:.2}s",
+                        opts.target.uri,
+                        opts.max_retries,
+                        pause.as_secs_f64()
+                    ),
                 );
                 std::thread::sleep(pause);
             }
