@@ -67,12 +67,8 @@ fn json_mode_stderr_is_json_lines_ending_in_a_summary() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{o:?}");
-    let err = String::from_utf8_lossy(&o.stderr);
-    let lines: Vec<serde_json::Value> = err
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    let lines = json_lines(&o);
     assert_eq!(lines[0]["event"], "estimate", "{err}");
     assert!(lines.iter().any(|l| l["event"] == "progress"), "{err}");
     let last = lines.last().unwrap();
