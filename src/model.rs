@@ -446,6 +446,9 @@ pub enum RelKind {
     EventAffectsApplication,
     /// Event -AFFECTS-> BusinessService.
     EventAffectsBusinessService,
+    /// Event -CAUSED_BY-> Event: an incident caused by an earlier event
+    /// (chains are acyclic: a cause always comes earlier).
+    EventCausedByEvent,
     /// Region -REPORTED_BY-> SourceRecord (keep-all).
     RegionReportedBy,
     /// DataCenter -REPORTED_BY-> SourceRecord (keep-all).
@@ -477,6 +480,9 @@ pub enum Shape {
     /// Each configuration item has one relationship per source that reports
     /// it, to that report's `SourceRecord` (keep-all only).
     Reports,
+    /// Each start node has at most one end, a function of the start (an
+    /// incident's cause); the rows are counted in one pass, like fan-outs.
+    Optional,
 }
 
 /// The static description of a relationship family.
@@ -543,7 +549,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 21] = [
+    pub const ALL: [RelKind; 22] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -558,6 +564,7 @@ impl RelKind {
         RelKind::EventAffectsDatabase,
         RelKind::EventAffectsApplication,
         RelKind::EventAffectsBusinessService,
+        RelKind::EventCausedByEvent,
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -677,6 +684,7 @@ impl RelKind {
                 Shape::OneOf,
                 REL_SOURCE,
             ),
+            R::EventCausedByEvent => ("CAUSED_BY", N::Event, N::Event, Shape::Optional, REL_SOURCE),
             R::RegionReportedBy => reported(N::Region),
             R::DataCenterReportedBy => reported(N::DataCenter),
             R::ServerReportedBy => reported(N::Server),

@@ -88,6 +88,7 @@ A single-source bundle leaves them out of every header below: there `sources` wo
                 "keep-all only: one per source reporting the CI, to that report's SourceRecord"
                     .to_string()
             }
+            Shape::Optional => "at most one end per start, a function of the start".to_string(),
         };
         let _ = writeln!(
             s,

@@ -8,6 +8,7 @@
 //!
 //! Rows are lists of [`Value`]s; the writers (`crate::write`) render them.
 
+mod events;
 pub mod index;
 pub mod json;
 mod multi;
@@ -175,6 +176,7 @@ mod streams {
     pub(super) const REL_PROPS: u64 = 0x500;
     pub(super) const AFFECTS: u64 = 0x600;
     pub(super) const PERM: u64 = 0x700;
+    pub(super) const CHAIN: u64 = 0x800;
 }
 
 /// 2026-11-01T00:00:00Z: observations are up to 2 x `lag_days` before it.
@@ -214,6 +216,8 @@ pub struct World {
     target_streams: [Stream; RelKind::ALL.len()],
     prop_streams: [Stream; RelKind::ALL.len()],
     affects_stream: Stream,
+    /// Draws of event chains (`events::cause_of`).
+    chain_stream: Stream,
     affects_weights: [u32; 5],
     affects_total: u64,
     perms: [Perm; NodeKind::ALL.len()],
@@ -305,6 +309,7 @@ impl World {
             target_streams: rel_stream(streams::TARGET),
             prop_streams: rel_stream(streams::REL_PROPS),
             affects_stream: Stream::new(seed, streams::AFFECTS),
+            chain_stream: Stream::new(seed, streams::CHAIN),
             affects_weights,
             affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
             perms,
@@ -359,6 +364,9 @@ impl World {
                     Shape::OneOf => {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
+                    }
+                    Shape::Optional => {
+                        Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
                     }
                     Shape::Reports => {
                         let cum = self
@@ -429,6 +437,17 @@ impl World {
                 self.affects_slot(j).is_some() && self.affects_slot(j) == r.affects_slot(),
             ),
             Shape::Fanout => self.fanout_degree(&self.fanout_family(r), j),
+            Shape::Optional => u64::from(self.optional_end(r, j).is_some()),
+        }
+    }
+
+    /// The one end of an `Optional`-shaped relationship starting at `j`, if
+    /// it has one. Each family's rule lives in its generator.
+    #[inline]
+    pub fn optional_end(&self, r: RelKind, j: u64) -> Option<u64> {
+        match r {
+            RelKind::EventCausedByEvent => self.cause_of(j),
+            _ => unreachable!("{r} is not optional-shaped"),
         }
     }
 

@@ -85,6 +85,10 @@ impl<'w> RelRows<'w> {
         } else if self.shape == Shape::Reports {
             self.world
                 .reporter_list(self.rel.spec().start, self.j, &mut self.targets);
+        } else if self.shape == Shape::Optional {
+            self.targets.clear();
+            self.targets
+                .extend(self.world.optional_end(self.rel, self.j));
         } else {
             self.targets.clear();
             self.targets
@@ -102,7 +106,7 @@ impl<'w> RelRows<'w> {
                 let j = self.row;
                 (j, self.world.parent(self.rel, j))
             }
-            Shape::Fanout | Shape::OneOf | Shape::Reports => {
+            Shape::Fanout | Shape::OneOf | Shape::Reports | Shape::Optional => {
                 while self.k >= self.targets.len() as u64 {
                     self.j += 1;
                     self.k = 0;
