@@ -925,3 +925,120 @@ lag_days = 30
         }
     }
 }
+
+/// A ServiceNow-style source (fixtures/ingest/servicenow): coded choice
+/// values are translated by the mapping's `values`, and one `cmdb_rel_ci`
+/// export of `parent,child,type` rows becomes relationships of three
+/// families, one of them reversed; an unknown code, class or type is bad
+/// input naming the file, the line and the mapping key.
+#[test]
+fn a_servicenow_export_translates_codes_and_splits_its_relationship_file() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("snow");
+    copy_dir(&util::repo().join("fixtures/ingest/servicenow"), &src);
+    let snow = format!("snow={}", src.display());
+    let go = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["ingest", "--source", &snow, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.push("--quiet");
+        run(&args)
+    };
+    let out = t.path().join("b");
+    ok(&go(&out, &[]));
+    let servers = table(&out, "nodes/Server");
+    for (name, status) in [
+        ("lnx-web-01", "active"),
+        ("lnx-db-01", "maintenance"),
+        ("win-app-01", "retired"),
+    ] {
+        has(server(&servers, name), "status", status);
+    }
+    // Every relationship by the names of its ends.
+    let names: BTreeMap<String, String> = ["nodes/Server", "nodes/DataCenter", "nodes/Application"]
+        .iter()
+        .flat_map(|d| table(&out, d))
+        .map(|r| (r["id"].clone(), r["name"].clone()))
+        .collect();
+    let rels = |dir: &str| {
+        let mut v: Vec<(String, String)> = table(&out, dir)
+            .iter()
+            .map(|r| {
+                let end = |prefix: &str| {
+                    let (_, id) = r.iter().find(|(k, _)| k.starts_with(prefix)).unwrap();
+                    names[id].clone()
+                };
+                (end(":START_ID"), end(":END_ID"))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        rels("relationships/Application-RUNS_ON-Server"),
+        [pair("Ledger", "win-app-01"), pair("Payments", "lnx-web-01")]
+    );
+    assert_eq!(
+        rels("relationships/Application-DEPENDS_ON-Application"),
+        [pair("Payments", "Ledger")]
+    );
+    assert_eq!(
+        rels("relationships/Server-HOSTED_IN-DataCenter"),
+        [
+            pair("lnx-db-01", "Ashburn DC"),
+            pair("lnx-web-01", "Ashburn DC"),
+            pair("win-app-01", "Frankfurt DC")
+        ]
+    );
+    let v = run(&["validate", out.to_str().unwrap()]);
+    ok(&v);
+
+    // Bad input: an unknown code, an unknown class, an unknown type.
+    let edit = |file: &str, from: &str, to: &str| {
+        let p = src.join(file);
+        let text = fs::read_to_string(&p).unwrap();
+        fs::write(&p, text.replacen(from, to, 1)).unwrap();
+        text
+    };
+    let cases = [
+        (
+            "cmdb_ci_server.csv",
+            ",3,RHEL",
+            ",9,RHEL",
+            "cmdb_ci_server.csv:3: column 'install_status' (status): '9' is not one of the values nodes[1].values.status lists",
+            // The server's row, and its HOSTED_IN row whose start is gone.
+            2,
+        ),
+        (
+            "cmdb_rel_ci.csv",
+            "cmdb_ci_appl,cmdb_ci_win_server",
+            "cmdb_ci_appl,cmdb_ci_aix_server",
+            "cmdb_rel_ci.csv:3: class 'cmdb_ci_aix_server' (column 'child.sys_class_name') is not in the mapping's ci_relationships[0].classes",
+            1,
+        ),
+        (
+            "cmdb_rel_ci.csv",
+            "Depends on::Used by",
+            "Cluster of::Cluster",
+            "cmdb_rel_ci.csv:4: type 'Cluster of::Cluster' (column 'type') is not in the mapping's ci_relationships[0].types",
+            1,
+        ),
+    ];
+    for (file, from, to, want, left_out) in cases {
+        let before = edit(file, from, to);
+        let o = go(&t.path().join("bad"), &["--force"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{want}\n{}", stderr(&o));
+        // Under `skip` the row is left out and counted.
+        let o = go(&t.path().join("skip"), &["--force", "--on-error", "skip"]);
+        ok(&o);
+        let skipped: u64 = manifest(&t.path().join("skip"))["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["skipped"].as_u64().unwrap())
+            .sum();
+        assert_eq!(skipped, left_out, "{file}");
+        fs::write(src.join(file), before).unwrap();
+    }
+}

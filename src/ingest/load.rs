@@ -3,7 +3,7 @@
 //! the item, relationship reports by their start).
 
 use super::errors::Errors;
-use super::mapping::{attributes, FileMap};
+use super::mapping::{attributes, FileMap, Holds};
 use super::read::{self, InputFormat, Record};
 use super::spill::{partition_of, Partitions, Spiller};
 use super::value::{canonical, key_hash, parse_datetime};
@@ -84,6 +84,9 @@ struct Wanted<'m> {
     names: Vec<&'m str>,
     labels_at: Option<usize>,
     observed_at: Option<usize>,
+    /// The type, parent class and child class columns of a
+    /// `parent,child,type` export.
+    ci_at: usize,
     first_attr: usize,
 }
 
@@ -101,6 +104,8 @@ fn wanted(m: &FileMap) -> Wanted<'_> {
         names.push(o);
         names.len() - 1
     });
+    let ci_at = names.len();
+    names.extend(m.ci_columns.iter().map(String::as_str));
     let first_attr = names.len();
     for a in &m.attrs {
         names.push(&a.column);
@@ -109,6 +114,7 @@ fn wanted(m: &FileMap) -> Wanted<'_> {
         names,
         labels_at,
         observed_at,
+        ci_at,
         first_attr,
     }
 }
@@ -120,6 +126,9 @@ struct FileCtx<'a> {
     input: &'a Input,
     wanted: Wanted<'a>,
     attrs: Vec<(&'static str, PropType)>,
+    /// The number of attributes of each relationship family (the empty
+    /// slots a `parent,child,type` row carries).
+    rel_attrs: Vec<usize>,
 }
 
 impl FileCtx<'_> {
@@ -144,13 +153,17 @@ struct RowOut<'p> {
 /// Reads input `i`; returns its data rows.
 pub fn read_input(ld: &Load<'_>, i: usize, input: &Input) -> io::Result<u64> {
     let m = &input.map;
-    let attrs = attributes(m.table);
+    let attrs = m.table().map(attributes).unwrap_or_default();
     let cx = FileCtx {
         ld,
         i,
         input,
         wanted: wanted(m),
         attrs,
+        rel_attrs: RelKind::ALL
+            .iter()
+            .map(|&r| attributes(Table::Rel(r)).len())
+            .collect(),
     };
     let mut reader = match open_input(&cx) {
         Ok(r) => r,
@@ -292,7 +305,19 @@ fn encode_row(
     out.slots.iter_mut().for_each(|s| *s = None);
     for (j, a) in m.attrs.iter().enumerate() {
         let (name, ty) = cx.attrs[a.slot];
-        if let Some(t) = text(rec, want, w.first_attr + j)? {
+        if let Some(mut t) = text(rec, want, w.first_attr + j)? {
+            if let Some(map) = &a.values {
+                if t.trim().is_empty() {
+                    continue;
+                }
+                t = map.get(t.trim()).ok_or_else(|| {
+                    format!(
+                        "column '{}' ({name}): '{t}' is not one of the values {} lists",
+                        a.column,
+                        a.key.replace(".columns.", ".values.")
+                    )
+                })?;
+            }
             let before = out.scratch.len();
             if canonical(ty, t, &mut out.scratch)
                 .map_err(|e| format!("column '{}' ({name}{}): {e}", a.column, suffix(ty)))?
@@ -305,9 +330,18 @@ fn encode_row(
             }
         }
     }
-    match m.table {
-        Table::Node(kind) => encode_node(cx, rec, out, (kind, key, observed)),
-        Table::Rel(family) => encode_rel(cx, rec, out, (family, key, observed)),
+    match &m.holds {
+        Holds::Table(Table::Node(kind)) => encode_node(cx, rec, out, (*kind, key, observed)),
+        Holds::Table(Table::Rel(family)) => {
+            encode_rel(cx, rec, out, (*family, key, observed), false)
+        }
+        Holds::CiRels(c) => {
+            let col = |k: usize| -> Result<&str, String> {
+                Ok(text(rec, want, w.ci_at + k)?.unwrap_or(""))
+            };
+            let (family, reverse) = c.family([col(1)?, col(2)?], col(0)?)?;
+            encode_rel(cx, rec, out, (family, key, observed), reverse)
+        }
     }
 }
 
@@ -361,6 +395,7 @@ fn encode_rel(
     rec: &Record,
     out: &mut RowOut<'_>,
     (family, key, observed): (RelKind, &str, i64),
+    reverse: bool,
 ) -> Result<(bool, usize, usize), String> {
     let want = &cx.wanted.names;
     let spec = family.spec();
@@ -368,6 +403,8 @@ fn encode_rel(
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| format!("the end key column '{}' is empty", want[1]))?;
     fits(&format!("the end key column '{}'", want[1]), end.len())?;
+    // A reversed `parent,child,type` row: the child is the model's start.
+    let (key, end) = if reverse { (end, key) } else { (key, end) };
     let hs = key_hash(spec.start, key);
     let he = key_hash(spec.end, end);
     let k = partition_of(hs, cx.ld.rels.len());
@@ -385,6 +422,10 @@ fn encode_rel(
     e.u64(rec.pos);
     for s in &out.slots {
         e.opt(s.map(|(a, b)| &out.scratch[a..b]));
+    }
+    // A `parent,child,type` row maps no attributes: its family's are empty.
+    for _ in out.slots.len()..cx.rel_attrs[family.index()] {
+        e.opt(None);
     }
     e.end(at);
     Ok((false, k, before))

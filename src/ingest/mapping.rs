@@ -5,7 +5,7 @@
 use crate::error::Usage;
 use crate::model::{ColKind, NodeKind, PropType, RelKind, Table};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Columns the merge fills itself; a mapping cannot map them.
@@ -22,6 +22,8 @@ struct RawMapping {
     nodes: Vec<RawNodes>,
     #[serde(default)]
     relationships: Vec<RawRels>,
+    #[serde(default)]
+    ci_relationships: Vec<RawCiRels>,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +36,8 @@ struct RawNodes {
     observed_at: Option<String>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
+    #[serde(default)]
+    values: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +53,55 @@ struct RawRels {
     observed_at: Option<String>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
+    #[serde(default)]
+    values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// A ServiceNow-style relationship export (`cmdb_rel_ci`): one file of
+/// `parent,child,type` rows of many families, told apart by the classes of
+/// the two ends and the type.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCiRels {
+    file: String,
+    #[serde(default = "default_parent")]
+    parent: String,
+    #[serde(default = "default_child")]
+    child: String,
+    #[serde(rename = "type", default = "default_type")]
+    type_column: String,
+    parent_class: String,
+    child_class: String,
+    observed_at: Option<String>,
+    classes: BTreeMap<String, String>,
+    types: BTreeMap<String, RawRelType>,
+}
+
+fn default_parent() -> String {
+    "parent".into()
+}
+
+fn default_child() -> String {
+    "child".into()
+}
+
+fn default_type() -> String {
+    "type".into()
+}
+
+/// A relationship type of a `ci_relationships` row: the model's type, from
+/// parent to child, or reversed (`{ type = "IN_CLUSTER", reverse = true }`
+/// for a `Contains::Contained by` row whose child is the model's start).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRelType {
+    Forward(String),
+    Detailed {
+        #[serde(rename = "type")]
+        rel_type: String,
+        #[serde(default)]
+        reverse: bool,
+    },
 }
 
 /// A mapped attribute: the model column and the export column holding it.
@@ -60,13 +113,94 @@ pub struct Attr {
     pub column: String,
     /// Where it is mapped (`nodes[0].columns.os`), for messages.
     pub key: String,
+    /// Export values translated to model values (`[nodes.values.<column>]`,
+    /// e.g. ServiceNow's `install_status` codes); a value not listed is bad
+    /// input.
+    pub values: Option<HashMap<String, String>>,
+}
+
+/// What an export file holds.
+#[derive(Clone, Debug)]
+pub enum Holds {
+    /// One table: a node kind or a relationship family.
+    Table(Table),
+    /// A `parent,child,type` relationship export of many families.
+    CiRels(Box<CiRels>),
+}
+
+impl Holds {
+    /// The table's name, or what a relationship export holds, for the
+    /// manifest and messages.
+    pub fn name(&self) -> String {
+        match self {
+            Holds::Table(t) => t.name(),
+            Holds::CiRels(_) => "relationships (parent,child,type)".into(),
+        }
+    }
+}
+
+/// How a `parent,child,type` row becomes a relationship of the model.
+#[derive(Clone, Debug)]
+pub struct CiRels {
+    /// The export's type column.
+    pub type_column: String,
+    /// The parent's and the child's class columns.
+    pub class_columns: [String; 2],
+    /// Class name -> node kind.
+    pub classes: HashMap<String, NodeKind>,
+    /// Export type -> (model type, reversed).
+    pub types: HashMap<String, (String, bool)>,
+    /// Where it is mapped (`ci_relationships[0]`), for messages.
+    pub key: String,
+}
+
+impl CiRels {
+    /// The family of a row and whether its child is the model's start.
+    pub fn family(&self, classes: [&str; 2], ty: &str) -> Result<(RelKind, bool), String> {
+        let at = &self.key;
+        let kind = |k: usize| {
+            self.classes.get(classes[k].trim()).copied().ok_or_else(|| {
+                format!(
+                    "class '{}' (column '{}') is not in the mapping's {at}.classes",
+                    classes[k], self.class_columns[k]
+                )
+            })
+        };
+        let (parent, child) = (kind(0)?, kind(1)?);
+        let (rel_type, reverse) = self.types.get(ty.trim()).ok_or_else(|| {
+            format!(
+                "type '{ty}' (column '{}') is not in the mapping's {at}.types",
+                self.type_column
+            )
+        })?;
+        let (start, end) = if *reverse {
+            (child, parent)
+        } else {
+            (parent, child)
+        };
+        RelKind::ALL
+            .into_iter()
+            .find(|r| {
+                let s = r.spec();
+                s.rel_type == rel_type && s.start == start && s.end == end
+            })
+            .map(|r| (r, *reverse))
+            .ok_or_else(|| {
+                format!(
+                    "the model has no relationship family {}-{rel_type}-{} (type '{ty}', parent {parent}, child {child})",
+                    start.name(),
+                    end.name()
+                )
+            })
+    }
 }
 
 /// One export file and what it holds.
 #[derive(Clone, Debug)]
 pub struct FileMap {
-    /// The table it reports (a node kind or a relationship family).
-    pub table: Table,
+    /// What it reports: a node kind, a relationship family, or a
+    /// `parent,child,type` export of many families.
+    pub holds: Holds,
     /// The file, resolved against the mapping's folder.
     pub path: PathBuf,
     /// Where it is mapped (`nodes[0]`), for messages.
@@ -77,10 +211,22 @@ pub struct FileMap {
     pub end_column: Option<String>,
     /// The labels column (nodes, optional).
     pub labels: Option<String>,
+    /// The type and class columns of a `parent,child,type` export.
+    pub ci_columns: Vec<String>,
     /// The observation-time column (optional).
     pub observed_at: Option<String>,
     /// Mapped attributes.
     pub attrs: Vec<Attr>,
+}
+
+impl FileMap {
+    /// The one table the file reports, if it reports one.
+    pub fn table(&self) -> Option<Table> {
+        match self.holds {
+            Holds::Table(t) => Some(t),
+            Holds::CiRels(_) => None,
+        }
+    }
 }
 
 /// A parsed, checked mapping file.
@@ -119,9 +265,17 @@ fn columns(
     at: &str,
     table: Table,
     cols: BTreeMap<String, String>,
+    mut values: BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<Vec<Attr>, Usage> {
     let attrs = attributes(table);
-    cols.into_iter()
+    if let Some(model) = values.keys().find(|m| !cols.contains_key(*m)) {
+        return Err(err(
+            path,
+            format!("{at}.values.{model}: '{model}' is not mapped in {at}.columns"),
+        ));
+    }
+    let mapped: Vec<Attr> = cols
+        .into_iter()
         .map(|(model, export)| {
             let key = format!("{at}.columns.{model}");
             let slot = attrs.iter().position(|(n, _)| *n == model).ok_or_else(|| {
@@ -141,9 +295,42 @@ fn columns(
                 slot,
                 column: export,
                 key,
+                values: None,
             })
         })
+        .collect::<Result<_, Usage>>()?;
+    mapped
+        .into_iter()
+        .map(|mut a| {
+            let (model, ty) = attrs[a.slot];
+            if let Some(map) = values.remove(model) {
+                a.values = Some(value_map(path, &format!("{at}.values.{model}"), ty, map)?);
+            }
+            Ok(a)
+        })
         .collect()
+}
+
+/// Checks that every model value of a value map parses as its column's type.
+fn value_map(
+    path: &Path,
+    at: &str,
+    ty: PropType,
+    map: BTreeMap<String, String>,
+) -> Result<HashMap<String, String>, Usage> {
+    if map.is_empty() {
+        return Err(err(path, format!("{at}: lists no values")));
+    }
+    let mut scratch = Vec::new();
+    for (from, to) in &map {
+        scratch.clear();
+        super::value::canonical(ty, to, &mut scratch)
+            .map_err(|e| err(path, format!("{at}.\"{from}\": {e}")))?;
+    }
+    Ok(map
+        .into_iter()
+        .map(|(from, to)| (from.trim().to_string(), to))
+        .collect())
 }
 
 fn resolve(path: &Path, at: &str, file: &str) -> Result<PathBuf, Usage> {
@@ -219,13 +406,14 @@ impl Mapping {
                 return Err(err(path, format!("{at}.key is empty")));
             }
             files.push(FileMap {
-                table,
+                holds: Holds::Table(table),
                 path: resolve(path, &at, &n.file)?,
                 key_column: n.key,
                 end_column: None,
                 labels: n.labels,
+                ci_columns: Vec::new(),
                 observed_at: n.observed_at,
-                attrs: columns(path, &at, table, n.columns)?,
+                attrs: columns(path, &at, table, n.columns, n.values)?,
                 key: at,
             });
         }
@@ -248,20 +436,24 @@ impl Mapping {
             }
             let table = Table::Rel(family);
             files.push(FileMap {
-                table,
+                holds: Holds::Table(table),
                 path: resolve(path, &at, &r.file)?,
                 key_column: r.start_key,
                 end_column: Some(r.end_key),
                 labels: None,
+                ci_columns: Vec::new(),
                 observed_at: r.observed_at,
-                attrs: columns(path, &at, table, r.columns)?,
+                attrs: columns(path, &at, table, r.columns, r.values)?,
                 key: at,
             });
+        }
+        for (i, r) in raw.ci_relationships.into_iter().enumerate() {
+            files.push(ci_rels(path, &format!("ci_relationships[{i}]"), r)?);
         }
         if files.is_empty() {
             return Err(err(
                 path,
-                "maps no files ([[nodes]] or [[relationships]])".into(),
+                "maps no files ([[nodes]], [[relationships]] or [[ci_relationships]])".into(),
             ));
         }
         Ok(Mapping {
@@ -270,6 +462,72 @@ impl Mapping {
             files,
         })
     }
+}
+
+/// Checks a `[[ci_relationships]]` entry.
+fn ci_rels(path: &Path, at: &str, r: RawCiRels) -> Result<FileMap, Usage> {
+    let named = [
+        ("parent", &r.parent),
+        ("child", &r.child),
+        ("type", &r.type_column),
+        ("parent_class", &r.parent_class),
+        ("child_class", &r.child_class),
+    ];
+    if let Some((k, _)) = named.iter().find(|(_, v)| v.is_empty()) {
+        return Err(err(path, format!("{at}.{k}: the column name is empty")));
+    }
+    let mut classes = HashMap::new();
+    for (class, kind) in r.classes {
+        let k = node_kind(path, &format!("{at}.classes.{class}"), &kind)?;
+        classes.insert(class.trim().to_string(), k);
+    }
+    let mut types = HashMap::new();
+    for (ty, t) in r.types {
+        let (rel_type, reverse) = match t {
+            RawRelType::Forward(t) => (t, false),
+            RawRelType::Detailed { rel_type, reverse } => (rel_type, reverse),
+        };
+        if !RelKind::ALL.iter().any(|f| f.spec().rel_type == rel_type) {
+            let mut known: Vec<&str> = RelKind::ALL.iter().map(|f| f.spec().rel_type).collect();
+            known.sort_unstable();
+            known.dedup();
+            return Err(err(
+                path,
+                format!(
+                    "{at}.types.\"{ty}\": the model has no relationship type '{rel_type}' (it has: {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+        types.insert(ty.trim().to_string(), (rel_type, reverse));
+    }
+    if classes.is_empty() || types.is_empty() {
+        return Err(err(
+            path,
+            format!("{at}: needs [{at}.classes] and [{at}.types] entries"),
+        ));
+    }
+    Ok(FileMap {
+        path: resolve(path, at, &r.file)?,
+        key_column: r.parent,
+        end_column: Some(r.child),
+        labels: None,
+        ci_columns: vec![
+            r.type_column.clone(),
+            r.parent_class.clone(),
+            r.child_class.clone(),
+        ],
+        observed_at: r.observed_at,
+        attrs: Vec::new(),
+        holds: Holds::CiRels(Box::new(CiRels {
+            type_column: r.type_column,
+            class_columns: [r.parent_class, r.child_class],
+            classes,
+            types,
+            key: at.to_string(),
+        })),
+        key: at.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -307,16 +565,18 @@ end_key = "dc"
         assert_eq!(m.priority, Some(2));
         assert_eq!(m.files.len(), 2);
         let s = &m.files[0];
-        assert_eq!(s.table, Table::Node(NodeKind::Server));
+        assert_eq!(s.table(), Some(Table::Node(NodeKind::Server)));
         assert_eq!(s.path, Path::new("/x/servers.csv"));
-        let attrs = attributes(s.table);
+        let attrs = attributes(Table::Node(NodeKind::Server));
         let names: Vec<&str> = s.attrs.iter().map(|a| attrs[a.slot].0).collect();
         assert_eq!(names, ["cpu_cores", "os"]);
         assert_eq!(
-            m.files[1].table,
-            Table::Rel(RelKind::ServerHostedInDataCenter)
+            m.files[1].table(),
+            Some(Table::Rel(RelKind::ServerHostedInDataCenter))
         );
-        assert!(!attributes(s.table).iter().any(|(n, _)| *n == "name"));
+        assert!(!attributes(Table::Node(NodeKind::Server))
+            .iter()
+            .any(|(n, _)| *n == "name"));
         assert!(attributes(Table::Node(NodeKind::Event))
             .iter()
             .any(|(n, _)| *n == "title"));
@@ -345,5 +605,70 @@ end_key = "dc"
         assert!(parse("priority = 1\n")
             .unwrap_err()
             .contains("maps no files"));
+    }
+
+    #[test]
+    fn value_maps_and_relationship_exports_are_checked_when_parsed() {
+        let base = "[[nodes]]\nkind = \"Server\"\nfile = \"s.csv\"\nkey = \"h\"\n[nodes.columns]\ncpu_cores = \"cpus\"\n";
+        let m = parse(&format!(
+            "{base}[nodes.values.cpu_cores]\n\" 2 \" = \"16\"\n"
+        ))
+        .unwrap();
+        let values = m.files[0].attrs[0].values.as_ref().unwrap();
+        assert_eq!(values.get("2").map(String::as_str), Some("16"));
+        let e = parse(&format!("{base}[nodes.values.os]\n\"1\" = \"x\"\n")).unwrap_err();
+        assert!(
+            e.contains("nodes[0].values.os: 'os' is not mapped in nodes[0].columns"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{base}[nodes.values.cpu_cores]\n\"1\" = \"many\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("nodes[0].values.cpu_cores.\"1\""), "{e}");
+
+        let rels = |classes: &str, types: &str| {
+            parse(&format!(
+                "[[ci_relationships]]\nfile = \"r.csv\"\nparent_class = \"pc\"\nchild_class = \"cc\"\n[ci_relationships.classes]\n{classes}\n[ci_relationships.types]\n{types}\n"
+            ))
+        };
+        let m = rels(
+            "cmdb_ci_appl = \"Application\"\ncmdb_ci_server = \"Server\"",
+            "\"Runs on::Runs\" = \"RUNS_ON\"\n\"Hosts::Hosted on\" = { type = \"RUNS_ON\", reverse = true }",
+        )
+        .unwrap();
+        let Holds::CiRels(c) = &m.files[0].holds else {
+            panic!("not a relationship export")
+        };
+        assert_eq!(m.files[0].key_column, "parent");
+        assert_eq!(
+            c.family(["cmdb_ci_appl", "cmdb_ci_server"], "Runs on::Runs"),
+            Ok((RelKind::ApplicationRunsOnServer, false))
+        );
+        assert_eq!(
+            c.family(["cmdb_ci_server", "cmdb_ci_appl"], "Hosts::Hosted on"),
+            Ok((RelKind::ApplicationRunsOnServer, true))
+        );
+        let e = c
+            .family(["cmdb_ci_server", "cmdb_ci_appl"], "Runs on::Runs")
+            .unwrap_err();
+        assert!(
+            e.contains("no relationship family Server-RUNS_ON-Application"),
+            "{e}"
+        );
+        let e = rels("x = \"Toaster\"", "\"a\" = \"RUNS_ON\"").unwrap_err();
+        assert!(
+            e.contains("ci_relationships[0].classes.x: unknown kind 'Toaster'"),
+            "{e}"
+        );
+        let e = rels("x = \"Server\"", "\"a\" = \"LIKES\"").unwrap_err();
+        assert!(
+            e.contains(
+                "ci_relationships[0].types.\"a\": the model has no relationship type 'LIKES'"
+            ),
+            "{e}"
+        );
+        let e = rels("x = \"Server\"", "").unwrap_err();
+        assert!(e.contains("needs [ci_relationships[0].classes]"), "{e}");
     }
 }

@@ -491,7 +491,7 @@ fn input_entries(
         .map(|((i, &rows), e)| InputEntry {
             source: names[usize::from(i.rank)].clone(),
             file: i.map.path.display().to_string(),
-            table: i.map.table.name(),
+            table: i.map.holds.name(),
             rows,
             skipped: e.skipped,
             problems: e.problems,
