@@ -9,8 +9,18 @@ fn dist(d: Dist) -> String {
     match d {
         Dist::Fixed { n } => format!("exactly {n}"),
         Dist::Uniform { min, max } => format!("uniform {min}..={max}"),
-        Dist::Pareto { min, max, alpha } => {
-            format!("Pareto(min {min}, alpha {alpha}), at most {max}")
+        Dist::Pareto {
+            min,
+            max,
+            alpha,
+            zero,
+        } => {
+            let leaves = if zero > 0.0 {
+                format!(", {}% none", (zero * 100.0).round())
+            } else {
+                String::new()
+            };
+            format!("Pareto(min {min}, alpha {alpha}), at most {max}{leaves}")
         }
     }
 }
