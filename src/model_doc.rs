@@ -9,10 +9,51 @@ fn dist(d: Dist) -> String {
     match d {
         Dist::Fixed { n } => format!("exactly {n}"),
         Dist::Uniform { min, max } => format!("uniform {min}..={max}"),
-        Dist::Pareto { min, max, alpha } => {
-            format!("Pareto(min {min}, alpha {alpha}), at most {max}")
+        Dist::Pareto {
+            min,
+            max,
+            alpha,
+            zero,
+        } => {
+            let leaves = if zero > 0.0 {
+                format!(", {}% none", (zero * 100.0).round())
+            } else {
+                String::new()
+            };
+            format!("Pareto(min {min}, alpha {alpha}), at most {max}{leaves}")
         }
     }
+}
+
+/// How a kind's own attributes relate to each other (docs/model.md).
+fn values(k: NodeKind) -> Option<&'static str> {
+    Some(match k {
+        NodeKind::Region => {
+            "a fixed table of regions, each with its `geo` (AMER, EMEA, APAC, LATAM) and `code`; \
+a region past the table (`US East 2`, `us-east-2`) has its base region's geo"
+        }
+        NodeKind::DataCenter => "`city` is a city of the data centre's region",
+        NodeKind::Server => {
+            "`os` fits `server_type` (containers run Linux images, physical hosts hypervisors, \
+Linux, Windows or AIX, cloud instances the providers' images); sizes fit the type \
+(physical 16-256 cores, virtual 1-32, containers 1-8 cores and at most 32 GB, cloud 2-64) \
+with 1-16 GB a core; `cost` (monthly) follows cores and memory, a cloud core costing \
+the most and a container's the least"
+        }
+        NodeKind::NetworkDevice => {
+            "`model` comes from a catalogue of real models for the `device_type`; the model \
+decides `vendor` and `port_count`"
+        }
+        NodeKind::Database => {
+            "`engine_version` is a version of the `engine`; `size_gb` (a power of two) and \
+`replicas` are in the engine's usual range (Redis small, Cassandra large, MongoDB and \
+Cassandra always replicated)"
+        }
+        NodeKind::BusinessService => {
+            "`revenue_impact` is largest for gold services and smallest for bronze"
+        }
+        _ => return None,
+    })
 }
 
 /// The text of docs/model.md.
@@ -46,6 +87,12 @@ Every node and relationship has a `source` column: the system or team that repor
 A single-source bundle leaves them out of every header below: there `sources` would always be `[source]`.\n",
         multi.join(" and ")
     );
+    let _ = writeln!(
+        s,
+        "Attributes agree with each other, as in a maintained CMDB. A name that carries an environment (`web-prd-42`, `PostgreSQL dev 7`) carries the item's own `environment`. \
+`criticality` follows the environment (production and disaster recovery are more often high or critical, development and test rarely), except for business services and applications: \
+a service's follows its `service_tier`, an application's the tier of the first business service it supports.\n"
+    );
     let _ = writeln!(s, "## Node kinds\n");
     for k in NodeKind::ALL {
         let t = Table::Node(k);
@@ -59,9 +106,13 @@ A single-source bundle leaves them out of every header below: there `sources` wo
         let _ = writeln!(s, "- `:LABEL` values: {}", labels.join(", "));
         let _ = writeln!(
             s,
-            "- header: `{}`\n",
+            "- header: `{}`",
             t.header_cells(Provenance::Full).join(",")
         );
+        if let Some(v) = values(k) {
+            let _ = writeln!(s, "- values: {v}");
+        }
+        let _ = writeln!(s);
     }
     let _ = writeln!(s, "## Relationship families\n");
     let _ = writeln!(s, "One file group per (type, start kind, end kind), since start and end ids live in their kinds' ID groups.\n");

@@ -67,14 +67,18 @@ pub enum Dist {
         max: u32,
     },
     /// Discrete Pareto: `floor(min / u^(1/alpha))`, capped at `max`; most
-    /// nodes have about `min`, a few have hundreds.
+    /// nodes have about `min`, a few have hundreds. A share `zero` of the
+    /// nodes has no ends at all (leaves).
     Pareto {
-        /// Smallest degree (≥ 1).
+        /// Smallest degree of a node that has ends (≥ 1).
         min: u32,
         /// Largest degree.
         max: u32,
         /// Tail index; smaller is heavier.
         alpha: f64,
+        /// The share of nodes with degree 0, in `[0, 1)`.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        zero: f64,
     },
 }
 
@@ -87,8 +91,21 @@ impl Dist {
             Dist::Uniform { min, max } => {
                 u64::from(min) + crate::rng::below(h, u64::from(max - min) + 1)
             }
-            Dist::Pareto { min, max, alpha } => {
-                let u = crate::rng::unit(h);
+            Dist::Pareto {
+                min,
+                max,
+                alpha,
+                zero,
+            } => {
+                // One draw decides both: below `zero` a leaf, above it the
+                // rest of the unit interval, stretched, is the Pareto draw.
+                let mut u = crate::rng::unit(h);
+                if u <= zero {
+                    return 0;
+                }
+                if zero > 0.0 {
+                    u = (u - zero) / (1.0 - zero);
+                }
                 let d = f64::from(min) / u.powf(1.0 / alpha);
                 if d >= f64::from(max) {
                     u64::from(max)
@@ -103,6 +120,7 @@ impl Dist {
     pub fn min(&self) -> u64 {
         match *self {
             Dist::Fixed { n } => u64::from(n),
+            Dist::Pareto { zero, .. } if zero > 0.0 => 0,
             Dist::Uniform { min, .. } | Dist::Pareto { min, .. } => u64::from(min),
         }
     }
@@ -114,6 +132,10 @@ impl Dist {
             Dist::Uniform { max, .. } | Dist::Pareto { max, .. } => u64::from(max),
         }
     }
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// A fan-out family's settings.
@@ -300,6 +322,7 @@ struct RawFanout {
     min: Option<i64>,
     max: Option<i64>,
     alpha: Option<f64>,
+    zero: Option<f64>,
     target_skew: Option<f64>,
 }
 
@@ -341,17 +364,21 @@ pub fn default_fanout(r: RelKind) -> Fanout {
                 min: 2,
                 max: 256,
                 alpha: 1.3,
+                zero: 0.0,
             },
             1.0,
         ),
         R::DatabaseRunsOnServer => (Dist::Fixed { n: 1 }, 1.5),
         R::ApplicationRunsOnServer => (Dist::Uniform { min: 1, max: 3 }, 1.2),
         R::ApplicationDependsOnDatabase => (Dist::Uniform { min: 0, max: 3 }, 2.0),
+        // About 30% of applications depend on no other (leaves); the rest
+        // keep a heavy tail, with the same mean degree as before (about 4).
         R::ApplicationDependsOnApplication => (
             Dist::Pareto {
                 min: 1,
                 max: 400,
-                alpha: 1.2,
+                alpha: 1.05,
+                zero: 0.3,
             },
             3.0,
         ),
@@ -668,7 +695,18 @@ fn fanout_dist(full: &str, f: &RawFanout) -> Result<Dist, ProfileError> {
             if !(alpha.is_finite() && alpha > 0.0) {
                 return err(format!("{full}.alpha must be positive (got {alpha})"));
             }
-            Dist::Pareto { min, max, alpha }
+            let zero = f.zero.unwrap_or(0.0);
+            if !(0.0..1.0).contains(&zero) {
+                return err(format!(
+                    "{full}.zero must be at least 0 and below 1 (got {zero})"
+                ));
+            }
+            Dist::Pareto {
+                min,
+                max,
+                alpha,
+                zero,
+            }
         }
         other => {
             return err(format!(
@@ -1007,6 +1045,31 @@ mod tests {
         assert!(e.contains("nodes.Database.of"), "{e}");
         let e = parse_err("[[sources]]\nname = \"a;b\"");
         assert!(e.contains("sources[0].name"), "{e}");
+    }
+
+    #[test]
+    fn a_pareto_fanout_may_leave_a_share_without_ends() {
+        let fan = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 2\nApplication = 3\nBusinessService = 1\n\
+            [fanout.Application-DEPENDS_ON-Application]\ndist = \"pareto\"\nmin = 1\nmax = 50\n";
+        let p = Profile::parse(&format!("{fan}zero = 0.25"), "t");
+        let f = p.unwrap().fanout[&RelKind::ApplicationDependsOnApplication];
+        assert!(matches!(f.dist, Dist::Pareto { zero, .. } if zero == 0.25));
+        assert_eq!(f.dist.min(), 0);
+        for bad in ["1.0", "-0.1", "nan"] {
+            let e = parse_err(&format!("{fan}zero = {bad}"));
+            assert!(e.contains("Application-DEPENDS_ON-Application.zero"), "{e}");
+        }
+        // The share of leaves is the share of draws at or below `zero`.
+        let d = Dist::Pareto {
+            min: 1,
+            max: 50,
+            alpha: 1.0,
+            zero: 0.3,
+        };
+        let leaves = (0..10_000u64)
+            .filter(|&j| d.sample(crate::rng::mix(j)) == 0)
+            .count();
+        assert!((2_700..3_300).contains(&leaves), "{leaves}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod util;
 
 mod architecture;
+mod attributes;
 mod bench;
 mod changes;
 mod cli;

@@ -547,6 +547,38 @@ impl World {
         }
     }
 
+    /// The first end [`World::fanout_targets`] gives for start node `j`
+    /// (`None` when `j` has none), without collecting the others: a first
+    /// draw is never a repeat, so it is the same end.
+    pub fn first_target(&self, r: RelKind, j: u64) -> Option<u64> {
+        let f = self.fanout_family(r);
+        let (lo, n) = self.candidates(&f, j);
+        if Self::capped_degree(&f, j, n) == 0 {
+            return None;
+        }
+        let skew = self.fanout(r).target_skew;
+        let mut draws = self.target_streams[r.index()].draws(j);
+        let perm = if lo != 0 || n != f.ends {
+            Perm::new(n, draws.next())
+        } else {
+            self.perms[r.spec().end.index()]
+        };
+        let mut t = lo + perm.apply(rng::skewed(draws.next(), n, skew));
+        if f.same_kind && t == j {
+            // The same walk as `fanout_targets` past a start node's own index.
+            let mut attempts = 0;
+            while t == j {
+                attempts += 1;
+                t = if attempts < 8 {
+                    lo + perm.apply(rng::skewed(draws.next(), n, skew))
+                } else {
+                    lo + (t - lo + 1) % n
+                };
+            }
+        }
+        Some(t)
+    }
+
     /// The end of a `Parent`-shaped relationship starting at `j`.
     #[inline]
     fn parent(&self, r: RelKind, j: u64) -> u64 {

@@ -35,70 +35,104 @@ pub(super) struct Head {
     /// The pool word the name starts with (data centres: city; databases:
     /// engine), else "".
     pub word: &'static str,
+    /// The environment (index into `pools::ENVIRONMENT`) when the name
+    /// carries it: drawn once, written in the name and in `environment`.
+    pub env: Option<usize>,
+    /// The business-service tier (index into `pools::BSVC_TIER`) the
+    /// criticality follows: a service's own, an application's from a
+    /// service it supports; `None` for the other kinds.
+    pub tier: Option<usize>,
 }
 
-/// The head of item `i` of a configuration-item kind, from the first draws
-/// of its row stream. The row generators start with it, and
-/// [`World::name_of`] uses it alone, so an id computed from a name needs
-/// only these few draws, not the whole row.
+/// An environment index, drawn with the weights of `pools::ENVIRONMENT`.
 #[inline]
-pub(super) fn head(kind: NodeKind, i: u64, d: &mut Draws) -> Head {
-    let name = |a, b, sep| Value::Name { a, b, sep, n: i };
-    let (name, t, word) = match kind {
-        NodeKind::Region => {
-            let n = pools::REGION_NAMES.len() as u64;
-            let slot = crate::cast::index(i % n);
-            let v = if i < n {
-                Value::Str(pools::REGION_NAMES[slot])
-            } else {
-                Value::Name {
-                    a: pools::REGION_NAMES[slot],
-                    b: "",
-                    sep: " ",
-                    n: i / n + 1,
-                }
-            };
-            (v, 0, "")
-        }
-        NodeKind::DataCenter => {
-            let city = pools::CITY.pick(d.next());
-            (name(city, "DC", " "), 0, city)
-        }
-        NodeKind::Server => {
-            let t = rng::weighted(d.next(), pools::SERVER_TYPE_WEIGHTS, 100);
-            let role = pools::SERVER_ROLE.pick(d.next());
-            (name(role, pools::ENV_SHORT.pick(d.next()), "-"), t, "")
-        }
-        NodeKind::NetworkDevice => {
-            let t = rng::weighted(d.next(), pools::DEVICE_TYPE_WEIGHTS, 100);
-            let env = pools::ENV_SHORT.pick(d.next());
-            (name(pools::DEVICE_TYPES[t].0, env, "-"), t, "")
-        }
-        NodeKind::Database => {
-            let engine = pools::DB_ENGINE.pick(d.next());
-            (
-                name(engine, pools::ENV_SHORT.pick(d.next()), " "),
-                0,
-                engine,
-            )
-        }
-        NodeKind::Application => {
-            let t = rng::weighted(d.next(), pools::APP_TYPE_WEIGHTS, 100);
-            let a = pools::APP_WORD_A.pick(d.next());
-            (name(a, pools::APP_WORD_B.pick(d.next()), " "), t, "")
-        }
-        NodeKind::BusinessService => (name(pools::BSVC_NAME.pick(d.next()), "", " "), 0, ""),
-        NodeKind::Event | NodeKind::SourceRecord => (Value::Null, 0, ""),
-    };
-    Head { name, t, word }
+fn env_of(h: u64) -> usize {
+    rng::weighted(h, pools::ENVIRONMENT.weights, pools::ENVIRONMENT.total)
 }
 
 impl World {
+    /// The head of item `i` of a configuration-item kind, from the first draws
+    /// of its row stream. The row generators start with it, and
+    /// [`World::name_of`] uses it alone, so an id computed from a name needs
+    /// only these few draws, not the whole row.
+    #[inline]
+    pub(super) fn head(&self, kind: NodeKind, i: u64, d: &mut Draws) -> Head {
+        let name = |a, b, sep| Value::Name { a, b, sep, n: i };
+        let mut env = None;
+        let mut env_short = |h| {
+            let e = env_of(h);
+            env = Some(e);
+            pools::ENV_SHORT[e]
+        };
+        let (name, t, word) = match kind {
+            NodeKind::Region => {
+                let n = pools::REGION_NAMES.len() as u64;
+                let slot = crate::cast::index(i % n);
+                let v = if i < n {
+                    Value::Str(pools::REGION_NAMES[slot])
+                } else {
+                    Value::Name {
+                        a: pools::REGION_NAMES[slot],
+                        b: "",
+                        sep: " ",
+                        n: i / n + 1,
+                    }
+                };
+                (v, 0, "")
+            }
+            NodeKind::DataCenter => {
+                // A city of the data centre's own region.
+                let slot = self.dc_in_region.parent_of(i) % pools::REGION_NAMES.len() as u64;
+                let cities = pools::REGION_CITIES[crate::cast::index(slot)];
+                let city = cities[crate::cast::index(rng::below(d.next(), cities.len() as u64))];
+                (name(city, "DC", " "), 0, city)
+            }
+            NodeKind::Server => {
+                let t = rng::weighted(d.next(), pools::SERVER_TYPE_WEIGHTS, 100);
+                let role = pools::SERVER_ROLE.pick(d.next());
+                (name(role, env_short(d.next()), "-"), t, "")
+            }
+            NodeKind::NetworkDevice => {
+                let t = rng::weighted(d.next(), pools::DEVICE_TYPE_WEIGHTS, 100);
+                let env = env_short(d.next());
+                (name(pools::DEVICE_TYPES[t].0, env, "-"), t, "")
+            }
+            NodeKind::Database => {
+                let p = &pools::DB_ENGINE;
+                let t = rng::weighted(d.next(), p.weights, p.total);
+                let engine = p.values[t];
+                (name(engine, env_short(d.next()), " "), t, engine)
+            }
+            NodeKind::Application => {
+                let t = rng::weighted(d.next(), pools::APP_TYPE_WEIGHTS, 100);
+                let a = pools::APP_WORD_A.pick(d.next());
+                (name(a, pools::APP_WORD_B.pick(d.next()), " "), t, "")
+            }
+            NodeKind::BusinessService => {
+                let n = name(pools::BSVC_NAME.pick(d.next()), "", " ");
+                // The tier comes with the name: an application's criticality
+                // reads it from here without generating the service's row.
+                let p = &pools::BSVC_TIER;
+                (n, rng::weighted(d.next(), p.weights, p.total), "")
+            }
+            NodeKind::Event | NodeKind::SourceRecord => (Value::Null, 0, ""),
+        };
+        let tier = (kind == NodeKind::BusinessService).then_some(t);
+        Head {
+            name,
+            t,
+            word,
+            env,
+            tier,
+        }
+    }
+
     /// The `name` of configuration item `i` of kind `k` (its natural key),
     /// from its head alone: a few draws instead of a whole row.
     #[inline]
     pub fn name_of(&self, k: NodeKind, i: u64) -> Value<'static> {
-        head(k, i, &mut self.node_streams[k.index()].draws(i)).name
+        self.head(k, i, &mut self.node_streams[k.index()].draws(i))
+            .name
     }
 
     /// Appends row `i` of node kind `kind` to `out` (`i < count(kind)`):
@@ -148,13 +182,16 @@ impl World {
         }
     }
 
-    /// The columns every configuration item shares, `id` to `source`.
+    /// The columns every configuration item shares, `id` to `source`. The
+    /// environment is the head's when its name carries one, else drawn; the
+    /// criticality follows the head's business-service tier when it has
+    /// one, else the environment.
     fn ci_common<'w>(
         &'w self,
         kind: NodeKind,
         i: u64,
         labels: &'static [&'static str],
-        name: Value<'w>,
+        head: &Head,
         d: &mut Draws,
         out: &mut Vec<Value<'w>>,
     ) {
@@ -163,10 +200,19 @@ impl World {
             n: i,
         });
         out.push(Value::Labels(labels));
-        out.push(name);
+        out.push(head.name);
         out.push(pick(&pools::CI_STATUS, d));
-        out.push(pick(&pools::CRITICALITY, d));
-        out.push(pick(&pools::ENVIRONMENT, d));
+        // Both draws stay in place (a name's environment leaves its draw
+        // unused) so the columns after them draw the same values.
+        let (hc, he) = (d.next(), d.next());
+        let e = head.env.unwrap_or_else(|| env_of(he));
+        let weights = match head.tier {
+            Some(t) => &pools::CRITICALITY_BY_TIER[t],
+            None => &pools::CRITICALITY_BY_ENV[e],
+        };
+        let c = rng::weighted(hc, weights, 100);
+        out.push(Value::Word(&pools::CRITICALITY.words[c]));
+        out.push(Value::Word(&pools::ENVIRONMENT.words[e]));
         out.push(pick(&pools::OWNER_TEAM, d));
         out.push(Value::DateTime(CREATED_FROM + d.below(CREATED_SPAN) as i64));
         // Zero to three tags.
@@ -181,9 +227,10 @@ impl World {
     fn region<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let n = pools::REGION_NAMES.len() as u64;
         let slot = crate::cast::index(i % n);
-        let Head { name, .. } = head(NodeKind::Region, i, d);
-        self.ci_common(NodeKind::Region, i, model::REGION_LABELS[0], name, d, out);
-        out.push(pick(&pools::GEO, d));
+        let h = self.head(NodeKind::Region, i, d);
+        self.ci_common(NodeKind::Region, i, model::REGION_LABELS[0], &h, d, out);
+        // `US East 2` is where `US East` is: the geo and code follow the slot.
+        out.push(Value::Str(pools::REGION_GEO[slot]));
         out.push(if i < n {
             Value::Str(pools::REGION_CODES[slot])
         } else {
@@ -197,34 +244,24 @@ impl World {
     }
 
     fn datacenter<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let Head {
-            name, word: city, ..
-        } = head(NodeKind::DataCenter, i, d);
-        self.ci_common(
-            NodeKind::DataCenter,
-            i,
-            model::DATACENTER_LABELS[0],
-            name,
-            d,
-            out,
-        );
-        out.push(Value::Str(city));
+        let h = self.head(NodeKind::DataCenter, i, d);
+        let labels = model::DATACENTER_LABELS[0];
+        self.ci_common(NodeKind::DataCenter, i, labels, &h, d, out);
+        out.push(Value::Str(h.word));
         out.push(int(1 + d.below(4)));
         out.push(pick(&pools::DC_PROVIDER, d));
     }
 
     fn server<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let Head { name, t, .. } = head(NodeKind::Server, i, d);
-        self.ci_common(NodeKind::Server, i, model::SERVER_LABELS[t], name, d, out);
+        let h = self.head(NodeKind::Server, i, d);
+        let t = h.t;
+        self.ci_common(NodeKind::Server, i, model::SERVER_LABELS[t], &h, d, out);
         out.push(Value::Str(pools::SERVER_TYPES[t].0));
-        out.push(pick(&pools::OS, d));
-        let cores = 1u64 << d.below(8); // 1..128
-        let memory = cores * (2 << d.below(3)); // 2, 4 or 8 GB a core
+        out.push(pick(pools::OS_BY_TYPE[t], d));
+        let (cores, memory, cost) = server_shape(t, d);
         out.push(int(cores));
         out.push(int(memory));
-        out.push(Value::Cents(
-            (cores * 1_500 + memory * 400 + d.below(10_000)) as i64,
-        ));
+        out.push(Value::Cents(cost));
         #[allow(
             clippy::cast_possible_truncation,
             reason = "the low 24 bits of the row number, masked"
@@ -233,49 +270,43 @@ impl World {
     }
 
     fn device<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let Head { name, t, .. } = head(NodeKind::NetworkDevice, i, d);
-        self.ci_common(
-            NodeKind::NetworkDevice,
-            i,
-            model::DEVICE_LABELS[t],
-            name,
-            d,
-            out,
-        );
+        let h = self.head(NodeKind::NetworkDevice, i, d);
+        let t = h.t;
+        let labels = model::DEVICE_LABELS[t];
+        self.ci_common(NodeKind::NetworkDevice, i, labels, &h, d, out);
         out.push(Value::Str(pools::DEVICE_TYPES[t].0));
-        out.push(pick(&pools::NET_VENDOR, d));
-        out.push(pick(&pools::NET_MODEL, d));
+        // The model decides the vendor and the port count.
+        let m = pools::DEVICE_MODELS[t].pick(d.next());
+        out.push(Value::Word(&m.vendor));
+        out.push(Value::Word(&m.model));
         #[allow(
             clippy::cast_possible_truncation,
             reason = "the low 20 bits of the row number, masked"
         )]
         out.push(Value::Ipv4(0xAC10_0000 | (i as u32 & 0x000F_FFFF)));
-        out.push(int(8 << d.below(4))); // 8..64 ports
+        out.push(int(m.ports));
     }
 
     fn database<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let Head {
-            name, word: engine, ..
-        } = head(NodeKind::Database, i, d);
-        self.ci_common(
-            NodeKind::Database,
-            i,
-            model::DATABASE_LABELS[0],
-            name,
-            d,
-            out,
-        );
-        out.push(Value::Str(engine));
-        out.push(pick(&pools::DB_VERSION, d));
-        // Sizes are log-uniform from 1 GB to 64 TB.
-        out.push(int(1u64 << d.below(17)));
-        out.push(int(d.below(4)));
+        let h = self.head(NodeKind::Database, i, d);
+        let labels = model::DATABASE_LABELS[0];
+        self.ci_common(NodeKind::Database, i, labels, &h, d, out);
+        let e = &pools::ENGINES[h.t];
+        out.push(Value::Str(h.word));
+        out.push(pick(e.versions, d));
+        // Sizes are log-uniform over the engine's usual range.
+        let (lo, hi) = e.size_log2;
+        out.push(int(1u64 << (lo + d.below(hi - lo + 1))));
+        let (lo, hi) = e.replicas;
+        out.push(int(lo + d.below(hi - lo + 1)));
         out.push(Value::Bool(d.below(10) < 7));
     }
 
     fn application<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let Head { name, t, .. } = head(NodeKind::Application, i, d);
-        self.ci_common(NodeKind::Application, i, model::APP_LABELS[t], name, d, out);
+        let mut h = self.head(NodeKind::Application, i, d);
+        h.tier = self.supported_tier(i);
+        let t = h.t;
+        self.ci_common(NodeKind::Application, i, model::APP_LABELS[t], &h, d, out);
         out.push(Value::Str(pools::APP_TYPES[t].0));
         out.push(pick(&pools::LANGUAGE, d));
         let (major, minor, patch) = (d.below(12), d.below(30), d.below(100));
@@ -293,18 +324,25 @@ impl World {
         out.push(Value::Cents(d.below(5_000_000) as i64));
     }
 
+    /// The tier of the first business service application `i` supports
+    /// (`None` when it supports none): its criticality follows it.
+    #[inline]
+    pub(super) fn supported_tier(&self, i: u64) -> Option<usize> {
+        let k = NodeKind::BusinessService;
+        let s = self.first_target(model::RelKind::ApplicationSupportsBusinessService, i)?;
+        self.head(k, s, &mut self.node_streams[k.index()].draws(s))
+            .tier
+    }
+
     fn business_service<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let Head { name, .. } = head(NodeKind::BusinessService, i, d);
-        self.ci_common(
-            NodeKind::BusinessService,
-            i,
-            model::BSVC_LABELS[0],
-            name,
-            d,
-            out,
-        );
-        out.push(pick(&pools::BSVC_TIER, d));
-        out.push(Value::Cents(d.below(100_000_000) as i64));
+        let h = self.head(NodeKind::BusinessService, i, d);
+        let labels = model::BSVC_LABELS[0];
+        self.ci_common(NodeKind::BusinessService, i, labels, &h, d, out);
+        let tier = h.t;
+        out.push(Value::Word(&pools::BSVC_TIER.words[tier]));
+        // Gold services carry the most revenue, bronze the least.
+        let cap = [100_000_000, 25_000_000, 5_000_000][tier];
+        out.push(Value::Cents(d.below(cap) as i64));
         out.push(pick(&pools::BSVC_DESC, d));
     }
 
@@ -383,6 +421,74 @@ impl<'w> NodeRows<'w> {
             None
         };
         true
+    }
+}
+
+/// How servers of one type are sized and priced.
+struct Sizing {
+    /// The core counts the type comes in.
+    cores: &'static [u64],
+    /// Their weights, summing to 100.
+    weights: &'static [u32],
+    /// Memory is `cores << k` GB for `k` in this range.
+    gb_per_core_log2: (u64, u64),
+    /// Monthly cost in cents of a core and of a GB of memory: a cloud core
+    /// costs more than an on-premises one, a container's share of a host
+    /// the least.
+    price: (u64, u64),
+}
+
+/// Server sizing in `pools::SERVER_TYPES` order: physical, virtual,
+/// container, cloud.
+static SIZING: [Sizing; 4] = [
+    Sizing {
+        cores: &[16, 24, 32, 48, 64, 96, 128, 192, 256],
+        weights: &[8, 10, 18, 16, 18, 10, 10, 5, 5],
+        gb_per_core_log2: (2, 4),
+        price: (1_000, 150),
+    },
+    Sizing {
+        cores: &[1, 2, 4, 8, 16, 32],
+        weights: &[6, 22, 30, 24, 12, 6],
+        gb_per_core_log2: (1, 3),
+        price: (1_500, 300),
+    },
+    Sizing {
+        cores: &[1, 2, 4, 8],
+        weights: &[45, 30, 17, 8],
+        gb_per_core_log2: (0, 2),
+        price: (800, 200),
+    },
+    Sizing {
+        cores: &[2, 4, 8, 16, 32, 64],
+        weights: &[22, 30, 24, 14, 7, 3],
+        gb_per_core_log2: (1, 3),
+        price: (3_000, 500),
+    },
+];
+
+/// The cores, memory (GB) and monthly cost (cents) of a server of type
+/// index `t`: a function of the type alone, so a type derived from
+/// elsewhere sizes the same way.
+#[inline]
+fn server_shape(t: usize, d: &mut Draws) -> (u64, u64, i64) {
+    let s = &SIZING[t];
+    let c = s.cores[rng::weighted(d.next(), s.weights, 100)];
+    let (lo, hi) = s.gb_per_core_log2;
+    let memory = c << (lo + d.below(hi - lo + 1));
+    let base = c * s.price.0 + memory * s.price.1;
+    // Up to 10% on top: discounts and licences differ per host.
+    (c, memory, (base + d.below(base / 10 + 1)) as i64)
+}
+
+#[cfg(test)]
+#[test]
+fn sizing_weights_sum_to_100() {
+    assert_eq!(SIZING.len(), pools::SERVER_TYPES.len());
+    for s in &SIZING {
+        assert_eq!(s.cores.len(), s.weights.len());
+        assert_eq!(s.weights.iter().sum::<u32>(), 100);
+        assert!(s.gb_per_core_log2.0 <= s.gb_per_core_log2.1);
     }
 }
 

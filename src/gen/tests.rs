@@ -431,3 +431,224 @@ fn multisource() -> World {
     assert_eq!(w.provenance(), Provenance::Full, "multi-source keeps them");
     w
 }
+
+/// The cells of node row `i` of `k` by column name.
+fn named_cells(w: &World, k: NodeKind, i: u64) -> std::collections::HashMap<&'static str, String> {
+    let mut row = Vec::new();
+    w.node_row(k, i, &mut row);
+    let cols = w.columns(Table::Node(k));
+    cols.iter().map(|c| c.name).zip(csv_cells(&row)).collect()
+}
+
+/// The environment abbreviation a name carries: the part before its number.
+fn env_in_name(name: &str, sep: char) -> &str {
+    let mut parts = name.trim_matches('"').rsplit(sep);
+    parts.next();
+    parts.next().unwrap()
+}
+
+/// Checks the per-row attribute invariants of row `i` of `k`.
+fn assert_row_agrees(w: &World, k: NodeKind, i: u64) {
+    let c = named_cells(w, k, i);
+    let env = pools::ENVIRONMENT
+        .values
+        .iter()
+        .position(|e| *e == c["environment"])
+        .unwrap();
+    let sep = match k {
+        NodeKind::Server | NodeKind::NetworkDevice => Some('-'),
+        NodeKind::Database => Some(' '),
+        _ => None,
+    };
+    if let Some(sep) = sep {
+        assert_eq!(
+            env_in_name(&c["name"], sep),
+            pools::ENV_SHORT[env],
+            "{k} {i}: {c:?}"
+        );
+    }
+    if !matches!(k, NodeKind::Application | NodeKind::BusinessService) {
+        let crit = pools::CRITICALITY
+            .values
+            .iter()
+            .position(|v| *v == c["criticality"])
+            .unwrap();
+        assert!(pools::CRITICALITY_BY_ENV[env][crit] > 0, "{k} {i}: {c:?}");
+    }
+    let num = |col: &str| c[col].parse::<u64>().unwrap();
+    match k {
+        NodeKind::Region => {
+            let slot = (i % pools::REGION_NAMES.len() as u64) as usize;
+            assert!(c["name"].starts_with(pools::REGION_NAMES[slot]));
+            assert!(c["code"].starts_with(pools::REGION_CODES[slot]));
+            assert_eq!(c["geo"], pools::REGION_GEO[slot]);
+        }
+        NodeKind::DataCenter => {
+            let region = w.dc_in_region.parent_of(i);
+            let slot = (region % pools::REGION_NAMES.len() as u64) as usize;
+            let city = c["city"].trim_matches('"');
+            assert!(pools::REGION_CITIES[slot].contains(&city), "{c:?}");
+            assert!(c["name"].trim_matches('"').starts_with(city));
+        }
+        NodeKind::Server => {
+            let t = pools::SERVER_TYPES
+                .iter()
+                .position(|s| s.0 == c["server_type"])
+                .unwrap();
+            assert!(
+                pools::OS_BY_TYPE[t].values.contains(&c["os"].as_str()),
+                "{c:?}"
+            );
+            let (cores, mem) = (num("cpu_cores"), num("memory_gb"));
+            let (lo, hi) = [(16, 256), (1, 32), (1, 8), (1, 64)][t];
+            assert!((lo..=hi).contains(&cores), "{c:?}");
+            if t == 2 {
+                assert!(mem <= 32 && !c["os"].contains("Windows"), "{c:?}");
+            }
+            assert!(mem >= cores && mem <= 16 * cores, "{c:?}");
+        }
+        NodeKind::NetworkDevice => {
+            let t = pools::DEVICE_TYPES
+                .iter()
+                .position(|s| s.0 == c["device_type"])
+                .unwrap();
+            let m = pools::DEVICE_MODELS[t]
+                .models
+                .iter()
+                .find(|m| m.model.text == c["model"])
+                .unwrap_or_else(|| panic!("{c:?}: not a model of its type"));
+            assert_eq!(m.vendor.text, c["vendor"]);
+            assert_eq!(m.ports, num("port_count"));
+        }
+        NodeKind::Database => {
+            let e = pools::DB_ENGINE
+                .values
+                .iter()
+                .position(|v| *v == c["engine"])
+                .unwrap();
+            let eng = &pools::ENGINES[e];
+            assert!(
+                eng.versions.values.contains(&c["engine_version"].as_str()),
+                "{c:?}"
+            );
+            let size = num("size_gb");
+            assert!(size.is_power_of_two());
+            let log = u64::from(size.trailing_zeros());
+            assert!((eng.size_log2.0..=eng.size_log2.1).contains(&log), "{c:?}");
+            assert!(
+                (eng.replicas.0..=eng.replicas.1).contains(&num("replicas")),
+                "{c:?}"
+            );
+        }
+        NodeKind::Application => {
+            let crit = pools::CRITICALITY
+                .values
+                .iter()
+                .position(|v| *v == c["criticality"])
+                .unwrap();
+            let weights = match w.supported_tier(i) {
+                Some(t) => &pools::CRITICALITY_BY_TIER[t],
+                None => &pools::CRITICALITY_BY_ENV[env],
+            };
+            assert!(weights[crit] > 0, "{c:?}");
+        }
+        NodeKind::BusinessService => {
+            let t = pools::BSVC_TIER
+                .values
+                .iter()
+                .position(|v| *v == c["service_tier"])
+                .unwrap();
+            let crit = pools::CRITICALITY
+                .values
+                .iter()
+                .position(|v| *v == c["criticality"])
+                .unwrap();
+            assert!(pools::CRITICALITY_BY_TIER[t][crit] > 0, "{c:?}");
+        }
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Each row's attributes agree with each other, for any seed.
+    #[test]
+    fn row_attributes_agree(k in 0usize..7, i in 0u64..5000, seed in any::<u64>()) {
+        let mut p = Profile::load("small").unwrap();
+        p.seed = seed % (1 << 40);
+        let w = World::new(&p);
+        let kind = NodeKind::ALL[k];
+        assert_row_agrees(&w, kind, i % w.count(kind));
+    }
+
+    /// `first_target` is the first end `fanout_targets` gives.
+    #[test]
+    fn first_target_is_the_first_fanout_target(rel in 0usize..14, j in 0u64..5000, seed in 0u64..1000) {
+        let mut p = Profile::load("small").unwrap();
+        p.seed = seed;
+        let w = World::new(&p);
+        let r = RelKind::ALL[rel];
+        if r.spec().shape == Shape::Fanout {
+            let j = j % w.count(r.spec().start);
+            let mut out = Vec::new();
+            w.fanout_targets(r, j, &mut out);
+            prop_assert_eq!(w.first_target(r, j), out.first().copied());
+        }
+    }
+}
+
+/// Over every row of `medium`: each device model has one vendor and one
+/// type, each database version one engine's, each region one geo; and
+/// every row passes the per-row checks.
+#[test]
+fn attributes_agree_over_medium() {
+    let w = world("medium");
+    let mut model_of = std::collections::HashMap::new();
+    for k in NodeKind::ALL.into_iter().filter(|k| k.is_ci()) {
+        for i in 0..w.count(k) {
+            assert_row_agrees(&w, k, i);
+        }
+    }
+    for i in 0..w.count(NodeKind::NetworkDevice) {
+        let c = named_cells(&w, NodeKind::NetworkDevice, i);
+        let v = (c["vendor"].clone(), c["device_type"].clone());
+        assert_eq!(
+            model_of
+                .entry(c["model"].clone())
+                .or_insert_with(|| v.clone()),
+            &v
+        );
+    }
+    assert!(model_of.len() > 10, "{model_of:?}");
+    // Cloud cores cost more than on-premises ones.
+    let per_core = |t: &str| {
+        let (mut cost, mut cores) = (0.0, 0.0);
+        for i in 0..w.count(NodeKind::Server) {
+            let c = named_cells(&w, NodeKind::Server, i);
+            if c["server_type"] == t {
+                cost += c["cost"].parse::<f64>().unwrap();
+                cores += c["cpu_cores"].parse::<f64>().unwrap();
+            }
+        }
+        cost / cores
+    };
+    assert!(per_core("cloud") > 2.0 * per_core("physical"));
+}
+
+/// `medium` has leaf applications (no application dependencies) and a hub
+/// that hundreds depend on.
+#[test]
+fn leaf_applications_and_hubs_exist() {
+    let w = world("medium");
+    let n = w.count(NodeKind::Application) as usize;
+    let (mut out_degree, mut in_degree) = (vec![0u64; n], vec![0u64; n]);
+    for (s, e) in all_pairs(&w, RelKind::ApplicationDependsOnApplication) {
+        out_degree[s as usize] += 1;
+        in_degree[e as usize] += 1;
+    }
+    let leaves = out_degree.iter().filter(|&&d| d == 0).count() as f64 / n as f64;
+    assert!((0.2..=0.4).contains(&leaves), "leaf share {leaves}");
+    let hub = in_degree.iter().max().copied().unwrap();
+    assert!(hub >= 100, "largest hub {hub}");
+}
