@@ -488,7 +488,15 @@ fn ids_mode_is_checked_and_recorded() {
         assert!(!err.contains("panicked"), "{err}");
     };
     refused(
-        &["generate", "--profile", "tiny", "--ids", "bogus", "--out", o],
+        &[
+            "generate",
+            "--profile",
+            "tiny",
+            "--ids",
+            "bogus",
+            "--out",
+            o,
+        ],
         "invalid value 'bogus' for '--ids",
     );
     refused(
@@ -510,7 +518,15 @@ fn ids_mode_is_checked_and_recorded() {
     );
     refused(
         &[
-            "generate", "--profile", "tiny", "--ids", "integer", "--format", "parquet", "--out", o,
+            "generate",
+            "--profile",
+            "tiny",
+            "--ids",
+            "integer",
+            "--format",
+            "parquet",
+            "--out",
+            o,
         ],
         "Parquet",
     );
@@ -531,11 +547,19 @@ fn ids_mode_is_checked_and_recorded() {
     // The same run again is recognised as complete; string ids are another run.
     generate(&out, "tiny", &["--ids", "integer"]);
     let r = run(&["generate", "--profile", "tiny", "--out", o, "--quiet"]);
-    assert_eq!(r.status.code(), Some(2), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     let s = t.path().join("s");
     generate(&s, "tiny", &["--ids", "string"]);
     let m = util::json(&s.join("manifest.json"));
-    assert!(m["run"]["profile"].get("ids").is_none(), "string ids leave the key out");
+    assert!(
+        m["run"]["profile"].get("ids").is_none(),
+        "string ids leave the key out"
+    );
     assert!(fs::read_to_string(s.join("import.args"))
         .unwrap()
         .contains("--id-type=string\n"));

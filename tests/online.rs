@@ -121,7 +121,8 @@ fn prefix_of(bundle: &Path, kind: &str) -> String {
         .position(|c| c == "id" || c == format!("id:ID({kind})"))
         .unwrap();
     let id = rows(bundle, &format!("nodes/{kind}"))[0][at].clone();
-    id.trim_end_matches(|c: char| c.is_ascii_digit()).to_string()
+    id.trim_end_matches(|c: char| c.is_ascii_digit())
+        .to_string()
 }
 
 #[test]
@@ -211,7 +212,11 @@ fn bundle_then_day_one(ids: &str) {
          n.cost AS cost, n.created_at AS at, n.tags AS tags, labels(n) AS labels",
     );
     let r = &recs[0];
-    let id_col = if ids == "integer" { "id" } else { "id:ID(Server)" };
+    let id_col = if ids == "integer" {
+        "id"
+    } else {
+        "id:ID(Server)"
+    };
     assert_eq!(row[col(id_col)], "srv-000000003");
     assert_eq!(s(r.value("name")), row[col("name")]);
     assert_eq!(

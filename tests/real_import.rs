@@ -41,7 +41,11 @@ fn every_format(profile: &str) {
     let props = csv_properties(&csv);
     assert_eq!(csv_properties(&gz), props, "csv.gz holds what CSV holds");
     // The integer :ID is not stored; the string id is, as `id`.
-    assert_eq!(csv_properties(&int), props, "integer ids store what string ids do");
+    assert_eq!(
+        csv_properties(&int),
+        props,
+        "integer ids store what string ids do"
+    );
     assert_eq!(csv_properties(&int_gz), props);
     for (i, home) in neo4j_server::homes().iter().enumerate() {
         let db = Instance::new(home, &tmp.path().join(format!("neo4j-{i}")));
@@ -192,7 +196,12 @@ fn dump(db: &Instance) -> Vec<String> {
         .iter()
         .map(|r| {
             let p = r.value("p").map(canon).unwrap_or_default();
-            format!("{:?}-{:?}->{:?} {p}", r.value("a"), r.value("t"), r.value("b"))
+            format!(
+                "{:?}-{:?}->{:?} {p}",
+                r.value("a"),
+                r.value("t"),
+                r.value("b")
+            )
         }),
     );
     out.sort();
@@ -212,7 +221,10 @@ fn stored_types_arrive_as_declared() {
     for (format, args) in [
         ("csv", &["--format", "csv"][..]),
         ("parquet", &["--format", "parquet"][..]),
-        ("csv-integer-ids", &["--format", "csv", "--ids", "integer"][..]),
+        (
+            "csv-integer-ids",
+            &["--format", "csv", "--ids", "integer"][..],
+        ),
     ] {
         let bundle = tmp.path().join(format);
         generate(&bundle, "tiny", args);

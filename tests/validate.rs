@@ -143,7 +143,10 @@ fn generated_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &["--ids", "integer"]);
     let out = assert_clean(&d);
     assert!(out.contains(" rows and 69 ids checked in "), "{out}");
-    let (_t, d) = bundle("small", &["--gzip", "--shard-rows", "700", "--ids", "integer"]);
+    let (_t, d) = bundle(
+        "small",
+        &["--gzip", "--shard-rows", "700", "--ids", "integer"],
+    );
     assert_clean(&d);
 }
 
@@ -161,7 +164,11 @@ fn integer_id_headers_must_match_the_manifest() {
     let (_t, d) = bundle("tiny", &["--ids", "integer"]);
     let header = d.join("nodes/Server/header.csv");
     let h = fs::read_to_string(&header).unwrap();
-    fs::write(&header, h.replacen(":ID(Server),id,", "id:ID(Server),name2,", 1)).unwrap();
+    fs::write(
+        &header,
+        h.replacen(":ID(Server),id,", "id:ID(Server),name2,", 1),
+    )
+    .unwrap();
     let args = d.join("import.args");
     let a = fs::read_to_string(&args).unwrap();
     fs::write(&args, a.replace("--id-type=integer", "--id-type=string")).unwrap();

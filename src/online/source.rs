@@ -758,7 +758,10 @@ mod tests {
             "nodes/Server/part-00000.csv",
             "3,srv-000000003,Server,a\n4,srv-000000005,Server,b\n",
         );
-        let rh = file("relationships/S/header.csv", ":START_ID(Server),:END_ID(DataCenter)\n");
+        let rh = file(
+            "relationships/S/header.csv",
+            ":START_ID(Server),:END_ID(DataCenter)\n",
+        );
         let rs = file("relationships/S/part-00000.csv", "3,12\n");
         let manifest = serde_json::json!({
             "fingerprint": "1",
@@ -783,7 +786,10 @@ mod tests {
         assert!(err.contains("not 'srv-000000004'"), "{err}");
         let mut rels = TableRows::open(dir.path(), &src.tables[1]).unwrap();
         let r = rels.next_row().unwrap().unwrap();
-        assert_eq!((r.start.as_str(), r.end.as_str()), ("srv-000000003", "dc-000000012"));
+        assert_eq!(
+            (r.start.as_str(), r.end.as_str()),
+            ("srv-000000003", "dc-000000012")
+        );
     }
 
     #[test]
