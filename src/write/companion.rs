@@ -379,5 +379,10 @@ mod tests {
         let cells = header_cells(t, (p, Ids::String), 3);
         assert_eq!(cells.len(), t.columns(p).len() - 2);
         assert!(cells.iter().all(|c| !c.ends_with(":datetime")));
+        // With integer ids the id column is two cells, and the omitted
+        // columns are still the temporal ones.
+        let int = header_cells(t, (p, Ids::Integer), 3);
+        assert_eq!(int[..2], [":ID(Server)".to_string(), "id".to_string()]);
+        assert_eq!(int[2..], cells[1..]);
     }
 }
