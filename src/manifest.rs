@@ -1,7 +1,7 @@
 //! The manifest: the record of a complete bundle, written last. A bundle is
 //! complete if and only if its `manifest.json` exists.
 
-use crate::model::{RelKind, Table};
+use crate::model::{Ids, RelKind, Table};
 use crate::plan::{Part, Plan, ShardSize};
 use crate::profile::Profile;
 use crate::write::{FileInfo, Format};
@@ -186,7 +186,7 @@ pub fn neo4j_needs(plan: &Plan) -> Neo4jNeeds {
     let cells: Vec<String> = plan
         .tables
         .iter()
-        .flat_map(|t| t.table.header_cells(plan.provenance))
+        .flat_map(|t| t.table.header_cells_as(plan.provenance, plan.ids))
         .collect();
     if cells.iter().any(|c| c.contains("{id-type:")) {
         features.push(Feature {
@@ -364,7 +364,7 @@ impl PartManifest {
 /// shards: their column names are the header entries, so no header file is
 /// passed (the header-file path has open bugs, docs/parquet.md), and the
 /// CSV-only delimiter options are left out.
-pub fn import_args(format: Format, tables: &[TableEntry]) -> Vec<String> {
+pub fn import_args(format: Format, ids: Ids, tables: &[TableEntry]) -> Vec<String> {
     let pattern = format.shard_pattern();
     let parquet = format.is_parquet();
     let mut args = Vec::new();
@@ -384,7 +384,7 @@ pub fn import_args(format: Format, tables: &[TableEntry]) -> Vec<String> {
             format!("--relationships={}={files}", t.label_or_type)
         });
     }
-    args.push("--id-type=string".to_string());
+    args.push(ids.id_type_arg().to_string());
     if !parquet {
         args.extend(["--delimiter=,", "--array-delimiter=;"].map(String::from));
     }
@@ -490,7 +490,7 @@ pub fn tables_and_totals(
         files,
         bytes,
     };
-    let args = import_args(plan.format, &tables);
+    let args = import_args(plan.format, plan.ids, &tables);
     let command = format!("neo4j-admin database import full ${{DATABASE:-neo4j}} @{ARGS_FILE}");
     (tables, totals, Import { args, command })
 }

@@ -393,6 +393,53 @@ impl Provenance {
     }
 }
 
+/// How a bundle identifies nodes in its import files (`generate --ids`): a
+/// property of the profile, like [`Provenance`], so every writer, reader and
+/// estimate derives the same header cells from it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ids {
+    /// `id:ID(Group)`: the string id (`srv-000000042`) is the import id and
+    /// is stored as `id` (`--id-type=string`).
+    #[default]
+    String,
+    /// `:ID(Group)`: the row index is the import id, an integer unique per
+    /// ID group and not stored (the column has no name); the string id
+    /// follows as the plain property `id` (`--id-type=integer`, which is
+    /// global to an import, so every group is integer).
+    Integer,
+}
+
+impl Ids {
+    /// Whether this is the default, string ids (left out of serialised
+    /// profiles so string bundles keep their bytes).
+    pub fn is_string(&self) -> bool {
+        *self == Ids::String
+    }
+
+    /// The mode's name, as `--ids` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ids::String => "string",
+            Ids::Integer => "integer",
+        }
+    }
+
+    /// neo4j-admin's `--id-type` argument for the mode.
+    pub fn id_type_arg(self) -> &'static str {
+        match self {
+            Ids::String => "--id-type=string",
+            Ids::Integer => "--id-type=integer",
+        }
+    }
+}
+
+impl fmt::Display for Ids {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The `source`-only column lists, one per table in [`Table::index`] order,
 /// filtered once from the full lists so callers keep `&'static` slices.
 static SOURCE_ONLY: std::sync::LazyLock<Vec<Vec<Column>>> = std::sync::LazyLock::new(|| {
@@ -791,9 +838,21 @@ impl Table {
         matches!(self, Table::Node(_))
     }
 
-    /// The header cells in neo4j-admin syntax, e.g. `id:ID(Server)`, `:LABEL`,
-    /// `cpu_cores:int`, `:START_ID(Server)`.
+    /// The header cells in neo4j-admin syntax with string ids, e.g.
+    /// `id:ID(Server)`, `:LABEL`, `cpu_cores:int`, `:START_ID(Server)`.
     pub fn header_cells(self, p: Provenance) -> Vec<String> {
+        self.header_cells_as(p, Ids::String)
+    }
+
+    /// The header cells under an id mode.
+    pub fn header_cells_as(self, p: Provenance, ids: Ids) -> Vec<String> {
+        self.column_cells(p, ids).into_iter().flatten().collect()
+    }
+
+    /// The header cells of each column under an id mode: one per column,
+    /// except a node's id under [`Ids::Integer`], which is two
+    /// (`:ID(Server)`, then the property `id`).
+    pub fn column_cells(self, p: Provenance, ids: Ids) -> Vec<Vec<String>> {
         let (start, end) = match self {
             Table::Node(k) => (k, k),
             Table::Rel(r) => {
@@ -804,14 +863,17 @@ impl Table {
         self.columns(p)
             .iter()
             .map(|c| match c.kind {
-                ColKind::Id => format!("{}:ID({})", c.name, start.name()),
-                ColKind::Label => ":LABEL".to_string(),
-                ColKind::StartId => format!(":START_ID({})", start.name()),
-                ColKind::EndId => format!(":END_ID({})", end.name()),
-                ColKind::Prop(t) => match t.header_suffix() {
+                ColKind::Id => match ids {
+                    Ids::String => vec![format!("{}:ID({})", c.name, start.name())],
+                    Ids::Integer => vec![format!(":ID({})", start.name()), c.name.to_string()],
+                },
+                ColKind::Label => vec![":LABEL".to_string()],
+                ColKind::StartId => vec![format!(":START_ID({})", start.name())],
+                ColKind::EndId => vec![format!(":END_ID({})", end.name())],
+                ColKind::Prop(t) => vec![match t.header_suffix() {
                     None => c.name.to_string(),
                     Some(suffix) => format!("{}:{}", c.name, suffix),
-                },
+                }],
             })
             .collect()
     }
@@ -888,6 +950,23 @@ mod tests {
             rel.header_cells(Provenance::SourceOnly).join(","),
             ":START_ID(Server),:END_ID(DataCenter),source"
         );
+    }
+
+    #[test]
+    fn integer_ids_split_the_id_column_and_keep_the_rest() {
+        for t in Table::all() {
+            for p in [Provenance::SourceOnly, Provenance::Full] {
+                let string = t.header_cells(p);
+                let integer = t.header_cells_as(p, Ids::Integer);
+                if let Table::Node(k) = t {
+                    assert_eq!(string[0], format!("id:ID({k})"));
+                    assert_eq!(integer[..2], [format!(":ID({k})"), "id".to_string()]);
+                    assert_eq!(string[1..], integer[2..], "{t}");
+                } else {
+                    assert_eq!(string, integer, "{t}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::format::Format;
 use crate::gen::World;
-use crate::model::{Provenance, Table};
+use crate::model::{Ids, Provenance, Table};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::Range;
@@ -113,6 +113,8 @@ pub struct Plan {
     pub format: Format,
     /// The provenance columns of every table (the world's).
     pub provenance: Provenance,
+    /// How the tables identify nodes (the world's).
+    pub ids: Ids,
 }
 
 /// Splits `0..rows` into consecutive ranges of `per` rows (the last shorter).
@@ -182,6 +184,7 @@ impl Plan {
             tables,
             format,
             provenance: world.provenance(),
+            ids: world.ids(),
         }
     }
 

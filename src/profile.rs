@@ -6,7 +6,7 @@
 //! problem names the key at fault.
 
 use crate::merge::Strategy;
-use crate::model::{NodeKind, Provenance, RelKind, Shape};
+use crate::model::{Ids, NodeKind, Provenance, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -228,6 +228,11 @@ pub struct Profile {
     /// written (`--provenance`); part of the run key, as it changes the bytes.
     #[serde(default)]
     pub provenance: ProvenanceMode,
+    /// How the bundle's import files identify nodes (`--ids`); part of the
+    /// run key, as it changes the bytes. Left out when `string`, so string
+    /// bundles keep the bytes they had before the option existed.
+    #[serde(default, skip_serializing_if = "Ids::is_string")]
+    pub ids: Ids,
 }
 
 /// `--provenance`: which provenance columns a bundle carries.
@@ -516,6 +521,7 @@ impl RawProfile {
             sources,
             merge,
             provenance: ProvenanceMode::Auto,
+            ids: Ids::String,
         })
     }
 }

@@ -308,7 +308,7 @@ fn write_shards(
     let headers = if write_headers {
         plan.tables
             .iter()
-            .map(|t| write::write_header(t.table, plan.provenance, out, &t.header))
+            .map(|t| write::write_header(t.table, (plan.provenance, plan.ids), out, &t.header))
             .collect::<std::io::Result<Vec<_>>>()
             .context("writing header files")?
     } else {
@@ -403,7 +403,7 @@ pub fn finish_bundle(
 ) -> Result<Manifest> {
     let mut headers = headers.to_vec();
     headers.extend(
-        write::companion::write_headers(out, plan.provenance, shards)
+        write::companion::write_headers(out, (plan.provenance, plan.ids), shards)
             .context("writing header files")?,
     );
     let mut manifest = manifest::build(key, plan, &headers, shards);

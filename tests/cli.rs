@@ -274,10 +274,22 @@ fn mixing_runs_is_refused_unless_forced() {
 /// Regenerate with `make bless` (CMDBGEN_BLESS=1) and review the diff.
 #[test]
 fn golden_tiny_bundle() {
-    let golden = util::repo().join("fixtures/golden/tiny");
+    golden("tiny", &[]);
+}
+
+/// The golden bundle with integer ids: `generate --profile tiny --ids
+/// integer`, in fixtures/golden/tiny-integer-ids.
+#[test]
+fn golden_tiny_integer_ids_bundle() {
+    golden("tiny-integer-ids", &["--ids", "integer"]);
+}
+
+/// Generates `tiny` with `args` and compares it with fixtures/golden/NAME.
+fn golden(name: &str, args: &[&str]) {
+    let golden = util::repo().join("fixtures/golden").join(name);
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("tiny");
-    generate(&d, "tiny", &[]);
+    generate(&d, "tiny", args);
     if std::env::var_os("CMDBGEN_BLESS").is_some() {
         let _ = fs::remove_dir_all(&golden);
         for f in files(&d) {
@@ -289,7 +301,7 @@ fn golden_tiny_bundle() {
     assert_eq!(
         files(&golden),
         files(&d),
-        "file list differs from fixtures/golden/tiny"
+        "file list differs from fixtures/golden/{name}"
     );
     for f in files(&d) {
         let want = fs::read_to_string(golden.join(&f)).unwrap();
@@ -458,4 +470,97 @@ fn provenance_full_brings_the_columns_back() {
     let h = fs::read_to_string(pq.join("nodes/Server/header.csv")).unwrap();
     assert!(!h.contains("sources:string[]"), "{h}");
     util::ok(&["validate", pq.to_str().unwrap()]);
+}
+
+/// `--ids`: an unknown mode and the outputs integer ids are not written for
+/// are usage errors (exit 2, the reason named); the mode round-trips
+/// through the manifest and the import arguments.
+#[test]
+fn ids_mode_is_checked_and_recorded() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("b");
+    let o = out.to_str().unwrap();
+    let refused = |args: &[&str], want: &str| {
+        let r = run(args);
+        let err = String::from_utf8_lossy(&r.stderr).into_owned();
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: `{want}` not in {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    refused(
+        &[
+            "generate",
+            "--profile",
+            "tiny",
+            "--ids",
+            "bogus",
+            "--out",
+            o,
+        ],
+        "invalid value 'bogus' for '--ids",
+    );
+    refused(
+        &["estimate", "--profile", "tiny", "--ids", "bogus"],
+        "invalid value 'bogus' for '--ids",
+    );
+    let multi = util::repo().join("fixtures/profiles/multisource.toml");
+    refused(
+        &[
+            "generate",
+            "--profile",
+            multi.to_str().unwrap(),
+            "--ids",
+            "integer",
+            "--out",
+            o,
+        ],
+        "multi-source",
+    );
+    refused(
+        &[
+            "generate",
+            "--profile",
+            "tiny",
+            "--ids",
+            "integer",
+            "--format",
+            "parquet",
+            "--out",
+            o,
+        ],
+        "Parquet",
+    );
+    assert!(!out.exists(), "a refused run wrote nothing");
+
+    generate(&out, "tiny", &["--ids", "integer"]);
+    let m = util::json(&out.join("manifest.json"));
+    assert_eq!(m["run"]["profile"]["ids"], "integer");
+    let args: Vec<&str> = m["import"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(args.contains(&"--id-type=integer"), "{args:?}");
+    let file = fs::read_to_string(out.join("import.args")).unwrap();
+    assert!(file.contains("--id-type=integer\n"), "{file}");
+    // The same run again is recognised as complete; string ids are another run.
+    generate(&out, "tiny", &["--ids", "integer"]);
+    let r = run(&["generate", "--profile", "tiny", "--out", o, "--quiet"]);
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let s = t.path().join("s");
+    generate(&s, "tiny", &["--ids", "string"]);
+    let m = util::json(&s.join("manifest.json"));
+    assert!(
+        m["run"]["profile"].get("ids").is_none(),
+        "string ids leave the key out"
+    );
+    assert!(fs::read_to_string(s.join("import.args"))
+        .unwrap()
+        .contains("--id-type=string\n"));
 }

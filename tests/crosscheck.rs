@@ -24,9 +24,18 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// Generates `profile` with `args`, cross-checks it and asserts a clean
-/// report that names every table of the manifest.
+/// Generates `profile` with `args` in each id mode (`--ids string` and
+/// `integer`), cross-checks it and asserts a clean report that names every
+/// table of the manifest.
 fn clean(profile: &str, args: &[&str]) {
+    for ids in ["string", "integer"] {
+        let mut with = args.to_vec();
+        with.extend(["--ids", ids]);
+        clean_one(profile, &with);
+    }
+}
+
+fn clean_one(profile: &str, args: &[&str]) {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("b");
     generate(&d, profile, args);

@@ -168,6 +168,43 @@ fn the_store_estimate_follows_the_provenance_columns() {
     assert!(store < 0.75, "{store}");
 }
 
+/// `--ids integer` estimates the bundle `generate --ids integer` writes
+/// (shorter ids, the extra `id` column), the same store and import memory,
+/// and the import time scaled by the measured integer-id factor.
+#[test]
+fn the_estimate_follows_the_id_mode() {
+    let t = tempfile::tempdir().unwrap();
+    let string = estimate("small", &t.path().join("s"), &[]);
+    let (int_est, _) = check(
+        "small",
+        &["--ids", "integer"],
+        &["--ids", "integer"],
+        256 << 10,
+    );
+    let int = estimate("small", &t.path().join("i"), &["--ids", "integer"]);
+    assert_eq!(int["bundle"]["bytes"].as_u64().unwrap(), int_est);
+    assert_eq!(
+        (&string["profile"]["ids"], &int["profile"]["ids"]),
+        (&"string".into(), &"integer".into())
+    );
+    assert!(int_est < string["bundle"]["bytes"].as_u64().unwrap());
+    for path in [
+        ["neo4j", "record_format", "total_bytes"],
+        ["memory", "import", "max_off_heap_bytes"],
+    ] {
+        assert_eq!(
+            string[path[0]][path[1]][path[2]], int[path[0]][path[1]][path[2]],
+            "{path:?}"
+        );
+    }
+    let (s, i) = (&string["time"]["import"], &int["time"]["import"]);
+    assert_eq!(s["id_scale"].as_f64(), Some(1.0));
+    let scale = i["id_scale"].as_f64().unwrap();
+    assert!(scale > 0.5 && scale < 1.0, "{scale}");
+    let ratio = i["seconds"].as_f64().unwrap() / s["seconds"].as_f64().unwrap();
+    assert!((ratio - scale).abs() < 1e-6, "{ratio} vs {scale}");
+}
+
 /// Every table sampled (none rendered in full), with small and large shards.
 #[test]
 fn bytes_match_generate_when_every_table_is_sampled() {
@@ -339,7 +376,10 @@ fn json_schema_is_stable() {
             "time"
         ])
     );
-    assert_eq!(keys(&e["profile"]), set(&["name", "seed", "provenance"]));
+    assert_eq!(
+        keys(&e["profile"]),
+        set(&["name", "seed", "provenance", "ids"])
+    );
     assert_eq!(e["format"]["name"], "csv-gz");
     assert_eq!(
         e["format"]["gzip_level"],
@@ -508,6 +548,7 @@ fn json_schema_is_stable() {
             "seconds_high",
             "sources",
             "property_scale",
+            "id_scale",
             "basis"
         ])
     );

@@ -139,11 +139,52 @@ fn generated_bundles_validate_clean() {
     assert_clean(&d);
     let (_t, d) = bundle("small", &["--gzip"]);
     assert_clean(&d);
+    // Integer ids: the same rows and ids, checked as integers.
+    let (_t, d) = bundle("tiny", &["--ids", "integer"]);
+    let out = assert_clean(&d);
+    assert!(out.contains(" rows and 69 ids checked in "), "{out}");
+    let (_t, d) = bundle(
+        "small",
+        &["--gzip", "--shard-rows", "700", "--ids", "integer"],
+    );
+    assert_clean(&d);
 }
 
 #[test]
-fn the_golden_fixture_validates_clean() {
-    assert_clean(&util::repo().join("fixtures/golden/tiny"));
+fn the_golden_fixtures_validate_clean() {
+    for name in ["tiny", "tiny-integer-ids"] {
+        assert_clean(&util::repo().join("fixtures/golden").join(name));
+    }
+}
+
+/// An integer-id bundle whose header or import arguments no longer say what
+/// the manifest records is an error, named in the finding.
+#[test]
+fn integer_id_headers_must_match_the_manifest() {
+    let (_t, d) = bundle("tiny", &["--ids", "integer"]);
+    let header = d.join("nodes/Server/header.csv");
+    let h = fs::read_to_string(&header).unwrap();
+    fs::write(
+        &header,
+        h.replacen(":ID(Server),id,", "id:ID(Server),name2,", 1),
+    )
+    .unwrap();
+    let args = d.join("import.args");
+    let a = fs::read_to_string(&args).unwrap();
+    fs::write(&args, a.replace("--id-type=integer", "--id-type=string")).unwrap();
+    let o = util::bin()
+        .args(["validate", d.to_str().unwrap(), "--progress", "none"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    for want in [
+        "the :ID column is named 'id', so the integer id would be stored",
+        "no string property 'id'",
+        "import.args",
+    ] {
+        assert!(out.contains(want), "missing `{want}` in:\n{out}");
+    }
 }
 
 #[test]

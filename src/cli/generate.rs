@@ -26,6 +26,8 @@ pub(super) struct Args {
     #[command(flatten)]
     provenance: super::ProvenanceArg,
     #[command(flatten)]
+    ids: super::IdsArg,
+    #[command(flatten)]
     output: OutputArgs,
     /// Worker threads (default: all cores; at most 8 per core). The output
     /// does not depend on it.
@@ -79,6 +81,7 @@ pub(super) fn run(mut a: Args) -> Result<u8> {
     let console = progress::Console::new(a.progress, a.quiet);
     a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;
+    let profile = a.ids.apply(profile, format)?;
     let shard_size = a.output.shard_size()?;
     let world = super::build_world_on(&profile, &console);
     let plan = Plan::new(&world, format, shard_size);

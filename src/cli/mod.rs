@@ -62,6 +62,63 @@ impl ProvenanceArg {
     }
 }
 
+/// `--ids`, shared by the commands that write or size a bundle (`generate`,
+/// `estimate`).
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct IdsArg {
+    /// How the import files identify nodes: `string` writes the string id
+    /// as `id:ID(Kind)`; `integer` writes the row index as `:ID(Kind)` (an
+    /// integer per ID group, imported with `--id-type=integer`) and the
+    /// string id as the property `id` (docs/import.md).
+    #[arg(long, value_enum, default_value_t = IdsValue::String)]
+    ids: IdsValue,
+}
+
+/// The values of `--ids` (the core's `Ids` knows no clap).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum IdsValue {
+    /// `id:ID(Kind)` with the string id.
+    String,
+    /// `:ID(Kind)` with the row index, and the string id as `id`.
+    Integer,
+}
+
+impl IdsArg {
+    /// The profile with this setting (part of the run key, as it changes the
+    /// bytes), or why the output cannot have it: multi-source ids are
+    /// canonical hashes of natural keys, and Parquet bundles are written
+    /// with string ids only.
+    fn apply(
+        self,
+        mut profile: crate::profile::Profile,
+        format: crate::format::Format,
+    ) -> Result<crate::profile::Profile, Usage> {
+        let ids = match self.ids {
+            IdsValue::String => crate::model::Ids::String,
+            IdsValue::Integer => crate::model::Ids::Integer,
+        };
+        if ids == crate::model::Ids::Integer {
+            if profile.merge.is_some() {
+                return Err(Usage(format!(
+                    "--ids integer: profile '{}' is multi-source (a [merge] table), whose ids \
+                     are canonical hashes of natural keys, stable across sources and ingests; \
+                     use --ids string (docs/import.md)",
+                    profile.name
+                )));
+            }
+            if format.is_parquet() {
+                return Err(Usage(
+                    "--ids integer is written as CSV only (--format csv or csv-gz); \
+                     Parquet bundles use --ids string (docs/import.md)"
+                        .into(),
+                ));
+            }
+        }
+        profile.ids = ids;
+        Ok(profile)
+    }
+}
+
 /// Rejects `--threads 0` (the default, `None`, means all cores).
 fn check_threads(threads: Option<usize>) -> Result<(), Usage> {
     match threads {

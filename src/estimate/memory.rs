@@ -98,7 +98,10 @@ pub struct ImportMemory {
     /// JVM heap for the importer (`HEAP_SIZE`).
     pub heap_bytes: u64,
     /// ID mapping: ~15 B per node (8 B encoded id, ~5 B sort tracker, ~2 B
-    /// group), more on hash collisions of string ids.
+    /// group), more on hash collisions of string ids. Integer ids
+    /// (`--ids integer`) take the same: neo4j-admin 5.26 reported the same
+    /// estimate and peak for enterprise either way
+    /// (benches/results/ids-2026-12-06.md).
     pub id_mapping_bytes: u64,
     /// Node-relationship cache: ~10 B per node.
     pub node_relationship_cache_bytes: u64,

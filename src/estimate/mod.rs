@@ -117,6 +117,8 @@ pub struct ProfileInfo {
     pub seed: u64,
     /// The provenance columns estimated: `source-only` or `full`.
     pub provenance: crate::model::Provenance,
+    /// The id mode estimated (`--ids`): `string` or `integer`.
+    pub ids: crate::model::Ids,
 }
 
 /// The output format.
@@ -329,6 +331,7 @@ pub fn estimate(
             neo4j.record_format.properties_bytes
                 + neo4j.record_format.strings_bytes
                 + neo4j.record_format.arrays_bytes,
+            world.ids(),
         ),
     };
     let profile = world.profile();
@@ -338,6 +341,7 @@ pub fn estimate(
             name: profile.name.clone(),
             seed: profile.seed,
             provenance: world.provenance(),
+            ids: world.ids(),
         },
         format: format_info(plan.format),
         shard_size,

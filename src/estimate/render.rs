@@ -149,8 +149,13 @@ fn title(o: &mut String, e: &Estimate) {
         ShardSize::Rows(r) => format!("shards of {} rows", group(r)),
         ShardSize::Bytes(b) => format!("shards of ~{} of CSV", human_bytes(b)),
     };
+    // String ids are the default and go unsaid.
+    let ids = match e.profile.ids {
+        crate::model::Ids::String => "",
+        crate::model::Ids::Integer => ", integer ids",
+    };
     let text = format!(
-        "cmdbgen estimate: profile {} (seed {}, provenance {}), {}, {shard}",
+        "cmdbgen estimate: profile {} (seed {}, provenance {}{ids}), {}, {shard}",
         e.profile.name,
         e.profile.seed,
         match e.profile.provenance {

@@ -197,9 +197,12 @@ pub struct Cost {
 fn text<'s>(v: &Value<'_>, scratch: &'s mut Vec<u8>) -> &'s [u8] {
     scratch.clear();
     match *v {
-        Value::Str(_) | Value::Word(_) | Value::Name { .. } | Value::Id { .. } => {
-            v.put_text(scratch)
-        }
+        // An integer id's stored part is its string `id` property.
+        Value::Str(_)
+        | Value::Word(_)
+        | Value::Name { .. }
+        | Value::Id { .. }
+        | Value::IntegerId { .. } => v.put_text(scratch),
         // Never quoted by the CSV writer, so its CSV form is its text.
         _ => crate::write::csv::put_value(v, scratch),
     }

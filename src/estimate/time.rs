@@ -2,7 +2,7 @@
 //! `neo4j-admin database import` from published throughput figures.
 
 use crate::gen::World;
-use crate::model::Table;
+use crate::model::{Ids, Table};
 use crate::plan::Plan;
 use crate::write::{self, Counters, Format, RowWriter};
 use serde::Serialize;
@@ -216,6 +216,8 @@ pub struct ImportTime {
     /// The factor the published paces were scaled by for this data's
     /// property store ([`property_scale`]).
     pub property_scale: f64,
+    /// The factor for the id mode ([`id_scale`]): 1 for string ids.
+    pub id_scale: f64,
     /// Always "rough estimate from published throughput".
     pub basis: String,
 }
@@ -241,11 +243,25 @@ pub fn property_scale(entities: u64, property_bytes: u64) -> f64 {
     (ENTITY_IMPORT_BYTES + per_entity) / (ENTITY_IMPORT_BYTES + PUBLISHED_PROPERTY_BYTES)
 }
 
+/// How much faster neo4j-admin imports integer ids than string ids (the
+/// published paces are taken to be string ids): the median of six paired
+/// imports of enterprise, integer over string, neo4j-admin 5.26.30
+/// (benches/results/ids-2026-12-06.md).
+const INTEGER_ID_SCALE: f64 = 0.82;
+
+/// The import-time factor of an id mode.
+pub fn id_scale(ids: Ids) -> f64 {
+    match ids {
+        Ids::String => 1.0,
+        Ids::Integer => INTEGER_ID_SCALE,
+    }
+}
+
 /// Import time of `nodes` nodes and `rels` relationships whose property,
-/// string and array stores take `property_bytes` bytes.
-pub fn import_time(nodes: u64, rels: u64, property_bytes: u64) -> ImportTime {
+/// string and array stores take `property_bytes` bytes, identified by `ids`.
+pub fn import_time(nodes: u64, rels: u64, property_bytes: u64, ids: Ids) -> ImportTime {
     let (n, r) = (nodes as f64, rels as f64);
-    let scale = property_scale(nodes + rels, property_bytes);
+    let scale = property_scale(nodes + rels, property_bytes) * id_scale(ids);
     // 22.3 M nodes in 71 s and 94.4 M relationships in 31 s (52 threads).
     let fast = scale * (n / (22.3e6 / 71.0) + r / (94.4e6 / 31.0));
     // 400 M nodes + 1 G relationships in about 2 h.
@@ -273,8 +289,15 @@ pub fn import_time(nodes: u64, rels: u64, property_bytes: u64) -> ImportTime {
                 seconds: slow,
             },
         ],
-        property_scale: scale,
-        basis: "rough estimate from published throughput, scaled by the property store".to_string(),
+        property_scale: scale / id_scale(ids),
+        id_scale: id_scale(ids),
+        basis: match ids {
+            Ids::String => "rough estimate from published throughput, scaled by the property store",
+            Ids::Integer => {
+                "rough estimate from published throughput, scaled by the property store and integer ids"
+            }
+        }
+        .to_string(),
     }
 }
 
@@ -293,8 +316,11 @@ mod tests {
     #[test]
     fn import_time_orders_its_range() {
         let e = 1_400_000_000;
-        let t = import_time(400_000_000, 1_000_000_000, 309 * e);
+        let t = import_time(400_000_000, 1_000_000_000, 309 * e, Ids::String);
         assert!((t.seconds - 7200.0).abs() < 1.0);
+        let i = import_time(400_000_000, 1_000_000_000, 309 * e, Ids::Integer);
+        assert!((i.seconds / t.seconds - INTEGER_ID_SCALE).abs() < 1e-9);
+        assert!(i.seconds < t.seconds && i.id_scale < 1.0);
         assert!(t.seconds_low < t.seconds && t.seconds < t.seconds_high);
         assert_eq!(t.sources.len(), 3);
     }

@@ -77,7 +77,7 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
             r.put_json(&mut json);
             put_json_str(&String::from_utf8_lossy(&json), out);
         }
-        Value::Id { .. } | Value::Name { .. } | Value::Ipv4(_) => {
+        Value::Id { .. } | Value::IntegerId { .. } | Value::Name { .. } | Value::Ipv4(_) => {
             let mut text = Vec::new();
             match *v {
                 Value::Ipv4(ip) => put_ipv4(ip, &mut text),

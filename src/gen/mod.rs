@@ -22,7 +22,7 @@ pub use nodes::NodeRows;
 pub(crate) use rels::push_props as push_rel_props;
 pub use rels::RelRows;
 
-use crate::model::{Column, NodeKind, Provenance, RelKind, Shape, Table};
+use crate::model::{Column, Ids, NodeKind, Provenance, RelKind, Shape, Table};
 use crate::profile::{Fanout, Profile};
 use crate::rng::{self, Perm, Stream};
 use index::{Cumulative, Partition};
@@ -44,6 +44,15 @@ pub enum Value<'a> {
         /// Kind prefix such as `srv-`.
         prefix: &'static str,
         /// Node index.
+        n: u64,
+    },
+    /// A node's id under `--ids integer`: the integer import id `n` and then
+    /// the string id (`42,srv-000000042`), two fields of a CSV row that
+    /// fill the one id column of the model (`Table::column_cells`).
+    IntegerId {
+        /// Kind prefix such as `srv-`.
+        prefix: &'static str,
+        /// Node index: the integer id.
         n: u64,
     },
     /// A composed name: `a` [`sep` `b`] `sep` `n` (`web-prd-42`, `US East 2`).
@@ -139,7 +148,9 @@ impl Value<'_> {
                 out.extend_from_slice(sep.as_bytes());
                 out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
             }
-            Value::Id { prefix, n } => text::put_id(prefix, n, out),
+            Value::Id { prefix, n } | Value::IntegerId { prefix, n } => {
+                text::put_id(prefix, n, out)
+            }
             Value::Key { prefix, hash } => put_key(prefix, hash, out),
             Value::Report(r) => r.put_json(out),
             _ => {}
@@ -403,9 +414,14 @@ impl World {
         t.columns(self.provenance)
     }
 
+    /// How the world's bundle identifies nodes (`--ids`).
+    pub fn ids(&self) -> Ids {
+        self.profile.ids
+    }
+
     /// A table's header cells in this world.
     pub fn header_cells(&self, t: Table) -> Vec<String> {
-        t.header_cells(self.provenance)
+        t.header_cells_as(self.provenance, self.ids())
     }
 
     /// The number of nodes of a kind.

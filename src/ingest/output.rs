@@ -295,6 +295,8 @@ pub fn plan(rows: &[(Table, u64)], format: Format, shard_rows: u64) -> Plan {
         tables,
         format,
         provenance: PROVENANCE,
+        // Ingested ids are canonical hashes of natural keys: string ids.
+        ids: crate::model::Ids::String,
     }
 }
 
@@ -390,7 +392,7 @@ pub fn finish(
     let mut headers = headers.to_vec();
     headers.extend(write::companion::write_headers(
         out,
-        plan.provenance,
+        (plan.provenance, plan.ids),
         shards,
     )?);
     let (tables, totals, import) = manifest::tables_and_totals(plan, &headers, shards);
@@ -419,7 +421,7 @@ pub fn headers(plan: &Plan, out: &Path) -> io::Result<Vec<FileInfo>> {
         .iter()
         .map(|t| {
             fs::create_dir_all(out.join(t.table.dir()))?;
-            write::write_header(t.table, plan.provenance, out, &t.header)
+            write::write_header(t.table, (plan.provenance, plan.ids), out, &t.header)
         })
         .collect()
 }

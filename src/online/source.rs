@@ -11,6 +11,7 @@
 use crate::changes::Op;
 use crate::error::Usage;
 use crate::manifest::TableEntry;
+use crate::model::{Ids, NodeKind};
 use crate::runner::changes::{ChangeManifest, KIND as CHANGES_KIND};
 use crate::write::FileInfo;
 use anyhow::{anyhow, bail, Context, Result};
@@ -43,6 +44,9 @@ pub struct SourceTable {
     pub header: FileInfo,
     /// The data files, in order.
     pub shards: Vec<FileInfo>,
+    /// How the files identify nodes: the bundle's `--ids` (change sets
+    /// always use string ids).
+    pub ids: Ids,
 }
 
 impl SourceTable {
@@ -75,6 +79,7 @@ fn from_entry(op: Op, t: &TableEntry) -> SourceTable {
         rows: t.rows,
         header: t.header.clone(),
         shards: t.shards.clone(),
+        ids: Ids::String,
     }
 }
 
@@ -85,6 +90,22 @@ fn from_entry(op: Op, t: &TableEntry) -> SourceTable {
 struct BundleTables {
     fingerprint: String,
     tables: Vec<TableEntry>,
+    /// The run's id mode (`run.profile.ids`; ingested bundles have string
+    /// ids and no such field).
+    #[serde(default)]
+    run: Option<BundleRun>,
+}
+
+#[derive(serde::Deserialize)]
+struct BundleRun {
+    #[serde(default)]
+    profile: Option<BundleProfile>,
+}
+
+#[derive(serde::Deserialize)]
+struct BundleProfile {
+    #[serde(default)]
+    ids: Ids,
 }
 
 impl Source {
@@ -123,6 +144,11 @@ impl Source {
                 ("changes", m.fingerprint, tables)
             } else {
                 let m: BundleTables = serde_json::from_value(json).map_err(bad)?;
+                let ids = m
+                    .run
+                    .as_ref()
+                    .and_then(|r| r.profile.as_ref())
+                    .map_or(Ids::String, |p| p.ids);
                 let tables = m
                     .tables
                     .iter()
@@ -132,7 +158,10 @@ impl Source {
                         } else {
                             Op::Relationships
                         };
-                        from_entry(op, t)
+                        SourceTable {
+                            ids,
+                            ..from_entry(op, t)
+                        }
                     })
                     .collect();
                 ("bundle", m.fingerprint, tables)
@@ -432,9 +461,11 @@ impl<'s> TableRows<'s> {
         })
     }
 
-    /// The header's ID property name (`id`), for node tables.
+    /// The header's ID property name (`id`), for node tables. With integer
+    /// ids the `:ID` has no name and the string id is the property `id`.
     pub fn id_name(&self) -> Option<&str> {
         self.cols.iter().find_map(|c| match c {
+            Col::Id { name } if name.is_empty() && self.table.ids == Ids::Integer => Some("id"),
             Col::Id { name } => Some(name.as_str()),
             _ => None,
         })
@@ -550,8 +581,41 @@ impl<'s> TableRows<'s> {
                 }
             }
         }
+        if self.table.ids == Ids::Integer {
+            self.integer_ids(&mut row)?;
+        }
         self.check_ids(&row)?;
         Ok(row)
+    }
+
+    /// Turns a row of an integer-id bundle into the row of the same bundle
+    /// with string ids, so `apply` builds the same graph from either: a
+    /// node's key is its string `id` property (checked to be the string
+    /// form of its integer `:ID`, which is how `generate --ids integer`
+    /// writes it), and a relationship's ends become the string ids of
+    /// their groups' nodes.
+    fn integer_ids(&self, row: &mut Row) -> Result<(), String> {
+        let t = self.table;
+        match t.op {
+            Op::Relationships => {
+                row.start = string_id(t.start.as_deref().unwrap_or_default(), &row.start)?;
+                row.end = string_id(t.end.as_deref().unwrap_or_default(), &row.end)?;
+            }
+            _ => {
+                let Some(ValueSend::String(id)) = row.props.remove("id") else {
+                    return Err("an integer-id node needs its string id in property 'id'".into());
+                };
+                let want = string_id(&t.label_or_type, &row.id)?;
+                if id != want {
+                    return Err(format!(
+                        "integer id {} of {} has the string id '{id}', not '{want}'",
+                        row.id, t.label_or_type
+                    ));
+                }
+                row.id = id;
+            }
+        }
+        Ok(())
     }
 
     fn json_row(&self, v: &serde_json::Value, line: u64, bytes: u64) -> Result<Row, String> {
@@ -609,6 +673,19 @@ impl<'s> TableRows<'s> {
     }
 }
 
+/// The string id of the node with integer id `n` in ID group `group` (a
+/// node kind): the kind's prefix and `n`, as the generator writes both.
+fn string_id(group: &str, n: &str) -> Result<String, String> {
+    let kind = NodeKind::from_name(group)
+        .ok_or_else(|| format!("'{group}' is not a node kind of cmdbgen's model"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{n}' is not an integer id of {group}"))?;
+    let mut out = Vec::with_capacity(16);
+    crate::gen::text::put_id(kind.id_prefix(), n, &mut out);
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// The text of line `line` (from 1) of the data file `rel` of the bundle at
 /// `root`, for error messages.
 pub fn line_text(root: &Path, rel: &str, line: u64) -> Option<String> {
@@ -663,6 +740,56 @@ mod tests {
         );
         assert_eq!(src.tables.len(), 1);
         assert_eq!(src.rows(), 0);
+    }
+
+    /// An integer-id bundle reads as the same rows with string ids; a node
+    /// whose `id` is not its integer's string form is an error.
+    #[test]
+    fn integer_ids_read_as_string_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |path: &str, text: &str| {
+            let p = dir.path().join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, text).unwrap();
+            serde_json::json!({ "path": path, "rows": 0, "bytes": text.len(), "xxh3": "0" })
+        };
+        let nh = file("nodes/Server/header.csv", ":ID(Server),id,:LABEL,name\n");
+        let ns = file(
+            "nodes/Server/part-00000.csv",
+            "3,srv-000000003,Server,a\n4,srv-000000005,Server,b\n",
+        );
+        let rh = file(
+            "relationships/S/header.csv",
+            ":START_ID(Server),:END_ID(DataCenter)\n",
+        );
+        let rs = file("relationships/S/part-00000.csv", "3,12\n");
+        let manifest = serde_json::json!({
+            "fingerprint": "1",
+            "run": { "profile": { "ids": "integer" } },
+            "tables": [
+                { "name": "Server", "kind": "node", "label_or_type": "Server", "rows": 2,
+                  "header": nh, "shards": [ns] },
+                { "name": "S", "kind": "relationship", "label_or_type": "HOSTED_IN",
+                  "start": "Server", "end": "DataCenter", "rows": 1, "header": rh, "shards": [rs] },
+            ],
+        });
+        fs::write(dir.path().join(crate::manifest::FILE), manifest.to_string()).unwrap();
+        let src = Source::open(dir.path()).unwrap();
+        let nodes = &src.tables[0];
+        assert_eq!(nodes.ids, Ids::Integer);
+        let mut rows = TableRows::open(dir.path(), nodes).unwrap();
+        assert_eq!(rows.id_name(), Some("id"));
+        let r = rows.next_row().unwrap().unwrap();
+        assert_eq!(r.id, "srv-000000003");
+        assert!(!r.props.contains_key("id"), "the key is not set twice");
+        let err = rows.next_row().unwrap_err().to_string();
+        assert!(err.contains("not 'srv-000000004'"), "{err}");
+        let mut rels = TableRows::open(dir.path(), &src.tables[1]).unwrap();
+        let r = rels.next_row().unwrap().unwrap();
+        assert_eq!(
+            (r.start.as_str(), r.end.as_str()),
+            ("srv-000000003", "dc-000000012")
+        );
     }
 
     #[test]

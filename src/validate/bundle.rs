@@ -84,6 +84,29 @@ pub struct Run {
     /// The shard format.
     #[serde(default)]
     pub format: Option<RunFormat>,
+    /// The profile (only its id mode is read).
+    #[serde(default)]
+    pub profile: Option<RunProfile>,
+}
+
+/// The part of the run's profile validate reads.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RunProfile {
+    /// `generate --ids`: `string` (absent) or `integer`.
+    #[serde(default)]
+    pub ids: Option<String>,
+}
+
+impl Manifest {
+    /// The id mode the manifest records (`run.profile.ids`; `string` when
+    /// absent, as in every bundle written before the option existed).
+    pub fn ids(&self) -> &str {
+        self.run
+            .profile
+            .as_ref()
+            .and_then(|p| p.ids.as_deref())
+            .unwrap_or("string")
+    }
 }
 
 /// What validate reads from `manifest.json`.
@@ -264,6 +287,21 @@ pub fn check_args(m: &Manifest, format: &DataFormat, report: &mut FileReport) ->
             "--id-type" => dialect.id_type = value.to_ascii_lowercase(),
             _ => {}
         }
+    }
+    let ids = m.ids();
+    match ids {
+        "string" | "integer" if dialect.id_type != ids => report.error(
+            None,
+            format!(
+                "import args: --id-type={}, but the manifest's run.profile.ids says {ids}",
+                dialect.id_type
+            ),
+        ),
+        "string" | "integer" => {}
+        other => report.error(
+            None,
+            format!("manifest: run.profile.ids is '{other}', not string or integer"),
+        ),
     }
     let want = if parquet { "parquet" } else { "csv" };
     if input_type != want {

@@ -41,7 +41,7 @@ use anyhow::{Context, Result};
 use bundle::{DataFormat, FileEntry, Manifest, TableEntry};
 use check::{Columns, DataOutcome, Ids};
 use findings::FileReport;
-use header::{group_name, FileKind, Header, IdType};
+use header::{group_name, FileKind, Header, IdType, Kind, Scalar};
 use ids::{GroupKey, Store};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -197,7 +197,7 @@ fn check_bundle(
     let mut tables = tables_of(m, &mut top);
     let mut header_reports: Vec<FileReport> = tables
         .iter_mut()
-        .map(|t| read_table_header(dir, t, default_id_type, keep))
+        .map(|t| read_table_header(dir, t, (default_id_type, m.ids()), keep))
         .collect();
     let groups = define_groups(&tables, &mut header_reports);
     check_group_refs(&tables, &groups, &mut header_reports);
@@ -607,7 +607,12 @@ fn tables_of<'m>(m: &'m Manifest, top: &mut FileReport) -> Vec<Table<'m>> {
 
 /// Reads and parses a table's header file, and compares its ID groups with
 /// the manifest's.
-fn read_table_header(dir: &Path, t: &mut Table<'_>, id_type: IdType, keep: usize) -> FileReport {
+fn read_table_header(
+    dir: &Path,
+    t: &mut Table<'_>,
+    (id_type, ids): (IdType, &str),
+    keep: usize,
+) -> FileReport {
     if !t.usable {
         return FileReport::new(&t.entry.header.path, keep);
     }
@@ -645,9 +650,42 @@ fn read_table_header(dir: &Path, t: &mut Table<'_>, id_type: IdType, keep: usize
             "no :ID column: relationships cannot refer to these nodes",
         );
     }
+    if t.kind == FileKind::Node && ids == "integer" {
+        integer_id_header(&h, &mut rep);
+    }
     t.header = Some(h);
     t.cells = cells;
     rep
+}
+
+/// Checks a node header of an integer-id bundle (`run.profile.ids` is
+/// `integer`): its `:ID` has no name, so the integer is not stored, and the
+/// string id is the plain property `id`.
+fn integer_id_header(h: &Header, rep: &mut FileReport) {
+    let named = h
+        .entries
+        .iter()
+        .filter(|e| e.kind == Kind::Id)
+        .find_map(|e| e.name.as_deref());
+    if let Some(name) = named {
+        rep.error(
+            Some(1),
+            format!(
+                "the :ID column is named '{name}', so the integer id would be stored; \
+                 the manifest says ids are integer (header ':ID(Group),id,...')"
+            ),
+        );
+    }
+    let id_prop = h.entries.iter().any(|e| {
+        e.name.as_deref() == Some("id")
+            && matches!(e.kind, Kind::Prop(t) if t.scalar == Scalar::String && !t.array)
+    });
+    if !id_prop {
+        rep.error(
+            Some(1),
+            "no string property 'id': an integer-id bundle keeps the string id as `id`",
+        );
+    }
 }
 
 /// The ID groups node headers define, with their id types and sizes.

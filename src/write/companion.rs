@@ -18,7 +18,7 @@
 //! Parquet has real nulls and needs none.
 
 use super::{CsvSink, FileInfo, Format};
-use crate::model::{ColKind, Provenance, Table};
+use crate::model::{ColKind, Ids, Provenance, Table};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -76,20 +76,24 @@ pub fn omit_of(table: Table, p: Provenance, path: &str) -> Option<u32> {
 }
 
 /// The header cells of `table`'s companion without the columns of `omit`.
-pub fn header_cells(table: Table, p: Provenance, omit: u32) -> Vec<String> {
+pub fn header_cells(table: Table, (p, ids): (Provenance, Ids), omit: u32) -> Vec<String> {
     let gone = omitted(table, p, omit);
     table
-        .header_cells(p)
+        .column_cells(p, ids)
         .into_iter()
         .enumerate()
         .filter(|(i, _)| !gone.contains(i))
-        .map(|(_, c)| c)
+        .flat_map(|(_, c)| c)
         .collect()
 }
 
 /// Writes the header file of every companion folder that `shards` use, in
 /// table and folder order.
-pub fn write_headers(root: &Path, p: Provenance, shards: &[FileInfo]) -> io::Result<Vec<FileInfo>> {
+pub fn write_headers(
+    root: &Path,
+    (p, ids): (Provenance, Ids),
+    shards: &[FileInfo],
+) -> io::Result<Vec<FileInfo>> {
     let mut folders: Vec<(Table, u32)> = Vec::new();
     for s in shards {
         let Some(table) = Table::all().find(|t| s.path.starts_with(&format!("{}/", t.dir())))
@@ -113,7 +117,7 @@ pub fn write_headers(root: &Path, p: Provenance, shards: &[FileInfo]) -> io::Res
             super::write_atomic(
                 root,
                 &rel,
-                &super::csv::header_line(&header_cells(table, p, omit)),
+                &super::csv::header_line(&header_cells(table, (p, ids), omit)),
             )
         })
         .collect()
@@ -328,7 +332,7 @@ mod tests {
         assert_eq!(std::fs::read(dir.path().join(&f.path)).unwrap(), main);
         assert_eq!(std::fs::read(dir.path().join(&c.path)).unwrap(), comp);
         assert_eq!(omit_of(table, w.provenance(), &c.path), Some(1));
-        let headers = write_headers(dir.path(), w.provenance(), &[f]).unwrap();
+        let headers = write_headers(dir.path(), (w.provenance(), w.ids()), &[f]).unwrap();
         assert_eq!(headers[0].path, "nodes/Server/no-created_at/header.csv");
         let text = std::fs::read_to_string(dir.path().join(&headers[0].path)).unwrap();
         assert!(!text.contains("created_at") && text.contains("observed_at:datetime"));
@@ -372,8 +376,13 @@ mod tests {
             omit_of(t, p, "nodes/Database/no-created_at/part-00001.csv"),
             None
         );
-        let cells = header_cells(t, p, 3);
+        let cells = header_cells(t, (p, Ids::String), 3);
         assert_eq!(cells.len(), t.columns(p).len() - 2);
         assert!(cells.iter().all(|c| !c.ends_with(":datetime")));
+        // With integer ids the id column is two cells, and the omitted
+        // columns are still the temporal ones.
+        let int = header_cells(t, (p, Ids::Integer), 3);
+        assert_eq!(int[..2], [":ID(Server)".to_string(), "id".to_string()]);
+        assert_eq!(int[2..], cells[1..]);
     }
 }

@@ -101,6 +101,12 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
         Value::Str(s) => put_str(s, out),
         Value::Word(w) => put_word(w, out),
         Value::Id { prefix, n } => put_id(prefix, n, out),
+        // Two fields: the integer `:ID`, then the string `id` property.
+        Value::IntegerId { prefix, n } => {
+            put_u64(n, out);
+            out.push(b',');
+            put_id(prefix, n, out);
+        }
         Value::Name { a, b, sep, n } => {
             // The value ends with digits, so only its start and its special
             // characters decide the quoting.

@@ -14,7 +14,7 @@ pub mod parquet;
 pub use crate::format::Format;
 
 use crate::gen::{Value, World};
-use crate::model::{Provenance, Table};
+use crate::model::{ColKind, Ids, Provenance, Table};
 use crate::plan::{Plan, ShardSize};
 use ::parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
@@ -435,6 +435,7 @@ pub fn fill<W: RowWriter>(
 ) -> io::Result<()> {
     const TICK: u64 = 4096;
     let mut row: Vec<Value<'_>> = Vec::with_capacity(32);
+    let ids = IdColumns::of(world, table);
     let mut since = 0u64;
     let tick = |since: &mut u64| {
         counters.rows.fetch_add(*since, Ordering::Relaxed);
@@ -450,6 +451,7 @@ pub fn fill<W: RowWriter>(
                         "internal error: {kind} ended before its planned row count"
                     )));
                 }
+                ids.rewrite(&mut row);
                 w.write_row(&row)?;
                 since += 1;
                 if since == TICK {
@@ -466,6 +468,7 @@ pub fn fill<W: RowWriter>(
                         "internal error: {r} ended before its planned row count"
                     )));
                 }
+                ids.rewrite(&mut row);
                 w.write_row(&row)?;
                 since += 1;
                 if since == TICK {
@@ -476,6 +479,50 @@ pub fn fill<W: RowWriter>(
     }
     tick(&mut since);
     Ok(())
+}
+
+/// Where a table's rows carry node ids, when the world writes integer ids
+/// (`--ids integer`): the generator makes every row with string ids, and
+/// this rewrites them just before a writer sees the row, so the rows, the
+/// estimate and every format share one rule.
+struct IdColumns {
+    /// Column indices of `:ID`, `:START_ID` and `:END_ID` (empty for string
+    /// ids: nothing to rewrite), each with whether it is a node's `:ID`.
+    at: Vec<(usize, bool)>,
+}
+
+impl IdColumns {
+    fn of(world: &World, table: Table) -> IdColumns {
+        let at = match world.ids() {
+            Ids::String => Vec::new(),
+            Ids::Integer => world
+                .columns(table)
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| matches!(c.kind, ColKind::Id | ColKind::StartId | ColKind::EndId))
+                .map(|(i, c)| (i, c.kind == ColKind::Id))
+                .collect(),
+        };
+        IdColumns { at }
+    }
+
+    /// A node's id becomes [`Value::IntegerId`] (the integer `:ID` and the
+    /// string `id` property); a relationship's ends become their integers.
+    #[inline]
+    fn rewrite(&self, row: &mut [Value<'_>]) {
+        for &(c, node) in &self.at {
+            if let Some(v) = row.get_mut(c) {
+                if let Value::Id { prefix, n } = *v {
+                    // Row indices are far below 2^63.
+                    *v = if node {
+                        Value::IntegerId { prefix, n }
+                    } else {
+                        Value::Int(i64::try_from(n).unwrap_or(i64::MAX))
+                    };
+                }
+            }
+        }
+    }
 }
 
 fn info(root: &Path, path: &Path, rows: u64, bytes: u64, hash: u64) -> FileInfo {
@@ -667,11 +714,15 @@ impl<W: Write> Write for CountingWrite<'_, W> {
 /// Writes a table's header file (always plain CSV), atomically.
 pub fn write_header(
     table: Table,
-    p: Provenance,
+    (p, ids): (Provenance, Ids),
     root: &Path,
     rel_path: &str,
 ) -> io::Result<FileInfo> {
-    write_atomic(root, rel_path, &csv::header_line(&table.header_cells(p)))
+    write_atomic(
+        root,
+        rel_path,
+        &csv::header_line(&table.header_cells_as(p, ids)),
+    )
 }
 
 /// Writes `bytes` to `root/rel_path` atomically through an [`AtomicFile`]

@@ -116,6 +116,9 @@ LADYBUG_TYPES = {
 def duckdb_checks(root, manifest, report):
     con = duckdb.connect()
     con.execute("CREATE TABLE ids (grp VARCHAR, id VARCHAR)")
+    # With integer ids the string id is the property `id`: the key of
+    # schema.cypher's constraint, so unique per group too.
+    con.execute("CREATE TABLE keys (grp VARCHAR, id VARCHAR)")
     totals = {"node": 0, "relationship": 0}
     rel_tables = []
     for n, t in enumerate(manifest["tables"]):
@@ -171,6 +174,16 @@ def duckdb_checks(root, manifest, report):
             con.execute(f"INSERT INTO ids SELECT {sql_str(id_cols[0].group)}, c{id_cols[0].index} FROM {tbl}")
             (empty,) = con.execute(f"SELECT count(*) FROM {tbl} WHERE c{id_cols[0].index} IS NULL").fetchone()
             report.check("duckdb", name, "no empty ids", empty == 0, f"{empty} empty")
+            if integer_ids(manifest):
+                ok = id_cols[0].name == "" and id_cols[0].kind == "id"
+                report.check("duckdb", name, "integer ids: bare :ID", ok, str(id_cols))
+                (bad,) = con.execute(
+                    f"SELECT count(*) FROM {tbl} WHERE NOT regexp_full_match(c{id_cols[0].index}, '[0-9]+')"
+                ).fetchone()
+                report.check("duckdb", name, "integer ids are integers", bad == 0, f"{bad} not")
+                keys = [c for c in cols if c.name == "id" and c.kind == "string"]
+                if report.check("duckdb", name, "integer ids: string property id", len(keys) == 1, str(keys)):
+                    con.execute(f"INSERT INTO keys SELECT {sql_str(id_cols[0].group)}, c{keys[0].index} FROM {tbl}")
         else:
             rel_tables.append((t, tbl, cols))
 
@@ -184,6 +197,9 @@ def duckdb_checks(root, manifest, report):
             ).fetchone()
             detail += f", e.g. {dup[0]!r}"
         report.check("duckdb", g, "ids unique in ID group", n == distinct, detail)
+        if integer_ids(manifest):
+            (n, distinct) = con.execute("SELECT count(*), count(DISTINCT id) FROM keys WHERE grp = ?", [g]).fetchone()
+            report.check("duckdb", g, "string ids unique in ID group", n == distinct, f"{n} ids, {distinct} distinct")
 
     for t, tbl, cols in rel_tables:
         for kind, want in (("start_id", t.get("start")), ("end_id", t.get("end"))):
@@ -234,8 +250,17 @@ def widen(files, cols, full, out_path):
     return out_path
 
 
+def integer_ids(manifest):
+    """Whether the bundle was written with `--ids integer` (the manifest's
+    run.profile.ids): its `:ID` columns are unnamed integers."""
+    return ((manifest.get("run") or {}).get("profile") or {}).get("ids") == "integer"
+
+
 def ladybug_checks(root, manifest, report):
     work = tempfile.mkdtemp(prefix="cmdbgen-crosscheck-")
+    # An unnamed integer :ID is not a property in Neo4j; Ladybug still needs
+    # it as the primary key the relationships' integer ends refer to.
+    key_type = "INT64" if integer_ids(manifest) else "STRING"
     try:
         db = ladybug.Database(os.path.join(work, "db"))
         con = ladybug.Connection(db)
@@ -289,8 +314,10 @@ def ladybug_checks(root, manifest, report):
             if not report.check("ladybug", t["name"], "has an :ID column", id_col is not None):
                 continue
             # Every column, in file order; the id is the primary key.
-            defs = [f"{ident(c.name)} {LADYBUG_TYPES.get(c.kind, 'STRING')}" for c in cols]
-            defs.append(f"PRIMARY KEY({ident(id_col.name)})")
+            key = id_col.name or "import_id"
+            defs = [f"{ident(c.name or key)} {key_type if c is id_col else LADYBUG_TYPES.get(c.kind, 'STRING')}"
+                    for c in cols]
+            defs.append(f"PRIMARY KEY({ident(key)})")
             run(f"CREATE NODE TABLE {ident(t['label_or_type'])}({', '.join(defs)})")
             files = [os.path.join(root, s["path"]) for s in t["shards"]]
             want = load(t["label_or_type"], t, files)

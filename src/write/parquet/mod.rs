@@ -235,6 +235,7 @@ fn text_of(v: &Value<'_>, out: &mut Vec<u8>) -> Option<()> {
         Value::Str(_)
         | Value::Word(_)
         | Value::Id { .. }
+        | Value::IntegerId { .. }
         | Value::Name { .. }
         | Value::Key { .. }
         | Value::Report(_) => v.put_text(out),
