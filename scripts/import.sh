@@ -550,7 +550,7 @@ if [ "$INCREMENTAL" = 1 ]; then
     CMDBGEN="${CMDBGEN:-cmdbgen}"
     say "online fallback (cmdbgen apply): $ONLINE_REASON"
     if ! "$CMDBGEN" apply --help >/dev/null 2>&1; then
-      die 2 "'$CMDBGEN apply' is not available in this cmdbgen build (the online Bolt loader, issue 6); set CMDBGEN to a build that has it"
+      die 2 "'$CMDBGEN apply' is not available in this cmdbgen build (the online Bolt loader); set CMDBGEN to a build that has it"
     fi
     APPLY=("$CMDBGEN" apply "$BUNDLE" --uri "$NEO4J_URI" --user "$NEO4J_USERNAME" --password-env NEO4J_PASSWORD --database "$DATABASE")
     STARTED="$(now)"

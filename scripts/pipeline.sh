@@ -50,7 +50,7 @@ format_flags() {
     csv-gz) FMT_FLAGS=(--gzip) ;;
     parquet)
       "$CMDBGEN" generate --help 2>/dev/null | grep -q -- '--format' ||
-        die 2 "FORMAT=parquet: this cmdbgen has no Parquet output yet (issue 4); use FORMAT=csv or csv-gz"
+        die 2 "FORMAT=parquet: this cmdbgen has no Parquet output; use FORMAT=csv or csv-gz"
       FMT_FLAGS=(--format parquet) ;;
     *) die 2 "FORMAT must be csv, csv-gz or parquet (got '$FORMAT')" ;;
   esac
@@ -61,8 +61,8 @@ case "$STEP" in
     MODE="${ESTIMATE:-yes}"
     [ "$MODE" != no ] || { say "estimate skipped (ESTIMATE=no)"; exit 0; }
     if ! has_sub estimate; then
-      [ "$MODE" = auto ] && { say "cmdbgen estimate is not in this build (issue 5); skipping the estimate"; exit 0; }
-      die 2 "'$CMDBGEN estimate' is not available in this build (issue 5)"
+      [ "$MODE" = auto ] && { say "cmdbgen estimate is not in this build; skipping the estimate"; exit 0; }
+      die 2 "'$CMDBGEN estimate' is not available in this build"
     fi
     mkdir -p "$OUT_DIR"
     EST=(estimate --profile "$PROFILE" --format "$FORMAT")
