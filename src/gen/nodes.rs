@@ -88,7 +88,14 @@ pub(super) fn head(kind: NodeKind, i: u64, d: &mut Draws) -> Head {
             (name(a, pools::APP_WORD_B.pick(d.next()), " "), t, "")
         }
         NodeKind::BusinessService => (name(pools::BSVC_NAME.pick(d.next()), "", " "), 0, ""),
-        NodeKind::Event | NodeKind::SourceRecord => (Value::Null, 0, ""),
+        NodeKind::BusinessApplication => (
+            name(super::platform::BAPP_NAME.pick(d.next()), "", " "),
+            0,
+            "",
+        ),
+        NodeKind::Event | NodeKind::Group | NodeKind::SoftwareInstall | NodeKind::SourceRecord => {
+            (Value::Null, 0, "")
+        }
     };
     Head { name, t, word }
 }
@@ -144,12 +151,15 @@ impl World {
             NodeKind::Application => self.application(i, d, out),
             NodeKind::BusinessService => self.business_service(i, d, out),
             NodeKind::Event => self.event(i, d, out),
+            NodeKind::BusinessApplication | NodeKind::Group | NodeKind::SoftwareInstall => {
+                self.platform_row(kind, i, d, out);
+            }
             NodeKind::SourceRecord => {}
         }
     }
 
     /// The columns every configuration item shares, `id` to `source`.
-    fn ci_common<'w>(
+    pub(super) fn ci_common<'w>(
         &'w self,
         kind: NodeKind,
         i: u64,
@@ -167,7 +177,7 @@ impl World {
         out.push(pick(&pools::CI_STATUS, d));
         out.push(pick(&pools::CRITICALITY, d));
         out.push(pick(&pools::ENVIRONMENT, d));
-        out.push(pick(&pools::OWNER_TEAM, d));
+        out.push(self.owner_team(kind, i, d.next()));
         out.push(Value::DateTime(CREATED_FROM + d.below(CREATED_SPAN) as i64));
         // Zero to three tags.
         let mut mask = 0u16;
