@@ -1029,6 +1029,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_ci_kind_has_its_reported_by_owned_by_and_supported_by() {
+        for r in RelKind::ALL {
+            let listed = RelKind::REPORTED_BY.contains(&r);
+            assert_eq!(r.spec().shape == Shape::Reports, listed, "{r}");
+        }
+        for k in NodeKind::ALL.into_iter().filter(|k| k.is_ci()) {
+            assert_eq!(k.reported_by().map(|r| r.spec().start), Some(k));
+            for (list, ty) in [
+                (RelKind::OWNED_BY, "OWNED_BY"),
+                (RelKind::SUPPORTED_BY, "SUPPORTED_BY"),
+            ] {
+                let r = list.iter().find(|r| r.spec().start == k);
+                let r = r.unwrap_or_else(|| panic!("{k} has no {ty} family"));
+                assert_eq!((r.spec().rel_type, r.spec().end), (ty, NodeKind::Group));
+            }
+        }
+    }
+
+    #[test]
     fn names_round_trip() {
         for k in NodeKind::ALL {
             assert_eq!(NodeKind::from_name(k.name()), Some(k));

@@ -347,3 +347,164 @@ impl World {
 pub fn owned_by(k: NodeKind) -> Option<RelKind> {
     RelKind::OWNED_BY.into_iter().find(|r| r.spec().start == k)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Provenance, Table};
+    use crate::profile::Profile;
+    use std::collections::HashSet;
+
+    fn world(name: &str) -> World {
+        World::new(&Profile::load(name).unwrap())
+    }
+
+    fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
+        let mut it = w.rel_rows(r, 0);
+        std::iter::from_fn(|| it.next_pair()).collect()
+    }
+
+    fn text(v: &Value<'_>) -> String {
+        let mut b = Vec::new();
+        v.put_text(&mut b);
+        String::from_utf8(b).unwrap()
+    }
+
+    /// The text of column `name` of row `i` of `kind`.
+    fn cell(w: &World, kind: NodeKind, i: u64, name: &str) -> String {
+        let at = kind
+            .columns(w.provenance())
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap();
+        let mut row = Vec::new();
+        w.node_row(kind, i, &mut row);
+        text(&row[at])
+    }
+
+    /// Each start has exactly one relationship, in start order, to an
+    /// existing end.
+    fn assert_exactly_one(w: &World, r: RelKind) {
+        let spec = r.spec();
+        let p = pairs(w, r);
+        assert_eq!(p.len() as u64, w.count(spec.start), "{r}");
+        assert_eq!(p.len() as u64, w.rows(Table::Rel(r)), "{r}");
+        for (n, &(s, e)) in p.iter().enumerate() {
+            assert_eq!(s, n as u64, "{r}");
+            assert!(e < w.count(spec.end), "{r}: end {e}");
+        }
+    }
+
+    #[test]
+    fn every_application_is_an_instance_of_one_business_application() {
+        for name in ["tiny", "medium"] {
+            let w = world(name);
+            assert!(w.count(NodeKind::BusinessApplication) > 0);
+            assert_exactly_one(&w, RelKind::ApplicationInstanceOfBusinessApplication);
+        }
+        // Several deployed instances share a business application.
+        let w = world("medium");
+        let ends: HashSet<u64> = pairs(&w, RelKind::ApplicationInstanceOfBusinessApplication)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        assert!((ends.len() as u64) < w.count(NodeKind::Application));
+    }
+
+    #[test]
+    fn owner_team_is_the_owner_groups_name_for_every_ci() {
+        for name in ["tiny", "medium"] {
+            let w = world(name);
+            let groups = w.count(NodeKind::Group);
+            let names: Vec<String> = (0..groups).map(|g| text(&group_name(g))).collect();
+            for k in NodeKind::ALL.into_iter().filter(|k| k.is_ci()) {
+                let r = owned_by(k).unwrap_or_else(|| panic!("{k} has no OWNED_BY family"));
+                assert_exactly_one(&w, r);
+                for (i, g) in pairs(&w, r) {
+                    let team = cell(&w, k, i, "owner_team");
+                    assert_eq!(team, names[crate::cast::index(g)], "{k} {i}");
+                }
+                let s = RelKind::SUPPORTED_BY
+                    .into_iter()
+                    .find(|r| r.spec().start == k)
+                    .unwrap();
+                assert_exactly_one(&w, s);
+            }
+        }
+    }
+
+    #[test]
+    fn without_groups_owner_team_is_drawn_as_before() {
+        let mut p = Profile::load("tiny").unwrap();
+        p.nodes.insert(NodeKind::Group, 0);
+        let w = World::new(&p);
+        assert_eq!(w.rows(Table::Rel(RelKind::ServerOwnedByGroup)), 0);
+        for i in 0..w.count(NodeKind::Server) {
+            let team = cell(&w, NodeKind::Server, i, "owner_team");
+            assert!(pools::OWNER_TEAM.values.contains(&team.as_str()), "{team}");
+        }
+    }
+
+    #[test]
+    fn group_and_business_application_names_are_unique() {
+        let w = world("large");
+        let g = w.count(NodeKind::Group);
+        assert!(g > pools::OWNER_TEAM.values.len() as u64);
+        let names: HashSet<String> = (0..g)
+            .map(|i| cell(&w, NodeKind::Group, i, "name"))
+            .collect();
+        assert_eq!(names.len() as u64, g);
+        let b = w.count(NodeKind::BusinessApplication);
+        let names: HashSet<String> = (0..b)
+            .map(|i| text(&w.name_of(NodeKind::BusinessApplication, i)))
+            .collect();
+        assert_eq!(names.len() as u64, b);
+    }
+
+    #[test]
+    fn software_product_vendor_and_version_exist_together() {
+        let w = world("medium");
+        let k = NodeKind::SoftwareInstall;
+        let mut seen = HashSet::new();
+        for i in 0..w.count(k) {
+            let (p, v, ver) = (
+                cell(&w, k, i, "product"),
+                cell(&w, k, i, "vendor"),
+                cell(&w, k, i, "version"),
+            );
+            let entry = CATALOGUE.iter().find(|c| c.product == p).unwrap();
+            assert_eq!(entry.vendor, v, "{p}");
+            assert!(entry.versions.contains(&ver.as_str()), "{p} {ver}");
+            seen.insert(p);
+        }
+        assert_eq!(seen.len(), CATALOGUE.len());
+        assert_exactly_one(&w, RelKind::SoftwareInstallInstalledOnServer);
+        // Every server has software, in contiguous runs.
+        let servers: Vec<u64> = pairs(&w, RelKind::SoftwareInstallInstalledOnServer)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        assert!(servers.windows(2).all(|p| p[0] <= p[1]));
+        assert_eq!(servers.last().copied(), Some(w.count(NodeKind::Server) - 1));
+    }
+
+    #[test]
+    fn families_are_empty_without_their_end_kind() {
+        let text = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 10\nApplication = 5\nBusinessService = 2\n";
+        let w = World::new(&Profile::parse(text, "bare").unwrap());
+        for r in RelKind::OWNED_BY
+            .into_iter()
+            .chain(RelKind::SUPPORTED_BY)
+            .chain([RelKind::ApplicationInstanceOfBusinessApplication])
+        {
+            assert_eq!(w.rows(Table::Rel(r)), 0, "{r}");
+        }
+        assert_eq!(w.provenance(), Provenance::SourceOnly);
+    }
+
+    #[test]
+    fn installs_need_servers() {
+        let e = Profile::parse("[nodes]\nSoftwareInstall = 3\n", "x").unwrap_err();
+        assert!(e.0.contains("nodes.Server"), "{e}");
+    }
+}
