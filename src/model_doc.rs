@@ -28,7 +28,7 @@ Business services depend on applications through `SUPPORTS`, as before.\n\
 - **Group** is an assignment group (ServiceNow `sys_user_group`, BMC support group): a team, not a configuration item. \
 Every configuration-item kind has an `OWNED_BY` and a `SUPPORTED_BY` family to groups, one relationship each per CI \
 (ServiceNow's *managed by group* and *support group*). A CI's `owner_team` is the name of its `OWNED_BY` group, drawn from one function of (kind, row), \
-so the column and the relationship always agree. Group names are the team names, numbered from the second group of a team on (`payments`, `payments-2`). \
+so the column and the relationship always agree (in a multi-source bundle the column is empty where no source reports it). Group names are the team names, numbered from the second group of a team on (`payments`, `payments-2`). \
 A profile without groups writes no `OWNED_BY`/`SUPPORTED_BY` rows and draws `owner_team` from the team list as before.\n\
 - **SoftwareInstall** is one product installed on one server (ServiceNow `cmdb_sam_sw_install`, Device42 software in use): \
 `product`, `vendor` and `version` come from one entry of a catalogue of real products (nginx by F5 NGINX, Eclipse Temurin, the Splunk Universal Forwarder, \
