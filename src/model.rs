@@ -100,6 +100,14 @@ pub enum NodeKind {
     BusinessService,
     /// An alert, incident or change affecting a configuration item.
     Event,
+    /// A business application (CSDM): the portfolio entry that deployed
+    /// applications are instances of.
+    BusinessApplication,
+    /// A support or owner team (an assignment group); not a configuration
+    /// item.
+    Group,
+    /// A software product installed on a server; not a configuration item.
+    SoftwareInstall,
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
@@ -114,7 +122,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 9] = [
+    pub const ALL: [NodeKind; 12] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -123,15 +131,18 @@ impl NodeKind {
         NodeKind::Application,
         NodeKind::BusinessService,
         NodeKind::Event,
+        NodeKind::BusinessApplication,
+        NodeKind::Group,
+        NodeKind::SoftwareInstall,
         NodeKind::SourceRecord,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
     /// (every kind but [`NodeKind::SourceRecord`], which comes last in
     /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 8] = {
-        assert!(matches!(Self::ALL[8], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 8];
+    pub const ESTATE: [NodeKind; 11] = {
+        assert!(matches!(Self::ALL[11], NodeKind::SourceRecord));
+        let mut kinds = [NodeKind::Region; 11];
         let mut k = 0;
         while k < kinds.len() {
             kinds[k] = Self::ALL[k];
@@ -151,6 +162,9 @@ impl NodeKind {
             NodeKind::Application => "Application",
             NodeKind::BusinessService => "BusinessService",
             NodeKind::Event => "Event",
+            NodeKind::BusinessApplication => "BusinessApplication",
+            NodeKind::Group => "Group",
+            NodeKind::SoftwareInstall => "SoftwareInstall",
             NodeKind::SourceRecord => "SourceRecord",
         }
     }
@@ -171,13 +185,19 @@ impl NodeKind {
             NodeKind::Application => "app-",
             NodeKind::BusinessService => "bsvc-",
             NodeKind::Event => "evt-",
+            NodeKind::BusinessApplication => "bapp-",
+            NodeKind::Group => "grp-",
+            NodeKind::SoftwareInstall => "swi-",
             NodeKind::SourceRecord => "sr-",
         }
     }
 
     /// Whether the kind is a configuration item (label `ConfigurationItem`).
     pub fn is_ci(self) -> bool {
-        !matches!(self, NodeKind::Event | NodeKind::SourceRecord)
+        !matches!(
+            self,
+            NodeKind::Event | NodeKind::Group | NodeKind::SoftwareInstall | NodeKind::SourceRecord
+        )
     }
 
     /// The family of this configuration-item kind's `REPORTED_BY`
@@ -204,6 +224,9 @@ impl NodeKind {
             NodeKind::Application => APPLICATION,
             NodeKind::BusinessService => BUSINESS_SERVICE,
             NodeKind::Event => EVENT,
+            NodeKind::BusinessApplication => BUSINESS_APPLICATION,
+            NodeKind::Group => GROUP,
+            NodeKind::SoftwareInstall => SOFTWARE_INSTALL,
             NodeKind::SourceRecord => SOURCE_RECORD,
         }
     }
@@ -219,6 +242,9 @@ impl NodeKind {
             NodeKind::Application => APP_LABELS,
             NodeKind::BusinessService => BSVC_LABELS,
             NodeKind::Event => EVENT_LABELS,
+            NodeKind::BusinessApplication => BAPP_LABELS,
+            NodeKind::Group => GROUP_LABELS,
+            NodeKind::SoftwareInstall => SOFTWARE_INSTALL_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
         }
     }
@@ -258,6 +284,12 @@ pub static EVENT_LABELS: &[&[&str]] = &[
     &["Event", "Incident"],
     &["Event", "Change"],
 ];
+/// A business application has one label set.
+pub static BAPP_LABELS: &[&[&str]] = &[&["ConfigurationItem", "BusinessApplication"]];
+/// A group has one label set (it is not a configuration item).
+pub static GROUP_LABELS: &[&[&str]] = &[&["Group"]];
+/// A software install has one label set (it is not a configuration item).
+pub static SOFTWARE_INSTALL_LABELS: &[&[&str]] = &[&["SoftwareInstall"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
@@ -342,6 +374,28 @@ const EVENT: &[Column] = &[
     s("status"),
     prop("occurred_at", PropType::DateTime),
     prop("duration_min", PropType::Int),
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+];
+const BUSINESS_APPLICATION: &[Column] = ci_columns![s("architecture_type"), s("install_type")];
+const GROUP: &[Column] = &[
+    ID,
+    LABEL,
+    s("name"),
+    s("group_type"),
+    s("cost_center"),
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+];
+const SOFTWARE_INSTALL: &[Column] = &[
+    ID,
+    LABEL,
+    s("product"),
+    s("vendor"),
+    s("version"),
+    prop("installed_at", PropType::DateTime),
     s("source"),
     SOURCES,
     OBSERVED_AT,
@@ -510,6 +564,45 @@ pub enum RelKind {
     ApplicationReportedBy,
     /// BusinessService -REPORTED_BY-> SourceRecord (keep-all).
     BusinessServiceReportedBy,
+    /// Application -INSTANCE_OF-> BusinessApplication (each application in
+    /// exactly one).
+    ApplicationInstanceOfBusinessApplication,
+    /// Region -OWNED_BY-> Group.
+    RegionOwnedByGroup,
+    /// DataCenter -OWNED_BY-> Group.
+    DataCenterOwnedByGroup,
+    /// Server -OWNED_BY-> Group.
+    ServerOwnedByGroup,
+    /// NetworkDevice -OWNED_BY-> Group.
+    NetworkDeviceOwnedByGroup,
+    /// Database -OWNED_BY-> Group.
+    DatabaseOwnedByGroup,
+    /// Application -OWNED_BY-> Group.
+    ApplicationOwnedByGroup,
+    /// BusinessService -OWNED_BY-> Group.
+    BusinessServiceOwnedByGroup,
+    /// BusinessApplication -OWNED_BY-> Group.
+    BusinessApplicationOwnedByGroup,
+    /// Region -SUPPORTED_BY-> Group.
+    RegionSupportedByGroup,
+    /// DataCenter -SUPPORTED_BY-> Group.
+    DataCenterSupportedByGroup,
+    /// Server -SUPPORTED_BY-> Group.
+    ServerSupportedByGroup,
+    /// NetworkDevice -SUPPORTED_BY-> Group.
+    NetworkDeviceSupportedByGroup,
+    /// Database -SUPPORTED_BY-> Group.
+    DatabaseSupportedByGroup,
+    /// Application -SUPPORTED_BY-> Group.
+    ApplicationSupportedByGroup,
+    /// BusinessService -SUPPORTED_BY-> Group.
+    BusinessServiceSupportedByGroup,
+    /// BusinessApplication -SUPPORTED_BY-> Group.
+    BusinessApplicationSupportedByGroup,
+    /// SoftwareInstall -INSTALLED_ON-> Server (each install on one server).
+    SoftwareInstallInstalledOnServer,
+    /// BusinessApplication -REPORTED_BY-> SourceRecord (keep-all).
+    BusinessApplicationReportedBy,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -587,6 +680,26 @@ fn reported(start: NodeKind) -> SpecParts {
     )
 }
 
+fn owned(start: NodeKind) -> SpecParts {
+    (
+        "OWNED_BY",
+        start,
+        NodeKind::Group,
+        Shape::Optional,
+        REL_SOURCE,
+    )
+}
+
+fn supported(start: NodeKind) -> SpecParts {
+    (
+        "SUPPORTED_BY",
+        start,
+        NodeKind::Group,
+        Shape::Optional,
+        REL_SOURCE,
+    )
+}
+
 impl RelKind {
     /// The family's position in [`RelKind::ALL`] (the declaration order,
     /// checked at compile time), for per-family arrays.
@@ -596,7 +709,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 22] = [
+    pub const ALL: [RelKind; 41] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -619,21 +732,64 @@ impl RelKind {
         RelKind::DatabaseReportedBy,
         RelKind::ApplicationReportedBy,
         RelKind::BusinessServiceReportedBy,
+        RelKind::ApplicationInstanceOfBusinessApplication,
+        RelKind::RegionOwnedByGroup,
+        RelKind::DataCenterOwnedByGroup,
+        RelKind::ServerOwnedByGroup,
+        RelKind::NetworkDeviceOwnedByGroup,
+        RelKind::DatabaseOwnedByGroup,
+        RelKind::ApplicationOwnedByGroup,
+        RelKind::BusinessServiceOwnedByGroup,
+        RelKind::BusinessApplicationOwnedByGroup,
+        RelKind::RegionSupportedByGroup,
+        RelKind::DataCenterSupportedByGroup,
+        RelKind::ServerSupportedByGroup,
+        RelKind::NetworkDeviceSupportedByGroup,
+        RelKind::DatabaseSupportedByGroup,
+        RelKind::ApplicationSupportedByGroup,
+        RelKind::BusinessServiceSupportedByGroup,
+        RelKind::BusinessApplicationSupportedByGroup,
+        RelKind::SoftwareInstallInstalledOnServer,
+        RelKind::BusinessApplicationReportedBy,
     ];
 
-    /// The keep-all audit families, one per configuration-item kind: the
-    /// last seven of [`RelKind::ALL`].
-    pub const REPORTED_BY: [RelKind; 7] = {
-        let from = Self::ALL.len() - 7;
-        assert!(matches!(Self::ALL[from], RelKind::RegionReportedBy));
-        let mut families = [RelKind::RegionReportedBy; 7];
-        let mut k = 0;
-        while k < families.len() {
-            families[k] = Self::ALL[from + k];
-            k += 1;
-        }
-        families
-    };
+    /// The keep-all audit families, one per configuration-item kind (the
+    /// shape is checked below: every `Reports` family is listed).
+    pub const REPORTED_BY: [RelKind; 8] = [
+        RelKind::RegionReportedBy,
+        RelKind::DataCenterReportedBy,
+        RelKind::ServerReportedBy,
+        RelKind::NetworkDeviceReportedBy,
+        RelKind::DatabaseReportedBy,
+        RelKind::ApplicationReportedBy,
+        RelKind::BusinessServiceReportedBy,
+        RelKind::BusinessApplicationReportedBy,
+    ];
+
+    /// The `OWNED_BY` families, one per configuration-item kind that a
+    /// group owns, in [`NodeKind::ALL`] order of their start kinds.
+    pub const OWNED_BY: [RelKind; 8] = [
+        RelKind::RegionOwnedByGroup,
+        RelKind::DataCenterOwnedByGroup,
+        RelKind::ServerOwnedByGroup,
+        RelKind::NetworkDeviceOwnedByGroup,
+        RelKind::DatabaseOwnedByGroup,
+        RelKind::ApplicationOwnedByGroup,
+        RelKind::BusinessServiceOwnedByGroup,
+        RelKind::BusinessApplicationOwnedByGroup,
+    ];
+
+    /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
+    pub const SUPPORTED_BY: [RelKind; 8] = [
+        RelKind::RegionSupportedByGroup,
+        RelKind::DataCenterSupportedByGroup,
+        RelKind::ServerSupportedByGroup,
+        RelKind::NetworkDeviceSupportedByGroup,
+        RelKind::DatabaseSupportedByGroup,
+        RelKind::ApplicationSupportedByGroup,
+        RelKind::BusinessServiceSupportedByGroup,
+        RelKind::BusinessApplicationSupportedByGroup,
+    ];
 
     /// The families an event's one relationship is chosen from, in slot order.
     pub const AFFECTS: [RelKind; 5] = [
@@ -739,6 +895,37 @@ impl RelKind {
             R::DatabaseReportedBy => reported(N::Database),
             R::ApplicationReportedBy => reported(N::Application),
             R::BusinessServiceReportedBy => reported(N::BusinessService),
+            R::ApplicationInstanceOfBusinessApplication => (
+                "INSTANCE_OF",
+                N::Application,
+                N::BusinessApplication,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::RegionOwnedByGroup => owned(N::Region),
+            R::DataCenterOwnedByGroup => owned(N::DataCenter),
+            R::ServerOwnedByGroup => owned(N::Server),
+            R::NetworkDeviceOwnedByGroup => owned(N::NetworkDevice),
+            R::DatabaseOwnedByGroup => owned(N::Database),
+            R::ApplicationOwnedByGroup => owned(N::Application),
+            R::BusinessServiceOwnedByGroup => owned(N::BusinessService),
+            R::BusinessApplicationOwnedByGroup => owned(N::BusinessApplication),
+            R::RegionSupportedByGroup => supported(N::Region),
+            R::DataCenterSupportedByGroup => supported(N::DataCenter),
+            R::ServerSupportedByGroup => supported(N::Server),
+            R::NetworkDeviceSupportedByGroup => supported(N::NetworkDevice),
+            R::DatabaseSupportedByGroup => supported(N::Database),
+            R::ApplicationSupportedByGroup => supported(N::Application),
+            R::BusinessServiceSupportedByGroup => supported(N::BusinessService),
+            R::BusinessApplicationSupportedByGroup => supported(N::BusinessApplication),
+            R::SoftwareInstallInstalledOnServer => (
+                "INSTALLED_ON",
+                N::SoftwareInstall,
+                N::Server,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::BusinessApplicationReportedBy => reported(N::BusinessApplication),
         };
         RelSpec {
             kind: self,
@@ -902,6 +1089,25 @@ const _: () = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_ci_kind_has_its_reported_by_owned_by_and_supported_by() {
+        for r in RelKind::ALL {
+            let listed = RelKind::REPORTED_BY.contains(&r);
+            assert_eq!(r.spec().shape == Shape::Reports, listed, "{r}");
+        }
+        for k in NodeKind::ALL.into_iter().filter(|k| k.is_ci()) {
+            assert_eq!(k.reported_by().map(|r| r.spec().start), Some(k));
+            for (list, ty) in [
+                (RelKind::OWNED_BY, "OWNED_BY"),
+                (RelKind::SUPPORTED_BY, "SUPPORTED_BY"),
+            ] {
+                let r = list.iter().find(|r| r.spec().start == k);
+                let r = r.unwrap_or_else(|| panic!("{k} has no {ty} family"));
+                assert_eq!((r.spec().rel_type, r.spec().end), (ty, NodeKind::Group));
+            }
+        }
+    }
 
     #[test]
     fn names_round_trip() {

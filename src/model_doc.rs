@@ -56,6 +56,32 @@ Cassandra always replicated)"
     })
 }
 
+/// What the service model, group and software kinds mirror in a real CMDB.
+fn platform_prose(s: &mut String) {
+    let _ = writeln!(s, "## Service model, groups and software\n");
+    let _ = writeln!(
+        s,
+        "These kinds follow the Common Service Data Model (CSDM) of ServiceNow, which BMC's CDM and Device42 map onto as well.\n\n\
+- **BusinessApplication** is the portfolio entry (CSDM *business application*): what the business calls an application, with its `architecture_type` and `install_type`. \
+An `Application` is a deployed instance of it (CSDM *application service*): every application is `INSTANCE_OF` exactly one business application, \
+and a few popular business applications have many deployed instances (production, staging, disaster recovery, regional copies). \
+Business services depend on applications through `SUPPORTS`, as before.\n\
+- **Group** is an assignment group (ServiceNow `sys_user_group`, BMC support group): a team, not a configuration item. \
+Every configuration-item kind has an `OWNED_BY` and a `SUPPORTED_BY` family to groups, one relationship each per CI \
+(ServiceNow's *managed by group* and *support group*). A CI's `owner_team` is the name of its `OWNED_BY` group, drawn from one function of (kind, row), \
+so the column and the relationship always agree (in a multi-source bundle the column is empty where no source reports it). Group names are the team names, numbered from the second group of a team on (`payments`, `payments-2`). \
+A profile without groups writes no `OWNED_BY`/`SUPPORTED_BY` rows and draws `owner_team` from the team list as before.\n\
+- **SoftwareInstall** is one product installed on one server (ServiceNow `cmdb_sam_sw_install`, Device42 software in use): \
+`product`, `vendor` and `version` come from one entry of a catalogue of real products (nginx by F5 NGINX, Eclipse Temurin, the Splunk Universal Forwarder, \
+the CrowdStrike Falcon sensor, ...), so they always exist together. Every install is `INSTALLED_ON` exactly one server; a server's installs are consecutive rows.\n\n\
+Profile keys: `nodes.BusinessApplication`, `nodes.Group` and `nodes.SoftwareInstall`, counts or ratios like every kind \
+(`SoftwareInstall = {{ ratio = 1.0, of = \"Server\" }}`); absent, a kind has no nodes and its families no rows. \
+Installs need servers (`nodes.Server` must be at least 1 when `nodes.SoftwareInstall` is not 0). \
+The built-in profiles give about one business application per five applications, one install per server and a few groups per team, \
+and fewer events than before to keep their total row counts. Day-N change sets have no rule for these kinds yet: they add none of their nodes or relationships.\n"
+    );
+}
+
 /// The text of docs/model.md.
 pub fn markdown() -> String {
     let mut s = String::new();
@@ -67,9 +93,16 @@ pub fn markdown() -> String {
     let _ = writeln!(
         s,
         "Every node kind has its own ID group (`id:ID(Kind)`); ids are the kind's prefix plus the row index, zero-padded to 9 digits. \
-Every configuration item (all kinds but Event) also has the label `ConfigurationItem`. \
-Every node and relationship has a `source` column: the system or team that reported it (profile `[[sources]]`).\n"
+Every configuration item (all kinds but {}) also has the label `ConfigurationItem`. \
+Every node and relationship has a `source` column: the system or team that reported it (profile `[[sources]]`).\n",
+        NodeKind::ALL
+            .iter()
+            .filter(|k| !k.is_ci())
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    platform_prose(&mut s);
     // The multi-source-only columns, named as the headers below name them.
     let mut multi: Vec<String> = Vec::new();
     for t in Table::all() {

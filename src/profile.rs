@@ -627,6 +627,7 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
         (NodeKind::DataCenter, NodeKind::Region),
         (NodeKind::Server, NodeKind::DataCenter),
         (NodeKind::NetworkDevice, NodeKind::DataCenter),
+        (NodeKind::SoftwareInstall, NodeKind::Server),
     ] {
         if count(child) > 0 && count(parent) == 0 {
             return err(format!(

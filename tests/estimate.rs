@@ -265,9 +265,9 @@ fn parquet_bytes_match_generate() {
         "--parquet-target",
         "archive",
         "--row-group-rows",
-        "1000",
+        "500",
         "--shard-rows",
-        "4500",
+        "2250",
     ];
     let mut est = vec!["--exact-below", "0"];
     est.extend_from_slice(&args);
@@ -277,7 +277,7 @@ fn parquet_bytes_match_generate() {
     let e = estimate("medium", &t.path().join("b"), &est);
     assert_eq!(e["format"]["name"], "parquet");
     assert_eq!(e["format"]["parquet_codec"], "zstd:3");
-    assert_eq!(e["format"]["row_group_rows"], 1000);
+    assert_eq!(e["format"]["row_group_rows"], 500);
     assert!(e["format"].get("gzip_level").is_none());
     let sampled = e["tables"]
         .as_array()

@@ -21,6 +21,7 @@ mod online;
 mod ops;
 mod packaging;
 mod parquet;
+mod platform;
 mod progress;
 mod real_import;
 mod sources;

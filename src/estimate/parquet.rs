@@ -152,7 +152,10 @@ mod tests {
 
     #[test]
     fn groups_sit_at_their_real_positions() {
-        let w = World::new(&Profile::load("medium").unwrap());
+        // 20,000 events, whatever the built-in profile's count.
+        let mut p = Profile::load("medium").unwrap();
+        p.nodes.insert(NodeKind::Event, 20_000);
+        let w = World::new(&p);
         let format = Format::Parquet {
             codec: Codec::Snappy,
             row_group_rows: 1000,

@@ -281,6 +281,11 @@ fn table_detail(o: &mut String, e: &Estimate) {
             *w = (*w).max(c.chars().count());
         }
     }
+    // Names too long for one line at the other columns' widths go on a line
+    // of their own, the numbers under them.
+    let rest: usize = w[1..].iter().sum::<usize>() + 10 - if plain { w[4] + 2 } else { 0 };
+    let cap = MAX_WIDTH.saturating_sub(rest).max(header[0].len());
+    w[0] = w[0].min(cap);
     let fmt = |c: [&str; 6]| {
         let csv = if plain {
             String::new()
@@ -316,7 +321,12 @@ fn table_detail(o: &mut String, e: &Estimate) {
                 }
             );
         }
-        let _ = writeln!(o, "{}", fmt(r.each_ref().map(String::as_str)));
+        let mut cells = r.each_ref().map(String::as_str);
+        if cells[0].chars().count() > w[0] {
+            let _ = writeln!(o, "{}", cells[0]);
+            cells[0] = "";
+        }
+        let _ = writeln!(o, "{}", fmt(cells));
     }
     let _ = writeln!(o, "{}", fmt(total.each_ref().map(String::as_str)));
     line(

@@ -13,6 +13,7 @@ pub mod index;
 pub mod json;
 mod multi;
 mod nodes;
+pub mod platform;
 pub mod pools;
 mod rels;
 pub mod text;
@@ -376,9 +377,12 @@ impl World {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
                     }
-                    Shape::Optional => {
-                        Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
-                    }
+                    Shape::Optional => match self.platform_fixed_degree(r) {
+                        Some(d) => Cumulative::new(n, |_| d),
+                        None => {
+                            Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
+                        }
+                    },
                     Shape::Reports => {
                         let cum = self
                             .multi
@@ -463,7 +467,7 @@ impl World {
     pub fn optional_end(&self, r: RelKind, j: u64) -> Option<u64> {
         match r {
             RelKind::EventCausedByEvent => self.cause_of(j),
-            _ => unreachable!("{r} is not optional-shaped"),
+            _ => self.platform_end(r, j),
         }
     }
 

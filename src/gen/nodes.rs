@@ -115,7 +115,15 @@ impl World {
                 let p = &pools::BSVC_TIER;
                 (n, rng::weighted(d.next(), p.weights, p.total), "")
             }
-            NodeKind::Event | NodeKind::SourceRecord => (Value::Null, 0, ""),
+            NodeKind::BusinessApplication => (
+                name(super::platform::BAPP_NAME.pick(d.next()), "", " "),
+                0,
+                "",
+            ),
+            NodeKind::Event
+            | NodeKind::Group
+            | NodeKind::SoftwareInstall
+            | NodeKind::SourceRecord => (Value::Null, 0, ""),
         };
         let tier = (kind == NodeKind::BusinessService).then_some(t);
         Head {
@@ -178,6 +186,9 @@ impl World {
             NodeKind::Application => self.application(i, d, out),
             NodeKind::BusinessService => self.business_service(i, d, out),
             NodeKind::Event => self.event(i, d, out),
+            NodeKind::BusinessApplication | NodeKind::Group | NodeKind::SoftwareInstall => {
+                self.platform_row(kind, i, d, out);
+            }
             NodeKind::SourceRecord => {}
         }
     }
@@ -186,7 +197,7 @@ impl World {
     /// environment is the head's when its name carries one, else drawn; the
     /// criticality follows the head's business-service tier when it has
     /// one, else the environment.
-    fn ci_common<'w>(
+    pub(super) fn ci_common<'w>(
         &'w self,
         kind: NodeKind,
         i: u64,
@@ -213,7 +224,7 @@ impl World {
         let c = rng::weighted(hc, weights, 100);
         out.push(Value::Word(&pools::CRITICALITY.words[c]));
         out.push(Value::Word(&pools::ENVIRONMENT.words[e]));
-        out.push(pick(&pools::OWNER_TEAM, d));
+        out.push(self.owner_team(kind, i, d.next()));
         out.push(Value::DateTime(CREATED_FROM + d.below(CREATED_SPAN) as i64));
         // Zero to three tags.
         let mut mask = 0u16;
