@@ -485,6 +485,19 @@ pub enum Shape {
     Optional,
 }
 
+/// How a `Parent` family splits its start kind over its end kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Contiguous, skew-sized groups, the parents' weights drawn with this
+    /// salt: families of the same end kind and salt share the weights (the
+    /// network gear of a data centre follows its servers). The end kind is
+    /// at most `profile::MAX_PARENTS` nodes, held in a table.
+    Skewed(u64),
+    /// Contiguous, even groups by arithmetic alone: for end kinds too many
+    /// to hold a table of.
+    Even,
+}
+
 /// The static description of a relationship family.
 #[derive(Clone, Copy, Debug)]
 pub struct RelSpec {
@@ -719,6 +732,17 @@ impl RelKind {
         columns_of(Table::Rel(self), p)
     }
 
+    /// The layout of a `Parent`-shaped family (`None` for other shapes).
+    pub fn parent_layout(self) -> Option<Layout> {
+        match self {
+            RelKind::DataCenterLocatedInRegion => Some(Layout::Skewed(0)),
+            RelKind::ServerHostedInDataCenter | RelKind::NetworkDeviceHostedInDataCenter => {
+                Some(Layout::Skewed(1))
+            }
+            _ => None,
+        }
+    }
+
     /// The slot of an `AFFECTS` family among [`RelKind::AFFECTS`].
     pub fn affects_slot(self) -> Option<usize> {
         RelKind::AFFECTS.iter().position(|&k| k == self)
@@ -848,6 +872,14 @@ mod tests {
         }
         for r in RelKind::ALL {
             assert_eq!(RelKind::from_name(&r.name()), Some(r));
+        }
+    }
+
+    #[test]
+    fn exactly_the_parent_families_have_a_layout() {
+        for r in RelKind::ALL {
+            let parent = r.spec().shape == Shape::Parent;
+            assert_eq!(r.parent_layout().is_some(), parent, "{r}");
         }
     }
 

@@ -6,7 +6,7 @@
 //! problem names the key at fault.
 
 use crate::merge::Strategy;
-use crate::model::{NodeKind, Provenance, RelKind, Shape};
+use crate::model::{Layout, NodeKind, Provenance, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -582,7 +582,14 @@ fn count_of(nodes: &BTreeMap<NodeKind, u64>, k: NodeKind) -> u64 {
 /// placed kind has at least one parent to be placed in.
 fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> {
     let count = |k: NodeKind| count_of(nodes, k);
-    for k in [NodeKind::Region, NodeKind::DataCenter] {
+    // Parent kinds with a skew-sized layout are held in a table.
+    let mut tabled: Vec<NodeKind> = RelKind::ALL
+        .iter()
+        .filter(|r| matches!(r.parent_layout(), Some(Layout::Skewed(_))))
+        .map(|r| r.spec().end)
+        .collect();
+    tabled.dedup();
+    for k in tabled {
         if count(k) > MAX_PARENTS {
             return err(format!(
                 "nodes.{k} = {} is more than the supported {MAX_PARENTS}",
@@ -590,11 +597,11 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
             ));
         }
     }
-    for (child, parent) in [
-        (NodeKind::DataCenter, NodeKind::Region),
-        (NodeKind::Server, NodeKind::DataCenter),
-        (NodeKind::NetworkDevice, NodeKind::DataCenter),
-    ] {
+    let placed = RelKind::ALL
+        .iter()
+        .filter(|r| r.spec().shape == Shape::Parent)
+        .map(|r| (r.spec().start, r.spec().end));
+    for (child, parent) in placed {
         if count(child) > 0 && count(parent) == 0 {
             return err(format!(
                 "nodes.{parent} must be at least 1 when nodes.{child} is {} (every {child} is placed in a {parent})",
