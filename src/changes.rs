@@ -50,10 +50,11 @@ pub const POOL_BP: u64 = 1_000;
 /// New nodes per day, in basis points of the kind's base count.
 pub fn new_bp(kind: NodeKind) -> u64 {
     match kind {
-        NodeKind::Region | NodeKind::DataCenter | NodeKind::SourceRecord => 0,
         NodeKind::Server | NodeKind::Database | NodeKind::Application => 100,
         NodeKind::NetworkDevice | NodeKind::BusinessService => 50,
         NodeKind::Event => 200,
+        // Kinds with no rule of their own get no new nodes.
+        _ => 0,
     }
 }
 

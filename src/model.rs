@@ -100,6 +100,9 @@ pub enum NodeKind {
     BusinessService,
     /// An alert, incident or change affecting a configuration item.
     Event,
+    /// A cluster of servers or databases (a failover or compute cluster),
+    /// hosted in a data centre.
+    Cluster,
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
@@ -114,7 +117,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 9] = [
+    pub const ALL: [NodeKind; 10] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -123,15 +126,16 @@ impl NodeKind {
         NodeKind::Application,
         NodeKind::BusinessService,
         NodeKind::Event,
+        NodeKind::Cluster,
         NodeKind::SourceRecord,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
     /// (every kind but [`NodeKind::SourceRecord`], which comes last in
     /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 8] = {
-        assert!(matches!(Self::ALL[8], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 8];
+    pub const ESTATE: [NodeKind; 9] = {
+        assert!(matches!(Self::ALL[9], NodeKind::SourceRecord));
+        let mut kinds = [NodeKind::Region; 9];
         let mut k = 0;
         while k < kinds.len() {
             kinds[k] = Self::ALL[k];
@@ -151,6 +155,7 @@ impl NodeKind {
             NodeKind::Application => "Application",
             NodeKind::BusinessService => "BusinessService",
             NodeKind::Event => "Event",
+            NodeKind::Cluster => "Cluster",
             NodeKind::SourceRecord => "SourceRecord",
         }
     }
@@ -171,6 +176,7 @@ impl NodeKind {
             NodeKind::Application => "app-",
             NodeKind::BusinessService => "bsvc-",
             NodeKind::Event => "evt-",
+            NodeKind::Cluster => "cls-",
             NodeKind::SourceRecord => "sr-",
         }
     }
@@ -204,6 +210,7 @@ impl NodeKind {
             NodeKind::Application => APPLICATION,
             NodeKind::BusinessService => BUSINESS_SERVICE,
             NodeKind::Event => EVENT,
+            NodeKind::Cluster => CLUSTER,
             NodeKind::SourceRecord => SOURCE_RECORD,
         }
     }
@@ -219,6 +226,7 @@ impl NodeKind {
             NodeKind::Application => APP_LABELS,
             NodeKind::BusinessService => BSVC_LABELS,
             NodeKind::Event => EVENT_LABELS,
+            NodeKind::Cluster => CLUSTER_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
         }
     }
@@ -258,6 +266,8 @@ pub static EVENT_LABELS: &[&[&str]] = &[
     &["Event", "Incident"],
     &["Event", "Change"],
 ];
+/// A cluster has one label set.
+pub static CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Cluster"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
@@ -346,6 +356,7 @@ const EVENT: &[Column] = &[
     SOURCES,
     OBSERVED_AT,
 ];
+const CLUSTER: &[Column] = ci_columns![s("cluster_type"), prop("ha_enabled", PropType::Boolean),];
 
 const SOURCE_RECORD: &[Column] = &[
     ID,
@@ -463,6 +474,16 @@ pub enum RelKind {
     ApplicationReportedBy,
     /// BusinessService -REPORTED_BY-> SourceRecord (keep-all).
     BusinessServiceReportedBy,
+    /// Cluster -HOSTED_IN-> DataCenter (each cluster in exactly one).
+    ClusterHostedInDataCenter,
+    /// Server -MEMBER_OF-> Cluster: some servers, each in a cluster of its
+    /// own data centre.
+    ServerMemberOfCluster,
+    /// Database -MEMBER_OF-> Cluster: some databases, each in a cluster of
+    /// its server's data centre.
+    DatabaseMemberOfCluster,
+    /// Cluster -REPORTED_BY-> SourceRecord (keep-all).
+    ClusterReportedBy,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -484,6 +505,20 @@ pub enum Shape {
     /// incident's cause); the rows are counted in one pass, like fan-outs.
     Optional,
 }
+
+/// The model's areas, each with the real-CMDB concept it mirrors, for
+/// docs/model.md: (title, prose).
+pub const AREAS: &[(&str, &str)] = &[(
+    "Infrastructure: clusters",
+    "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
+with its `cmdb_ci_cluster_node` members) and BMC CDM a `BMC_Cluster`: a failover, \
+hypervisor or container cluster. Each cluster is `HOSTED_IN` one data centre, \
+big data centres holding more (the servers' data-centre weights). A share of the \
+servers (`clusters.servers`, default 0.3) and of the databases \
+(`clusters.databases`, default 0.2) are `MEMBER_OF` a cluster, always one of \
+their own data centre: a server's, or for a database the data centre of the \
+(first) server it runs on. A member whose data centre has no cluster is in none.",
+)];
 
 /// How a `Parent` family splits its start kind over its end kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -562,7 +597,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 22] = [
+    pub const ALL: [RelKind; 26] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -585,21 +620,24 @@ impl RelKind {
         RelKind::DatabaseReportedBy,
         RelKind::ApplicationReportedBy,
         RelKind::BusinessServiceReportedBy,
+        RelKind::ClusterHostedInDataCenter,
+        RelKind::ServerMemberOfCluster,
+        RelKind::DatabaseMemberOfCluster,
+        RelKind::ClusterReportedBy,
     ];
 
-    /// The keep-all audit families, one per configuration-item kind: the
-    /// last seven of [`RelKind::ALL`].
-    pub const REPORTED_BY: [RelKind; 7] = {
-        let from = Self::ALL.len() - 7;
-        assert!(matches!(Self::ALL[from], RelKind::RegionReportedBy));
-        let mut families = [RelKind::RegionReportedBy; 7];
-        let mut k = 0;
-        while k < families.len() {
-            families[k] = Self::ALL[from + k];
-            k += 1;
-        }
-        families
-    };
+    /// The keep-all audit families, one per configuration-item kind (new
+    /// families are appended to [`RelKind::ALL`], so these are listed).
+    pub const REPORTED_BY: [RelKind; 8] = [
+        RelKind::RegionReportedBy,
+        RelKind::DataCenterReportedBy,
+        RelKind::ServerReportedBy,
+        RelKind::NetworkDeviceReportedBy,
+        RelKind::DatabaseReportedBy,
+        RelKind::ApplicationReportedBy,
+        RelKind::BusinessServiceReportedBy,
+        RelKind::ClusterReportedBy,
+    ];
 
     /// The families an event's one relationship is chosen from, in slot order.
     pub const AFFECTS: [RelKind; 5] = [
@@ -705,6 +743,28 @@ impl RelKind {
             R::DatabaseReportedBy => reported(N::Database),
             R::ApplicationReportedBy => reported(N::Application),
             R::BusinessServiceReportedBy => reported(N::BusinessService),
+            R::ClusterHostedInDataCenter => (
+                "HOSTED_IN",
+                N::Cluster,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerMemberOfCluster => (
+                "MEMBER_OF",
+                N::Server,
+                N::Cluster,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::DatabaseMemberOfCluster => (
+                "MEMBER_OF",
+                N::Database,
+                N::Cluster,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::ClusterReportedBy => reported(N::Cluster),
         };
         RelSpec {
             kind: self,
@@ -736,9 +796,10 @@ impl RelKind {
     pub fn parent_layout(self) -> Option<Layout> {
         match self {
             RelKind::DataCenterLocatedInRegion => Some(Layout::Skewed(0)),
-            RelKind::ServerHostedInDataCenter | RelKind::NetworkDeviceHostedInDataCenter => {
-                Some(Layout::Skewed(1))
-            }
+            // Clusters follow the servers too: big data centres have many.
+            RelKind::ServerHostedInDataCenter
+            | RelKind::NetworkDeviceHostedInDataCenter
+            | RelKind::ClusterHostedInDataCenter => Some(Layout::Skewed(1)),
             _ => None,
         }
     }

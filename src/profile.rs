@@ -199,6 +199,9 @@ pub struct Profile {
     pub size_alpha: f64,
     /// The source systems; in multi-source mode in priority order.
     pub sources: Vec<Source>,
+    /// Which shares of servers and databases are cluster members.
+    #[serde(default)]
+    pub clusters: Clusters,
     /// Multi-source generation, if the profile has a `[merge]` table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<Merge>,
@@ -206,6 +209,25 @@ pub struct Profile {
     /// written (`--provenance`); part of the run key, as it changes the bytes.
     #[serde(default)]
     pub provenance: ProvenanceMode,
+}
+
+/// The `[clusters]` table: the shares of servers and databases that are
+/// members of a cluster (where their data centre has one).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Clusters {
+    /// The share of servers in a cluster (`clusters.servers`).
+    pub servers: f64,
+    /// The share of databases in a cluster (`clusters.databases`).
+    pub databases: f64,
+}
+
+impl Default for Clusters {
+    fn default() -> Self {
+        Clusters {
+            servers: 0.3,
+            databases: 0.2,
+        }
+    }
 }
 
 /// `--provenance`: which provenance columns a bundle carries.
@@ -281,6 +303,8 @@ struct RawProfile {
     #[serde(default)]
     hierarchy: RawHierarchy,
     #[serde(default)]
+    clusters: RawClusters,
+    #[serde(default)]
     sources: Vec<RawSource>,
     merge: Option<RawMerge>,
 }
@@ -311,6 +335,13 @@ struct RawEvents {
     affects_skew: Option<f64>,
     #[serde(default)]
     types: BTreeMap<String, i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawClusters {
+    servers: Option<f64>,
+    databases: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -473,6 +504,11 @@ impl RawProfile {
                 "hierarchy.size_alpha must be positive (got {size_alpha})"
             ));
         }
+        let d = Clusters::default();
+        let clusters = Clusters {
+            servers: unit_of("clusters.servers", self.clusters.servers, d.servers)?,
+            databases: unit_of("clusters.databases", self.clusters.databases, d.databases)?,
+        };
         let merge = resolve_merge(self.merge)?;
         let sources = resolve_sources(self.sources, merge.is_some(), &nodes)?;
         check_graph(&nodes, &fanout)?;
@@ -487,6 +523,7 @@ impl RawProfile {
             event_types: events.types,
             size_alpha,
             sources,
+            clusters,
             merge,
             provenance: ProvenanceMode::Auto,
         })

@@ -10,6 +10,7 @@
 
 mod events;
 pub mod index;
+mod infra;
 pub mod json;
 mod multi;
 mod nodes;
@@ -449,6 +450,8 @@ impl World {
     pub fn optional_end(&self, r: RelKind, j: u64) -> Option<u64> {
         match r {
             RelKind::EventCausedByEvent => self.cause_of(j),
+            RelKind::ServerMemberOfCluster => self.server_cluster(j),
+            RelKind::DatabaseMemberOfCluster => self.database_cluster(j),
             _ => unreachable!("{r} is not optional-shaped"),
         }
     }

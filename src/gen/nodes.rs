@@ -88,6 +88,7 @@ pub(super) fn head(kind: NodeKind, i: u64, d: &mut Draws) -> Head {
             (name(a, pools::APP_WORD_B.pick(d.next()), " "), t, "")
         }
         NodeKind::BusinessService => (name(pools::BSVC_NAME.pick(d.next()), "", " "), 0, ""),
+        NodeKind::Cluster => return super::infra::cluster_head(i, d),
         NodeKind::Event | NodeKind::SourceRecord => (Value::Null, 0, ""),
     };
     Head { name, t, word }
@@ -144,12 +145,13 @@ impl World {
             NodeKind::Application => self.application(i, d, out),
             NodeKind::BusinessService => self.business_service(i, d, out),
             NodeKind::Event => self.event(i, d, out),
+            NodeKind::Cluster => self.cluster(i, d, out),
             NodeKind::SourceRecord => {}
         }
     }
 
     /// The columns every configuration item shares, `id` to `source`.
-    fn ci_common<'w>(
+    pub(super) fn ci_common<'w>(
         &'w self,
         kind: NodeKind,
         i: u64,
