@@ -14,6 +14,7 @@ mod crosscheck;
 mod distributed;
 mod estimate;
 mod hostile;
+mod infra;
 mod ingest;
 mod lifecycle;
 mod online;

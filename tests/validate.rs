@@ -134,7 +134,7 @@ fn shard(table: &str) -> String {
 fn generated_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &[]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 69 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 71 ids checked in "), "{out}");
     let (_t, d) = bundle("small", &["--shard-rows", "700"]);
     assert_clean(&d);
     let (_t, d) = bundle("small", &["--gzip"]);
