@@ -55,8 +55,16 @@ fn cluster_members_share_their_clusters_data_centre_in_duckdb() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
     assert!(n[0] > 1000 && n[2] > 100, "{out}");
-    assert_eq!((n[1], n[3]), (0, 0), "members outside their cluster's data centre: {out}");
+    assert_eq!(
+        (n[1], n[3]),
+        (0, 0),
+        "members outside their cluster's data centre: {out}"
+    );
 }
