@@ -35,11 +35,11 @@ def rel(name):
     return f"read_csv({files!r}, header=false, columns={{'s':'VARCHAR','e':'VARCHAR','src':'VARCHAR'}})"
 srv, cls, db = rel("Server-HOSTED_IN-DataCenter"), rel("Cluster-HOSTED_IN-DataCenter"), rel("Database-RUNS_ON-Server")
 servers = duckdb.sql(f"""select count(*), count(*) filter (where s.e <> c.e)
-  from {rel('Server-MEMBER_OF-Cluster')} m join {srv} s on m.s = s.s join {cls} c on m.e = c.s""").fetchone()
+  from {rel('Server-MEMBER_OF-Cluster')} m join {srv} s on m.s = s.s join {cls} c on m.e = c.s""").fetchall()[0]
 dbs = duckdb.sql(f"""select count(*), count(*) filter (where s.e <> c.e)
   from {rel('Database-MEMBER_OF-Cluster')} m
   join (select s, min(e) as e from {db} group by s) r on m.s = r.s
-  join {srv} s on r.e = s.s join {cls} c on m.e = c.s""").fetchone()
+  join {srv} s on r.e = s.s join {cls} c on m.e = c.s""").fetchall()[0]
 print(servers[0], servers[1], dbs[0], dbs[1])
 "#;
 

@@ -139,11 +139,11 @@ fn rewritten(
 fn parquet_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &PARQUET);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 69 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 71 ids checked in "), "{out}");
     assert!(!out.contains("note:"), "{out}");
     let (_t, d) = bundle("small", &[&PARQUET[..], &["--shard-rows", "700"]].concat());
     let out = assert_clean(&d);
-    assert!(out.contains(" files, 8748 rows and 3013 ids"), "{out}");
+    assert!(out.contains(" files, 8972 rows and 3035 ids"), "{out}");
     let (_t, d) = bundle(
         "small",
         &[
