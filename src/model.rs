@@ -108,6 +108,9 @@ pub enum NodeKind {
     Group,
     /// A software product installed on a server; not a configuration item.
     SoftwareInstall,
+    /// A cluster of servers or databases (a failover or compute cluster),
+    /// hosted in a data centre.
+    Cluster,
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
@@ -122,7 +125,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 13] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -134,15 +137,16 @@ impl NodeKind {
         NodeKind::BusinessApplication,
         NodeKind::Group,
         NodeKind::SoftwareInstall,
+        NodeKind::Cluster,
         NodeKind::SourceRecord,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
     /// (every kind but [`NodeKind::SourceRecord`], which comes last in
     /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 11] = {
-        assert!(matches!(Self::ALL[11], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 11];
+    pub const ESTATE: [NodeKind; 12] = {
+        assert!(matches!(Self::ALL[12], NodeKind::SourceRecord));
+        let mut kinds = [NodeKind::Region; 12];
         let mut k = 0;
         while k < kinds.len() {
             kinds[k] = Self::ALL[k];
@@ -165,6 +169,7 @@ impl NodeKind {
             NodeKind::BusinessApplication => "BusinessApplication",
             NodeKind::Group => "Group",
             NodeKind::SoftwareInstall => "SoftwareInstall",
+            NodeKind::Cluster => "Cluster",
             NodeKind::SourceRecord => "SourceRecord",
         }
     }
@@ -188,6 +193,7 @@ impl NodeKind {
             NodeKind::BusinessApplication => "bapp-",
             NodeKind::Group => "grp-",
             NodeKind::SoftwareInstall => "swi-",
+            NodeKind::Cluster => "cls-",
             NodeKind::SourceRecord => "sr-",
         }
     }
@@ -227,6 +233,7 @@ impl NodeKind {
             NodeKind::BusinessApplication => BUSINESS_APPLICATION,
             NodeKind::Group => GROUP,
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL,
+            NodeKind::Cluster => CLUSTER,
             NodeKind::SourceRecord => SOURCE_RECORD,
         }
     }
@@ -245,6 +252,7 @@ impl NodeKind {
             NodeKind::BusinessApplication => BAPP_LABELS,
             NodeKind::Group => GROUP_LABELS,
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL_LABELS,
+            NodeKind::Cluster => CLUSTER_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
         }
     }
@@ -290,6 +298,8 @@ pub static BAPP_LABELS: &[&[&str]] = &[&["ConfigurationItem", "BusinessApplicati
 pub static GROUP_LABELS: &[&[&str]] = &[&["Group"]];
 /// A software install has one label set (it is not a configuration item).
 pub static SOFTWARE_INSTALL_LABELS: &[&[&str]] = &[&["SoftwareInstall"]];
+/// A cluster has one label set.
+pub static CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Cluster"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
@@ -400,6 +410,7 @@ const SOFTWARE_INSTALL: &[Column] = &[
     SOURCES,
     OBSERVED_AT,
 ];
+const CLUSTER: &[Column] = ci_columns![s("cluster_type"), prop("ha_enabled", PropType::Boolean),];
 
 const SOURCE_RECORD: &[Column] = &[
     ID,
@@ -603,6 +614,20 @@ pub enum RelKind {
     SoftwareInstallInstalledOnServer,
     /// BusinessApplication -REPORTED_BY-> SourceRecord (keep-all).
     BusinessApplicationReportedBy,
+    /// Cluster -HOSTED_IN-> DataCenter (each cluster in exactly one).
+    ClusterHostedInDataCenter,
+    /// Server -MEMBER_OF-> Cluster: some servers, each in a cluster of its
+    /// own data centre.
+    ServerMemberOfCluster,
+    /// Database -MEMBER_OF-> Cluster: some databases, each in a cluster of
+    /// its server's data centre.
+    DatabaseMemberOfCluster,
+    /// Cluster -REPORTED_BY-> SourceRecord (keep-all).
+    ClusterReportedBy,
+    /// Cluster -OWNED_BY-> Group.
+    ClusterOwnedByGroup,
+    /// Cluster -SUPPORTED_BY-> Group.
+    ClusterSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -623,6 +648,33 @@ pub enum Shape {
     /// Each start node has at most one end, a function of the start (an
     /// incident's cause); the rows are counted in one pass, like fan-outs.
     Optional,
+}
+
+/// The model's areas, each with the real-CMDB concept it mirrors, for
+/// docs/model.md: (title, prose).
+pub const AREAS: &[(&str, &str)] = &[(
+    "Infrastructure: clusters",
+    "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
+with its `cmdb_ci_cluster_node` members) and BMC CDM a `BMC_Cluster`: a failover, \
+hypervisor or container cluster. Each cluster is `HOSTED_IN` one data centre, \
+big data centres holding more (the servers' data-centre weights). A share of the \
+servers (`clusters.servers`, default 0.3) and of the databases \
+(`clusters.databases`, default 0.2) are `MEMBER_OF` a cluster, always one of \
+their own data centre: a server's, or for a database the data centre of the \
+(first) server it runs on. A member whose data centre has no cluster is in none.",
+)];
+
+/// How a `Parent` family splits its start kind over its end kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Contiguous, skew-sized groups, the parents' weights drawn with this
+    /// salt: families of the same end kind and salt share the weights (the
+    /// network gear of a data centre follows its servers). The end kind is
+    /// at most `profile::MAX_PARENTS` nodes, held in a table.
+    Skewed(u64),
+    /// Contiguous, even groups by arithmetic alone: for end kinds too many
+    /// to hold a table of.
+    Even,
 }
 
 /// The static description of a relationship family.
@@ -709,7 +761,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 41] = [
+    pub const ALL: [RelKind; 47] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -751,11 +803,17 @@ impl RelKind {
         RelKind::BusinessApplicationSupportedByGroup,
         RelKind::SoftwareInstallInstalledOnServer,
         RelKind::BusinessApplicationReportedBy,
+        RelKind::ClusterHostedInDataCenter,
+        RelKind::ServerMemberOfCluster,
+        RelKind::DatabaseMemberOfCluster,
+        RelKind::ClusterReportedBy,
+        RelKind::ClusterOwnedByGroup,
+        RelKind::ClusterSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 8] = [
+    pub const REPORTED_BY: [RelKind; 9] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -764,11 +822,12 @@ impl RelKind {
         RelKind::ApplicationReportedBy,
         RelKind::BusinessServiceReportedBy,
         RelKind::BusinessApplicationReportedBy,
+        RelKind::ClusterReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 8] = [
+    pub const OWNED_BY: [RelKind; 9] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -777,10 +836,11 @@ impl RelKind {
         RelKind::ApplicationOwnedByGroup,
         RelKind::BusinessServiceOwnedByGroup,
         RelKind::BusinessApplicationOwnedByGroup,
+        RelKind::ClusterOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 8] = [
+    pub const SUPPORTED_BY: [RelKind; 9] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -789,6 +849,7 @@ impl RelKind {
         RelKind::ApplicationSupportedByGroup,
         RelKind::BusinessServiceSupportedByGroup,
         RelKind::BusinessApplicationSupportedByGroup,
+        RelKind::ClusterSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -926,6 +987,30 @@ impl RelKind {
                 REL_SOURCE,
             ),
             R::BusinessApplicationReportedBy => reported(N::BusinessApplication),
+            R::ClusterHostedInDataCenter => (
+                "HOSTED_IN",
+                N::Cluster,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerMemberOfCluster => (
+                "MEMBER_OF",
+                N::Server,
+                N::Cluster,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::DatabaseMemberOfCluster => (
+                "MEMBER_OF",
+                N::Database,
+                N::Cluster,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::ClusterReportedBy => reported(N::Cluster),
+            R::ClusterOwnedByGroup => owned(N::Cluster),
+            R::ClusterSupportedByGroup => supported(N::Cluster),
         };
         RelSpec {
             kind: self,
@@ -951,6 +1036,18 @@ impl RelKind {
     /// The family's columns under a provenance, in file order.
     pub fn columns(self, p: Provenance) -> &'static [Column] {
         columns_of(Table::Rel(self), p)
+    }
+
+    /// The layout of a `Parent`-shaped family (`None` for other shapes).
+    pub fn parent_layout(self) -> Option<Layout> {
+        match self {
+            RelKind::DataCenterLocatedInRegion => Some(Layout::Skewed(0)),
+            // Clusters follow the servers too: big data centres have many.
+            RelKind::ServerHostedInDataCenter
+            | RelKind::NetworkDeviceHostedInDataCenter
+            | RelKind::ClusterHostedInDataCenter => Some(Layout::Skewed(1)),
+            _ => None,
+        }
     }
 
     /// The slot of an `AFFECTS` family among [`RelKind::AFFECTS`].
@@ -1116,6 +1213,14 @@ mod tests {
         }
         for r in RelKind::ALL {
             assert_eq!(RelKind::from_name(&r.name()), Some(r));
+        }
+    }
+
+    #[test]
+    fn exactly_the_parent_families_have_a_layout() {
+        for r in RelKind::ALL {
+            let parent = r.spec().shape == Shape::Parent;
+            assert_eq!(r.parent_layout().is_some(), parent, "{r}");
         }
     }
 

@@ -1,7 +1,7 @@
 //! Renders docs/model.md from the model table, so the document cannot drift
 //! from the code (a test compares them; `make bless` rewrites it).
 
-use crate::model::{ColKind, Column, NodeKind, Provenance, RelKind, Shape, Table};
+use crate::model::{ColKind, Column, Layout, NodeKind, Provenance, RelKind, Shape, Table, AREAS};
 use crate::profile::{default_fanout, Dist};
 use std::fmt::Write;
 
@@ -154,9 +154,11 @@ a service's follows its `service_tier`, an application's the tier of the first b
     for r in RelKind::ALL {
         let spec = r.spec();
         let shape = match spec.shape {
-            Shape::Parent => {
-                "each start in exactly one end; contiguous, skew-sized groups".to_string()
+            Shape::Parent => match r.parent_layout() {
+                Some(Layout::Even) => "each start in exactly one end; contiguous, even groups",
+                _ => "each start in exactly one end; contiguous, skew-sized groups",
             }
+            .to_string(),
             Shape::Fanout => {
                 let f = default_fanout(r);
                 format!(
@@ -183,7 +185,11 @@ a service's follows its `service_tier`, an application's the tier of the first b
             Table::Rel(r).header_cells(Provenance::Full).join(",")
         );
     }
-    let _ = writeln!(s, "\n## Column types\n");
+    let _ = writeln!(s, "\n## Areas\n");
+    for (title, prose) in AREAS {
+        let _ = writeln!(s, "### {title}\n\n{prose}\n");
+    }
+    let _ = writeln!(s, "## Column types\n");
     let _ = writeln!(s, "| header type | written as |");
     let _ = writeln!(s, "|---|---|");
     for (t, how) in [

@@ -6,7 +6,7 @@
 //! problem names the key at fault.
 
 use crate::merge::Strategy;
-use crate::model::{Ids, NodeKind, Provenance, RelKind, Shape};
+use crate::model::{Ids, Layout, NodeKind, Provenance, RelKind, Shape};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -221,6 +221,9 @@ pub struct Profile {
     pub size_alpha: f64,
     /// The source systems; in multi-source mode in priority order.
     pub sources: Vec<Source>,
+    /// Which shares of servers and databases are cluster members.
+    #[serde(default)]
+    pub clusters: Clusters,
     /// Multi-source generation, if the profile has a `[merge]` table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<Merge>,
@@ -233,6 +236,25 @@ pub struct Profile {
     /// bundles keep the bytes they had before the option existed.
     #[serde(default, skip_serializing_if = "Ids::is_string")]
     pub ids: Ids,
+}
+
+/// The `[clusters]` table: the shares of servers and databases that are
+/// members of a cluster (where their data centre has one).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Clusters {
+    /// The share of servers in a cluster (`clusters.servers`).
+    pub servers: f64,
+    /// The share of databases in a cluster (`clusters.databases`).
+    pub databases: f64,
+}
+
+impl Default for Clusters {
+    fn default() -> Self {
+        Clusters {
+            servers: 0.3,
+            databases: 0.2,
+        }
+    }
 }
 
 /// `--provenance`: which provenance columns a bundle carries.
@@ -308,6 +330,8 @@ struct RawProfile {
     #[serde(default)]
     hierarchy: RawHierarchy,
     #[serde(default)]
+    clusters: RawClusters,
+    #[serde(default)]
     sources: Vec<RawSource>,
     merge: Option<RawMerge>,
 }
@@ -339,6 +363,13 @@ struct RawEvents {
     affects_skew: Option<f64>,
     #[serde(default)]
     types: BTreeMap<String, i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawClusters {
+    servers: Option<f64>,
+    databases: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -505,6 +536,11 @@ impl RawProfile {
                 "hierarchy.size_alpha must be positive (got {size_alpha})"
             ));
         }
+        let d = Clusters::default();
+        let clusters = Clusters {
+            servers: unit_of("clusters.servers", self.clusters.servers, d.servers)?,
+            databases: unit_of("clusters.databases", self.clusters.databases, d.databases)?,
+        };
         let merge = resolve_merge(self.merge)?;
         let sources = resolve_sources(self.sources, merge.is_some(), &nodes)?;
         check_graph(&nodes, &fanout)?;
@@ -519,6 +555,7 @@ impl RawProfile {
             event_types: events.types,
             size_alpha,
             sources,
+            clusters,
             merge,
             provenance: ProvenanceMode::Auto,
             ids: Ids::String,
@@ -615,7 +652,14 @@ fn count_of(nodes: &BTreeMap<NodeKind, u64>, k: NodeKind) -> u64 {
 /// placed kind has at least one parent to be placed in.
 fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> {
     let count = |k: NodeKind| count_of(nodes, k);
-    for k in [NodeKind::Region, NodeKind::DataCenter] {
+    // Parent kinds with a skew-sized layout are held in a table.
+    let mut tabled: Vec<NodeKind> = RelKind::ALL
+        .iter()
+        .filter(|r| matches!(r.parent_layout(), Some(Layout::Skewed(_))))
+        .map(|r| r.spec().end)
+        .collect();
+    tabled.dedup();
+    for k in tabled {
         if count(k) > MAX_PARENTS {
             return err(format!(
                 "nodes.{k} = {} is more than the supported {MAX_PARENTS}",
@@ -623,12 +667,14 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
             ));
         }
     }
-    for (child, parent) in [
-        (NodeKind::DataCenter, NodeKind::Region),
-        (NodeKind::Server, NodeKind::DataCenter),
-        (NodeKind::NetworkDevice, NodeKind::DataCenter),
-        (NodeKind::SoftwareInstall, NodeKind::Server),
-    ] {
+    // Every parent-shaped family places each start in an end; installs are
+    // placed on servers by their own (optional-shaped) family.
+    let placed = RelKind::ALL
+        .iter()
+        .filter(|r| r.spec().shape == Shape::Parent)
+        .map(|r| (r.spec().start, r.spec().end))
+        .chain([(NodeKind::SoftwareInstall, NodeKind::Server)]);
+    for (child, parent) in placed {
         if count(child) > 0 && count(parent) == 0 {
             return err(format!(
                 "nodes.{parent} must be at least 1 when nodes.{child} is {} (every {child} is placed in a {parent})",

@@ -147,6 +147,7 @@ mod tests {
             .flat_map(|k| k.columns(Provenance::SourceOnly))
             .filter(|c| c.kind == ColKind::Prop(PropType::String) && c.name.ends_with("_type"))
             .count();
+        assert!(types >= 3, "{text}");
         assert_eq!(lines.len(), NodeKind::ALL.len() + 3 + types, "{text}");
         // cypher-shell -f: one statement per line, each closed by `;`, each
         // idempotent, no two with one name.

@@ -15,6 +15,7 @@ mod crosscheck;
 mod distributed;
 mod estimate;
 mod hostile;
+mod infra;
 mod ingest;
 mod lifecycle;
 mod online;

@@ -60,6 +60,50 @@ impl Partition {
     }
 }
 
+/// A parent-shaped family's split of its children over its parents: a
+/// skew-sized [`Partition`] table, or an even split by arithmetic alone
+/// (O(1) memory, for parent kinds too many to hold a table of).
+#[derive(Clone, Debug)]
+pub enum Split {
+    /// Contiguous, skew-sized ranges held in a table.
+    Table(Partition),
+    /// Parent `p` owns `floor(p * children / parents)..` up to the next one.
+    Even {
+        /// The number of parents.
+        parents: u64,
+        /// The number of children.
+        children: u64,
+    },
+}
+
+impl Split {
+    /// The parent of child `c` (`c < children`, at least one parent).
+    #[inline]
+    pub fn parent_of(&self, c: u64) -> u64 {
+        match self {
+            Split::Table(t) => t.parent_of(c),
+            // The largest p with floor(p * children / parents) <= c.
+            &Split::Even { parents, children } => crate::cast::narrow(
+                ((u128::from(c) + 1) * u128::from(parents) - 1) / u128::from(children),
+            ),
+        }
+    }
+
+    /// The children of parent `p`.
+    #[inline]
+    pub fn children_of(&self, p: u64) -> std::ops::Range<u64> {
+        match self {
+            Split::Table(t) => t.children_of(p),
+            &Split::Even { parents, children } => {
+                let at = |p: u64| {
+                    crate::cast::narrow(u128::from(p) * u128::from(children) / u128::from(parents))
+                };
+                at(p)..at(p + 1)
+            }
+        }
+    }
+}
+
 /// The most block totals a [`Cumulative`] keeps.
 const MAX_BLOCKS: u64 = 1 << 16;
 
@@ -150,6 +194,21 @@ mod tests {
                 prop_assert_eq!(r.start, next);
                 for c in r.clone() {
                     prop_assert_eq!(part.parent_of(c), p);
+                }
+                next = r.end;
+            }
+            prop_assert_eq!(next, children);
+        }
+
+        #[test]
+        fn even_split_covers_children_exactly(parents in 1u64..200, children in 0u64..5000) {
+            let split = Split::Even { parents, children };
+            let mut next = 0;
+            for p in 0..parents {
+                let r = split.children_of(p);
+                prop_assert_eq!(r.start, next);
+                for c in r.clone() {
+                    prop_assert_eq!(split.parent_of(c), p);
                 }
                 next = r.end;
             }

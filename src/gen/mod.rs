@@ -10,6 +10,7 @@
 
 mod events;
 pub mod index;
+mod infra;
 pub mod json;
 mod multi;
 mod nodes;
@@ -23,10 +24,10 @@ pub use nodes::NodeRows;
 pub(crate) use rels::push_props as push_rel_props;
 pub use rels::RelRows;
 
-use crate::model::{Column, Ids, NodeKind, Provenance, RelKind, Shape, Table};
+use crate::model::{Column, Ids, Layout, NodeKind, Provenance, RelKind, Shape, Table};
 use crate::profile::{Fanout, Profile};
 use crate::rng::{self, Perm, Stream};
-use index::{Cumulative, Partition};
+use index::{Cumulative, Partition, Split};
 
 /// One cell of a generated row.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -246,9 +247,9 @@ pub struct World {
     multi: Option<multi::Multi>,
     /// The provenance columns every table carries ([`Profile::provenance`]).
     provenance: Provenance,
-    dc_in_region: Partition,
-    server_in_dc: Partition,
-    device_in_dc: Partition,
+    /// Each parent-shaped family's split, indexed like [`RelKind::ALL`]
+    /// (`None` for other shapes).
+    splits: Vec<Option<Split>>,
     families: Vec<Family>,
 }
 
@@ -297,16 +298,20 @@ impl World {
             }
         };
         let c = |k: NodeKind| counts[k.index()];
-        let dc_in_region =
-            Partition::new(c(NodeKind::Region), c(NodeKind::DataCenter), size_weight(0));
-        let dc_weight = size_weight(1);
-        let server_in_dc = Partition::new(c(NodeKind::DataCenter), c(NodeKind::Server), dc_weight);
-        let device_in_dc = Partition::new(
-            c(NodeKind::DataCenter),
-            c(NodeKind::NetworkDevice),
-            // Network gear follows the servers: the same data-centre sizes.
-            dc_weight,
-        );
+        // Each parent-shaped family's split, from its layout in the model.
+        let splits = RelKind::ALL
+            .iter()
+            .map(|r| {
+                let spec = r.spec();
+                let (parents, children) = (c(spec.end), c(spec.start));
+                r.parent_layout().map(|layout| match layout {
+                    Layout::Skewed(salt) => {
+                        Split::Table(Partition::new(parents, children, size_weight(salt)))
+                    }
+                    Layout::Even => Split::Even { parents, children },
+                })
+            })
+            .collect();
         let mut affects_weights = profile.affects;
         for (slot, r) in RelKind::AFFECTS.iter().enumerate() {
             if c(r.spec().end) == 0 {
@@ -341,9 +346,7 @@ impl World {
                 .collect(),
             multi,
             provenance: profile.provenance(),
-            dc_in_region,
-            server_in_dc,
-            device_in_dc,
+            splits,
             families: Vec::new(),
         };
         world.families = world.count_families();
@@ -467,6 +470,8 @@ impl World {
     pub fn optional_end(&self, r: RelKind, j: u64) -> Option<u64> {
         match r {
             RelKind::EventCausedByEvent => self.cause_of(j),
+            RelKind::ServerMemberOfCluster => self.server_cluster(j),
+            RelKind::DatabaseMemberOfCluster => self.database_cluster(j),
             _ => self.platform_end(r, j),
         }
     }
@@ -521,9 +526,8 @@ impl World {
     #[inline]
     fn candidates(&self, f: &FanoutFamily, j: u64) -> (u64, u64) {
         if f.in_dc {
-            let range = self
-                .server_in_dc
-                .children_of(self.device_in_dc.parent_of(j));
+            let dc = self.parent(RelKind::NetworkDeviceHostedInDataCenter, j);
+            let range = self.children(RelKind::ServerHostedInDataCenter, dc);
             (range.start, range.end - range.start)
         } else {
             (0, f.ends)
@@ -601,12 +605,21 @@ impl World {
 
     /// The end of a `Parent`-shaped relationship starting at `j`.
     #[inline]
-    fn parent(&self, r: RelKind, j: u64) -> u64 {
-        match r {
-            RelKind::DataCenterLocatedInRegion => self.dc_in_region.parent_of(j),
-            RelKind::ServerHostedInDataCenter => self.server_in_dc.parent_of(j),
-            RelKind::NetworkDeviceHostedInDataCenter => self.device_in_dc.parent_of(j),
-            _ => unreachable!("{r} is not parent-shaped"),
+    pub(crate) fn parent(&self, r: RelKind, j: u64) -> u64 {
+        self.split(r).parent_of(j)
+    }
+
+    /// The start nodes whose parent in `Parent`-shaped family `r` is `p`.
+    #[inline]
+    pub(crate) fn children(&self, r: RelKind, p: u64) -> std::ops::Range<u64> {
+        self.split(r).children_of(p)
+    }
+
+    #[inline]
+    fn split(&self, r: RelKind) -> &Split {
+        match &self.splits[r.index()] {
+            Some(s) => s,
+            None => unreachable!("{r} is not parent-shaped"),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::pools::{self, Pool};
 use super::{Value, World};
-use crate::model::{self, NodeKind};
+use crate::model::{self, NodeKind, RelKind};
 use crate::rng::{self, Draws};
 
 /// 2012-01-01T00:00:00Z: the earliest `created_at`.
@@ -82,7 +82,8 @@ impl World {
             }
             NodeKind::DataCenter => {
                 // A city of the data centre's own region.
-                let slot = self.dc_in_region.parent_of(i) % pools::REGION_NAMES.len() as u64;
+                let slot = self.parent(RelKind::DataCenterLocatedInRegion, i)
+                    % pools::REGION_NAMES.len() as u64;
                 let cities = pools::REGION_CITIES[crate::cast::index(slot)];
                 let city = cities[crate::cast::index(rng::below(d.next(), cities.len() as u64))];
                 (name(city, "DC", " "), 0, city)
@@ -114,6 +115,10 @@ impl World {
                 // reads it from here without generating the service's row.
                 let p = &pools::BSVC_TIER;
                 (n, rng::weighted(d.next(), p.weights, p.total), "")
+            }
+            NodeKind::Cluster => {
+                let (name, word) = super::infra::cluster_head(i, d);
+                (name, 0, word)
             }
             NodeKind::BusinessApplication => (
                 name(super::platform::BAPP_NAME.pick(d.next()), "", " "),
@@ -189,6 +194,7 @@ impl World {
             NodeKind::BusinessApplication | NodeKind::Group | NodeKind::SoftwareInstall => {
                 self.platform_row(kind, i, d, out);
             }
+            NodeKind::Cluster => self.cluster(i, d, out),
             NodeKind::SourceRecord => {}
         }
     }

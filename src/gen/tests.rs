@@ -484,7 +484,7 @@ fn assert_row_agrees(w: &World, k: NodeKind, i: u64) {
             assert_eq!(c["geo"], pools::REGION_GEO[slot]);
         }
         NodeKind::DataCenter => {
-            let region = w.dc_in_region.parent_of(i);
+            let region = w.parent(RelKind::DataCenterLocatedInRegion, i);
             let slot = (region % pools::REGION_NAMES.len() as u64) as usize;
             let city = c["city"].trim_matches('"');
             assert!(pools::REGION_CITIES[slot].contains(&city), "{c:?}");

@@ -1,0 +1,70 @@
+//! Infrastructure kinds end to end: a generated `medium` bundle with its
+//! clusters validates, and (DuckDB) every cluster member shares its
+//! cluster's data centre.
+
+use crate::util::{self, generate};
+
+#[test]
+fn medium_with_clusters_validates() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    generate(&d, "medium", &[]);
+    util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
+    let m = util::json(&d.join("manifest.json"));
+    let rows = |name: &str| {
+        m["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t["rows"].as_u64().unwrap())
+            .unwrap_or_else(|| panic!("{name} missing from the manifest"))
+    };
+    assert_eq!(rows("Cluster"), 216);
+    assert_eq!(rows("Cluster-HOSTED_IN-DataCenter"), 216);
+    assert!(rows("Server-MEMBER_OF-Cluster") > 1000);
+    assert!(rows("Database-MEMBER_OF-Cluster") > 100);
+}
+
+/// Counts, in DuckDB, the members whose data centre is not their cluster's.
+const SAME_DC: &str = r#"
+import duckdb, glob, sys
+d = sys.argv[1]
+def rel(name):
+    files = sorted(glob.glob(f"{d}/relationships/{name}/part-*.csv"))
+    return f"read_csv({files!r}, header=false, columns={{'s':'VARCHAR','e':'VARCHAR','src':'VARCHAR'}})"
+srv, cls, db = rel("Server-HOSTED_IN-DataCenter"), rel("Cluster-HOSTED_IN-DataCenter"), rel("Database-RUNS_ON-Server")
+servers = duckdb.sql(f"""select count(*), count(*) filter (where s.e <> c.e)
+  from {rel('Server-MEMBER_OF-Cluster')} m join {srv} s on m.s = s.s join {cls} c on m.e = c.s""").fetchall()[0]
+dbs = duckdb.sql(f"""select count(*), count(*) filter (where s.e <> c.e)
+  from {rel('Database-MEMBER_OF-Cluster')} m
+  join (select s, min(e) as e from {db} group by s) r on m.s = r.s
+  join {srv} s on r.e = s.s join {cls} c on m.e = c.s""").fetchall()[0]
+print(servers[0], servers[1], dbs[0], dbs[1])
+"#;
+
+#[test]
+#[ignore = "needs DuckDB: scripts/test.sh"]
+fn cluster_members_share_their_clusters_data_centre_in_duckdb() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    generate(&d, "medium", &[]);
+    let o = std::process::Command::new(util::verify_python())
+        .args(["-c", SAME_DC])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert!(n[0] > 1000 && n[2] > 100, "{out}");
+    assert_eq!(
+        (n[1], n[3]),
+        (0, 0),
+        "members outside their cluster's data centre: {out}"
+    );
+}
