@@ -15,6 +15,57 @@ fn dist(d: Dist) -> String {
     }
 }
 
+/// The "Lifecycle and time" section: how the generator keeps dates
+/// consistent, and the profile's `[time]` keys.
+fn lifecycle_and_time(s: &mut String) {
+    let _ = writeln!(s, "\n## Lifecycle and time\n");
+    let _ = writeln!(
+        s,
+        "Every configuration item has a lifecycle, as a ServiceNow or BMC CMDB keeps it. \
+`install_status` and `operational_status` agree, and `status` is their short form:\n"
+    );
+    let _ = writeln!(s, "| status | install_status | operational_status | share | dates |");
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for row in [
+        "| active | Installed | Operational | 80 % | discovered |",
+        "| active | Installed | DR Standby | 3 % | discovered |",
+        "| maintenance | In Maintenance | Repair in Progress | 5 % | discovered |",
+        "| maintenance | Pending Repair | Non-Operational | 2 % | discovered |",
+        "| planned | Pending Install | Ready | 3 % | created in the last 90 days; never discovered: `first_discovered`, `last_discovered` empty |",
+        "| planned | On Order | Pipeline | 1 % | as Pending Install |",
+        "| retired | Retired | Retired | 6 % | `retired_at` set |",
+    ] {
+        let _ = writeln!(s, "{row}");
+    }
+    let _ = writeln!(
+        s,
+        "\nDates are ordered: `created_at` <= `first_discovered` (within three days) <= `last_discovered` <= `retired_at` <= the reference. \
+`created_at` spans the fourteen years before the reference; a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
+The most popular CI of each kind is always old and operational. \
+Empty dates go to companion files in CSV (`nodes/Server/no-retired_at/`, see docs/import.md).\n"
+    );
+    let _ = writeln!(
+        s,
+        "Events fall in the event window, the days before the reference, in index order: a smaller id is never later. \
+The window is weighted hour by hour: weekday business hours (08:00-18:00 UTC) are busiest, nights and weekends quiet, October and November busy, August and late December quiet. \
+An event only affects a CI that was discovered by then and not yet retired, never a planned one. \
+About 1.5 % of the blocks of 64 consecutive events are incident storms: most of their events are alerts and incidents on one failing CI, minutes apart.\n"
+    );
+    let _ = writeln!(
+        s,
+        "`CAUSED_BY` chains run forward: an incident follows an alert (60 % of incidents try) or a change (15 %), a change remediates an incident (30 % of changes try); \
+the cause is one of the 16 events before, so it is never later, and both affect the same CI while it is alive. \
+`duration_min` depends on type and severity: alerts clear in minutes to hours, critical incidents are resolved within hours and low ones in days, changes take planned windows of 30 minutes to 8 hours. \
+An event not over by the reference (and one in fifty forgotten tickets) is `open` or `acknowledged` with no `duration_min`; the others are `resolved` or `closed`.\n"
+    );
+    let _ = writeln!(s, "The profile's `[time]` table sets the window:\n");
+    let _ = writeln!(s, "```toml\n[time]\nreference = \"2026-11-01\"      # or \"2026-11-01T00:00:00Z\"; UTC, years 1990 to 2200\nevent_window_days = 365         # 1 to {}\n```\n", crate::profile::MAX_EVENT_WINDOW_DAYS);
+    let _ = writeln!(
+        s,
+        "Both are the defaults. Observation times (`observed_at`) end at the reference too, and `cmdbgen changes` day 1 starts there: its new CIs are created, discovered and operational on their day, and its events affect base CIs that are neither planned nor retired."
+    );
+}
+
 /// The text of docs/model.md.
 pub fn markdown() -> String {
     let mut s = String::new();
@@ -99,6 +150,7 @@ A single-source bundle leaves them out of every header below: there `sources` wo
             Table::Rel(r).header_cells(Provenance::Full).join(",")
         );
     }
+    lifecycle_and_time(&mut s);
     let _ = writeln!(s, "\n## Column types\n");
     let _ = writeln!(s, "| header type | written as |");
     let _ = writeln!(s, "|---|---|");
