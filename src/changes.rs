@@ -579,7 +579,7 @@ impl<'w> ChangeSet<'w> {
         let pick = |k: u64| self.candidate(spec.end, (first + k) % stable);
         let ci = (0..8)
             .map(pick)
-            .find(|&n| self.world.life(spec.end, n).alive_at(self.day_start()))
+            .find(|&n| self.world.alive_at(spec.end, n, self.day_start()))
             .unwrap_or_else(|| pick(0));
         (self.new_index(NodeKind::Event, event), ci)
     }

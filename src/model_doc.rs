@@ -24,7 +24,10 @@ fn lifecycle_and_time(s: &mut String) {
         "Every configuration item has a lifecycle, as a ServiceNow or BMC CMDB keeps it. \
 `install_status` and `operational_status` agree, and `status` is their short form:\n"
     );
-    let _ = writeln!(s, "| status | install_status | operational_status | share | dates |");
+    let _ = writeln!(
+        s,
+        "| status | install_status | operational_status | share | dates |"
+    );
     let _ = writeln!(s, "|---|---|---|---|---|");
     for row in [
         "| active | Installed | Operational | 80 % | discovered |",

@@ -228,7 +228,10 @@ fn keep_all_counts_are_exact_and_records_point_at_items() {
     assert_eq!(text.lines().count() as u64, reports);
     // Servers without some dates are in the companion inputs.
     let mut servers = data["Server"].clone();
-    for (_, rows) in data.range("Server/no-".to_string()..).take_while(|(k, _)| k.starts_with("Server/no-")) {
+    for (_, rows) in data
+        .range("Server/no-".to_string()..)
+        .take_while(|(k, _)| k.starts_with("Server/no-"))
+    {
         servers.extend(rows);
     }
     let server_ids: Vec<String> = String::from_utf8(servers)
@@ -447,10 +450,7 @@ fn companions_survive_parts_gather_and_resume() {
     let single = t.path().join("single");
     generate(&single, p, &args);
     let all = util::files(&single);
-    assert!(
-        all.iter().any(|f| f.contains("/no-created_at")),
-        "{all:?}"
-    );
+    assert!(all.iter().any(|f| f.contains("/no-created_at")), "{all:?}");
 
     let dirs: Vec<PathBuf> = (1..=3).map(|i| t.path().join(format!("p{i}"))).collect();
     for (i, d) in dirs.iter().enumerate() {

@@ -29,10 +29,10 @@ pub(super) const ALERT: usize = 0;
 pub(super) const INCIDENT: usize = 1;
 pub(super) const CHANGE: usize = 2;
 
-/// How far back (in events) a cause is looked for, and how many events are
-/// tried.
+/// How far back (in events) a cause is looked for (a power of two: offsets
+/// are four-bit pieces of one draw), and how many events are tried.
 const LOOKBACK: u64 = 16;
-const CAUSE_TRIES: usize = 8;
+const CAUSE_TRIES: u64 = 8;
 
 /// Percentages of the causes: an incident follows an alert (below the
 /// first) or a change (below the second); a change remediates an incident.
@@ -75,7 +75,13 @@ pub(super) struct Rhythm {
     from: i64,
     /// The total weight up to the end of each hour of the window.
     cum: Vec<u64>,
+    /// For `GUIDE` equal slices of the weight, the hour each starts in: a
+    /// look-up and a short scan instead of a binary search.
+    guide: Vec<u32>,
 }
+
+/// Slices of the rhythm's guide table.
+const GUIDE: u64 = 4096;
 
 impl Rhythm {
     /// The `days` days before `reference`.
@@ -98,8 +104,14 @@ impl Rhythm {
                 total += w * MONTH[month];
                 total
             })
+            .collect::<Vec<u64>>();
+        let guide = (0..=GUIDE)
+            .map(|g| {
+                let x = g * total / GUIDE;
+                u32::try_from(cum.partition_point(|&c| c <= x)).unwrap_or(u32::MAX)
+            })
             .collect();
-        Rhythm { from, cum }
+        Rhythm { from, cum, guide }
     }
 
     /// The window's total weight.
@@ -110,7 +122,12 @@ impl Rhythm {
     /// The instant at weight `x` (`x < total()`).
     #[inline]
     fn at(&self, x: u64) -> i64 {
-        let h = self.cum.partition_point(|&c| c <= x);
+        // The slice's first hour is at most the answer: g·total/GUIDE <= x.
+        let g = crate::cast::index(x * GUIDE / self.total());
+        let mut h = self.guide[g] as usize;
+        while self.cum[h] <= x {
+            h += 1;
+        }
         let before = if h == 0 { 0 } else { self.cum[h - 1] };
         let w = self.cum[h] - before;
         self.from + (h as i64) * 3600 + ((x - before) * 3600 / w) as i64
@@ -122,8 +139,26 @@ impl World {
     /// draw of its row, as `event` takes it.
     #[inline]
     pub(super) fn event_type(&self, j: u64) -> usize {
+        self.event_head(j).0
+    }
+
+    /// Event `j`'s type and the key of the draws that pick its family and
+    /// CI: its own index, or its storm's (every event of a storm draws
+    /// alike). One row-stream draw and at most one storm draw.
+    #[inline]
+    fn event_head(&self, j: u64) -> (usize, u64) {
         let h = self.node_streams[NodeKind::Event.index()].draws(j).next();
-        self.type_of(j, h)
+        if self.in_storm(j, h) {
+            (
+                rng::weighted(h, &STORM_TYPES, 100),
+                STORM_KEY | j >> STORM_SHIFT,
+            )
+        } else {
+            (
+                rng::weighted(h, &self.profile.event_types, self.event_total),
+                j,
+            )
+        }
     }
 
     /// The type of event `j` for its first row draw `h`.
@@ -132,8 +167,7 @@ impl World {
         if self.in_storm(j, h) {
             rng::weighted(h, &STORM_TYPES, 100)
         } else {
-            let w = &self.profile.event_types;
-            rng::weighted(h, w, w.iter().map(|&x| u64::from(x)).sum())
+            rng::weighted(h, &self.profile.event_types, self.event_total)
         }
     }
 
@@ -144,16 +178,23 @@ impl World {
             && rng::below(self.storm_stream.at(j >> STORM_SHIFT), 1000) < STORM_PERMILLE
     }
 
-    /// The key of the draws that pick event `j`'s family and CI: its own
-    /// index, or its storm's (every event of a storm draws alike).
+    /// The key of the draws that pick event `j`'s family and CI.
     #[inline]
     pub(super) fn draw_key(&self, j: u64) -> u64 {
-        let h = self.node_streams[NodeKind::Event.index()].draws(j).next();
-        if self.in_storm(j, h) {
-            STORM_KEY | j >> STORM_SHIFT
-        } else {
-            j
-        }
+        self.event_head(j).1
+    }
+
+    /// The family slot a draw key picks (`None` when no kind can be
+    /// affected).
+    #[inline]
+    pub(super) fn slot_of_key(&self, key: u64) -> Option<usize> {
+        (self.affects_total > 0).then(|| {
+            rng::weighted(
+                self.affects_stream.at(key),
+                &self.affects_weights,
+                self.affects_total,
+            )
+        })
     }
 
     /// The instant event `j` occurs: index order is time order.
@@ -169,28 +210,30 @@ impl World {
     /// The event that caused event `j`, if any: an incident follows an
     /// earlier alert or change, a change remediates an earlier incident;
     /// the cause is one of the `LOOKBACK` events before `j` of the wanted
-    /// type and the same affected family.
+    /// type and the same affected family. One chain draw gives the choice
+    /// (its high bits) and the offsets tried (four bits each).
     pub(super) fn cause_of(&self, j: u64) -> Option<u64> {
-        let mut d = self.chain_stream.draws(j);
-        let roll = rng::below(d.next(), 100);
-        let want = match self.event_type(j) {
-            INCIDENT if roll < INCIDENT_AFTER_ALERT => ALERT,
-            INCIDENT if roll < INCIDENT_AFTER_CHANGE => CHANGE,
-            CHANGE if roll < CHANGE_AFTER_INCIDENT => INCIDENT,
+        let (t, key) = self.event_head(j);
+        if t == ALERT {
+            return None;
+        }
+        let h = self.chain_stream.at(j);
+        let roll = rng::below(h, 100);
+        let (want, tries) = match t {
+            INCIDENT if roll < INCIDENT_AFTER_ALERT => (ALERT, CAUSE_TRIES),
+            INCIDENT if roll < INCIDENT_AFTER_CHANGE => (CHANGE, CAUSE_TRIES / 2),
+            CHANGE if roll < CHANGE_AFTER_INCIDENT => (INCIDENT, CAUSE_TRIES),
             _ => return None,
         };
-        let slot = self.affects_slot(j);
-        for _ in 0..CAUSE_TRIES {
-            let back = 1 + d.below(LOOKBACK);
-            if back > j {
-                continue;
-            }
-            let c = j - back;
-            if self.event_type(c) == want && self.affects_slot(c) == slot {
-                return Some(c);
-            }
-        }
-        None
+        let slot = self.slot_of_key(key);
+        (0..tries)
+            .map(|k| 1 + (h >> (4 * k) & (LOOKBACK - 1)))
+            .filter(|&back| back <= j)
+            .map(|back| j - back)
+            .find(|&c| {
+                let (tc, kc) = self.event_head(c);
+                tc == want && (kc == key || self.slot_of_key(kc) == slot)
+            })
     }
 
     /// The CI event `j` affects in one-of family `r`: its cause's CI when it
@@ -205,7 +248,7 @@ impl World {
         if depth > 0 {
             if let Some(c) = self.cause_of(j) {
                 let ci = self.affected_at(r, c, self.event_time(c), depth - 1);
-                if self.life(end, ci).alive_at(t) {
+                if self.alive_at(end, ci, t) {
                     return ci;
                 }
             }
@@ -215,7 +258,7 @@ impl World {
         let mut draws = self.target_streams[r.index()].draws(self.draw_key(j));
         for _ in 0..ALIVE_ATTEMPTS {
             let ci = perm.apply(rng::skewed(draws.next(), n, self.profile.affects_skew));
-            if self.life(end, ci).alive_at(t) {
+            if self.alive_at(end, ci, t) {
                 return ci;
             }
         }

@@ -43,6 +43,8 @@ pub(crate) static OPERATIONAL_STATUS: [Word; 7] = [
 const WEIGHTS: &[u32] = &[80, 3, 5, 2, 3, 1, 6];
 const OPERATIONAL: usize = 0;
 const RETIRED: usize = 6;
+/// Planned states (pending install, on order): recorded, never discovered.
+const PLANNED: [usize; 2] = [4, 5];
 
 const DAY: i64 = 86_400;
 /// Creation times span the fourteen years before the reference.
@@ -83,6 +85,25 @@ impl World {
     /// The lifecycle of CI `i` of kind `kind`.
     #[inline]
     pub(crate) fn life(&self, kind: NodeKind, i: u64) -> Life {
+        let (mut life, d) = self.life_but_last(kind, i);
+        if let (Some(first), Some(mut d)) = (life.first, d) {
+            let end = life.retired.unwrap_or(self.reference);
+            life.last = Some(end - span(&mut d, (end - first).min(LAST_SEEN) + 1));
+        }
+        life
+    }
+
+    /// Whether CI `i` of kind `kind` can be affected at `t` ([`Life::alive_at`]),
+    /// a draw cheaper than the whole lifecycle.
+    #[inline]
+    pub(crate) fn alive_at(&self, kind: NodeKind, i: u64, t: i64) -> bool {
+        self.life_but_last(kind, i).0.alive_at(t)
+    }
+
+    /// The lifecycle without `last` (left equal to `first`), and the draws
+    /// that give `last` (none for a planned CI).
+    #[inline]
+    fn life_but_last(&self, kind: NodeKind, i: u64) -> (Life, Option<rng::Draws>) {
         let r = self.reference;
         let mut d = self.life_streams[kind.index()].draws(i);
         // The most popular CI of each kind (rank 0 of its permutation) is as
@@ -93,15 +114,16 @@ impl World {
         } else {
             rng::weighted(d.next(), WEIGHTS, 100)
         };
-        if STATUS[state].text == "planned" {
+        if PLANNED.contains(&state) {
             let created = r - 1 - span(&mut d, PLANNED_SPAN);
-            return Life {
+            let life = Life {
                 state,
                 created,
                 first: None,
                 last: None,
                 retired: None,
             };
+            return (life, None);
         }
         let age = if anchor {
             CREATED_SPAN
@@ -112,15 +134,14 @@ impl World {
         // first < r: the delay is below the age.
         let first = created + span(&mut d, DISCOVERY_DELAY.min(age));
         let retired = (state == RETIRED).then(|| first + 1 + span(&mut d, r - first));
-        let end = retired.unwrap_or(r);
-        let last = end - span(&mut d, (end - first).min(LAST_SEEN) + 1);
-        Life {
+        let life = Life {
             state,
             created,
             first: Some(first),
-            last: Some(last),
+            last: Some(first),
             retired,
-        }
+        };
+        (life, Some(d))
     }
 }
 

@@ -237,6 +237,8 @@ pub struct World {
     anchors: [u64; NodeKind::ALL.len()],
     affects_weights: [u32; 5],
     affects_total: u64,
+    /// The sum of the profile's event type weights.
+    event_total: u64,
     perms: [Perm; NodeKind::ALL.len()],
     /// Each family's fan-out settings (the profile's, or the default for
     /// families that do not fan out), indexed like [`RelKind::ALL`]: read
@@ -336,6 +338,7 @@ impl World {
             anchors: perms.map(|p| p.apply(0)),
             affects_weights,
             affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
+            event_total: profile.event_types.iter().map(|&w| u64::from(w)).sum(),
             perms,
             fanouts: RelKind::ALL.map(|r| {
                 profile
@@ -516,13 +519,7 @@ impl World {
     /// (`None` when no kind can be affected).
     #[inline]
     fn affects_slot(&self, j: u64) -> Option<usize> {
-        (self.affects_total > 0).then(|| {
-            rng::weighted(
-                self.affects_stream.at(self.draw_key(j)),
-                &self.affects_weights,
-                self.affects_total,
-            )
-        })
+        self.slot_of_key(self.draw_key(j))
     }
 
     /// The candidate ends of fan-out family `f` for start node `j`, as

@@ -248,6 +248,7 @@ proptest! {
             prop_assert!(l.created <= f && f <= last && last <= w.reference());
         }
         let t = w.event_time(i);
+        prop_assert_eq!(w.alive_at(NodeKind::Server, i % 540, t), l.alive_at(t));
         prop_assert!(t < w.reference() && t >= w.reference() - 365 * 86_400);
         if let Some(c) = w.cause_of(i) {
             prop_assert!(c < i && w.event_time(c) <= t);
