@@ -136,8 +136,9 @@ impl Rhythm {
 
 impl World {
     /// The type slot of event `j` (alert, incident, change), from the first
-    /// draw of its row, as `event` takes it.
-    #[inline]
+    /// draw of its row, as `event` takes it (tests; generation takes the
+    /// whole [`World::event_head`]).
+    #[cfg(test)]
     pub(super) fn event_type(&self, j: u64) -> usize {
         self.event_head(j).0
     }
