@@ -616,7 +616,7 @@ impl<'w> ChangeSet<'w> {
                 ("created_at", t),
                 ("first_discovered", t),
                 ("last_discovered", t),
-                ("retired_at", Value::Null),
+                ("status_since", t),
                 ("status", Value::Word(&lifecycle::STATUS[0])),
                 ("install_status", Value::Word(&lifecycle::INSTALL_STATUS[0])),
                 (

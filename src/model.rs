@@ -292,7 +292,7 @@ macro_rules! ci_columns {
             prop("created_at", PropType::DateTime),
             prop("first_discovered", PropType::DateTime),
             prop("last_discovered", PropType::DateTime),
-            prop("retired_at", PropType::DateTime),
+            prop("status_since", PropType::DateTime),
             prop("tags", PropType::StringArray),
             s("source"),
             SOURCES,

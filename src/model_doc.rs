@@ -34,18 +34,19 @@ fn lifecycle_and_time(s: &mut String) {
         "| active | Installed | DR Standby | 3 % | discovered |",
         "| maintenance | In Maintenance | Repair in Progress | 5 % | discovered |",
         "| maintenance | Pending Repair | Non-Operational | 2 % | discovered |",
-        "| planned | Pending Install | Ready | 3 % | created in the last 90 days; never discovered: `first_discovered`, `last_discovered` empty |",
+        "| planned | Pending Install | Ready | 3 % | recorded in the last 90 days, not discovered yet: `first_discovered`, `last_discovered` and `status_since` are the record's `created_at` |",
         "| planned | On Order | Pipeline | 1 % | as Pending Install |",
-        "| retired | Retired | Retired | 6 % | `retired_at` set |",
+        "| retired | Retired | Retired | 6 % | `status_since` is the retirement |",
     ] {
         let _ = writeln!(s, "{row}");
     }
     let _ = writeln!(
         s,
-        "\nDates are ordered: `created_at` <= `first_discovered` (within three days) <= `last_discovered` <= `retired_at` <= the reference. \
+        "\n`status_since` is when the CI entered its install status: its retirement, else its first discovery (or its record, while planned). \
+Dates are ordered: `created_at` <= `first_discovered` (within three days) <= `last_discovered` <= the reference, and a retired CI's `last_discovered` <= `status_since`. \
 `created_at` spans the fourteen years before the reference; a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
 The most popular CI of each kind is always old and operational. \
-Empty dates go to companion files in CSV (`nodes/Server/no-retired_at/`, see docs/import.md).\n"
+No date is left empty (neo4j-admin 5.0 to 5.5 cannot read one, docs/import.md).\n"
     );
     let _ = writeln!(
         s,

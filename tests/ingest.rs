@@ -622,7 +622,7 @@ fn output_does_not_depend_on_threads_input_order_flag_order_or_memory() {
             .collect::<BTreeMap<_, _>>()
     };
     let want = data(&outs[0].2);
-    // No mapping gives a created_at or the discovery and retirement dates
+    // No mapping gives a created_at or the discovery and status dates
     // (nor a data centre's observed_at): every
     // such row is in a companion, and the shards under the full header are
     // empty.
@@ -634,7 +634,7 @@ fn output_does_not_depend_on_threads_input_order_flag_order_or_memory() {
     );
     assert!(want["nodes/Server/part-00000.csv"].is_empty());
     assert!(!want
-        ["nodes/Server/no-created_at-first_discovered-last_discovered-retired_at/part-00000.csv"]
+        ["nodes/Server/no-created_at-first_discovered-last_discovered-status_since/part-00000.csv"]
         .is_empty());
     assert_eq!(bytes_of(&outs[1].2), bytes_of(&outs[0].2));
     assert_eq!(data(&outs[2].2), want);

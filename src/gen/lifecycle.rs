@@ -1,6 +1,8 @@
 //! The lifecycle of a configuration item: an install status and an
 //! operational status that agree (as ServiceNow keeps them), its creation,
-//! discovery and retirement times. A pure function of (seed, kind, i) on
+//! discovery and retirement times (written as `status_since`: the
+//! retirement of a retired CI, else its first discovery, or its record's
+//! creation while planned). A pure function of (seed, kind, i) on
 //! its own stream, so an event can ask whether a CI was alive at an instant
 //! without generating the CI's row.
 
@@ -68,7 +70,7 @@ pub(crate) struct Life {
     pub(crate) first: Option<i64>,
     /// `last_discovered`: none while planned.
     pub(crate) last: Option<i64>,
-    /// `retired_at`: retired CIs only.
+    /// The retirement (`status_since` of a retired CI): retired CIs only.
     pub(crate) retired: Option<i64>,
 }
 

@@ -168,11 +168,13 @@ impl World {
         out.push(pick(&pools::ENVIRONMENT, d));
         out.push(pick(&pools::OWNER_TEAM, d));
         d.next();
-        let when = |t: Option<i64>| t.map_or(Value::Null, Value::DateTime);
+        // A planned CI, not yet discovered, carries its record's date (no
+        // date is left empty: neo4j-admin 5.0-5.5 cannot read one).
+        let first = life.first.unwrap_or(life.created);
         out.push(Value::DateTime(life.created));
-        out.push(when(life.first));
-        out.push(when(life.last));
-        out.push(when(life.retired));
+        out.push(Value::DateTime(first));
+        out.push(Value::DateTime(life.last.unwrap_or(life.created)));
+        out.push(Value::DateTime(life.retired.unwrap_or(first)));
         // Zero to three tags.
         let mut mask = 0u16;
         for _ in 0..d.below(4) {

@@ -352,11 +352,9 @@ mod tests {
         assert!(text.contains("id:ID(Server)"), "{text}");
     }
 
-    /// Single-source worlds leave out only what an item does not have yet
-    /// or any more (discovery of a planned CI, retirement of a live one):
-    /// creation and occurrence times are always there.
+    /// Single-source worlds never leave a date out: no companion.
     #[test]
-    fn single_source_companions_leave_out_lifecycle_dates_only() {
+    fn single_source_shards_have_no_companions() {
         let w = World::new(&Profile::load("tiny").unwrap());
         let dir = tempfile::tempdir().unwrap();
         for table in Table::all().filter(|t| w.rows(*t) > 0) {
@@ -371,17 +369,7 @@ mod tests {
                 &crate::write::Counters::default(),
             )
             .unwrap();
-            for c in &f.companions {
-                let omit = omit_of(table, w.provenance(), &c.path).unwrap();
-                for name in omitted_names(table, w.provenance(), omit) {
-                    assert!(
-                        ["first_discovered", "last_discovered", "retired_at"]
-                            .contains(&name.as_str()),
-                        "{table}: {}",
-                        c.path
-                    );
-                }
-            }
+            assert!(f.companions.is_empty(), "{table}");
         }
     }
 
@@ -389,7 +377,7 @@ mod tests {
     fn folders_name_the_columns_left_out() {
         let t = Table::Node(NodeKind::Server);
         let p = Provenance::Full;
-        // created_at, first_discovered, last_discovered, retired_at and
+        // created_at, first_discovered, last_discovered, status_since and
         // observed_at.
         assert_eq!(temporal(t, p).len(), 5);
         assert_eq!(temporal(t, Provenance::SourceOnly).len(), 4);
