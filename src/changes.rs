@@ -29,7 +29,7 @@
 //! day applied last. Applied to a graph without the base, updates and
 //! deletions of missing nodes match nothing and are no-ops.
 
-use crate::gen::{pools, Value, World};
+use crate::gen::{lifecycle, pools, Value, World};
 use crate::model::{ColKind, Column, NodeKind, PropType, Provenance, RelKind, Table};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
@@ -39,9 +39,8 @@ pub const KIND: &str = "changes";
 /// The neo4j-admin argument file of a change set's incremental import.
 pub const INCREMENTAL_ARGS: &str = "incremental.args";
 
-/// The first day of the change calendar: 2026-01-01T00:00:00Z (the base's
-/// `created_at` ends and its events cover 2025).
-pub const DAY_ONE: i64 = 1_767_225_600;
+/// Day 1 of the change calendar starts at the profile's reference (`[time]`),
+/// where the base's discoveries and events end.
 /// The largest day number.
 pub const MAX_DAY: u64 = 1_000_000;
 /// The decommission pool, in basis points of a kind's base count.
@@ -563,14 +562,27 @@ impl<'w> ChangeSet<'w> {
                 self.new_index(NodeKind::BusinessService, j),
             );
         }
-        // AFFECTS: event `first + i` of today affects one candidate.
+        // AFFECTS: event `first + i` of today affects a stable base CI (all
+        // created before day 1), the first of a few tried that is neither
+        // planned nor retired.
         let slot = r.affects_slot().unwrap_or(0);
         let event = self.affects[slot].0 + i;
-        let pos = rng::below(h.at(i), cands.max(1));
-        (
-            self.new_index(NodeKind::Event, event),
-            self.candidate(spec.end, pos),
-        )
+        let stable = self.plan(spec.end).stable();
+        if stable == 0 {
+            // No base CI of the kind: one of today's.
+            let pos = rng::below(h.at(i), cands.max(1));
+            return (
+                self.new_index(NodeKind::Event, event),
+                self.candidate(spec.end, pos),
+            );
+        }
+        let first = rng::below(h.at(i), stable);
+        let pick = |k: u64| self.candidate(spec.end, (first + k) % stable);
+        let ci = (0..8)
+            .map(pick)
+            .find(|&n| self.world.alive_at(spec.end, n, self.day_start()))
+            .unwrap_or_else(|| pick(0));
+        (self.new_index(NodeKind::Event, event), ci)
     }
 
     /// Appends row `i` of table `t` to `out`, in the order of `t.columns(p)`, `p` the world's provenance.
@@ -586,20 +598,39 @@ impl<'w> ChangeSet<'w> {
         }
     }
 
+    /// The first second of the day.
+    pub fn day_start(&self) -> i64 {
+        self.world.reference() + (self.day as i64 - 1) * 86_400
+    }
+
     fn node_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
         let from = out.len();
         self.world.node_row(k, self.new_index(k, i), out);
-        // Move the creation (or occurrence) time to today.
-        let when = if k == NodeKind::Event {
-            "occurred_at"
+        // Move the creation (or occurrence) time to today; a new CI is
+        // installed, operational and discovered at once.
+        let mut d = self.stream(streams::NEW, k.index()).draws(i);
+        let t = Value::DateTime(self.day_start() + d.below(86_400) as i64);
+        let now: &[(&str, Value<'static>)] = if k == NodeKind::Event {
+            &[("occurred_at", t)]
         } else {
-            "created_at"
+            &[
+                ("created_at", t),
+                ("first_discovered", t),
+                ("last_discovered", t),
+                ("status_since", t),
+                ("status", Value::Word(&lifecycle::STATUS[0])),
+                ("install_status", Value::Word(&lifecycle::INSTALL_STATUS[0])),
+                (
+                    "operational_status",
+                    Value::Word(&lifecycle::OPERATIONAL_STATUS[0]),
+                ),
+            ]
         };
         let cols = k.columns(self.world.provenance());
-        if let Some(c) = cols.iter().position(|c| c.name == when) {
-            let mut d = self.stream(streams::NEW, k.index()).draws(i);
-            let t = DAY_ONE + (self.day as i64 - 1) * 86_400 + d.below(86_400) as i64;
-            out[from + c] = Value::DateTime(t);
+        for (name, v) in now {
+            if let Some(c) = cols.iter().position(|c| c.name == *name) {
+                out[from + c] = *v;
+            }
         }
     }
 
@@ -809,7 +840,7 @@ mod tests {
         let mut row = Vec::new();
         b.row(t, 0, &mut row);
         match row[col] {
-            Value::DateTime(s) => assert!((DAY_ONE + 86_400..DAY_ONE + 2 * 86_400).contains(&s)),
+            Value::DateTime(s) => assert!((b.day_start()..b.day_start() + 86_400).contains(&s)),
             ref v => panic!("{v:?}"),
         }
     }

@@ -82,6 +82,61 @@ and fewer events than before to keep their total row counts. Day-N change sets h
     );
 }
 
+/// The "Lifecycle and time" section: how the generator keeps dates
+/// consistent, and the profile's `[time]` keys.
+fn lifecycle_and_time(s: &mut String) {
+    let _ = writeln!(s, "\n## Lifecycle and time\n");
+    let _ = writeln!(
+        s,
+        "Every configuration item has a lifecycle, as a ServiceNow or BMC CMDB keeps it. \
+`install_status` and `operational_status` agree, and `status` is their short form:\n"
+    );
+    let _ = writeln!(
+        s,
+        "| status | install_status | operational_status | share | dates |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for row in [
+        "| active | Installed | Operational | 80 % | discovered |",
+        "| active | Installed | DR Standby | 3 % | discovered |",
+        "| maintenance | In Maintenance | Repair in Progress | 5 % | discovered |",
+        "| maintenance | Pending Repair | Non-Operational | 2 % | discovered |",
+        "| planned | Pending Install | Ready | 3 % | recorded in the last 90 days, not discovered yet: `first_discovered`, `last_discovered` and `status_since` are the record's `created_at` |",
+        "| planned | On Order | Pipeline | 1 % | as Pending Install |",
+        "| retired | Retired | Retired | 6 % | `status_since` is the retirement |",
+    ] {
+        let _ = writeln!(s, "{row}");
+    }
+    let _ = writeln!(
+        s,
+        "\n`status_since` is when the CI entered its install status: its retirement, else its first discovery (or its record, while planned). \
+Dates are ordered: `created_at` <= `first_discovered` (within three days) <= `last_discovered` <= the reference, and a retired CI's `last_discovered` <= `status_since`. \
+`created_at` spans the fourteen years before the reference; a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
+The most popular CI of each kind is always old and operational. \
+No date is left empty (neo4j-admin 5.0 to 5.5 cannot read one, docs/import.md).\n"
+    );
+    let _ = writeln!(
+        s,
+        "Events fall in the event window, the days before the reference, in index order: a smaller id is never later. \
+The window is weighted hour by hour: weekday business hours (08:00-18:00 UTC) are busiest, nights and weekends quiet, October and November busy, August and late December quiet. \
+An event only affects a CI that was discovered by then and not yet retired, never a planned one. \
+About 1.5 % of the blocks of 64 consecutive events are incident storms: most of their events are alerts and incidents on one failing CI, minutes apart.\n"
+    );
+    let _ = writeln!(
+        s,
+        "`CAUSED_BY` chains run forward: an incident follows an alert (60 % of incidents try) or a change (15 %), a change remediates an incident (30 % of changes try); \
+the cause is one of the 16 events before, so it is never later, and both affect the same CI while it is alive. \
+`duration_min` depends on type and severity: alerts clear in minutes to hours, critical incidents are resolved within hours and low ones in days, changes take planned windows of 30 minutes to 8 hours. \
+An event not over by the reference (and one in fifty forgotten tickets) is `open` or `acknowledged` with no `duration_min`; the others are `resolved` or `closed`.\n"
+    );
+    let _ = writeln!(s, "The profile's `[time]` table sets the window:\n");
+    let _ = writeln!(s, "```toml\n[time]\nreference = \"2026-11-01\"      # or \"2026-11-01T00:00:00Z\"; UTC, years 1990 to 2200\nevent_window_days = 365         # 1 to {}\n```\n", crate::profile::MAX_EVENT_WINDOW_DAYS);
+    let _ = writeln!(
+        s,
+        "Both are the defaults. Observation times (`observed_at`) end at the reference too, and `cmdbgen changes` day 1 starts there: its new CIs are created, discovered and operational on their day, and its events affect base CIs that are neither planned nor retired."
+    );
+}
+
 /// The text of docs/model.md.
 pub fn markdown() -> String {
     let mut s = String::new();
@@ -190,6 +245,9 @@ a service's follows its `service_tier`, an application's the tier of the first b
         let _ = writeln!(s, "### {title}\n\n{prose}\n");
     }
     let _ = writeln!(s, "## Column types\n");
+
+    lifecycle_and_time(&mut s);
+    let _ = writeln!(s, "\n## Column types\n");
     let _ = writeln!(s, "| header type | written as |");
     let _ = writeln!(s, "|---|---|");
     for (t, how) in [

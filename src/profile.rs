@@ -236,6 +236,36 @@ pub struct Profile {
     /// bundles keep the bytes they had before the option existed.
     #[serde(default, skip_serializing_if = "Ids::is_string")]
     pub ids: Ids,
+    /// When the estate is seen: the reference instant and the event window.
+    #[serde(default)]
+    pub time: Time,
+}
+
+/// The `[time]` table: the instant the estate is seen at and how far back
+/// its events go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Time {
+    /// Seconds since the Unix epoch, UTC: discoveries and events end here,
+    /// and `changes` day 1 starts here.
+    pub reference: i64,
+    /// Events fall in this many days before the reference.
+    pub event_window_days: u32,
+}
+
+/// The default reference: 2026-11-01T00:00:00Z.
+pub const DEFAULT_REFERENCE: i64 = 1_793_491_200;
+
+/// The longest event window: ten years, inside the fourteen years of
+/// creation times, so the oldest CIs predate every event.
+pub const MAX_EVENT_WINDOW_DAYS: u32 = 3_650;
+
+impl Default for Time {
+    fn default() -> Time {
+        Time {
+            reference: DEFAULT_REFERENCE,
+            event_window_days: 365,
+        }
+    }
 }
 
 /// The `[clusters]` table: the shares of servers and databases that are
@@ -334,6 +364,15 @@ struct RawProfile {
     #[serde(default)]
     sources: Vec<RawSource>,
     merge: Option<RawMerge>,
+    #[serde(default)]
+    time: RawTime,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTime {
+    reference: Option<String>,
+    event_window_days: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -544,6 +583,7 @@ impl RawProfile {
         let merge = resolve_merge(self.merge)?;
         let sources = resolve_sources(self.sources, merge.is_some(), &nodes)?;
         check_graph(&nodes, &fanout)?;
+        let time = resolve_time(&self.time)?;
 
         Ok(Profile {
             name,
@@ -559,8 +599,105 @@ impl RawProfile {
             merge,
             provenance: ProvenanceMode::Auto,
             ids: Ids::String,
+            time,
         })
     }
+}
+
+/// The `[time]` table: `reference` as `YYYY-MM-DD` or
+/// `YYYY-MM-DDTHH:MM:SSZ` (UTC, years 1990 to 2200), `event_window_days`
+/// from 1 to [`MAX_EVENT_WINDOW_DAYS`].
+fn resolve_time(raw: &RawTime) -> Result<Time, ProfileError> {
+    let mut t = Time::default();
+    if let Some(text) = &raw.reference {
+        t.reference = parse_instant(text).ok_or_else(|| {
+            ProfileError(format!(
+                "time.reference must be a UTC date 'YYYY-MM-DD' or 'YYYY-MM-DDTHH:MM:SSZ' between 1990 and 2200 (got '{text}')"
+            ))
+        })?;
+    }
+    if let Some(days) = raw.event_window_days {
+        t.event_window_days = u32::try_from(days)
+            .ok()
+            .filter(|d| (1..=MAX_EVENT_WINDOW_DAYS).contains(d))
+            .ok_or_else(|| {
+                ProfileError(format!(
+                    "time.event_window_days must be between 1 and {MAX_EVENT_WINDOW_DAYS} (got {days})"
+                ))
+            })?;
+    }
+    Ok(t)
+}
+
+/// Seconds since the epoch of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`.
+fn parse_instant(text: &str) -> Option<i64> {
+    let (date, clock) = match text.split_once('T') {
+        Some((d, c)) => (d, Some(c.strip_suffix('Z')?)),
+        None => (text, None),
+    };
+    let num = |s: &str, len: usize| -> Option<i64> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let mut parts = date.split('-');
+    let y = num(parts.next()?, 4)?;
+    let m = num(parts.next()?, 2)?;
+    let d = num(parts.next()?, 2)?;
+    if parts.next().is_some() || !(1990..=2200).contains(&y) || !(1..=12).contains(&m) {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d < 1 || d > month_days[usize::try_from(m - 1).ok()?] {
+        return None;
+    }
+    let mut secs = 0;
+    if let Some(c) = clock {
+        let mut f = c.split(':');
+        let (h, mi, s) = (num(f.next()?, 2)?, num(f.next()?, 2)?, num(f.next()?, 2)?);
+        if f.next().is_some() || h > 23 || mi > 59 || s > 59 {
+            return None;
+        }
+        secs = h * 3600 + mi * 60 + s;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + secs)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month 1-12, day) of a day count since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Node counts: absolute counts first, then ratios of those counts, then
@@ -1081,6 +1218,39 @@ mod tests {
 
     fn parse_err(text: &str) -> String {
         Profile::parse(text, "t").unwrap_err().0
+    }
+
+    #[test]
+    fn time_keys_resolve_and_errors_name_them() {
+        let nodes = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 10\n";
+        let parse = |t: &str| Profile::parse(&format!("{nodes}[time]\n{t}"), "t");
+        let p = parse("reference = \"2025-03-01\"\nevent_window_days = 30").unwrap();
+        assert_eq!(p.time.reference, 1_740_787_200);
+        assert_eq!(p.time.event_window_days, 30);
+        let p = parse("reference = \"2026-11-01T06:30:00Z\"").unwrap();
+        assert_eq!(p.time.reference, DEFAULT_REFERENCE + 6 * 3600 + 1800);
+        assert_eq!(Profile::load("tiny").unwrap().time, Time::default());
+        let bad_dates = [
+            "2026-13-01",
+            "2026-02-30",
+            "1900-01-01",
+            "2026-1-01",
+            "2026-11-01T25:00:00Z",
+            "soon",
+        ];
+        for bad in bad_dates {
+            let e = parse(&format!("reference = \"{bad}\"")).unwrap_err().0;
+            assert!(e.contains("time.reference") && e.contains(bad), "{e}");
+        }
+        for bad in [0, -1, 3651] {
+            let e = parse(&format!("event_window_days = {bad}")).unwrap_err().0;
+            assert!(e.contains("time.event_window_days"), "{e}");
+        }
+        assert!(parse("bogus = 1").unwrap_err().0.contains("bogus"));
+        for z in [-800_000, -1, 0, 1, 20_000, 60_000, 200_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
     }
 
     #[test]

@@ -622,7 +622,8 @@ fn output_does_not_depend_on_threads_input_order_flag_order_or_memory() {
             .collect::<BTreeMap<_, _>>()
     };
     let want = data(&outs[0].2);
-    // No mapping gives a created_at (nor a data centre's observed_at): every
+    // No mapping gives a created_at or the discovery and status dates
+    // (nor a data centre's observed_at): every
     // such row is in a companion, and the shards under the full header are
     // empty.
     assert_eq!(
@@ -632,7 +633,9 @@ fn output_does_not_depend_on_threads_input_order_flag_order_or_memory() {
         want.keys()
     );
     assert!(want["nodes/Server/part-00000.csv"].is_empty());
-    assert!(!want["nodes/Server/no-created_at/part-00000.csv"].is_empty());
+    assert!(!want
+        ["nodes/Server/no-created_at-first_discovered-last_discovered-status_since/part-00000.csv"]
+        .is_empty());
     assert_eq!(bytes_of(&outs[1].2), bytes_of(&outs[0].2));
     assert_eq!(data(&outs[2].2), want);
     assert_eq!(table(&outs[0].2, "nodes/Server").len(), 20_000);

@@ -642,10 +642,11 @@ fn several_workers_gated_by_the_real_heap() {
         server.nodes(),
         m["totals"]["nodes"].as_i64().unwrap() + new_nodes - gone
     );
-    // Day 1's events happened on 2026-01-01 (typed datetimes compare).
+    // Day 1's events happened on the reference day, 2026-11-01 (typed
+    // datetimes compare; the base's events all come before it).
     let on_day = server.int(
-        "MATCH (n:Event) WHERE n.occurred_at >= datetime('2026-01-01T00:00:00Z') \
-         AND n.occurred_at < datetime('2026-01-02T00:00:00Z') RETURN count(n) AS c",
+        "MATCH (n:Event) WHERE n.occurred_at >= datetime('2026-11-01T00:00:00Z') \
+         AND n.occurred_at < datetime('2026-11-02T00:00:00Z') RETURN count(n) AS c",
     );
     let new_events = dm["tables"]
         .as_array()

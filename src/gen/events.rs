@@ -1,43 +1,304 @@
-//! Event chains: an incident may be caused by an earlier event. A cause
-//! always has a smaller index than its effect, so chains are acyclic.
+//! Events in time: when each event happens, which CI it affects, what
+//! caused it, and how long it lasts.
+//!
+//! * **Time**: the event window (the profile's `[time]`) is weighted hour by
+//!   hour (busy business hours, quiet nights and weekends, a seasonal
+//!   swing), and event `j` of `n` falls at the quantile `(j + u) / n` of
+//!   that weight, `u` uniform in `0..1`. Index order is time order, so a
+//!   cause (a smaller index) is never later than its effect.
+//! * **Storms**: a share of the blocks of 64 consecutive events
+//!   are incident storms: most of their events are alerts and incidents on
+//!   one failing CI.
+//! * **Chains**: an incident may follow an earlier alert or change, a change
+//!   may remediate an earlier incident; cause and effect affect the same CI
+//!   when it is still alive. A cause always has a smaller index than its
+//!   effect, so chains are acyclic.
+//! * **Lifecycle**: an event affects a CI discovered by then and not yet
+//!   retired (never a planned one): the affected CI is redrawn a few times
+//!   until it was alive, falling back to the kind's most popular CI, which
+//!   is always old and operational.
 
+use super::lifecycle::CREATED_SPAN;
 use super::World;
-use crate::model::NodeKind;
+use crate::model::{NodeKind, RelKind};
+use crate::profile::civil_from_days;
 use crate::rng;
 
 /// The event type slots, in the order of `pools::EVENT_TYPES`.
-const ALERT: usize = 0;
-const INCIDENT: usize = 1;
+pub(super) const ALERT: usize = 0;
+pub(super) const INCIDENT: usize = 1;
+pub(super) const CHANGE: usize = 2;
 
-/// How far back (in events) a cause is looked for.
+/// How far back (in events) a cause is looked for (a power of two: offsets
+/// are four-bit pieces of one draw), and how many events are tried.
 const LOOKBACK: u64 = 16;
+const CAUSE_TRIES: u64 = 8;
 
-/// The share of incidents, in percent, that follow an earlier alert.
-const CAUSED_PERCENT: u64 = 60;
+/// Percentages of the causes: an incident follows an alert (below the
+/// first) or a change (below the second); a change remediates an incident.
+const INCIDENT_AFTER_ALERT: u64 = 60;
+const INCIDENT_AFTER_CHANGE: u64 = 75;
+const CHANGE_AFTER_INCIDENT: u64 = 30;
 
-impl World {
-    /// The type slot of event `j` (alert, incident, change): the first draw
-    /// of its row, as `event` takes it.
-    #[inline]
-    pub(super) fn event_type(&self, j: u64) -> usize {
-        let w = &self.profile.event_types;
-        let total = w.iter().map(|&x| u64::from(x)).sum();
-        let h = self.node_streams[NodeKind::Event.index()].draws(j).next();
-        rng::weighted(h, w, total)
+/// Storm blocks are `1 << STORM_SHIFT` consecutive events.
+const STORM_SHIFT: u32 = 6;
+/// Storm blocks, per mille of blocks.
+const STORM_PERMILLE: u64 = 15;
+/// Of a storm block's events, those whose type draw's low byte is below
+/// this are the storm's (three quarters).
+const STORM_MEMBER: u64 = 192;
+/// The type weights of a storm's events: alerts and incidents.
+const STORM_TYPES: [u32; 3] = [45, 50, 5];
+/// Storm draw keys are apart from event indices (below 2^40).
+const STORM_KEY: u64 = 1 << 62;
+
+/// Attempts at a CI alive at the event's time, before the fallback.
+const ALIVE_ATTEMPTS: usize = 4;
+/// How many causes an affected CI is inherited through.
+const INHERIT_DEPTH: u32 = 3;
+
+/// Relative event weight per hour of a weekday and of a weekend day.
+const WEEKDAY: [u64; 24] = [
+    3, 3, 3, 3, 3, 3, 3, 6, 14, 14, 14, 14, 14, 14, 14, 14, 14, 14, 7, 7, 7, 4, 4, 4,
+];
+const WEEKEND: [u64; 24] = [
+    3, 3, 3, 3, 3, 3, 3, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 3, 3, 3, 3,
+];
+/// Relative event weight per month, January first: year-end peak trading,
+/// a December freeze, a quiet August.
+const MONTH: [u64; 12] = [105, 100, 105, 100, 100, 95, 85, 80, 105, 110, 115, 90];
+
+/// The event window weighted hour by hour.
+#[derive(Clone, Debug)]
+pub(super) struct Rhythm {
+    /// The window's first second.
+    from: i64,
+    /// The total weight up to the end of each hour of the window.
+    cum: Vec<u64>,
+    /// For `GUIDE` equal slices of the weight, the hour each starts in: a
+    /// look-up and a short scan instead of a binary search.
+    guide: Vec<u32>,
+}
+
+/// Slices of the rhythm's guide table.
+const GUIDE: u64 = 4096;
+
+impl Rhythm {
+    /// The `days` days before `reference`.
+    pub(super) fn new(reference: i64, days: u32) -> Rhythm {
+        let from = reference - i64::from(days) * 86_400;
+        let mut total = 0;
+        let cum = (0..i64::from(days) * 24)
+            .map(|h| {
+                let t = from + h * 3600;
+                let day = t.div_euclid(86_400);
+                // 1970-01-01 was a Thursday: Monday is 0.
+                let weekend = (day + 3).rem_euclid(7) >= 5;
+                let hour = crate::cast::index(t.rem_euclid(86_400).unsigned_abs() / 3600);
+                let month = crate::cast::index((civil_from_days(day).1 - 1).unsigned_abs());
+                let w = if weekend {
+                    WEEKEND[hour]
+                } else {
+                    WEEKDAY[hour]
+                };
+                total += w * MONTH[month];
+                total
+            })
+            .collect::<Vec<u64>>();
+        let guide = (0..=GUIDE)
+            .map(|g| {
+                let x = g * total / GUIDE;
+                u32::try_from(cum.partition_point(|&c| c <= x)).unwrap_or(u32::MAX)
+            })
+            .collect();
+        Rhythm { from, cum, guide }
     }
 
-    /// The event that caused event `j`, if any: for an incident, the latest
-    /// alert among the `LOOKBACK` events before it, drawn for a share of
-    /// incidents.
-    pub(super) fn cause_of(&self, j: u64) -> Option<u64> {
-        if self.event_type(j) != INCIDENT {
-            return None;
+    /// The window's total weight.
+    fn total(&self) -> u64 {
+        self.cum.last().copied().unwrap_or(0)
+    }
+
+    /// The instant at weight `x` (`x < total()`).
+    #[inline]
+    fn at(&self, x: u64) -> i64 {
+        // The slice's first hour is at most the answer: g·total/GUIDE <= x.
+        let g = crate::cast::index(x * GUIDE / self.total());
+        let mut h = self.guide[g] as usize;
+        while self.cum[h] <= x {
+            h += 1;
         }
-        if rng::below(self.chain_stream.at(j), 100) >= CAUSED_PERCENT {
-            return None;
-        }
-        (1..=LOOKBACK.min(j))
-            .map(|k| j - k)
-            .find(|&c| self.event_type(c) == ALERT)
+        let before = if h == 0 { 0 } else { self.cum[h - 1] };
+        let w = self.cum[h] - before;
+        self.from + (h as i64) * 3600 + ((x - before) * 3600 / w) as i64
     }
 }
+
+impl World {
+    /// The type slot of event `j` (alert, incident, change), from the first
+    /// draw of its row, as `event` takes it (tests; generation takes the
+    /// whole [`World::event_head`]).
+    #[cfg(test)]
+    pub(super) fn event_type(&self, j: u64) -> usize {
+        self.event_head(j).0
+    }
+
+    /// Event `j`'s type and the key of the draws that pick its family and
+    /// CI: its own index, or its storm's (every event of a storm draws
+    /// alike). One row-stream draw and at most one storm draw.
+    #[inline]
+    fn event_head(&self, j: u64) -> (usize, u64) {
+        let h = self.node_streams[NodeKind::Event.index()].draws(j).next();
+        if self.in_storm(j, h) {
+            (
+                rng::weighted(h, &STORM_TYPES, 100),
+                STORM_KEY | j >> STORM_SHIFT,
+            )
+        } else {
+            (
+                rng::weighted(h, &self.profile.event_types, self.event_total),
+                j,
+            )
+        }
+    }
+
+    /// The type of event `j` for its first row draw `h`.
+    #[inline]
+    pub(super) fn type_of(&self, j: u64, h: u64) -> usize {
+        if self.in_storm(j, h) {
+            rng::weighted(h, &STORM_TYPES, 100)
+        } else {
+            rng::weighted(h, &self.profile.event_types, self.event_total)
+        }
+    }
+
+    /// Whether event `j` (first row draw `h`) belongs to an incident storm.
+    #[inline]
+    fn in_storm(&self, j: u64, h: u64) -> bool {
+        h & 0xFF < STORM_MEMBER
+            && rng::below(self.storm_stream.at(j >> STORM_SHIFT), 1000) < STORM_PERMILLE
+    }
+
+    /// The key of the draws that pick event `j`'s family and CI.
+    #[inline]
+    pub(super) fn draw_key(&self, j: u64) -> u64 {
+        self.event_head(j).1
+    }
+
+    /// The family slot a draw key picks (`None` when no kind can be
+    /// affected).
+    #[inline]
+    pub(super) fn slot_of_key(&self, key: u64) -> Option<usize> {
+        (self.affects_total > 0).then(|| {
+            rng::weighted(
+                self.affects_stream.at(key),
+                &self.affects_weights,
+                self.affects_total,
+            )
+        })
+    }
+
+    /// The instant event `j` occurs: index order is time order.
+    #[inline]
+    pub(crate) fn event_time(&self, j: u64) -> i64 {
+        let n = u128::from(self.count(NodeKind::Event).max(j + 1));
+        let total = u128::from(self.rhythm.total());
+        let u = u128::from(rng::below(self.time_stream.at(j), self.rhythm.total()));
+        self.rhythm
+            .at(crate::cast::narrow((u128::from(j) * total + u) / n))
+    }
+
+    /// The event that caused event `j`, if any: an incident follows an
+    /// earlier alert or change, a change remediates an earlier incident;
+    /// the cause is one of the `LOOKBACK` events before `j` of the wanted
+    /// type and the same affected family. One chain draw gives the choice
+    /// (its high bits) and the offsets tried (four bits each).
+    pub(super) fn cause_of(&self, j: u64) -> Option<u64> {
+        let (t, key) = self.event_head(j);
+        if t == ALERT {
+            return None;
+        }
+        let h = self.chain_stream.at(j);
+        let roll = rng::below(h, 100);
+        let (want, tries) = match t {
+            INCIDENT if roll < INCIDENT_AFTER_ALERT => (ALERT, CAUSE_TRIES),
+            INCIDENT if roll < INCIDENT_AFTER_CHANGE => (CHANGE, CAUSE_TRIES / 2),
+            CHANGE if roll < CHANGE_AFTER_INCIDENT => (INCIDENT, CAUSE_TRIES),
+            _ => return None,
+        };
+        let slot = self.slot_of_key(key);
+        (0..tries)
+            .map(|k| 1 + (h >> (4 * k) & (LOOKBACK - 1)))
+            .filter(|&back| back <= j)
+            .map(|back| j - back)
+            .find(|&c| {
+                let (tc, kc) = self.event_head(c);
+                tc == want && (kc == key || self.slot_of_key(kc) == slot)
+            })
+    }
+
+    /// The CI event `j` affects in one-of family `r`: its cause's CI when it
+    /// is still alive, else a skewed draw (its storm's, if any) redrawn
+    /// until alive at the event's time, else the kind's most popular CI.
+    pub(super) fn affected(&self, r: RelKind, j: u64) -> u64 {
+        self.affected_at(r, j, self.event_time(j), INHERIT_DEPTH)
+    }
+
+    fn affected_at(&self, r: RelKind, j: u64, t: i64, depth: u32) -> u64 {
+        let end = r.spec().end;
+        if depth > 0 {
+            if let Some(c) = self.cause_of(j) {
+                let ci = self.affected_at(r, c, self.event_time(c), depth - 1);
+                if self.alive_at(end, ci, t) {
+                    return ci;
+                }
+            }
+        }
+        let n = self.count(end);
+        let perm = &self.perms[end.index()];
+        let mut draws = self.target_streams[r.index()].draws(self.draw_key(j));
+        for _ in 0..ALIVE_ATTEMPTS {
+            let ci = perm.apply(rng::skewed(draws.next(), n, self.profile.affects_skew));
+            if self.alive_at(end, ci, t) {
+                return ci;
+            }
+        }
+        self.anchors[end.index()]
+    }
+
+    /// The event's duration in minutes, by type and severity (0 info to 4
+    /// critical): alerts clear in minutes to hours, critical incidents are
+    /// resolved fastest, changes take planned windows.
+    #[inline]
+    pub(super) fn event_minutes(t: usize, severity: usize, d: &mut rng::Draws) -> i64 {
+        const ALERT_MAX: [u64; 5] = [30, 60, 120, 240, 120];
+        const INCIDENT_RANGE: [(u64, u64); 5] = [
+            (1_440, 10_080),
+            (480, 4_320),
+            (240, 2_880),
+            (60, 720),
+            (30, 240),
+        ];
+        const WINDOWS: [i64; 5] = [30, 60, 120, 240, 480];
+        let (lo, hi) = match t {
+            ALERT => (1, ALERT_MAX[severity]),
+            INCIDENT => INCIDENT_RANGE[severity],
+            _ => {
+                // Emergency changes take the shortest windows.
+                let k = d.below(if severity == 4 { 2 } else { 5 });
+                return WINDOWS[crate::cast::index(k)];
+            }
+        };
+        // The product of two uniforms: most are short, a few run long.
+        let span = hi - lo;
+        let (a, b) = (d.below(span + 1), d.below(span + 1));
+        (lo + a * b / span.max(1)) as i64
+    }
+}
+
+// The fallback CI predates every event: the window is at most ten years,
+// creation times span fourteen.
+const _: () = assert!(
+    crate::profile::MAX_EVENT_WINDOW_DAYS as i64 * 86_400 < CREATED_SPAN,
+    "the fallback CI must predate every event"
+);

@@ -12,6 +12,7 @@ mod events;
 pub mod index;
 mod infra;
 pub mod json;
+pub(crate) mod lifecycle;
 mod multi;
 mod nodes;
 pub mod platform;
@@ -190,10 +191,15 @@ mod streams {
     pub(super) const AFFECTS: u64 = 0x600;
     pub(super) const PERM: u64 = 0x700;
     pub(super) const CHAIN: u64 = 0x800;
+    // Apart from the multi-source streams (0x2000 and 0x2100 per kind).
+    pub(super) const LIFE: u64 = 0x3100;
+    pub(super) const EVENT_TIME: u64 = 0x3200;
+    pub(super) const STORM: u64 = 0x3300;
 }
 
-/// 2026-11-01T00:00:00Z: observations are up to 2 x `lag_days` before it.
-pub const OBSERVED_REF: i64 = 1_793_491_200;
+/// 2026-11-01T00:00:00Z, the default reference: observations are up to
+/// 2 x `lag_days` before the profile's reference.
+pub const OBSERVED_REF: i64 = crate::profile::DEFAULT_REFERENCE;
 
 /// Sources that report a kind, with weights.
 #[derive(Clone, Debug)]
@@ -231,8 +237,21 @@ pub struct World {
     affects_stream: Stream,
     /// Draws of event chains (`events::cause_of`).
     chain_stream: Stream,
+    /// Draws of event times and storms (`events`).
+    time_stream: Stream,
+    storm_stream: Stream,
+    /// The profile's reference instant (`[time]`).
+    reference: i64,
+    /// The event window, weighted hour by hour.
+    rhythm: events::Rhythm,
+    /// Per kind, the lifecycle draws and the most popular CI (rank 0 of
+    /// the permutation), which is always old and operational.
+    life_streams: [Stream; NodeKind::ALL.len()],
+    anchors: [u64; NodeKind::ALL.len()],
     affects_weights: [u32; 5],
     affects_total: u64,
+    /// The sum of the profile's event type weights.
+    event_total: u64,
     perms: [Perm; NodeKind::ALL.len()],
     /// Each family's fan-out settings (the profile's, or the default for
     /// families that do not fan out), indexed like [`RelKind::ALL`]: read
@@ -327,8 +346,16 @@ impl World {
             prop_streams: rel_stream(streams::REL_PROPS),
             affects_stream: Stream::new(seed, streams::AFFECTS),
             chain_stream: Stream::new(seed, streams::CHAIN),
+            time_stream: Stream::new(seed, streams::EVENT_TIME),
+            storm_stream: Stream::new(seed, streams::STORM),
+            reference: profile.time.reference,
+            rhythm: events::Rhythm::new(profile.time.reference, profile.time.event_window_days),
+            life_streams: NodeKind::ALL
+                .map(|k| Stream::new(seed, streams::LIFE + k.index() as u64)),
+            anchors: perms.map(|p| p.apply(0)),
             affects_weights,
             affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
+            event_total: profile.event_types.iter().map(|&w| u64::from(w)).sum(),
             perms,
             fanouts: RelKind::ALL.map(|r| {
                 profile
@@ -403,6 +430,11 @@ impl World {
                 }
             })
             .collect()
+    }
+
+    /// The profile's reference instant: discoveries and events end there.
+    pub fn reference(&self) -> i64 {
+        self.reference
     }
 
     /// The profile the world was built from.
@@ -512,13 +544,7 @@ impl World {
     /// (`None` when no kind can be affected).
     #[inline]
     fn affects_slot(&self, j: u64) -> Option<usize> {
-        (self.affects_total > 0).then(|| {
-            rng::weighted(
-                self.affects_stream.at(j),
-                &self.affects_weights,
-                self.affects_total,
-            )
-        })
+        self.slot_of_key(self.draw_key(j))
     }
 
     /// The candidate ends of fan-out family `f` for start node `j`, as
@@ -623,15 +649,6 @@ impl World {
         }
     }
 
-    /// The CI an event affects, in a one-of family.
-    #[inline]
-    fn affected(&self, r: RelKind, j: u64) -> u64 {
-        let end = r.spec().end;
-        let n = self.count(end);
-        let h = self.target_streams[r.index()].at(j);
-        self.perms[end.index()].apply(rng::skewed(h, n, self.profile.affects_skew))
-    }
-
     /// The source system of a record of kind `k` for a 64-bit draw `h`.
     pub fn source_of(&self, k: NodeKind, h: u64) -> &str {
         &self.source_names[self.sources[k.index()].pick(h)]
@@ -682,11 +699,11 @@ impl World {
         }
     }
 
-    /// Source `x`'s observation time for a draw `h`: `OBSERVED_REF` minus a
+    /// Source `x`'s observation time for a draw `h`: the reference minus a
     /// uniform 0..=2 x lag_days days, in whole seconds.
     #[inline]
     pub(crate) fn observed_at(&self, x: usize, h: u64) -> i64 {
-        OBSERVED_REF - rng::below(h, self.source_lag[x] + 1) as i64
+        self.reference - rng::below(h, self.source_lag[x] + 1) as i64
     }
 
     /// The rows of a relationship table from row `start` on.
@@ -715,3 +732,5 @@ fn source_pools(profile: &Profile) -> Vec<SourcePool> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_time;

@@ -1,19 +1,12 @@
 //! Node rows: one function per kind, each a pure function of (seed, i).
 //! The values are pushed in the order of the kind's columns in `model.rs`.
 
+use super::events::{ALERT, INCIDENT};
+use super::lifecycle;
 use super::pools::{self, Pool};
 use super::{Value, World};
 use crate::model::{self, NodeKind, RelKind};
 use crate::rng::{self, Draws};
-
-/// 2012-01-01T00:00:00Z: the earliest `created_at`.
-const CREATED_FROM: i64 = 1_325_376_000;
-/// Fourteen years of seconds: `created_at` spans 2012..2026.
-const CREATED_SPAN: u64 = 14 * 365 * 86_400;
-/// 2025-01-01T00:00:00Z: the start of the event window.
-const EVENTS_FROM: i64 = 1_735_689_600;
-/// One year of seconds: the event window.
-const EVENTS_SPAN: u64 = 365 * 86_400;
 
 #[inline]
 fn pick(p: &'static Pool, d: &mut Draws) -> Value<'static> {
@@ -218,7 +211,13 @@ impl World {
         });
         out.push(Value::Labels(labels));
         out.push(head.name);
-        out.push(pick(&pools::CI_STATUS, d));
+        let life = self.life(kind, i);
+        out.push(Value::Word(&lifecycle::STATUS[life.state]));
+        out.push(Value::Word(&lifecycle::INSTALL_STATUS[life.state]));
+        out.push(Value::Word(&lifecycle::OPERATIONAL_STATUS[life.state]));
+        // The lifecycle has its own stream; skipping the draw it replaced
+        // keeps the later columns their values.
+        d.next();
         // Both draws stay in place (a name's environment leaves its draw
         // unused) so the columns after them draw the same values.
         let (hc, he) = (d.next(), d.next());
@@ -231,7 +230,14 @@ impl World {
         out.push(Value::Word(&pools::CRITICALITY.words[c]));
         out.push(Value::Word(&pools::ENVIRONMENT.words[e]));
         out.push(self.owner_team(kind, i, d.next()));
-        out.push(Value::DateTime(CREATED_FROM + d.below(CREATED_SPAN) as i64));
+        d.next();
+        // A planned CI, not yet discovered, carries its record's date (no
+        // date is left empty: neo4j-admin 5.0-5.5 cannot read one).
+        let first = life.first.unwrap_or(life.created);
+        out.push(Value::DateTime(life.created));
+        out.push(Value::DateTime(first));
+        out.push(Value::DateTime(life.last.unwrap_or(life.created)));
+        out.push(Value::DateTime(life.retired.unwrap_or(first)));
         // Zero to three tags.
         let mut mask = 0u16;
         for _ in 0..d.below(4) {
@@ -364,31 +370,37 @@ impl World {
     }
 
     fn event<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let p = &self.profile;
-        let total: u64 = p.event_types.iter().map(|&w| u64::from(w)).sum();
-        let t = rng::weighted(d.next(), &p.event_types, total);
+        let t = self.type_of(i, d.next());
         out.push(Value::Id {
             prefix: NodeKind::Event.id_prefix(),
             n: i,
         });
         out.push(Value::Labels(model::EVENT_LABELS[t]));
         let title = match t {
-            0 => &pools::ALERT_TITLE,
-            1 => &pools::INCIDENT_TITLE,
+            ALERT => &pools::ALERT_TITLE,
+            INCIDENT => &pools::INCIDENT_TITLE,
             _ => &pools::CHANGE_TITLE,
         };
         out.push(pick(title, d));
         out.push(Value::Str(pools::EVENT_TYPES[t].0));
-        out.push(pick(&pools::SEVERITY, d));
-        out.push(pick(&pools::EVENT_STATUS, d));
-        // Events are spread evenly over a year in index order, with jitter.
-        let n = self.count(NodeKind::Event).max(1);
-        let slot = EVENTS_SPAN / n;
-        let at = u128::from(i) * u128::from(EVENTS_SPAN) / u128::from(n);
-        out.push(Value::DateTime(
-            EVENTS_FROM + crate::cast::narrow(at) as i64 + d.below(slot + 1) as i64,
-        ));
-        out.push(int(d.below(24 * 60)));
+        let sev = &pools::SEVERITY;
+        let severity = rng::weighted(d.next(), sev.weights, sev.total);
+        out.push(Value::Word(&sev.words[severity]));
+        let at = self.event_time(i);
+        let minutes = Self::event_minutes(t, severity, d);
+        // Open: not over by the reference, or a forgotten ticket (one in
+        // fifty); resolved or closed otherwise. An open event has no end.
+        let h = d.next();
+        let open = at + minutes * 60 > self.reference || rng::below(h, 50) == 0;
+        // In pool order: open, acknowledged, resolved, closed.
+        let k = usize::from(!open) * 2 + usize::from(h >> 8 & 1 == 1);
+        out.push(Value::Word(&pools::EVENT_STATUS.words[k]));
+        out.push(Value::DateTime(at));
+        out.push(if open {
+            Value::Null
+        } else {
+            Value::Int(minutes)
+        });
         self.push_source_tags(NodeKind::Event, d, out);
     }
 }

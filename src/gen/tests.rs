@@ -269,14 +269,19 @@ fn attribute_columns() -> Vec<usize> {
         .collect()
 }
 
+/// The position of `source` among a server's columns.
+fn source_column() -> usize {
+    NodeKind::Server
+        .columns(Provenance::Full)
+        .iter()
+        .position(|c| c.name == "source")
+        .unwrap()
+}
+
 #[test]
 fn priority_takes_the_trusted_sources_values_and_latest_the_newest() {
     let cols = attribute_columns();
-    let src = 9; // source, sources, observed_at
-    assert_eq!(
-        NodeKind::Server.columns(Provenance::Full)[src].name,
-        "source"
-    );
+    let src = source_column(); // source, sources, observed_at
     for strategy in ["priority", "latest", "keep-all"] {
         let w = two_sources(strategy, "stale = 1.0");
         let mut differing = 0;
@@ -335,7 +340,11 @@ fn missing_values_fall_back_to_the_next_source_without_conflict() {
             assert_eq!(a[c], "", "a reports nothing");
             assert_eq!(m[c], b[c]);
         }
-        assert_eq!(m[9], "a", "the record winner is still the trusted source");
+        assert_eq!(
+            m[source_column()],
+            "a",
+            "the record winner is still the trusted source"
+        );
     }
     assert_eq!(w.merge_summary().unwrap().total_conflicts(), 0);
 }

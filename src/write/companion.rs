@@ -11,7 +11,7 @@
 //! different headers).
 //!
 //! A shard has at most one companion per subset of its table's temporal
-//! columns (the model has at most two per table), created only when some row
+//! columns (a configuration item has five), created only when some row
 //! needs it; which rows go where is a function of the rows alone, so the
 //! files are the same for any number of threads, and a shard's companions
 //! are journaled and resumed with it ([`super::FileInfo::companions`]).
@@ -281,37 +281,49 @@ mod tests {
         World::new(&crate::profile_file::load(p).unwrap())
     }
 
-    /// The shard keeps the rows with a `created_at`; its companion holds
-    /// exactly the others, without the column, in row order.
+    /// The shard keeps the rows with every date; each companion holds
+    /// exactly the rows that leave its columns empty, without them, in row
+    /// order.
     #[test]
     fn rows_without_a_date_go_to_the_companion() {
         let w = multisource();
         let table = Table::Node(NodeKind::Server);
-        let col = table
-            .columns(w.provenance())
-            .iter()
-            .position(|c| c.name == "created_at")
-            .unwrap();
+        let p = w.provenance();
+        let dates = temporal(table, p);
         let rows = w.rows(table);
-        let (mut main, mut comp, mut moved) = (Vec::new(), Vec::new(), 0);
+        let mut main = Vec::new();
+        let mut comps: Vec<(u32, Vec<u8>, u64)> = Vec::new();
         let mut row = Vec::new();
         for i in 0..rows {
             row.clear();
             w.node_row(NodeKind::Server, i, &mut row);
-            if row[col] == Value::Null {
-                moved += 1;
-                let kept: Vec<Value<'_>> = row
-                    .iter()
-                    .enumerate()
-                    .filter(|(c, _)| *c != col)
-                    .map(|(_, v)| *v)
-                    .collect();
-                crate::write::csv::put_row(&kept, &mut comp);
-            } else {
+            let omit = (0..dates.len())
+                .filter(|&b| row[dates[b]] == Value::Null)
+                .fold(0u32, |m, b| m | 1 << b);
+            if omit == 0 {
                 crate::write::csv::put_row(&row, &mut main);
+                continue;
             }
+            let gone = omitted(table, p, omit);
+            let kept: Vec<Value<'_>> = (0..row.len())
+                .filter(|c| !gone.contains(c))
+                .map(|c| row[c])
+                .collect();
+            let at = match comps.iter().position(|c| c.0 == omit) {
+                Some(at) => at,
+                None => {
+                    comps.push((omit, Vec::new(), 0));
+                    comps.len() - 1
+                }
+            };
+            crate::write::csv::put_row(&kept, &mut comps[at].1);
+            comps[at].2 += 1;
         }
-        assert!(moved > 0, "the fixture has items without a created_at");
+        comps.sort_by_key(|c| c.0);
+        assert!(
+            comps.iter().any(|c| c.0 & 1 != 0),
+            "the fixture has items without a created_at"
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("nodes/Server")).unwrap();
         let f = crate::write::write_shard(
@@ -324,18 +336,24 @@ mod tests {
             &crate::write::Counters::default(),
         )
         .unwrap();
+        let moved: u64 = comps.iter().map(|c| c.2).sum();
         assert_eq!(f.rows, rows - moved);
-        assert_eq!(f.companions.len(), 1);
-        let c = &f.companions[0];
-        assert_eq!(c.path, "nodes/Server/no-created_at/part-00000.csv");
-        assert_eq!(c.rows, moved);
         assert_eq!(std::fs::read(dir.path().join(&f.path)).unwrap(), main);
-        assert_eq!(std::fs::read(dir.path().join(&c.path)).unwrap(), comp);
-        assert_eq!(omit_of(table, w.provenance(), &c.path), Some(1));
-        let headers = write_headers(dir.path(), (w.provenance(), w.ids()), &[f]).unwrap();
-        assert_eq!(headers[0].path, "nodes/Server/no-created_at/header.csv");
-        let text = std::fs::read_to_string(dir.path().join(&headers[0].path)).unwrap();
-        assert!(!text.contains("created_at") && text.contains("observed_at:datetime"));
+        assert_eq!(f.companions.len(), comps.len());
+        for (c, (omit, text, n)) in f.companions.iter().zip(&comps) {
+            assert_eq!(
+                c.path,
+                format!("{}/part-00000.csv", folder(table, p, *omit))
+            );
+            assert_eq!(c.rows, *n);
+            assert_eq!(&std::fs::read(dir.path().join(&c.path)).unwrap(), text);
+            assert_eq!(omit_of(table, p, &c.path), Some(*omit));
+        }
+        let headers = write_headers(dir.path(), (p, Ids::String), &[f]).unwrap();
+        let first = &headers[0].path;
+        assert!(first.starts_with("nodes/Server/no-"), "{first}");
+        let text = std::fs::read_to_string(dir.path().join(first)).unwrap();
+        assert!(text.contains("id:ID(Server)"), "{text}");
     }
 
     /// Single-source worlds never leave a date out: no companion.
@@ -363,25 +381,29 @@ mod tests {
     fn folders_name_the_columns_left_out() {
         let t = Table::Node(NodeKind::Server);
         let p = Provenance::Full;
-        assert_eq!(temporal(t, p).len(), 2);
-        assert_eq!(temporal(t, Provenance::SourceOnly).len(), 1);
+        // created_at, first_discovered, last_discovered, status_since and
+        // observed_at.
+        assert_eq!(temporal(t, p).len(), 5);
+        assert_eq!(temporal(t, Provenance::SourceOnly).len(), 4);
         assert_eq!(folder(t, p, 1), "nodes/Server/no-created_at");
-        assert_eq!(folder(t, p, 3), "nodes/Server/no-created_at-observed_at");
+        assert_eq!(folder(t, p, 17), "nodes/Server/no-created_at-observed_at");
         assert_eq!(
             omit_of(t, p, "nodes/Server/no-observed_at/part-00001.csv"),
-            Some(2)
+            Some(16)
         );
         assert_eq!(omit_of(t, p, "nodes/Server/part-00001.csv"), None);
         assert_eq!(
             omit_of(t, p, "nodes/Database/no-created_at/part-00001.csv"),
             None
         );
-        let cells = header_cells(t, (p, Ids::String), 3);
+        let cells = header_cells(t, (p, Ids::String), 17);
         assert_eq!(cells.len(), t.columns(p).len() - 2);
-        assert!(cells.iter().all(|c| !c.ends_with(":datetime")));
+        assert!(!cells
+            .iter()
+            .any(|c| c.starts_with("created_at") || c.starts_with("observed_at")));
         // With integer ids the id column is two cells, and the omitted
-        // columns are still the temporal ones.
-        let int = header_cells(t, (p, Ids::Integer), 3);
+        // columns are still the same.
+        let int = header_cells(t, (p, Ids::Integer), 17);
         assert_eq!(int[..2], [":ID(Server)".to_string(), "id".to_string()]);
         assert_eq!(int[2..], cells[1..]);
     }
