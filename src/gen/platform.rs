@@ -478,13 +478,19 @@ mod tests {
         }
         assert_eq!(seen.len(), CATALOGUE.len());
         assert_exactly_one(&w, RelKind::SoftwareInstallInstalledOnServer);
-        // Every server has software, in contiguous runs.
+        // Installs are spread over all the servers in contiguous runs (a
+        // server per install or more, as the counts say).
         let servers: Vec<u64> = pairs(&w, RelKind::SoftwareInstallInstalledOnServer)
             .into_iter()
             .map(|(_, e)| e)
             .collect();
         assert!(servers.windows(2).all(|p| p[0] <= p[1]));
-        assert_eq!(servers.last().copied(), Some(w.count(NodeKind::Server) - 1));
+        let (n, installs) = (
+            w.count(NodeKind::Server),
+            w.count(NodeKind::SoftwareInstall),
+        );
+        let last = servers.last().copied().unwrap_or(0);
+        assert!(last + n.div_ceil(installs) >= n, "{last} of {n}");
     }
 
     #[test]
