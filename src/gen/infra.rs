@@ -2,26 +2,14 @@
 //! from the start's position (its data centre's range, its cluster's range),
 //! never looked up, so each row stays a pure function of (seed, kind, i).
 
-use super::pools::{Pool, Word};
+use super::pools::pool;
 use super::{Value, World};
 use crate::model::{self, NodeKind, RelKind};
 use crate::rng::{self, Draws};
 
-macro_rules! pool {
-    ($(#[$doc:meta])* $name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
-        $(#[$doc])*
-        pub(super) static $name: Pool = Pool {
-            values: &[$($v),*],
-            words: &[$(Word::new($v)),*],
-            weights: &[$($w),*],
-            total: 0 $(+ $w)*,
-        };
-    };
-}
-
 pool!(
     /// What a cluster clusters: hypervisor hosts, containers, failover pairs.
-    CLUSTER_TYPE,
+    pub(super) static CLUSTER_TYPE,
     [
         ("vsphere-ha", 30),
         ("kubernetes", 30),

@@ -8,23 +8,10 @@
 //! `owner_team` column of a CI is its owner group's name, from the same
 //! function the `OWNED_BY` rows use.
 
-use super::pools::{self, Pool, Word};
+use super::pools::{self, pool};
 use super::{Value, World};
 use crate::model::{self, NodeKind, RelKind};
 use crate::rng::{self, Draws, Stream};
-
-/// Builds a weighted pool of words (like the pools of `pools.rs`).
-macro_rules! pool {
-    ($(#[$doc:meta])* $name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
-        $(#[$doc])*
-        pub static $name: Pool = Pool {
-            values: &[$($v),*],
-            words: &[$(Word::new($v)),*],
-            weights: &[$($w),*],
-            total: 0 $(+ $w)*,
-        };
-    };
-}
 
 pool!(
     /// The first words of a business application's name.

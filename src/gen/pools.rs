@@ -74,17 +74,23 @@ impl Pool {
     }
 }
 
+/// Declares a weighted pool of words; the generator files of the model's
+/// areas declare theirs with it too.
 macro_rules! pool {
     ($(#[$doc:meta])* $name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
+        pool!($(#[$doc])* pub static $name, [$(($v, $w)),*]);
+    };
+    ($(#[$doc:meta])* $vis:vis static $name:ident, [$(($v:expr, $w:expr)),* $(,)?]) => {
         $(#[$doc])*
-        pub static $name: Pool = Pool {
+        $vis static $name: $crate::gen::pools::Pool = $crate::gen::pools::Pool {
             values: &[$($v),*],
-            words: &[$(Word::new($v)),*],
+            words: &[$($crate::gen::pools::Word::new($v)),*],
             weights: &[$($w),*],
             total: 0 $(+ $w)*,
         };
     };
 }
+pub(super) use pool;
 
 pool!(
     /// Lifecycle status of a configuration item (mostly active).
