@@ -12,13 +12,7 @@ fn medium_with_clusters_validates() {
     util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
     let m = util::json(&d.join("manifest.json"));
     let rows = |name: &str| {
-        m["tables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .map(|t| t["rows"].as_u64().unwrap())
-            .unwrap_or_else(|| panic!("{name} missing from the manifest"))
+        util::manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
     };
     assert_eq!(rows("Cluster"), 216);
     assert_eq!(rows("Cluster-HOSTED_IN-DataCenter"), 216);

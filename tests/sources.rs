@@ -194,15 +194,7 @@ fn keep_all_counts_are_exact_and_records_point_at_items() {
     let d = t.path().join("b");
     generate(&d, p.to_str().unwrap(), &[]);
     let m = manifest(&d);
-    let rows = |name: &str| {
-        m["tables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .map(|t| t["rows"].as_u64().unwrap())
-            .unwrap_or(0)
-    };
+    let rows = |name: &str| util::manifest_rows(&m, name).unwrap_or(0);
     let reports: u64 = m["merge"]["kinds"]
         .as_object()
         .unwrap()

@@ -98,4 +98,13 @@ pub(crate) fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// The row count a manifest records for the table `name`, if it lists it.
+pub(crate) fn manifest_rows(manifest: &serde_json::Value, name: &str) -> Option<u64> {
+    manifest["tables"]
+        .as_array()?
+        .iter()
+        .find(|t| t["name"] == name)
+        .and_then(|t| t["rows"].as_u64())
+}
+
 pub(crate) mod neo4j_server;
