@@ -8,7 +8,9 @@
 //!   cause (a smaller index) is never later than its effect.
 //! * **Storms**: a share of the blocks of 64 consecutive events
 //!   are incident storms: most of their events are alerts and incidents on
-//!   one failing CI.
+//!   one failing CI, and where the failing CI has dependents (the servers a
+//!   network device connects, the business services an application
+//!   supports) half of them hit one of those instead.
 //! * **Chains**: an incident may follow an earlier alert or change, a change
 //!   may remediate an earlier incident; cause and effect affect the same CI
 //!   when it is still alive. A cause always has a smaller index than its
@@ -51,6 +53,23 @@ const STORM_MEMBER: u64 = 192;
 const STORM_TYPES: [u32; 3] = [45, 50, 5];
 /// Storm draw keys are apart from event indices (below 2^40).
 const STORM_KEY: u64 = 1 << 62;
+/// How a storm spreads: when its failing CI is in the first family, the
+/// dependents it takes down are its ends in the second (a forward fan-out),
+/// and their events are in the third.
+const SPREAD: &[(RelKind, RelKind, RelKind)] = &[
+    (
+        RelKind::EventAffectsNetworkDevice,
+        RelKind::NetworkDeviceConnectsToServer,
+        RelKind::EventAffectsServer,
+    ),
+    (
+        RelKind::EventAffectsApplication,
+        RelKind::ApplicationSupportsBusinessService,
+        RelKind::EventAffectsBusinessService,
+    ),
+];
+/// The bit of a storm event's first draw that sends it to a dependent.
+const SPREAD_BIT: u64 = 1 << 8;
 
 /// Attempts at a CI alive at the event's time, before the fallback.
 const ALIVE_ATTEMPTS: usize = 4;
@@ -215,7 +234,7 @@ impl World {
     /// (its high bits) and the offsets tried (four bits each).
     pub(super) fn cause_of(&self, j: u64) -> Option<u64> {
         let (t, key) = self.event_head(j);
-        if t == ALERT {
+        if t == ALERT || self.spread(j).is_some() {
             return None;
         }
         let h = self.chain_stream.at(j);
@@ -233,7 +252,9 @@ impl World {
             .map(|back| j - back)
             .find(|&c| {
                 let (tc, kc) = self.event_head(c);
-                tc == want && (kc == key || self.slot_of_key(kc) == slot)
+                tc == want
+                    && (kc == key || self.slot_of_key(kc) == slot)
+                    && self.spread(c).is_none()
             })
     }
 
@@ -241,7 +262,39 @@ impl World {
     /// is still alive, else a skewed draw (its storm's, if any) redrawn
     /// until alive at the event's time, else the kind's most popular CI.
     pub(super) fn affected(&self, r: RelKind, j: u64) -> u64 {
-        self.affected_at(r, j, self.event_time(j), INHERIT_DEPTH)
+        match self.spread(j) {
+            Some((_, ci)) => ci,
+            None => self.affected_at(r, j, self.event_time(j), INHERIT_DEPTH),
+        }
+    }
+
+    /// For a storm event that hits a dependent of its storm's failing CI:
+    /// the dependent's family slot and CI. The failing CI is the storm's
+    /// draw (alive at the event's time); the dependent is one of its ends
+    /// in the spread family, the first alive at that time from a drawn
+    /// position. `None` for every other event, and when no dependent is
+    /// alive. Costs one fan-out per storm event, nothing for the others.
+    pub(super) fn spread(&self, j: u64) -> Option<(usize, u64)> {
+        let h = self.node_streams[NodeKind::Event.index()].draws(j).next();
+        if h & SPREAD_BIT == 0 || !self.in_storm(j, h) {
+            return None;
+        }
+        let slot = self.slot_of_key(STORM_KEY | j >> STORM_SHIFT)?;
+        let &(fail, via, hit) = SPREAD.iter().find(|s| s.0.affects_slot() == Some(slot))?;
+        let hit_slot = hit.affects_slot()?;
+        if self.affects_weights[hit_slot] == 0 {
+            return None;
+        }
+        let t = self.event_time(j);
+        let failing = self.affected_at(fail, j, t, 0);
+        let mut deps = Vec::new();
+        self.fanout_targets(via, failing, &mut deps);
+        let n = deps.len();
+        let first = crate::cast::index(rng::below(rng::mix(h), n as u64));
+        (0..n)
+            .map(|k| deps[(first + k) % n])
+            .find(|&ci| self.alive_at(hit.spec().end, ci, t))
+            .map(|ci| (hit_slot, ci))
     }
 
     fn affected_at(&self, r: RelKind, j: u64, t: i64, depth: u32) -> u64 {

@@ -544,7 +544,10 @@ impl World {
     /// (`None` when no kind can be affected).
     #[inline]
     fn affects_slot(&self, j: u64) -> Option<usize> {
-        self.slot_of_key(self.draw_key(j))
+        match self.spread(j) {
+            Some((slot, _)) => Some(slot),
+            None => self.slot_of_key(self.draw_key(j)),
+        }
     }
 
     /// The candidate ends of fan-out family `f` for start node `j`, as

@@ -198,6 +198,49 @@ fn storms_hit_one_ci_in_a_burst() {
 }
 
 #[test]
+fn storms_spread_to_the_failing_cis_dependents() {
+    let w = busy();
+    let mut ci = vec![None; w.count(NodeKind::Event) as usize];
+    for r in RelKind::AFFECTS {
+        for (j, c) in pairs(&w, r) {
+            ci[j as usize] = Some((r, c));
+        }
+    }
+    let (mut spread, mut blocks) = (0, std::collections::HashSet::new());
+    let mut deps = Vec::new();
+    for j in 0..w.count(NodeKind::Event) {
+        let Some((slot, dep)) = w.spread(j) else {
+            continue;
+        };
+        spread += 1;
+        // The row says the same, and the dependent hangs off a CI that the
+        // storm's other events hit.
+        let hit = RelKind::AFFECTS[slot];
+        assert_eq!(ci[j as usize], Some((hit, dep)), "event {j}");
+        assert!(w.alive_at(hit.spec().end, dep, w.event_time(j)));
+        let block = (j / 64 * 64..(j / 64 + 1) * 64).filter_map(|k| ci[k as usize]);
+        let via = if hit == RelKind::EventAffectsServer {
+            RelKind::NetworkDeviceConnectsToServer
+        } else {
+            RelKind::ApplicationSupportsBusinessService
+        };
+        let failing = block
+            .filter(|&(r, _)| r.spec().end == via.spec().start)
+            .any(|(_, c)| {
+                w.fanout_targets(via, c, &mut deps);
+                deps.contains(&dep)
+            });
+        assert!(
+            failing,
+            "event {j}: {dep} is no dependent of its storm's CI"
+        );
+        assert_eq!(w.cause_of(j), None, "a spread event has no cause");
+        blocks.insert(j / 64);
+    }
+    assert!(spread > 20 && blocks.len() > 2, "{spread} in {blocks:?}");
+}
+
+#[test]
 fn open_events_have_no_end_and_closed_ones_end_before_the_reference() {
     let w = busy();
     let mut row = Vec::new();
