@@ -669,6 +669,25 @@ their own data centre: a server's, or for a database the data centre of the \
 (first) server it runs on. A member whose data centre has no cluster is in none.",
 )];
 
+/// Attributes one fact decides together: a device model its vendor and
+/// ports, a lifecycle its statuses and dates, a server's size its cost. A
+/// multi-source report leaves each group empty, stale or current as one
+/// (a kind has the members it has), so a merged row never mixes two
+/// versions of one fact.
+pub const COHERENT: &[&[&str]] = &[
+    &["vendor", "model", "port_count"],
+    &[
+        "status",
+        "install_status",
+        "operational_status",
+        "created_at",
+        "first_discovered",
+        "last_discovered",
+        "status_since",
+    ],
+    &["cpu_cores", "memory_gb", "cost"],
+];
+
 /// How a `Parent` family splits its start kind over its end kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Layout {

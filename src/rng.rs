@@ -58,6 +58,13 @@ impl Draws {
         mix(self.state)
     }
 
+    /// Skips as many draws as `to` has taken since it was `from` (a copy of
+    /// another row's draws), whatever stream these follow.
+    #[inline]
+    pub fn skip_like(&mut self, from: &Draws, to: &Draws) {
+        self.state = self.state.wrapping_add(to.state.wrapping_sub(from.state));
+    }
+
     /// A uniform integer in `0..n` (`n > 0`).
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {

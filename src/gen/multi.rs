@@ -8,8 +8,10 @@
 //!   item no draw hits is reported by one source picked by weight. An event
 //!   is reported by one source picked by weight.
 //! * **Fates**: each attribute of each report is missing, stale (the value
-//!   of the item's previous version: the same generator on another stream)
-//!   or current. Identity columns (`id`, `:LABEL`, `name`) are neither.
+//!   of the item's previous version: the same generator on another stream,
+//!   with the item's own head) or current. Identity columns (`id`,
+//!   `:LABEL`, `name`) are neither; a `model::COHERENT` group shares one
+//!   fate.
 //! * **Merged row**: the rules of [`crate::merge`] over the reports.
 //! * **Canonical ids**: kind prefix + xxh3-128 of `<Kind>:<name>`; events
 //!   keep their sequential ids. `SourceRecord` ids hash `<source>:<item id>`.
@@ -98,6 +100,9 @@ pub(super) struct Multi {
     own: Vec<Vec<Stream>>,
     /// Per kind: the attribute columns (indices into the kind's columns).
     pub(super) attrs: Vec<Vec<usize>>,
+    /// Per kind and attribute: the attribute whose fate it shares (the
+    /// first of its [`crate::model::COHERENT`] group; itself when alone).
+    fate_of: Vec<Vec<usize>>,
     /// Per kind: the column of `source` (`sources` and `observed_at` follow:
     /// multi-source tables always carry them).
     pub(super) source_col: [usize; KINDS],
@@ -150,6 +155,24 @@ impl Multi {
                     .collect()
             })
             .collect();
+        let fate_of = NodeKind::ALL
+            .iter()
+            .zip(&attrs)
+            .map(|(k, cols)| {
+                let all = k.columns(Provenance::Full);
+                let group = |a: usize| {
+                    crate::model::COHERENT
+                        .iter()
+                        .position(|g| g.contains(&all[cols[a]].name))
+                };
+                (0..cols.len())
+                    .map(|a| match group(a) {
+                        Some(g) => (0..=a).find(|&b| group(b) == Some(g)).unwrap_or(a),
+                        None => a,
+                    })
+                    .collect()
+            })
+            .collect();
         let source_col = NodeKind::ALL.map(|k| {
             k.columns(Provenance::Full)
                 .iter()
@@ -174,6 +197,7 @@ impl Multi {
                 })
                 .collect(),
             attrs,
+            fate_of,
             source_col,
             reports: Vec::new(),
             record_start: [0; KINDS + 1],
@@ -245,7 +269,12 @@ impl Multi {
         if m > 0.0 || s > 0.0 {
             for a in 0..self.attrs[ki].len() {
                 let u = d.unit();
-                if u <= m {
+                let first = self.fate_of[ki][a];
+                if first != a {
+                    // Coherent with an earlier attribute: its fate.
+                    missing |= (missing >> first & 1) << a;
+                    stale |= (stale >> first & 1) << a;
+                } else if u <= m {
                     missing |= 1 << a;
                 } else if u <= m + s {
                     stale |= 1 << a;

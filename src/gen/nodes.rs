@@ -48,8 +48,17 @@ impl World {
     /// of its row stream. The row generators start with it, and
     /// [`World::name_of`] uses it alone, so an id computed from a name needs
     /// only these few draws, not the whole row.
+    ///
+    /// The head always comes from the kind's own row stream, and `row` then
+    /// skips as many draws: for a row drawn from that stream nothing
+    /// changes, and a multi-source item's previous version (drawn from
+    /// another stream) keeps the item's type, environment and name, so its
+    /// stale values agree with them.
     #[inline]
-    pub(super) fn head(&self, kind: NodeKind, i: u64, d: &mut Draws) -> Head {
+    pub(super) fn head(&self, kind: NodeKind, i: u64, row: &mut Draws) -> Head {
+        let start = self.node_streams[kind.index()].draws(i);
+        let mut own = start.clone();
+        let d = &mut own;
         let name = |a, b, sep| Value::Name { a, b, sep, n: i };
         let mut env = None;
         let mut env_short = |h| {
@@ -124,6 +133,7 @@ impl World {
             | NodeKind::SourceRecord => (Value::Null, 0, ""),
         };
         let tier = (kind == NodeKind::BusinessService).then_some(t);
+        row.skip_like(&start, d);
         Head {
             name,
             t,

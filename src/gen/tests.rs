@@ -8,7 +8,7 @@
 )]
 
 use super::*;
-use crate::model::{NodeKind, Provenance, RelKind, Table};
+use crate::model::{ColKind, NodeKind, Provenance, RelKind, Table};
 use crate::profile::Profile;
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -605,6 +605,32 @@ proptest! {
             prop_assert_eq!(w.first_target(r, j), out.first().copied());
         }
     }
+}
+
+/// A merged multi-source row agrees with itself like a generated one: a
+/// stale value is the item's previous version, which keeps the item's type,
+/// environment and name, and coherent attributes share one fate. Rows with
+/// an empty attribute (no source reported it) are left out.
+#[test]
+fn merged_multi_source_rows_agree() {
+    let w = multisource();
+    let mut checked = 0;
+    for k in NodeKind::ALL.into_iter().filter(|k| k.is_ci()) {
+        let attrs: Vec<_> = w
+            .columns(Table::Node(k))
+            .iter()
+            .filter(|c| matches!(c.kind, ColKind::Prop(_)))
+            .map(|c| c.name)
+            .collect();
+        for i in 0..w.count(k) {
+            let c = named_cells(&w, k, i);
+            if attrs.iter().all(|a| !c[a].is_empty()) {
+                assert_row_agrees(&w, k, i);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 150, "{checked}");
 }
 
 /// Over every row of `medium`: each device model has one vendor and one
