@@ -99,7 +99,7 @@ fn peer_parquet(c: &mut Criterion) {
             b.iter(|| {
                 let mut w = ParquetRows::with_columns(
                     "peer",
-                    table.columns(),
+                    (table.columns(), cmdbgen::model::Ids::String),
                     &names,
                     std::io::sink(),
                     props.clone(),

@@ -472,9 +472,10 @@ fn provenance_full_brings_the_columns_back() {
     util::ok(&["validate", pq.to_str().unwrap()]);
 }
 
-/// `--ids`: an unknown mode and the outputs integer ids are not written for
-/// are usage errors (exit 2, the reason named); the mode round-trips
-/// through the manifest and the import arguments.
+/// `--ids`: an unknown mode and multi-source profiles, whose ids stay
+/// strings, are usage errors (exit 2, the reason named); the mode
+/// round-trips through the manifest and the import arguments, for CSV and
+/// Parquet alike.
 #[test]
 fn ids_mode_is_checked_and_recorded() {
     let t = tempfile::tempdir().unwrap();
@@ -516,20 +517,6 @@ fn ids_mode_is_checked_and_recorded() {
         ],
         "multi-source",
     );
-    refused(
-        &[
-            "generate",
-            "--profile",
-            "tiny",
-            "--ids",
-            "integer",
-            "--format",
-            "parquet",
-            "--out",
-            o,
-        ],
-        "Parquet",
-    );
     assert!(!out.exists(), "a refused run wrote nothing");
 
     generate(&out, "tiny", &["--ids", "integer"]);
@@ -553,6 +540,12 @@ fn ids_mode_is_checked_and_recorded() {
         "{}",
         String::from_utf8_lossy(&r.stderr)
     );
+    let pq = t.path().join("pq");
+    generate(&pq, "tiny", &["--ids", "integer", "--format", "parquet"]);
+    let m = util::json(&pq.join("manifest.json"));
+    assert_eq!(m["run"]["profile"]["ids"], "integer");
+    let file = fs::read_to_string(pq.join("import.args")).unwrap();
+    assert!(file.contains("--id-type=integer\n"), "{file}");
     let s = t.path().join("s");
     generate(&s, "tiny", &["--ids", "string"]);
     let m = util::json(&s.join("manifest.json"));

@@ -31,16 +31,20 @@ fn gather(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn parts_in_one_folder_gather_into_the_single_run_bundle() {
-    for ids in ["string", "integer"] {
-        parts_gather_into_the_single_run_bundle(ids);
+    for (ids, format) in [
+        ("string", "csv-gz"),
+        ("integer", "csv-gz"),
+        ("integer", "parquet"),
+    ] {
+        parts_gather_into_the_single_run_bundle(ids, format);
     }
 }
 
-/// The four-part run in one folder, with `--ids ids`.
-fn parts_gather_into_the_single_run_bundle(ids: &str) {
+/// The four-part run in one folder, with `--ids ids --format format`.
+fn parts_gather_into_the_single_run_bundle(ids: &str, format: &str) {
     let t = tempfile::tempdir().unwrap();
     let single = t.path().join("single");
-    let args = ["--shard-rows", "300", "--gzip", "--ids", ids];
+    let args = ["--shard-rows", "300", "--format", format, "--ids", ids];
     generate(&single, "small", &args);
     let shared = t.path().join("shared");
     for (i, threads) in [(1, "1"), (2, "2"), (3, "1"), (4, "2")] {

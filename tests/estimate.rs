@@ -259,6 +259,15 @@ fn parquet_bytes_match_generate() {
     }
     let args = ["--format", "parquet", "--row-group-rows", "5000"];
     check("medium", &args, &args, 256 << 10);
+    // Integer ids: Int64 ids and ends, the string id as a column of its own,
+    // exact and sampled.
+    let args = ["--format", "parquet", "--ids", "integer"];
+    let (int_est, _) = check("small", &args, &args, 256 << 10);
+    let (string_est, _) = check("small", &args[..2], &args[..2], 256 << 10);
+    assert_ne!(int_est, string_est);
+    let mut est = vec!["--exact-below", "0"];
+    est.extend_from_slice(&args);
+    check("medium", &est, &args, 64 << 10);
     let args = [
         "--format",
         "parquet",

@@ -696,7 +696,16 @@ fn usage_errors_exit_2() {
     generate(&bundle, "tiny", &[]);
     let d = bundle.to_str().unwrap();
     let empty = tmp.path().to_str().unwrap();
+    // Parquet bundles (of either id mode) are refused before any connection.
+    let pq = tmp.path().join("parquet");
+    generate(&pq, "tiny", &["--format", "parquet", "--ids", "integer"]);
+    let pq = pq.to_str().unwrap();
     for (args, env, needle) in [
+        (
+            vec!["apply", pq, "--uri", "bolt://127.0.0.1:1"],
+            true,
+            "is a Parquet bundle",
+        ),
         (
             vec![
                 "apply",

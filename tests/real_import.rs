@@ -23,8 +23,9 @@ fn totals(bundle: &Path) -> (u64, u64) {
     )
 }
 
-/// Generates `profile` as CSV, csv.gz and Parquet and imports each into
-/// every installed Neo4j: exact counts, and the same properties in all three.
+/// Generates `profile` as CSV, csv.gz and Parquet, each with string and
+/// with integer ids, and imports each into every installed Neo4j: exact
+/// counts, and the same properties in all six.
 fn every_format(profile: &str) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let csv = tmp.path().join("csv");
@@ -32,11 +33,17 @@ fn every_format(profile: &str) {
     let pq = tmp.path().join("pq");
     let int = tmp.path().join("csv-integer-ids");
     let int_gz = tmp.path().join("gz-integer-ids");
+    let int_pq = tmp.path().join("pq-integer-ids");
     generate(&csv, profile, &[]);
     generate(&gz, profile, &["--gzip"]);
     generate(&pq, profile, &["--format", "parquet"]);
     generate(&int, profile, &["--ids", "integer"]);
     generate(&int_gz, profile, &["--gzip", "--ids", "integer"]);
+    generate(
+        &int_pq,
+        profile,
+        &["--format", "parquet", "--ids", "integer"],
+    );
     let (nodes, rels) = totals(&csv);
     let props = csv_properties(&csv);
     assert_eq!(csv_properties(&gz), props, "csv.gz holds what CSV holds");
@@ -54,20 +61,23 @@ fn every_format(profile: &str) {
         // (2025.12.1: "[] is not a supported property value"): there the
         // bundle's own import.sh must refuse the Parquet bundle up front.
         let bundles: &[&Path] = if version.starts_with("5.") {
-            &[&csv, &gz, &pq, &int, &int_gz]
+            &[&csv, &gz, &pq, &int, &int_gz, &int_pq]
         } else {
-            let o = Command::new(pq.join("import.sh"))
-                .env("NEO4J_HOME", home)
-                .env("NEO4J_CONF", db.dir.join("conf"))
-                .output()
-                .expect("running the bundle's import.sh");
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(
-                o.status.code(),
-                Some(2),
-                "{profile} Parquet on {version}: {err}"
-            );
-            assert!(err.contains("refuses list columns"), "{err}");
+            for parquet in [&pq, &int_pq] {
+                let o = Command::new(parquet.join("import.sh"))
+                    .env("NEO4J_HOME", home)
+                    .env("NEO4J_CONF", db.dir.join("conf"))
+                    .output()
+                    .expect("running the bundle's import.sh");
+                let err = String::from_utf8_lossy(&o.stderr);
+                assert_eq!(
+                    o.status.code(),
+                    Some(2),
+                    "{profile} {} on {version}: {err}",
+                    parquet.display()
+                );
+                assert!(err.contains("refuses list columns"), "{err}");
+            }
             &[&csv, &gz, &int, &int_gz]
         };
         for &bundle in bundles {
@@ -210,9 +220,10 @@ fn dump(db: &Instance) -> Vec<String> {
 
 /// Every typed property column of every table, read back through the
 /// server: INTEGER, FLOAT, BOOLEAN, DateTime and lists arrive as declared,
-/// for CSV, for Parquet and for CSV with integer ids; the integer-id import
-/// is the same graph as the string-id one (`id` a string on every node,
-/// every relationship between the same `id`s).
+/// for CSV and Parquet, each with string and with integer ids; an
+/// integer-id import is the same graph as the string-id one of its format
+/// (`id` a string on every node, every relationship between the same
+/// `id`s).
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn stored_types_arrive_as_declared() {
@@ -224,6 +235,10 @@ fn stored_types_arrive_as_declared() {
         (
             "csv-integer-ids",
             &["--format", "csv", "--ids", "integer"][..],
+        ),
+        (
+            "parquet-integer-ids",
+            &["--format", "parquet", "--ids", "integer"][..],
         ),
     ] {
         let bundle = tmp.path().join(format);
@@ -294,14 +309,14 @@ fn stored_types_arrive_as_declared() {
                 );
             }
         }
-        if format.starts_with("csv") {
-            graphs.push((format, dump(&db)));
-        }
+        graphs.push((format, dump(&db)));
         db.stop();
     }
-    let (string, integer) = (&graphs[0], &graphs[1]);
-    assert!(string.1.len() > 100, "{:?}", string.1.len());
-    assert_eq!(string.1, integer.1, "{} and {} differ", string.0, integer.0);
+    // In `graphs`' order: csv, parquet, csv-integer-ids, parquet-integer-ids.
+    for (string, integer) in [(&graphs[0], &graphs[2]), (&graphs[1], &graphs[3])] {
+        assert!(string.1.len() > 100, "{:?}", string.1.len());
+        assert_eq!(string.1, integer.1, "{} and {} differ", string.0, integer.0);
+    }
 }
 
 /// The harness can fail: bundles broken the ways neo4j-admin refuses make

@@ -72,7 +72,7 @@ pub(super) fn run(a: Args) -> Result<u8> {
     let profile = a.provenance.apply(super::load_profile(&a.profile, a.seed)?);
     super::check_threads(a.threads)?;
     let format = a.output.format()?;
-    let profile = a.ids.apply(profile, format)?;
+    let profile = a.ids.apply(profile)?;
     let size = a.output.shard_size()?;
     let t0 = Instant::now();
     let world = super::build_world(&profile, false);

@@ -81,7 +81,7 @@ pub(super) fn run(mut a: Args) -> Result<u8> {
     let console = progress::Console::new(a.progress, a.quiet);
     a.threads = super::worker_threads_on(a.threads, &console)?;
     let format = a.output.format()?;
-    let profile = a.ids.apply(profile, format)?;
+    let profile = a.ids.apply(profile)?;
     let shard_size = a.output.shard_size()?;
     let world = super::build_world_on(&profile, &console);
     let plan = Plan::new(&world, format, shard_size);

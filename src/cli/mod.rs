@@ -85,34 +85,21 @@ enum IdsValue {
 
 impl IdsArg {
     /// The profile with this setting (part of the run key, as it changes the
-    /// bytes), or why the output cannot have it: multi-source ids are
-    /// canonical hashes of natural keys, and Parquet bundles are written
-    /// with string ids only.
-    fn apply(
-        self,
-        mut profile: crate::profile::Profile,
-        format: crate::format::Format,
-    ) -> Result<crate::profile::Profile, Usage> {
+    /// bytes), or why it cannot have it: multi-source ids are canonical
+    /// hashes of natural keys. Every format takes integer ids (CSV and
+    /// Parquet alike, docs/import.md).
+    fn apply(self, mut profile: crate::profile::Profile) -> Result<crate::profile::Profile, Usage> {
         let ids = match self.ids {
             IdsValue::String => crate::model::Ids::String,
             IdsValue::Integer => crate::model::Ids::Integer,
         };
-        if ids == crate::model::Ids::Integer {
-            if profile.merge.is_some() {
-                return Err(Usage(format!(
-                    "--ids integer: profile '{}' is multi-source (a [merge] table), whose ids \
-                     are canonical hashes of natural keys, stable across sources and ingests; \
-                     use --ids string (docs/import.md)",
-                    profile.name
-                )));
-            }
-            if format.is_parquet() {
-                return Err(Usage(
-                    "--ids integer is written as CSV only (--format csv or csv-gz); \
-                     Parquet bundles use --ids string (docs/import.md)"
-                        .into(),
-                ));
-            }
+        if ids == crate::model::Ids::Integer && profile.merge.is_some() {
+            return Err(Usage(format!(
+                "--ids integer: profile '{}' is multi-source (a [merge] table), whose ids \
+                 are canonical hashes of natural keys, stable across sources and ingests; \
+                 use --ids string (docs/import.md)",
+                profile.name
+            )));
         }
         profile.ids = ids;
         Ok(profile)

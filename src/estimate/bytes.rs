@@ -214,7 +214,7 @@ pub fn exact_shard(
     let counters = Counters::default();
     let p = world.provenance();
     let mut w = tap(
-        FormatRows::new(format, table, p, Count::default())?,
+        FormatRows::new(format, table, (p, world.ids()), Count::default())?,
         table,
         p,
         store,

@@ -35,7 +35,8 @@ impl Calibration {
 /// Renders (for gzip also compresses, for Parquet encodes) rows `range` of `table` into a sink.
 fn run(world: &World, table: Table, range: std::ops::Range<u64>, format: Format) -> io::Result<()> {
     let counters = Counters::default();
-    let mut w = write::FormatRows::new(format, table, world.provenance(), io::sink())?;
+    let mut w =
+        write::FormatRows::new(format, table, (world.provenance(), world.ids()), io::sink())?;
     write::fill(world, table, range, &mut w, &counters)?;
     w.finish()?;
     Ok(())

@@ -8,7 +8,7 @@ use super::spill::{records, Dec, Enc};
 use super::PROVENANCE;
 use crate::manifest::{self, Import, Neo4jNeeds, TableEntry, Totals};
 use crate::merge::Summary;
-use crate::model::{ColKind, PropType, Table};
+use crate::model::{ColKind, Ids, PropType, Table};
 use crate::plan::{Plan, Shard, TablePlan};
 use crate::write::{self, csv as wcsv, parquet as wpq, AtomicFile, CsvSink, FileInfo, Format};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -215,12 +215,14 @@ pub fn write_shard(
             codec,
             row_group_rows,
         } => {
-            let props = wpq::properties(table, PROVENANCE, codec, row_group_rows)?;
-            let schema = wpq::schema(table, PROVENANCE);
+            // Ingested bundles keep string ids (canonical keys).
+            let props = wpq::properties(table, (PROVENANCE, Ids::String), codec, row_group_rows)?;
+            let schema = wpq::schema(table, (PROVENANCE, Ids::String));
             let file = AtomicFile::create(&path)?;
             let mut w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
                 .map_err(io::Error::other)?;
-            let mut builders: Vec<wpq::Col> = cols.iter().map(wpq::Col::new).collect();
+            let mut builders: Vec<wpq::Col> =
+                cols.iter().map(|c| wpq::Col::new(c, Ids::String)).collect();
             let mut pending = 0usize;
             let flush = |builders: &mut Vec<wpq::Col>,
                          w: &mut parquet::arrow::ArrowWriter<AtomicFile>|

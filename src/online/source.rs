@@ -166,6 +166,22 @@ impl Source {
                     .collect();
                 ("bundle", m.fingerprint, tables)
             };
+        // apply reads CSV (`bundle_read`); a Parquet bundle, of either id
+        // mode, is for neo4j-admin (or regenerate it as CSV).
+        if let Some(f) = tables
+            .iter()
+            .flat_map(|t| &t.shards)
+            .find(|f| f.path.ends_with(".parquet"))
+        {
+            return Err(Usage(format!(
+                "{} is a Parquet bundle ({}): apply reads CSV and csv.gz bundles and change \
+                 sets; import it with neo4j-admin (its import.sh, docs/import.md), or \
+                 generate the same rows with --format csv or csv-gz to apply them",
+                dir.display(),
+                f.path
+            ))
+            .into());
+        }
         // The same path rule as validate's: nothing outside the folder.
         for t in &tables {
             for f in std::iter::once(&t.header).chain(&t.shards) {

@@ -198,7 +198,7 @@ pub fn plan(entry: &Entry, dt: &DataType, pq: &Type, id_type: IdType) -> Result<
                     IdType::String => ("string", expected(Scalar::String)),
                     IdType::Integer => ("integer", expected(Scalar::Long)),
                 };
-                return Err(format!("is {got}; ids of a {what} ID group need {need}"));
+                return Err(format!("is {got}; ids of {what} ID groups need {need}"));
             }
             Ok(match entry.kind {
                 Kind::Id => Plan::Id,

@@ -372,9 +372,14 @@ pub enum FormatRows<W: Write + Send> {
 }
 
 impl<W: Write + Send> FormatRows<W> {
-    /// The writer of `table`'s rows (its columns under `p`) in `format` over
-    /// `sink`.
-    pub fn new(format: Format, table: Table, p: Provenance, sink: W) -> io::Result<Self> {
+    /// The writer of `table`'s rows (its columns under `p` and `ids`) in
+    /// `format` over `sink`.
+    pub fn new(
+        format: Format,
+        table: Table,
+        (p, ids): (Provenance, Ids),
+        sink: W,
+    ) -> io::Result<Self> {
         Ok(match format {
             Format::Csv => FormatRows::Csv(CsvRows::new(sink)),
             Format::CsvGz { level } => {
@@ -385,9 +390,9 @@ impl<W: Write + Send> FormatRows<W> {
                 row_group_rows,
             } => FormatRows::Parquet(parquet::ParquetRows::new(
                 table,
-                p,
+                (p, ids),
                 sink,
-                parquet::properties(table, p, codec, row_group_rows)?,
+                parquet::properties(table, (p, ids), codec, row_group_rows)?,
             )?),
         })
     }
@@ -587,7 +592,7 @@ pub fn write_shard(
             )?,
             counters,
         };
-        let mut w = FormatRows::new(format, table, world.provenance(), file)?;
+        let mut w = FormatRows::new(format, table, (world.provenance(), world.ids()), file)?;
         fill(world, table, range, &mut w, counters)?;
         let (bytes, hash) = w.finish()?.inner.commit()?;
         counters.written.fetch_add(bytes, Ordering::Relaxed);
@@ -653,7 +658,13 @@ pub fn write_rows<'a>(
             inner: AtomicFile::create_with(&path, opts)?,
             counters,
         };
-        let mut w = parquet::ParquetRows::with_columns(rel_path, columns, names, sink, props)?;
+        let mut w = parquet::ParquetRows::with_columns(
+            rel_path,
+            (columns, Ids::String),
+            names,
+            sink,
+            props,
+        )?;
         feed(&mut w, rows, counters, row)?;
         w.finish()?.inner
     } else {

@@ -12,6 +12,9 @@ For every table in the manifests:
   unquoted empty field is absent, `;` splits arrays), equals the Parquet
   values row by row, in order;
 * ids are unique per ID group and every :START_ID/:END_ID exists.
+* with integer ids (the manifests' run.profile.ids, which must agree) the
+  `:ID`, `:START_ID` and `:END_ID` columns are BIGINT on both sides, and the
+  string `id` kept as a property is unique per kind as well.
 * the manifests' per-file rows, bytes and file lists match the files.
 Exits 1 with the first difference.
 """
@@ -39,12 +42,20 @@ def fail(msg):
     sys.exit(1)
 
 
-def suffix(cell):
+def suffix(cell, integer):
     """The Neo4j property type of a header cell, None for strings and the
-    special columns (ids, ends, labels are strings)."""
+    special columns (labels are strings; ids and ends too, or `long` with
+    integer ids)."""
+    if integer and cell.startswith((":ID(", ":START_ID(", ":END_ID(")):
+        return "long"
     if cell.startswith(":") or ":ID(" in cell:
         return None
     return cell.rsplit(":", 1)[1] if ":" in cell else None
+
+
+def ids_mode(m):
+    """The manifest's id mode: `string` (the key left out) or `integer`."""
+    return (m["run"].get("profile") or {}).get("ids", "string")
 
 
 def csv_expr(k, ty):
@@ -90,6 +101,12 @@ def main():
         fail("the Parquet import args lack --input-type=parquet")
     if [t["name"] for t in mc["tables"]] != [t["name"] for t in mp["tables"]]:
         fail("the bundles have different tables")
+    mode = ids_mode(mp)
+    if ids_mode(mc) != mode:
+        fail(f"the CSV bundle has {ids_mode(mc)} ids, the Parquet bundle {mode} ids")
+    integer = mode == "integer"
+    if f"--id-type={mode}" not in mp["import"]["args"]:
+        fail(f"the Parquet import args lack --id-type={mode}")
     con = duckdb.connect()
     con.execute("SET threads = 1")  # rows in file order
     con.execute("SET TimeZone = 'UTC'")
@@ -106,7 +123,7 @@ def main():
             n = con.execute(f"SELECT count(*) FROM read_parquet('{f}')").fetchone()[0]
             if n != s["rows"]:
                 fail(f"{f}: {n} rows, manifest says {s['rows']}")
-        types = [suffix(c) for c in cells]
+        types = [suffix(c, integer) for c in cells]
 
         described = con.execute(
             f"DESCRIBE SELECT * FROM read_parquet({sql_list(pq_files)})"
@@ -143,12 +160,14 @@ def main():
     for t in mp["tables"]:
         files = sql_list([os.path.join(pq_root, s["path"]) for s in t["shards"]])
         if t["kind"] == "node":
-            col = f"id:ID({t['name']})"
-            dup = con.execute(
-                f'SELECT "{col}", count(*) FROM read_parquet({files}) GROUP BY 1 HAVING count(*) > 1 LIMIT 1'
-            ).fetchall()
-            if dup:
-                fail(f"{t['name']}: duplicate id {dup[0][0]}")
+            # The import id, and with integer ids also the stored string id.
+            cols = [f":ID({t['name']})", "id"] if integer else [f"id:ID({t['name']})"]
+            for col in cols:
+                dup = con.execute(
+                    f'SELECT "{col}", count(*) FROM read_parquet({files}) GROUP BY 1 HAVING count(*) > 1 LIMIT 1'
+                ).fetchall()
+                if dup:
+                    fail(f"{t['name']}: duplicate {col} {dup[0][0]}")
     nodes = {t["name"]: t for t in mp["tables"] if t["kind"] == "node"}
     for t in mp["tables"]:
         if t["kind"] != "relationship":
@@ -156,13 +175,17 @@ def main():
         files = sql_list([os.path.join(pq_root, s["path"]) for s in t["shards"]])
         for end, col in ((t["start"], f":START_ID({t['start']})"), (t["end"], f":END_ID({t['end']})")):
             ids = sql_list([os.path.join(pq_root, s["path"]) for s in nodes[end]["shards"]])
+            node_id = f":ID({end})" if integer else f"id:ID({end})"
             missing = con.execute(
                 f'SELECT r."{col}" FROM read_parquet({files}) r ANTI JOIN read_parquet({ids}) n '
-                f'ON r."{col}" = n."id:ID({end})" LIMIT 1'
+                f'ON r."{col}" = n."{node_id}" LIMIT 1'
             ).fetchall()
             if missing:
                 fail(f"{t['name']}: {col} {missing[0][0]} is not a {end} id")
-    print(f"parquet_vs_csv: {len(mp['tables'])} tables, {total} rows identical, keys ok")
+    print(
+        f"parquet_vs_csv: {len(mp['tables'])} tables, {total} rows identical, "
+        f"keys ok ({mode} ids)"
+    )
 
 
 if __name__ == "__main__":

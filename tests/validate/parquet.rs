@@ -318,7 +318,7 @@ fn unreadable_parquet_ids_do_not_make_every_end_dangle() {
         &d,
         &f,
         None,
-        "column 'id:ID(Server)': is INT64; ids of a string ID group need BYTE_ARRAY (STRING)",
+        "column 'id:ID(Server)': is INT64; ids of string ID groups need BYTE_ARRAY (STRING)",
     );
     has_line(
         &out,

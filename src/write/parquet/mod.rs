@@ -6,7 +6,9 @@
 //!   entries (`id:ID(Server)`, `:LABEL`, `cpu_cores:int`, `:START_ID(Server)`),
 //!   so no header file is passed to the importer.
 //! * Physical types follow the declared Neo4j type: ids, labels and strings
-//!   are UTF-8 strings, `int`/`long` are INT64, `double` is DOUBLE, `boolean`
+//!   are UTF-8 strings (with `--ids integer` the `:ID`, `:START_ID` and
+//!   `:END_ID` columns are INT64 and the string id is the property `id`),
+//!   `int`/`long` are INT64, `double` is DOUBLE, `boolean`
 //!   is BOOLEAN, `datetime` is TIMESTAMP(MICROS, adjusted to UTC) and
 //!   `string[]` is a LIST of strings.
 //! * `:LABEL` is one string with the labels joined by `;` (the importer splits
@@ -25,7 +27,7 @@
 
 use super::RowWriter;
 use crate::gen::{pools, Value};
-use crate::model::{ColKind, Column, PropType, Provenance, Table};
+use crate::model::{ColKind, Column, Ids, PropType, Provenance, Table};
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
     TimestampMicrosecondBuilder,
@@ -76,9 +78,19 @@ impl Codec {
     }
 }
 
-/// The Arrow type of a column.
-pub fn data_type(c: &Column) -> DataType {
+/// The string id kept as a plain property when ids are integer: a text
+/// column that holds a new value in every row, like the `:ID` it follows.
+const ID_TEXT: Column = Column {
+    name: "id",
+    kind: ColKind::Prop(PropType::String),
+};
+
+/// The Arrow type of a column under an id mode: node ids and relationship
+/// ends are strings, or Int64 with integer ids (the type neo4j-admin's
+/// Parquet reader takes for an integer id, spec §2.6).
+pub fn data_type(c: &Column, ids: Ids) -> DataType {
     match c.kind {
+        ColKind::Id | ColKind::StartId | ColKind::EndId if ids == Ids::Integer => DataType::Int64,
         ColKind::Id | ColKind::Label | ColKind::StartId | ColKind::EndId => DataType::Utf8,
         ColKind::Prop(t) => match t {
             PropType::String => DataType::Utf8,
@@ -93,22 +105,42 @@ pub fn data_type(c: &Column) -> DataType {
     }
 }
 
+/// The Parquet columns of a table under an id mode, one per header cell
+/// ([`Table::header_cells_as`]): the model's columns, except that with
+/// integer ids a node's id is two, the unnamed integer `:ID` and the string
+/// `id` property.
+pub fn columns(table: Table, p: Provenance, ids: Ids) -> Vec<Column> {
+    let mut out = Vec::with_capacity(table.columns(p).len() + 1);
+    for &c in table.columns(p) {
+        if c.kind == ColKind::Id && ids == Ids::Integer {
+            out.push(Column { name: "", ..c });
+            out.push(Column {
+                name: c.name,
+                ..ID_TEXT
+            });
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The Arrow schema of a table: one field per column, named by its header
 /// entry. Ids, ends and labels are required; properties are nullable.
-pub fn schema(table: Table, p: Provenance) -> SchemaRef {
-    schema_of(table.columns(p), &table.header_cells(p))
+pub fn schema(table: Table, (p, ids): (Provenance, Ids)) -> SchemaRef {
+    schema_of(&columns(table, p, ids), &table.header_cells_as(p, ids), ids)
 }
 
 /// The Arrow schema of any column list, the fields named by `names` (the
 /// header cells, one per column): what [`schema`] gives a model table, for
 /// tables outside the model too (the peer benchmark workload).
-pub fn schema_of(columns: &[Column], names: &[String]) -> SchemaRef {
+pub fn schema_of(columns: &[Column], names: &[String], ids: Ids) -> SchemaRef {
     let fields: Vec<Field> = columns
         .iter()
         .zip(names)
         .map(|(c, name)| {
             let nullable = matches!(c.kind, ColKind::Prop(_));
-            Field::new(name, data_type(c), nullable)
+            Field::new(name, data_type(c, ids), nullable)
         })
         .collect();
     Arc::new(Schema::new(fields))
@@ -126,9 +158,9 @@ pub(crate) enum Col {
 }
 
 impl Col {
-    pub(crate) fn new(c: &Column) -> Col {
+    pub(crate) fn new(c: &Column, ids: Ids) -> Col {
         let n = BATCH_ROWS;
-        match data_type(c) {
+        match data_type(c, ids) {
             DataType::Int64 => Col::Int64(Int64Builder::with_capacity(n)),
             DataType::Float64 => Col::Float64(Float64Builder::with_capacity(n)),
             DataType::Boolean => Col::Bool(BooleanBuilder::with_capacity(n)),
@@ -252,22 +284,23 @@ fn text_of(v: &Value<'_>, out: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
-/// Whether a column holds a different value in every row (node ids), so a
-/// dictionary would only cost time before the writer falls back to plain.
+/// Whether a column holds a different value in every row (node ids, and
+/// the string id beside an integer one), so a dictionary would only cost
+/// time before the writer falls back to plain.
 fn unique_per_row(c: &Column) -> bool {
-    c.kind == ColKind::Id
+    c.kind == ColKind::Id || *c == ID_TEXT
 }
 
 /// Parquet writer settings of a table's shards.
 pub fn properties(
     table: Table,
-    p: Provenance,
+    (p, ids): (Provenance, Ids),
     codec: Codec,
     row_group_rows: u64,
 ) -> io::Result<WriterProperties> {
     properties_of(
-        table.columns(p),
-        &table.header_cells(p),
+        &columns(table, p, ids),
+        &table.header_cells_as(p, ids),
         codec,
         row_group_rows,
     )
@@ -323,6 +356,8 @@ pub struct ParquetRows<W: Write + Send> {
     /// The table's name, for error messages.
     table: String,
     schema: SchemaRef,
+    /// Values in a row: one per column, less one per integer node id.
+    values: usize,
     cols: Vec<Col>,
     /// Per column: which encoder writes it.
     own: Vec<Own>,
@@ -345,22 +380,29 @@ pub struct ParquetRows<W: Write + Send> {
 }
 
 impl<W: Write + Send> ParquetRows<W> {
-    /// A writer of `table`'s rows into `inner`.
-    pub fn new(table: Table, p: Provenance, inner: W, props: WriterProperties) -> io::Result<Self> {
+    /// A writer of `table`'s rows (its columns under `p` and `ids`) into
+    /// `inner`.
+    pub fn new(
+        table: Table,
+        (p, ids): (Provenance, Ids),
+        inner: W,
+        props: WriterProperties,
+    ) -> io::Result<Self> {
         ParquetRows::with_columns(
             &table.to_string(),
-            table.columns(p),
-            &table.header_cells(p),
+            (&columns(table, p, ids), ids),
+            &table.header_cells_as(p, ids),
             inner,
             props,
         )
     }
 
-    /// A writer of rows of `columns` (named by `names`, see [`schema_of`])
-    /// into `inner`; `table` names the table in error messages.
+    /// A writer of rows of `columns` under `ids` (named by `names`, see
+    /// [`schema_of`]) into `inner`; `table` names the table in error
+    /// messages.
     pub fn with_columns(
         table: &str,
-        columns: &[Column],
+        (columns, ids): (&[Column], Ids),
         names: &[String],
         inner: W,
         props: WriterProperties,
@@ -372,7 +414,13 @@ impl<W: Write + Send> ParquetRows<W> {
                 names.len()
             )));
         }
-        let schema = schema_of(columns, names);
+        let schema = schema_of(columns, names, ids);
+        // A row carries one value per column, but an integer node id is one
+        // value for two columns (`:ID`, then `id`).
+        let splits = match ids {
+            Ids::String => 0,
+            Ids::Integer => columns.iter().filter(|c| c.kind == ColKind::Id).count(),
+        };
         let start = |e| io::Error::other(format!("starting a Parquet file for {table}: {e}"));
         // The Arrow writer adds the Arrow schema to the file's metadata, then
         // hands over the file writer and the column writers' factory.
@@ -406,7 +454,8 @@ impl<W: Write + Send> ParquetRows<W> {
             .collect();
         Ok(ParquetRows {
             table: table.to_string(),
-            cols: columns.iter().map(Col::new).collect(),
+            values: columns.len() - splits,
+            cols: columns.iter().map(|c| Col::new(c, ids)).collect(),
             own,
             packers: Packers::default(),
             schema,
@@ -478,10 +527,41 @@ impl<W: Write + Send> ParquetRows<W> {
         Ok(())
     }
 
+    /// Appends `v` to column `k`, through the encoder that writes it.
+    #[inline]
+    fn push_at(&mut self, k: usize, v: &Value<'_>) -> io::Result<()> {
+        let Some(own) = self.own.get_mut(k) else {
+            return Err(self.misfit(k, v));
+        };
+        match own {
+            Own::Words(c) => {
+                if c.push(v) {
+                    return Ok(());
+                }
+                self.leave_words(k)?;
+            }
+            Own::Text(c) => {
+                if c.push(v, &mut self.packers).map_err(parquet_error)? {
+                    return Ok(());
+                }
+                return Err(self.misfit(k, v));
+            }
+            Own::Crate => {}
+        }
+        if self.cols[k].push(v, &mut self.scratch).is_none() {
+            return Err(self.misfit(k, v));
+        }
+        Ok(())
+    }
+
     fn misfit(&self, k: usize, v: &Value<'_>) -> io::Error {
+        let column = self
+            .schema
+            .fields()
+            .get(k)
+            .map_or("(none)", |f| f.name().as_str());
         io::Error::other(format!(
-            "internal error: value {v:?} does not fit column {} of {}",
-            self.schema.field(k).name(),
+            "internal error: value {v:?} does not fit column {column} of {}",
             self.table
         ))
     }
@@ -520,12 +600,12 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
 
     #[inline]
     fn write_row(&mut self, row: &[Value<'_>]) -> io::Result<()> {
-        if row.len() != self.cols.len() {
+        if row.len() != self.values {
             return Err(io::Error::other(format!(
                 "internal error: a {} row has {} values for {} columns",
                 self.table,
                 row.len(),
-                self.cols.len()
+                self.values
             )));
         }
         if self.writers.is_empty() {
@@ -534,24 +614,17 @@ impl<W: Write + Send> RowWriter for ParquetRows<W> {
                 .create_column_writers(self.groups)
                 .map_err(parquet_error)?;
         }
-        for (k, v) in row.iter().enumerate() {
-            match &mut self.own[k] {
-                Own::Words(c) => {
-                    if c.push(v) {
-                        continue;
-                    }
-                    self.leave_words(k)?;
-                }
-                Own::Text(c) => {
-                    if c.push(v, &mut self.packers).map_err(parquet_error)? {
-                        continue;
-                    }
-                    return Err(self.misfit(k, v));
-                }
-                Own::Crate => {}
-            }
-            if self.cols[k].push(v, &mut self.scratch).is_none() {
-                return Err(self.misfit(k, v));
+        let mut k = 0;
+        for v in row {
+            if let Value::IntegerId { prefix, n } = *v {
+                // The integer `:ID`, then the string id as `id`.
+                let int = i64::try_from(n).map_err(|_| self.misfit(k, v))?;
+                self.push_at(k, &Value::Int(int))?;
+                self.push_at(k + 1, &Value::Id { prefix, n })?;
+                k += 2;
+            } else {
+                self.push_at(k, v)?;
+                k += 1;
             }
         }
         self.pending += 1;
@@ -601,7 +674,10 @@ mod tests {
 
     #[test]
     fn schema_follows_the_model() {
-        let s = schema(Table::Node(NodeKind::Server), Provenance::Full);
+        let s = schema(
+            Table::Node(NodeKind::Server),
+            (Provenance::Full, Ids::String),
+        );
         assert_eq!(s.field(0).name(), "id:ID(Server)");
         assert_eq!(s.field(0).data_type(), &DataType::Utf8);
         assert!(!s.field(0).is_nullable());
@@ -622,7 +698,7 @@ mod tests {
         );
         let r = schema(
             Table::Rel(RelKind::ServerHostedInDataCenter),
-            Provenance::Full,
+            (Provenance::Full, Ids::String),
         );
         let names: Vec<_> = r.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
@@ -637,9 +713,124 @@ mod tests {
         );
         let single = schema(
             Table::Rel(RelKind::ServerHostedInDataCenter),
-            Provenance::SourceOnly,
+            (Provenance::SourceOnly, Ids::String),
         );
         assert_eq!(single.fields().len(), 3);
+    }
+
+    /// With integer ids a node file starts with a required Int64 `:ID(Kind)`
+    /// and the string id as the nullable property `id`; relationship ends
+    /// are required Int64; every other field is the string-id schema's.
+    #[test]
+    fn integer_ids_schema() {
+        for t in Table::all() {
+            for p in [Provenance::SourceOnly, Provenance::Full] {
+                let string = schema(t, (p, Ids::String));
+                let integer = schema(t, (p, Ids::Integer));
+                let fields = |s: &SchemaRef| {
+                    s.fields()
+                        .iter()
+                        .map(|f| (f.name().clone(), f.data_type().clone(), f.is_nullable()))
+                        .collect::<Vec<_>>()
+                };
+                let (string, integer) = (fields(&string), fields(&integer));
+                let names: Vec<String> = integer.iter().map(|f| f.0.clone()).collect();
+                assert_eq!(names, t.header_cells_as(p, Ids::Integer), "{t}");
+                if let Table::Node(k) = t {
+                    assert_eq!(integer[0], (format!(":ID({k})"), DataType::Int64, false));
+                    assert_eq!(integer[1], ("id".to_string(), DataType::Utf8, true));
+                    assert_eq!(string[1..], integer[2..], "{t}");
+                } else {
+                    assert_eq!(integer[0].1, DataType::Int64, "{t}");
+                    assert_eq!(integer[1].1, DataType::Int64, "{t}");
+                    assert!(!integer[0].2 && !integer[1].2, "{t}");
+                    assert_eq!(string[2..], integer[2..], "{t}");
+                }
+            }
+        }
+        // Both id columns of a node file are written without a dictionary.
+        let t = Table::Node(NodeKind::Server);
+        let p = Provenance::SourceOnly;
+        let props = properties(t, (p, Ids::Integer), Codec::Snappy, 100).unwrap();
+        for name in [":ID(Server)", "id"] {
+            let path = ColumnPath::new(vec![name.to_string()]);
+            assert!(!props.dictionary_enabled(&path), "{name}");
+        }
+        assert!(props.dictionary_enabled(&ColumnPath::new(vec!["status".into()])));
+    }
+
+    /// An integer-id row (one value for the node's id) fills two columns and
+    /// reads back as the integer and the string id.
+    #[test]
+    fn integer_id_rows_read_back() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Int64Type;
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let mut profile = crate::profile::Profile::load("tiny").unwrap();
+        profile.ids = Ids::Integer;
+        let world = World::new(&profile);
+        let p = world.provenance();
+        for table in [
+            Table::Node(NodeKind::Server),
+            Table::Rel(RelKind::ServerHostedInDataCenter),
+        ] {
+            let mut w = crate::write::FormatRows::new(
+                crate::format::Format::Parquet {
+                    codec: Codec::Snappy,
+                    row_group_rows: 4,
+                },
+                table,
+                (p, Ids::Integer),
+                Vec::new(),
+            )
+            .unwrap();
+            let counters = crate::write::Counters::default();
+            crate::write::fill(&world, table, 0..10, &mut w, &counters).unwrap();
+            let bytes = bytes::Bytes::from(w.finish().unwrap());
+            let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+                .unwrap()
+                .build()
+                .unwrap();
+            let mut firsts = Vec::new();
+            let mut seconds = Vec::new();
+            for batch in reader {
+                let batch = batch.unwrap();
+                firsts.extend(
+                    batch
+                        .column(0)
+                        .as_primitive::<Int64Type>()
+                        .values()
+                        .iter()
+                        .copied(),
+                );
+                if table.is_node() {
+                    let ids = batch.column(1).as_string::<i32>();
+                    seconds.extend(ids.iter().map(|s| s.unwrap().to_string()));
+                } else {
+                    let ends = batch.column(1).as_primitive::<Int64Type>();
+                    seconds.extend(ends.values().iter().map(i64::to_string));
+                }
+            }
+            assert_eq!(firsts.len(), 10, "{table}");
+            if table.is_node() {
+                assert_eq!(firsts, (0..10).collect::<Vec<i64>>());
+                assert_eq!(seconds[3], "srv-000000003");
+            } else {
+                // Servers start their HOSTED_IN rows in order, one each.
+                assert_eq!(firsts, (0..10).collect::<Vec<i64>>());
+                let dcs = world.count(NodeKind::DataCenter);
+                assert!(seconds.iter().all(|d| d.parse::<u64>().unwrap() < dcs));
+            }
+        }
+        // A row of the wrong length is an error, not a panic.
+        let table = Table::Node(NodeKind::Server);
+        let props = properties(table, (p, Ids::Integer), Codec::None, 10).unwrap();
+        let mut w = ParquetRows::new(table, (p, Ids::Integer), Vec::new(), props).unwrap();
+        let mut row = Vec::new();
+        world.node_row(NodeKind::Server, 3, &mut row);
+        // String ids in an integer-id file do not fit its Int64 `:ID`.
+        assert!(w.write_row(&row).is_err());
+        assert!(w.write_row(&row[..3]).is_err());
     }
 
     #[test]
@@ -647,8 +838,8 @@ mod tests {
         let table = Table::Node(NodeKind::Server);
         let world = World::new(&crate::profile::Profile::load("tiny").unwrap());
         let p = world.provenance();
-        let props = properties(table, p, Codec::None, 10).unwrap();
-        let mut w = ParquetRows::new(table, p, Vec::new(), props).unwrap();
+        let props = properties(table, (p, Ids::String), Codec::None, 10).unwrap();
+        let mut w = ParquetRows::new(table, (p, Ids::String), Vec::new(), props).unwrap();
         let mut row = Vec::new();
         world.node_row(NodeKind::Server, 3, &mut row);
         w.write_row(&row).unwrap();
@@ -789,8 +980,14 @@ mod tests {
                 // Bloom filters: this crate's encoders step aside.
                 b = b.set_bloom_filter_enabled(true);
             }
-            let mut w =
-                ParquetRows::with_columns("T", &columns, &names, Vec::new(), b.build()).unwrap();
+            let mut w = ParquetRows::with_columns(
+                "T",
+                (&columns, Ids::String),
+                &names,
+                Vec::new(),
+                b.build(),
+            )
+            .unwrap();
             let mut out = Vec::new();
             for i in 0..rows {
                 row(i, &mut out);
