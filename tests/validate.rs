@@ -227,7 +227,7 @@ fn a_truncated_shard_fails() {
     fs::write(&p, cut).unwrap();
     let lines = cut.split(|&b| b == b'\n').count() as u64;
     let out = fails(&d);
-    has_line(&out, &d, &f, None, "the manifest says 650");
+    has_line(&out, &d, &f, None, "the manifest says 450");
     has_line(&out, &d, &f, None, &format!("has {lines} rows"));
     has_line(&out, &d, &f, Some(lines), "the last line has no line break");
     has_line(&out, &d, &f, None, "size is");
@@ -452,7 +452,7 @@ fn gzip_shards_are_checked_line_by_line_and_stray_files_found() {
 
 #[test]
 fn problems_are_capped_and_output_does_not_depend_on_threads() {
-    let (_t, d) = bundle("small", &["--shard-rows", "300"]);
+    let (_t, d) = bundle("small", &["--shard-rows", "200"]);
     // Damage several shards.
     for table in [
         "nodes/Server",
