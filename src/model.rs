@@ -111,6 +111,10 @@ pub enum NodeKind {
     /// A cluster of servers or databases (a failover or compute cluster),
     /// hosted in a data centre.
     Cluster,
+    /// A storage array (a SAN or NAS system), hosted in a data centre.
+    StorageArray,
+    /// A volume (a LUN or file share) carved out of a storage array.
+    StorageVolume,
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
@@ -125,7 +129,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 15] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -138,15 +142,17 @@ impl NodeKind {
         NodeKind::Group,
         NodeKind::SoftwareInstall,
         NodeKind::Cluster,
+        NodeKind::StorageArray,
+        NodeKind::StorageVolume,
         NodeKind::SourceRecord,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
     /// (every kind but [`NodeKind::SourceRecord`], which comes last in
     /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 12] = {
-        assert!(matches!(Self::ALL[12], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 12];
+    pub const ESTATE: [NodeKind; 14] = {
+        assert!(matches!(Self::ALL[14], NodeKind::SourceRecord));
+        let mut kinds = [NodeKind::Region; 14];
         let mut k = 0;
         while k < kinds.len() {
             kinds[k] = Self::ALL[k];
@@ -170,6 +176,8 @@ impl NodeKind {
             NodeKind::Group => "Group",
             NodeKind::SoftwareInstall => "SoftwareInstall",
             NodeKind::Cluster => "Cluster",
+            NodeKind::StorageArray => "StorageArray",
+            NodeKind::StorageVolume => "StorageVolume",
             NodeKind::SourceRecord => "SourceRecord",
         }
     }
@@ -194,6 +202,8 @@ impl NodeKind {
             NodeKind::Group => "grp-",
             NodeKind::SoftwareInstall => "swi-",
             NodeKind::Cluster => "cls-",
+            NodeKind::StorageArray => "sto-",
+            NodeKind::StorageVolume => "vol-",
             NodeKind::SourceRecord => "sr-",
         }
     }
@@ -234,6 +244,8 @@ impl NodeKind {
             NodeKind::Group => GROUP,
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL,
             NodeKind::Cluster => CLUSTER,
+            NodeKind::StorageArray => STORAGE_ARRAY,
+            NodeKind::StorageVolume => STORAGE_VOLUME,
             NodeKind::SourceRecord => SOURCE_RECORD,
         }
     }
@@ -253,6 +265,8 @@ impl NodeKind {
             NodeKind::Group => GROUP_LABELS,
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL_LABELS,
             NodeKind::Cluster => CLUSTER_LABELS,
+            NodeKind::StorageArray => STORAGE_ARRAY_LABELS,
+            NodeKind::StorageVolume => STORAGE_VOLUME_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
         }
     }
@@ -300,6 +314,10 @@ pub static GROUP_LABELS: &[&[&str]] = &[&["Group"]];
 pub static SOFTWARE_INSTALL_LABELS: &[&[&str]] = &[&["SoftwareInstall"]];
 /// A cluster has one label set.
 pub static CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Cluster"]];
+/// A storage array has one label set.
+pub static STORAGE_ARRAY_LABELS: &[&[&str]] = &[&["ConfigurationItem", "StorageArray"]];
+/// A storage volume has one label set.
+pub static STORAGE_VOLUME_LABELS: &[&[&str]] = &[&["ConfigurationItem", "StorageVolume"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
@@ -416,6 +434,9 @@ const SOFTWARE_INSTALL: &[Column] = &[
     OBSERVED_AT,
 ];
 const CLUSTER: &[Column] = ci_columns![s("cluster_type"), prop("ha_enabled", PropType::Boolean),];
+const STORAGE_ARRAY: &[Column] =
+    ci_columns![s("vendor"), s("model"), prop("capacity_gb", PropType::Long),];
+const STORAGE_VOLUME: &[Column] = ci_columns![prop("size_gb", PropType::Long), s("protocol")];
 
 const SOURCE_RECORD: &[Column] = &[
     ID,
@@ -633,6 +654,28 @@ pub enum RelKind {
     ClusterOwnedByGroup,
     /// Cluster -SUPPORTED_BY-> Group.
     ClusterSupportedByGroup,
+    /// StorageArray -HOSTED_IN-> DataCenter (each array in exactly one).
+    StorageArrayHostedInDataCenter,
+    /// StorageVolume -HOSTED_ON-> StorageArray (each volume on exactly one).
+    StorageVolumeHostedOnStorageArray,
+    /// Server -USES_STORAGE-> StorageVolume: volumes of the server's own
+    /// data centre (none for cloud servers).
+    ServerUsesStorageStorageVolume,
+    /// Database -USES_STORAGE-> StorageVolume: volumes of the data centre
+    /// of the server it runs on.
+    DatabaseUsesStorageStorageVolume,
+    /// StorageArray -REPORTED_BY-> SourceRecord (keep-all).
+    StorageArrayReportedBy,
+    /// StorageVolume -REPORTED_BY-> SourceRecord (keep-all).
+    StorageVolumeReportedBy,
+    /// StorageArray -OWNED_BY-> Group.
+    StorageArrayOwnedByGroup,
+    /// StorageVolume -OWNED_BY-> Group.
+    StorageVolumeOwnedByGroup,
+    /// StorageArray -SUPPORTED_BY-> Group.
+    StorageArraySupportedByGroup,
+    /// StorageVolume -SUPPORTED_BY-> Group.
+    StorageVolumeSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -657,9 +700,10 @@ pub enum Shape {
 
 /// The model's areas, each with the real-CMDB concept it mirrors, for
 /// docs/model.md: (title, prose).
-pub const AREAS: &[(&str, &str)] = &[(
-    "Infrastructure: clusters",
-    "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
+pub const AREAS: &[(&str, &str)] = &[
+    (
+        "Infrastructure: clusters",
+        "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
 with its `cmdb_ci_cluster_node` members) and BMC CDM a `BMC_Cluster`: a failover, \
 hypervisor or container cluster. Each cluster is `HOSTED_IN` one data centre, \
 big data centres holding more (the servers' data-centre weights). A share of the \
@@ -667,7 +711,25 @@ servers (`clusters.servers`, default 0.3) and of the databases \
 (`clusters.databases`, default 0.2) are `MEMBER_OF` a cluster, always one of \
 their own data centre: a server's, or for a database the data centre of the \
 (first) server it runs on. A member whose data centre has no cluster is in none.",
-)];
+    ),
+    (
+        "Infrastructure: storage",
+        "A `StorageArray` is ServiceNow's storage server class (`cmdb_ci_storage_server`, a \
+SAN or NAS system), BMC CDM's `BMC_StorageSubsystem` and Device42's storage array; a \
+`StorageVolume` is a LUN or share carved from it (`cmdb_ci_storage_volume`, \
+`BMC_StorageVolume`). Each array is `HOSTED_IN` one data centre, big data centres \
+holding more (the servers' data-centre weights), and its vendor, model and \
+`capacity_gb` come from one entry of a catalogue of real arrays (NetApp AFF, Dell \
+PowerStore and PowerMax, Pure FlashArray, HPE Alletra, IBM FlashSystem, Hitachi VSP). \
+Volumes are spread evenly over the arrays (`HOSTED_ON`); a volume's `protocol` is \
+one its array's model serves (iSCSI, FC, NFS, NVMe-oF), and the volumes of an array \
+are sized so that together they fit in its capacity (each 30% to 95% of an even \
+share). Servers and databases `USES_STORAGE` volumes of their own data centre only \
+(a database's is the data centre of the first server it runs on): the \
+`fanout.Server-USES_STORAGE-StorageVolume` and \
+`fanout.Database-USES_STORAGE-StorageVolume` degrees, capped by the volumes there.",
+    ),
+];
 
 /// Attributes one fact decides together: a device model its vendor and
 /// ports, a lifecycle its statuses and dates, a server's size its cost. A
@@ -785,7 +847,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 47] = [
+    pub const ALL: [RelKind; 57] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -833,11 +895,21 @@ impl RelKind {
         RelKind::ClusterReportedBy,
         RelKind::ClusterOwnedByGroup,
         RelKind::ClusterSupportedByGroup,
+        RelKind::StorageArrayHostedInDataCenter,
+        RelKind::StorageVolumeHostedOnStorageArray,
+        RelKind::ServerUsesStorageStorageVolume,
+        RelKind::DatabaseUsesStorageStorageVolume,
+        RelKind::StorageArrayReportedBy,
+        RelKind::StorageVolumeReportedBy,
+        RelKind::StorageArrayOwnedByGroup,
+        RelKind::StorageVolumeOwnedByGroup,
+        RelKind::StorageArraySupportedByGroup,
+        RelKind::StorageVolumeSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 9] = [
+    pub const REPORTED_BY: [RelKind; 11] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -847,11 +919,13 @@ impl RelKind {
         RelKind::BusinessServiceReportedBy,
         RelKind::BusinessApplicationReportedBy,
         RelKind::ClusterReportedBy,
+        RelKind::StorageArrayReportedBy,
+        RelKind::StorageVolumeReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 9] = [
+    pub const OWNED_BY: [RelKind; 11] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -861,10 +935,12 @@ impl RelKind {
         RelKind::BusinessServiceOwnedByGroup,
         RelKind::BusinessApplicationOwnedByGroup,
         RelKind::ClusterOwnedByGroup,
+        RelKind::StorageArrayOwnedByGroup,
+        RelKind::StorageVolumeOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 9] = [
+    pub const SUPPORTED_BY: [RelKind; 11] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -874,6 +950,8 @@ impl RelKind {
         RelKind::BusinessServiceSupportedByGroup,
         RelKind::BusinessApplicationSupportedByGroup,
         RelKind::ClusterSupportedByGroup,
+        RelKind::StorageArraySupportedByGroup,
+        RelKind::StorageVolumeSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1035,6 +1113,40 @@ impl RelKind {
             R::ClusterReportedBy => reported(N::Cluster),
             R::ClusterOwnedByGroup => owned(N::Cluster),
             R::ClusterSupportedByGroup => supported(N::Cluster),
+            R::StorageArrayHostedInDataCenter => (
+                "HOSTED_IN",
+                N::StorageArray,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::StorageVolumeHostedOnStorageArray => (
+                "HOSTED_ON",
+                N::StorageVolume,
+                N::StorageArray,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerUsesStorageStorageVolume => (
+                "USES_STORAGE",
+                N::Server,
+                N::StorageVolume,
+                Shape::Fanout,
+                REL_SOURCE,
+            ),
+            R::DatabaseUsesStorageStorageVolume => (
+                "USES_STORAGE",
+                N::Database,
+                N::StorageVolume,
+                Shape::Fanout,
+                REL_SOURCE,
+            ),
+            R::StorageArrayReportedBy => reported(N::StorageArray),
+            R::StorageVolumeReportedBy => reported(N::StorageVolume),
+            R::StorageArrayOwnedByGroup => owned(N::StorageArray),
+            R::StorageVolumeOwnedByGroup => owned(N::StorageVolume),
+            R::StorageArraySupportedByGroup => supported(N::StorageArray),
+            R::StorageVolumeSupportedByGroup => supported(N::StorageVolume),
         };
         RelSpec {
             kind: self,
@@ -1070,6 +1182,9 @@ impl RelKind {
             RelKind::ServerHostedInDataCenter
             | RelKind::NetworkDeviceHostedInDataCenter
             | RelKind::ClusterHostedInDataCenter => Some(Layout::Skewed(1)),
+            // Storage arrays follow the servers; volumes are many.
+            RelKind::StorageArrayHostedInDataCenter => Some(Layout::Skewed(1)),
+            RelKind::StorageVolumeHostedOnStorageArray => Some(Layout::Even),
             _ => None,
         }
     }

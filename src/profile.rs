@@ -19,6 +19,11 @@ pub const MAX_PARENTS: u64 = 1 << 20;
 /// beyond any estate and keeps every product in this crate inside u128).
 pub const MAX_COUNT: u64 = 1 << 40;
 
+/// The most volumes per storage array a profile may ask for: with the
+/// smallest capacity of the array catalogue, every volume still gets whole
+/// gigabytes of its share.
+pub const MAX_VOLUMES_PER_ARRAY: u64 = 10_000;
+
 /// The built-in profiles, by name, with their TOML text.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("tiny", include_str!("profiles/tiny.toml")),
@@ -458,6 +463,10 @@ pub fn default_fanout(r: RelKind) -> Fanout {
             3.0,
         ),
         R::ApplicationSupportsBusinessService => (Dist::Uniform { min: 1, max: 2 }, 1.5),
+        // Half the servers of a data centre with arrays use a volume (a few
+        // shared datastores are popular); a database uses up to two.
+        R::ServerUsesStorageStorageVolume => (Dist::Uniform { min: 0, max: 1 }, 1.5),
+        R::DatabaseUsesStorageStorageVolume => (Dist::Uniform { min: 0, max: 2 }, 1.0),
         _ => (Dist::Fixed { n: 1 }, 1.0),
     };
     Fanout { dist, target_skew }
@@ -747,6 +756,7 @@ fn resolve_nodes(
         nodes.entry(k).or_insert(0);
     }
     check_hierarchy(&nodes)?;
+    check_storage(&nodes)?;
     Ok(nodes)
 }
 
@@ -818,6 +828,23 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
                 count(child)
             ));
         }
+    }
+    Ok(())
+}
+
+/// Volumes per array stay few enough that each gets whole gigabytes of its
+/// array's capacity.
+fn check_storage(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> {
+    let (arrays, volumes) = (
+        count_of(nodes, NodeKind::StorageArray),
+        count_of(nodes, NodeKind::StorageVolume),
+    );
+    let most = u128::from(arrays) * u128::from(MAX_VOLUMES_PER_ARRAY);
+    if u128::from(volumes) > most {
+        return err(format!(
+            "nodes.StorageVolume = {volumes} is more than {} per storage array (nodes.StorageArray = {arrays})",
+            MAX_VOLUMES_PER_ARRAY
+        ));
     }
     Ok(())
 }

@@ -26,4 +26,5 @@ mod platform;
 mod progress;
 mod real_import;
 mod sources;
+mod storage;
 mod validate;

@@ -18,6 +18,7 @@ mod nodes;
 pub mod platform;
 pub mod pools;
 mod rels;
+mod storage;
 pub mod text;
 
 pub use multi::{natural_key_hash, record_key_hash, ReportInfo, Reports};
@@ -281,6 +282,8 @@ struct FanoutFamily {
     same_kind: bool,
     /// Network devices connect to the servers of their data centre only.
     in_dc: bool,
+    /// The family, for the ones whose candidates are their own (storage).
+    rel: RelKind,
     /// The number of nodes of the end kind.
     ends: u64,
 }
@@ -517,6 +520,7 @@ impl World {
             stream: self.degree_streams[r.index()],
             same_kind: spec.start == spec.end,
             in_dc: r == RelKind::NetworkDeviceConnectsToServer,
+            rel: r,
             ends: self.count(spec.end),
         }
     }
@@ -524,6 +528,10 @@ impl World {
     /// Node `j`'s degree in fan-out family `f`.
     #[inline]
     fn fanout_degree(&self, f: &FanoutFamily, j: u64) -> u64 {
+        // A zero draw needs no candidates (the cap cannot raise it).
+        if f.dist.min() == 0 && f.dist.sample(f.stream.at(j)) == 0 {
+            return 0;
+        }
         let (_, candidates) = self.candidates(f, j);
         Self::capped_degree(f, j, candidates)
     }
@@ -554,6 +562,9 @@ impl World {
     /// `(first, how many)`: a device connects to servers in its data centre.
     #[inline]
     fn candidates(&self, f: &FanoutFamily, j: u64) -> (u64, u64) {
+        if let Some(c) = self.storage_candidates(f.rel, j) {
+            return c;
+        }
         if f.in_dc {
             let dc = self.parent(RelKind::NetworkDeviceHostedInDataCenter, j);
             let range = self.children(RelKind::ServerHostedInDataCenter, dc);

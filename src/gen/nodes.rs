@@ -127,6 +127,8 @@ impl World {
                 0,
                 "",
             ),
+            NodeKind::StorageArray => super::storage::array_head(i, d),
+            NodeKind::StorageVolume => (name("vol", env_short(d.next()), "-"), 0, ""),
             NodeKind::Event
             | NodeKind::Group
             | NodeKind::SoftwareInstall
@@ -198,6 +200,8 @@ impl World {
                 self.platform_row(kind, i, d, out);
             }
             NodeKind::Cluster => self.cluster(i, d, out),
+            NodeKind::StorageArray => self.storage_array(i, d, out),
+            NodeKind::StorageVolume => self.storage_volume(i, d, out),
             NodeKind::SourceRecord => {}
         }
     }
