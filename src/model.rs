@@ -114,6 +114,11 @@ pub enum NodeKind {
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
+    /// A cloud provider account (subscription, project) that cloud servers
+    /// belong to.
+    CloudAccount,
+    /// A cloud availability zone, located in a region.
+    AvailabilityZone,
 }
 
 impl NodeKind {
@@ -125,7 +130,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 15] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -139,19 +144,25 @@ impl NodeKind {
         NodeKind::SoftwareInstall,
         NodeKind::Cluster,
         NodeKind::SourceRecord,
+        NodeKind::CloudAccount,
+        NodeKind::AvailabilityZone,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
-    /// (every kind but [`NodeKind::SourceRecord`], which comes last in
-    /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 12] = {
-        assert!(matches!(Self::ALL[12], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 12];
-        let mut k = 0;
-        while k < kinds.len() {
-            kinds[k] = Self::ALL[k];
+    /// (every kind but [`NodeKind::SourceRecord`], in [`NodeKind::ALL`]
+    /// order; kinds added later follow it so that existing kinds keep their
+    /// indices and streams).
+    pub const ESTATE: [NodeKind; NodeKind::ALL.len() - 1] = {
+        let mut kinds = [NodeKind::Region; NodeKind::ALL.len() - 1];
+        let (mut k, mut at) = (0, 0);
+        while k < Self::ALL.len() {
+            if !matches!(Self::ALL[k], NodeKind::SourceRecord) {
+                kinds[at] = Self::ALL[k];
+                at += 1;
+            }
             k += 1;
         }
+        assert!(at == kinds.len());
         kinds
     };
 
@@ -171,6 +182,8 @@ impl NodeKind {
             NodeKind::SoftwareInstall => "SoftwareInstall",
             NodeKind::Cluster => "Cluster",
             NodeKind::SourceRecord => "SourceRecord",
+            NodeKind::CloudAccount => "CloudAccount",
+            NodeKind::AvailabilityZone => "AvailabilityZone",
         }
     }
 
@@ -195,6 +208,8 @@ impl NodeKind {
             NodeKind::SoftwareInstall => "swi-",
             NodeKind::Cluster => "cls-",
             NodeKind::SourceRecord => "sr-",
+            NodeKind::CloudAccount => "acct-",
+            NodeKind::AvailabilityZone => "az-",
         }
     }
 
@@ -235,6 +250,8 @@ impl NodeKind {
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL,
             NodeKind::Cluster => CLUSTER,
             NodeKind::SourceRecord => SOURCE_RECORD,
+            NodeKind::CloudAccount => CLOUD_ACCOUNT,
+            NodeKind::AvailabilityZone => AVAILABILITY_ZONE,
         }
     }
 
@@ -254,6 +271,8 @@ impl NodeKind {
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL_LABELS,
             NodeKind::Cluster => CLUSTER_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
+            NodeKind::CloudAccount => CLOUD_ACCOUNT_LABELS,
+            NodeKind::AvailabilityZone => AVAILABILITY_ZONE_LABELS,
         }
     }
 }
@@ -262,12 +281,22 @@ impl NodeKind {
 pub static REGION_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Region"]];
 /// A data center has one label set.
 pub static DATACENTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "DataCenter"]];
-/// One set per server type, in the order of `gen::pools::SERVER_TYPES`.
+/// One set per server type, in the order of `gen::pools::SERVER_TYPES`,
+/// then the physical servers that host virtual ones ([`HYPERVISOR_LABELS`]).
 pub static SERVER_LABELS: &[&[&str]] = &[
     &["ConfigurationItem", "Server", "PhysicalServer"],
     &["ConfigurationItem", "Server", "VirtualServer"],
     &["ConfigurationItem", "Server", "Container"],
     &["ConfigurationItem", "Server", "CloudInstance"],
+    HYPERVISOR_LABELS,
+];
+/// A hypervisor host: a physical server that virtual servers are
+/// `VIRTUALIZED_BY` (the last of [`SERVER_LABELS`]).
+pub static HYPERVISOR_LABELS: &[&str] = &[
+    "ConfigurationItem",
+    "Server",
+    "PhysicalServer",
+    "Hypervisor",
 ];
 /// One set per network device type, in the order of `gen::pools::DEVICE_TYPES`.
 pub static DEVICE_LABELS: &[&[&str]] = &[
@@ -303,6 +332,10 @@ pub static CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Cluster"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
+/// A cloud account has one label set.
+pub static CLOUD_ACCOUNT_LABELS: &[&[&str]] = &[&["ConfigurationItem", "CloudAccount"]];
+/// An availability zone has one label set.
+pub static AVAILABILITY_ZONE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "AvailabilityZone"]];
 
 impl fmt::Display for NodeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -427,6 +460,9 @@ const SOURCE_RECORD: &[Column] = &[
     s("item_id"),
     s("attributes"),
 ];
+
+const CLOUD_ACCOUNT: &[Column] = ci_columns![s("provider"), prop("account_number", PropType::Long)];
+const AVAILABILITY_ZONE: &[Column] = ci_columns![s("provider")];
 
 // The provenance columns that only carry information when several sources
 // report an item: with one source, `sources` is `[source]` and `observed_at`
@@ -633,6 +669,29 @@ pub enum RelKind {
     ClusterOwnedByGroup,
     /// Cluster -SUPPORTED_BY-> Group.
     ClusterSupportedByGroup,
+    /// AvailabilityZone -LOCATED_IN-> Region (each zone in exactly one).
+    AvailabilityZoneLocatedInRegion,
+    /// Server -HOSTED_IN-> AvailabilityZone: each cloud server (the last
+    /// share of the servers) in exactly one zone.
+    ServerHostedInAvailabilityZone,
+    /// Server -BELONGS_TO-> CloudAccount: each cloud server in one account
+    /// of its zone's provider.
+    ServerBelongsToCloudAccount,
+    /// Server -VIRTUALIZED_BY-> Server: each virtual server on a hypervisor
+    /// host of its own data centre.
+    ServerVirtualizedByServer,
+    /// CloudAccount -REPORTED_BY-> SourceRecord (keep-all).
+    CloudAccountReportedBy,
+    /// AvailabilityZone -REPORTED_BY-> SourceRecord (keep-all).
+    AvailabilityZoneReportedBy,
+    /// CloudAccount -OWNED_BY-> Group.
+    CloudAccountOwnedByGroup,
+    /// AvailabilityZone -OWNED_BY-> Group.
+    AvailabilityZoneOwnedByGroup,
+    /// CloudAccount -SUPPORTED_BY-> Group.
+    CloudAccountSupportedByGroup,
+    /// AvailabilityZone -SUPPORTED_BY-> Group.
+    AvailabilityZoneSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -657,17 +716,105 @@ pub enum Shape {
 
 /// The model's areas, each with the real-CMDB concept it mirrors, for
 /// docs/model.md: (title, prose).
-pub const AREAS: &[(&str, &str)] = &[(
-    "Infrastructure: clusters",
-    "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
+pub const AREAS: &[(&str, &str)] = &[
+    (
+        "Infrastructure: clusters",
+        "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
 with its `cmdb_ci_cluster_node` members) and BMC CDM a `BMC_Cluster`: a failover, \
 hypervisor or container cluster. Each cluster is `HOSTED_IN` one data centre, \
 big data centres holding more (the servers' data-centre weights). A share of the \
 servers (`clusters.servers`, default 0.3) and of the databases \
 (`clusters.databases`, default 0.2) are `MEMBER_OF` a cluster, always one of \
 their own data centre: a server's, or for a database the data centre of the \
-(first) server it runs on. A member whose data centre has no cluster is in none.",
-)];
+(first) server it runs on. A member whose data centre has no cluster is in none; \
+cloud instances are in no data centre, so in no cluster.",
+    ),
+    (
+        "Infrastructure: compute and cloud",
+        "Servers follow ServiceNow's `cmdb_ci_server` subclasses and BMC CDM's \
+`BMC_ComputerSystem`: physical servers, virtual machines (`cmdb_ci_vm_instance`), \
+containers and cloud instances (`cmdb_ci_vm_instance` of a cloud, Device42's cloud \
+instances). A server's type follows its position: the last `compute.cloud` share \
+(default 0.2) are cloud instances; inside each data centre's range come the physical \
+servers first (`compute.physical`, default 0.15 of all servers), then the virtual ones \
+(the rest), then the containers (`compute.container`, default 0.2). The first \
+`compute.hypervisors` share (default 0.5) of a data centre's physical servers are \
+hypervisor hosts (label `Hypervisor`, ServiceNow's `cmdb_ci_esx_server`, BMC's \
+`BMC_VirtualSystemEnabler`); each virtual server is `VIRTUALIZED_BY` one of its own \
+data centre (ServiceNow's `Virtualized by::Virtualizes`), the guests spread evenly, \
+and a host is at least as large (cores, memory) as its guests together. A data centre \
+with virtual servers always has a host. Cloud instances are `HOSTED_IN` an \
+`AvailabilityZone` (`cmdb_ci_availability_zone`), each `LOCATED_IN` a region and \
+named after the region's code (`us-east-1a`), and `BELONGS_TO` a `CloudAccount` \
+(`cmdb_ci_cloud_service_account`) of the zone's provider: a region's zones and the \
+accounts take the providers in turn (aws, azure, gcp), so a server's account and zone \
+agree. Without zones or accounts in a profile every server is on premises.",
+    ),
+];
+
+/// A share of a kind's nodes that the profile decides, counted from the
+/// kind's end ([`Share::count`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Share {
+    /// The cloud servers: the last `compute.cloud` share of the servers.
+    CloudServers,
+}
+
+impl Share {
+    /// The kind the share is of.
+    pub fn kind(self) -> NodeKind {
+        match self {
+            Share::CloudServers => NodeKind::Server,
+        }
+    }
+
+    /// The profile key that sets the share.
+    pub fn key(self) -> &'static str {
+        match self {
+            Share::CloudServers => "compute.cloud",
+        }
+    }
+
+    /// The number of the `n` nodes in the share when its value is `v`
+    /// (0..=1), rounded to the nearest: one rule for the profile's checks
+    /// and the world.
+    pub fn count(self, n: u64, v: f64) -> u64 {
+        let t = crate::cast::whole((n as f64 * v).round());
+        t.min(n)
+    }
+}
+
+/// Which nodes of its start kind a `Parent` family places in an end: all,
+/// or a contiguous part the rest of the kind's nodes are placed elsewhere
+/// (by a family with the complementary part).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Every node of the start kind.
+    All,
+    /// The nodes before the share: `0..n - share`.
+    Head(Share),
+    /// The share's nodes, the last ones: `n - share..n`.
+    Tail(Share),
+}
+
+impl Part {
+    /// The part's node range among `n` nodes, the share being `tail` nodes.
+    pub fn range(self, n: u64, tail: u64) -> std::ops::Range<u64> {
+        match self {
+            Part::All => 0..n,
+            Part::Head(_) => 0..n - tail,
+            Part::Tail(_) => n - tail..n,
+        }
+    }
+
+    /// The share that bounds the part, if any.
+    pub fn share(self) -> Option<Share> {
+        match self {
+            Part::All => None,
+            Part::Head(s) | Part::Tail(s) => Some(s),
+        }
+    }
+}
 
 /// How a `Parent` family splits its start kind over its end kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -766,7 +913,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 47] = [
+    pub const ALL: [RelKind; 57] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -814,11 +961,21 @@ impl RelKind {
         RelKind::ClusterReportedBy,
         RelKind::ClusterOwnedByGroup,
         RelKind::ClusterSupportedByGroup,
+        RelKind::AvailabilityZoneLocatedInRegion,
+        RelKind::ServerHostedInAvailabilityZone,
+        RelKind::ServerBelongsToCloudAccount,
+        RelKind::ServerVirtualizedByServer,
+        RelKind::CloudAccountReportedBy,
+        RelKind::AvailabilityZoneReportedBy,
+        RelKind::CloudAccountOwnedByGroup,
+        RelKind::AvailabilityZoneOwnedByGroup,
+        RelKind::CloudAccountSupportedByGroup,
+        RelKind::AvailabilityZoneSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 9] = [
+    pub const REPORTED_BY: [RelKind; 11] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -828,11 +985,13 @@ impl RelKind {
         RelKind::BusinessServiceReportedBy,
         RelKind::BusinessApplicationReportedBy,
         RelKind::ClusterReportedBy,
+        RelKind::CloudAccountReportedBy,
+        RelKind::AvailabilityZoneReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 9] = [
+    pub const OWNED_BY: [RelKind; 11] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -842,10 +1001,12 @@ impl RelKind {
         RelKind::BusinessServiceOwnedByGroup,
         RelKind::BusinessApplicationOwnedByGroup,
         RelKind::ClusterOwnedByGroup,
+        RelKind::CloudAccountOwnedByGroup,
+        RelKind::AvailabilityZoneOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 9] = [
+    pub const SUPPORTED_BY: [RelKind; 11] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -855,6 +1016,8 @@ impl RelKind {
         RelKind::BusinessServiceSupportedByGroup,
         RelKind::BusinessApplicationSupportedByGroup,
         RelKind::ClusterSupportedByGroup,
+        RelKind::CloudAccountSupportedByGroup,
+        RelKind::AvailabilityZoneSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1016,6 +1179,40 @@ impl RelKind {
             R::ClusterReportedBy => reported(N::Cluster),
             R::ClusterOwnedByGroup => owned(N::Cluster),
             R::ClusterSupportedByGroup => supported(N::Cluster),
+            R::AvailabilityZoneLocatedInRegion => (
+                "LOCATED_IN",
+                N::AvailabilityZone,
+                N::Region,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerHostedInAvailabilityZone => (
+                "HOSTED_IN",
+                N::Server,
+                N::AvailabilityZone,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerBelongsToCloudAccount => (
+                "BELONGS_TO",
+                N::Server,
+                N::CloudAccount,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::ServerVirtualizedByServer => (
+                "VIRTUALIZED_BY",
+                N::Server,
+                N::Server,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::CloudAccountReportedBy => reported(N::CloudAccount),
+            R::AvailabilityZoneReportedBy => reported(N::AvailabilityZone),
+            R::CloudAccountOwnedByGroup => owned(N::CloudAccount),
+            R::AvailabilityZoneOwnedByGroup => owned(N::AvailabilityZone),
+            R::CloudAccountSupportedByGroup => supported(N::CloudAccount),
+            R::AvailabilityZoneSupportedByGroup => supported(N::AvailabilityZone),
         };
         RelSpec {
             kind: self,
@@ -1051,7 +1248,21 @@ impl RelKind {
             RelKind::ServerHostedInDataCenter
             | RelKind::NetworkDeviceHostedInDataCenter
             | RelKind::ClusterHostedInDataCenter => Some(Layout::Skewed(1)),
+            // A few regions hold many zones; every region has some.
+            RelKind::AvailabilityZoneLocatedInRegion => Some(Layout::Even),
+            RelKind::ServerHostedInAvailabilityZone => Some(Layout::Skewed(2)),
             _ => None,
+        }
+    }
+
+    /// Which of its start kind's nodes a `Parent`-shaped family places:
+    /// servers are on premises (in a data centre) or in the cloud (in a
+    /// zone), split by the profile's `compute.cloud` share.
+    pub fn parent_part(self) -> Part {
+        match self {
+            RelKind::ServerHostedInDataCenter => Part::Head(Share::CloudServers),
+            RelKind::ServerHostedInAvailabilityZone => Part::Tail(Share::CloudServers),
+            _ => Part::All,
         }
     }
 
