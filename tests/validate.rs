@@ -227,7 +227,7 @@ fn a_truncated_shard_fails() {
     fs::write(&p, cut).unwrap();
     let lines = cut.split(|&b| b == b'\n').count() as u64;
     let out = fails(&d);
-    has_line(&out, &d, &f, None, "the manifest says 650");
+    has_line(&out, &d, &f, None, "the manifest says 467");
     has_line(&out, &d, &f, None, &format!("has {lines} rows"));
     has_line(&out, &d, &f, Some(lines), "the last line has no line break");
     has_line(&out, &d, &f, None, "size is");
