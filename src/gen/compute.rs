@@ -435,7 +435,7 @@ mod tests {
         let w = World::new(&Profile::load("medium").unwrap());
         let n = w.count(NodeKind::Server);
         let on_prem = w.on_premises();
-        assert_eq!(n - on_prem, (n as f64 * 0.2).round() as u64);
+        assert_eq!(n - on_prem, (n + 2) / 5);
         let in_dc = pairs(&w, RelKind::ServerHostedInDataCenter);
         let in_zone = pairs(&w, RelKind::ServerHostedInAvailabilityZone);
         let accounts = pairs(&w, RelKind::ServerBelongsToCloudAccount);
