@@ -118,6 +118,11 @@ pub enum NodeKind {
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
+    /// A cloud provider account (subscription, project) that cloud servers
+    /// belong to.
+    CloudAccount,
+    /// A cloud availability zone, located in a region.
+    AvailabilityZone,
 }
 
 impl NodeKind {
@@ -129,7 +134,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 15] = [
+    pub const ALL: [NodeKind; 17] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -145,19 +150,25 @@ impl NodeKind {
         NodeKind::StorageArray,
         NodeKind::StorageVolume,
         NodeKind::SourceRecord,
+        NodeKind::CloudAccount,
+        NodeKind::AvailabilityZone,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
-    /// (every kind but [`NodeKind::SourceRecord`], which comes last in
-    /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 14] = {
-        assert!(matches!(Self::ALL[14], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 14];
-        let mut k = 0;
-        while k < kinds.len() {
-            kinds[k] = Self::ALL[k];
+    /// (every kind but [`NodeKind::SourceRecord`], in [`NodeKind::ALL`]
+    /// order; kinds added later follow it so that existing kinds keep their
+    /// indices and streams).
+    pub const ESTATE: [NodeKind; NodeKind::ALL.len() - 1] = {
+        let mut kinds = [NodeKind::Region; NodeKind::ALL.len() - 1];
+        let (mut k, mut at) = (0, 0);
+        while k < Self::ALL.len() {
+            if !matches!(Self::ALL[k], NodeKind::SourceRecord) {
+                kinds[at] = Self::ALL[k];
+                at += 1;
+            }
             k += 1;
         }
+        assert!(at == kinds.len());
         kinds
     };
 
@@ -179,6 +190,8 @@ impl NodeKind {
             NodeKind::StorageArray => "StorageArray",
             NodeKind::StorageVolume => "StorageVolume",
             NodeKind::SourceRecord => "SourceRecord",
+            NodeKind::CloudAccount => "CloudAccount",
+            NodeKind::AvailabilityZone => "AvailabilityZone",
         }
     }
 
@@ -205,6 +218,8 @@ impl NodeKind {
             NodeKind::StorageArray => "sto-",
             NodeKind::StorageVolume => "vol-",
             NodeKind::SourceRecord => "sr-",
+            NodeKind::CloudAccount => "acct-",
+            NodeKind::AvailabilityZone => "az-",
         }
     }
 
@@ -247,6 +262,8 @@ impl NodeKind {
             NodeKind::StorageArray => STORAGE_ARRAY,
             NodeKind::StorageVolume => STORAGE_VOLUME,
             NodeKind::SourceRecord => SOURCE_RECORD,
+            NodeKind::CloudAccount => CLOUD_ACCOUNT,
+            NodeKind::AvailabilityZone => AVAILABILITY_ZONE,
         }
     }
 
@@ -268,6 +285,8 @@ impl NodeKind {
             NodeKind::StorageArray => STORAGE_ARRAY_LABELS,
             NodeKind::StorageVolume => STORAGE_VOLUME_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
+            NodeKind::CloudAccount => CLOUD_ACCOUNT_LABELS,
+            NodeKind::AvailabilityZone => AVAILABILITY_ZONE_LABELS,
         }
     }
 }
@@ -276,12 +295,22 @@ impl NodeKind {
 pub static REGION_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Region"]];
 /// A data center has one label set.
 pub static DATACENTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "DataCenter"]];
-/// One set per server type, in the order of `gen::pools::SERVER_TYPES`.
+/// One set per server type, in the order of `gen::pools::SERVER_TYPES`,
+/// then the physical servers that host virtual ones ([`HYPERVISOR_LABELS`]).
 pub static SERVER_LABELS: &[&[&str]] = &[
     &["ConfigurationItem", "Server", "PhysicalServer"],
     &["ConfigurationItem", "Server", "VirtualServer"],
     &["ConfigurationItem", "Server", "Container"],
     &["ConfigurationItem", "Server", "CloudInstance"],
+    HYPERVISOR_LABELS,
+];
+/// A hypervisor host: a physical server that virtual servers are
+/// `VIRTUALIZED_BY` (the last of [`SERVER_LABELS`]).
+pub static HYPERVISOR_LABELS: &[&str] = &[
+    "ConfigurationItem",
+    "Server",
+    "PhysicalServer",
+    "Hypervisor",
 ];
 /// One set per network device type, in the order of `gen::pools::DEVICE_TYPES`.
 pub static DEVICE_LABELS: &[&[&str]] = &[
@@ -321,6 +350,10 @@ pub static STORAGE_VOLUME_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Storage
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
+/// A cloud account has one label set.
+pub static CLOUD_ACCOUNT_LABELS: &[&[&str]] = &[&["ConfigurationItem", "CloudAccount"]];
+/// An availability zone has one label set.
+pub static AVAILABILITY_ZONE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "AvailabilityZone"]];
 
 impl fmt::Display for NodeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -448,6 +481,9 @@ const SOURCE_RECORD: &[Column] = &[
     s("item_id"),
     s("attributes"),
 ];
+
+const CLOUD_ACCOUNT: &[Column] = ci_columns![s("provider"), prop("account_number", PropType::Long)];
+const AVAILABILITY_ZONE: &[Column] = ci_columns![s("provider")];
 
 // The provenance columns that only carry information when several sources
 // report an item: with one source, `sources` is `[source]` and `observed_at`
@@ -676,6 +712,29 @@ pub enum RelKind {
     StorageArraySupportedByGroup,
     /// StorageVolume -SUPPORTED_BY-> Group.
     StorageVolumeSupportedByGroup,
+    /// AvailabilityZone -LOCATED_IN-> Region (each zone in exactly one).
+    AvailabilityZoneLocatedInRegion,
+    /// Server -HOSTED_IN-> AvailabilityZone: each cloud server (the last
+    /// share of the servers) in exactly one zone.
+    ServerHostedInAvailabilityZone,
+    /// Server -BELONGS_TO-> CloudAccount: each cloud server in one account
+    /// of its zone's provider.
+    ServerBelongsToCloudAccount,
+    /// Server -VIRTUALIZED_BY-> Server: each virtual server on a hypervisor
+    /// host of its own data centre.
+    ServerVirtualizedByServer,
+    /// CloudAccount -REPORTED_BY-> SourceRecord (keep-all).
+    CloudAccountReportedBy,
+    /// AvailabilityZone -REPORTED_BY-> SourceRecord (keep-all).
+    AvailabilityZoneReportedBy,
+    /// CloudAccount -OWNED_BY-> Group.
+    CloudAccountOwnedByGroup,
+    /// AvailabilityZone -OWNED_BY-> Group.
+    AvailabilityZoneOwnedByGroup,
+    /// CloudAccount -SUPPORTED_BY-> Group.
+    CloudAccountSupportedByGroup,
+    /// AvailabilityZone -SUPPORTED_BY-> Group.
+    AvailabilityZoneSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -710,7 +769,8 @@ big data centres holding more (the servers' data-centre weights). A share of the
 servers (`clusters.servers`, default 0.3) and of the databases \
 (`clusters.databases`, default 0.2) are `MEMBER_OF` a cluster, always one of \
 their own data centre: a server's, or for a database the data centre of the \
-(first) server it runs on. A member whose data centre has no cluster is in none.",
+(first) server it runs on. A member whose data centre has no cluster is in none; \
+cloud instances are in no data centre, so in no cluster.",
     ),
     (
         "Infrastructure: storage",
@@ -728,6 +788,27 @@ share). Servers and databases `USES_STORAGE` volumes of their own data centre on
 (a database's is the data centre of the first server it runs on): the \
 `fanout.Server-USES_STORAGE-StorageVolume` and \
 `fanout.Database-USES_STORAGE-StorageVolume` degrees, capped by the volumes there.",
+    ),
+    (
+        "Infrastructure: compute and cloud",
+        "Servers follow ServiceNow's `cmdb_ci_server` subclasses and BMC CDM's \
+`BMC_ComputerSystem`: physical servers, virtual machines (`cmdb_ci_vm_instance`), \
+containers and cloud instances (`cmdb_ci_vm_instance` of a cloud, Device42's cloud \
+instances). A server's type follows its position: the last `compute.cloud` share \
+(default 0.2) are cloud instances; inside each data centre's range come the physical \
+servers first (`compute.physical`, default 0.15 of all servers), then the virtual ones \
+(the rest), then the containers (`compute.container`, default 0.2). The first \
+`compute.hypervisors` share (default 0.5) of a data centre's physical servers are \
+hypervisor hosts (label `Hypervisor`, ServiceNow's `cmdb_ci_esx_server`, BMC's \
+`BMC_VirtualSystemEnabler`); each virtual server is `VIRTUALIZED_BY` one of its own \
+data centre (ServiceNow's `Virtualized by::Virtualizes`), the guests spread evenly, \
+and a host is at least as large (cores, memory) as its guests together. A data centre \
+with virtual servers always has a host. Cloud instances are `HOSTED_IN` an \
+`AvailabilityZone` (`cmdb_ci_availability_zone`), each `LOCATED_IN` a region and \
+named after the region's code (`us-east-1a`), and `BELONGS_TO` a `CloudAccount` \
+(`cmdb_ci_cloud_service_account`) of the zone's provider: a region's zones and the \
+accounts take the providers in turn (aws, azure, gcp), so a server's account and zone \
+agree. Without zones or accounts in a profile every server is on premises.",
     ),
 ];
 
@@ -749,6 +830,70 @@ pub const COHERENT: &[&[&str]] = &[
     ],
     &["cpu_cores", "memory_gb", "cost"],
 ];
+
+/// A share of a kind's nodes that the profile decides, counted from the
+/// kind's end ([`Share::count`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Share {
+    /// The cloud servers: the last `compute.cloud` share of the servers.
+    CloudServers,
+}
+
+impl Share {
+    /// The kind the share is of.
+    pub fn kind(self) -> NodeKind {
+        match self {
+            Share::CloudServers => NodeKind::Server,
+        }
+    }
+
+    /// The profile key that sets the share.
+    pub fn key(self) -> &'static str {
+        match self {
+            Share::CloudServers => "compute.cloud",
+        }
+    }
+
+    /// The number of the `n` nodes in the share when its value is `v`
+    /// (0..=1), rounded to the nearest: one rule for the profile's checks
+    /// and the world.
+    pub fn count(self, n: u64, v: f64) -> u64 {
+        let t = crate::cast::whole((n as f64 * v).round());
+        t.min(n)
+    }
+}
+
+/// Which nodes of its start kind a `Parent` family places in an end: all,
+/// or a contiguous part the rest of the kind's nodes are placed elsewhere
+/// (by a family with the complementary part).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Every node of the start kind.
+    All,
+    /// The nodes before the share: `0..n - share`.
+    Head(Share),
+    /// The share's nodes, the last ones: `n - share..n`.
+    Tail(Share),
+}
+
+impl Part {
+    /// The part's node range among `n` nodes, the share being `tail` nodes.
+    pub fn range(self, n: u64, tail: u64) -> std::ops::Range<u64> {
+        match self {
+            Part::All => 0..n,
+            Part::Head(_) => 0..n - tail,
+            Part::Tail(_) => n - tail..n,
+        }
+    }
+
+    /// The share that bounds the part, if any.
+    pub fn share(self) -> Option<Share> {
+        match self {
+            Part::All => None,
+            Part::Head(s) | Part::Tail(s) => Some(s),
+        }
+    }
+}
 
 /// How a `Parent` family splits its start kind over its end kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -847,7 +992,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 57] = [
+    pub const ALL: [RelKind; 67] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -905,11 +1050,21 @@ impl RelKind {
         RelKind::StorageVolumeOwnedByGroup,
         RelKind::StorageArraySupportedByGroup,
         RelKind::StorageVolumeSupportedByGroup,
+        RelKind::AvailabilityZoneLocatedInRegion,
+        RelKind::ServerHostedInAvailabilityZone,
+        RelKind::ServerBelongsToCloudAccount,
+        RelKind::ServerVirtualizedByServer,
+        RelKind::CloudAccountReportedBy,
+        RelKind::AvailabilityZoneReportedBy,
+        RelKind::CloudAccountOwnedByGroup,
+        RelKind::AvailabilityZoneOwnedByGroup,
+        RelKind::CloudAccountSupportedByGroup,
+        RelKind::AvailabilityZoneSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 11] = [
+    pub const REPORTED_BY: [RelKind; 13] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -921,11 +1076,13 @@ impl RelKind {
         RelKind::ClusterReportedBy,
         RelKind::StorageArrayReportedBy,
         RelKind::StorageVolumeReportedBy,
+        RelKind::CloudAccountReportedBy,
+        RelKind::AvailabilityZoneReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 11] = [
+    pub const OWNED_BY: [RelKind; 13] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -937,10 +1094,12 @@ impl RelKind {
         RelKind::ClusterOwnedByGroup,
         RelKind::StorageArrayOwnedByGroup,
         RelKind::StorageVolumeOwnedByGroup,
+        RelKind::CloudAccountOwnedByGroup,
+        RelKind::AvailabilityZoneOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 11] = [
+    pub const SUPPORTED_BY: [RelKind; 13] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -952,6 +1111,8 @@ impl RelKind {
         RelKind::ClusterSupportedByGroup,
         RelKind::StorageArraySupportedByGroup,
         RelKind::StorageVolumeSupportedByGroup,
+        RelKind::CloudAccountSupportedByGroup,
+        RelKind::AvailabilityZoneSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1147,6 +1308,40 @@ impl RelKind {
             R::StorageVolumeOwnedByGroup => owned(N::StorageVolume),
             R::StorageArraySupportedByGroup => supported(N::StorageArray),
             R::StorageVolumeSupportedByGroup => supported(N::StorageVolume),
+            R::AvailabilityZoneLocatedInRegion => (
+                "LOCATED_IN",
+                N::AvailabilityZone,
+                N::Region,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerHostedInAvailabilityZone => (
+                "HOSTED_IN",
+                N::Server,
+                N::AvailabilityZone,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::ServerBelongsToCloudAccount => (
+                "BELONGS_TO",
+                N::Server,
+                N::CloudAccount,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::ServerVirtualizedByServer => (
+                "VIRTUALIZED_BY",
+                N::Server,
+                N::Server,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::CloudAccountReportedBy => reported(N::CloudAccount),
+            R::AvailabilityZoneReportedBy => reported(N::AvailabilityZone),
+            R::CloudAccountOwnedByGroup => owned(N::CloudAccount),
+            R::AvailabilityZoneOwnedByGroup => owned(N::AvailabilityZone),
+            R::CloudAccountSupportedByGroup => supported(N::CloudAccount),
+            R::AvailabilityZoneSupportedByGroup => supported(N::AvailabilityZone),
         };
         RelSpec {
             kind: self,
@@ -1185,7 +1380,21 @@ impl RelKind {
             // Storage arrays follow the servers; volumes are many.
             RelKind::StorageArrayHostedInDataCenter => Some(Layout::Skewed(1)),
             RelKind::StorageVolumeHostedOnStorageArray => Some(Layout::Even),
+            // A few regions hold many zones; every region has some.
+            RelKind::AvailabilityZoneLocatedInRegion => Some(Layout::Even),
+            RelKind::ServerHostedInAvailabilityZone => Some(Layout::Skewed(2)),
             _ => None,
+        }
+    }
+
+    /// Which of its start kind's nodes a `Parent`-shaped family places:
+    /// servers are on premises (in a data centre) or in the cloud (in a
+    /// zone), split by the profile's `compute.cloud` share.
+    pub fn parent_part(self) -> Part {
+        match self {
+            RelKind::ServerHostedInDataCenter => Part::Head(Share::CloudServers),
+            RelKind::ServerHostedInAvailabilityZone => Part::Tail(Share::CloudServers),
+            _ => Part::All,
         }
     }
 

@@ -1,7 +1,9 @@
 //! Renders docs/model.md from the model table, so the document cannot drift
 //! from the code (a test compares them; `make bless` rewrites it).
 
-use crate::model::{ColKind, Column, Layout, NodeKind, Provenance, RelKind, Shape, Table, AREAS};
+use crate::model::{
+    ColKind, Column, Layout, NodeKind, Part, Provenance, RelKind, Shape, Table, AREAS,
+};
 use crate::profile::{default_fanout, Dist};
 use std::fmt::Write;
 
@@ -209,11 +211,23 @@ a service's follows its `service_tier`, an application's the tier of the first b
     for r in RelKind::ALL {
         let spec = r.spec();
         let shape = match spec.shape {
-            Shape::Parent => match r.parent_layout() {
-                Some(Layout::Even) => "each start in exactly one end; contiguous, even groups",
-                _ => "each start in exactly one end; contiguous, skew-sized groups",
+            Shape::Parent => {
+                let groups = match r.parent_layout() {
+                    Some(Layout::Even) => "contiguous, even groups",
+                    _ => "contiguous, skew-sized groups",
+                };
+                match r.parent_part() {
+                    Part::All => format!("each start in exactly one end; {groups}"),
+                    Part::Head(share) => format!(
+                        "each start but the last `{}` share in exactly one end; {groups}",
+                        share.key()
+                    ),
+                    Part::Tail(share) => format!(
+                        "each start of the last `{}` share in exactly one end; {groups}",
+                        share.key()
+                    ),
+                }
             }
-            .to_string(),
             Shape::Fanout => {
                 let f = default_fanout(r);
                 format!(

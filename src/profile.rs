@@ -6,7 +6,7 @@
 //! problem names the key at fault.
 
 use crate::merge::Strategy;
-use crate::model::{Ids, Layout, NodeKind, Provenance, RelKind, Shape};
+use crate::model::{Ids, Layout, NodeKind, Provenance, RelKind, Shape, Share};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -229,6 +229,9 @@ pub struct Profile {
     /// Which shares of servers and databases are cluster members.
     #[serde(default)]
     pub clusters: Clusters,
+    /// How servers divide into cloud, physical, virtual and container ones.
+    #[serde(default)]
+    pub compute: Compute,
     /// Multi-source generation, if the profile has a `[merge]` table.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge: Option<Merge>,
@@ -292,6 +295,39 @@ impl Default for Clusters {
     }
 }
 
+/// The `[compute]` table: the server mix. Shares are of all servers; the
+/// virtual servers are the rest. Cloud servers are the last ones; each data
+/// centre's range holds its physical servers first (hypervisor hosts
+/// leading), then virtual, then container ones.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Compute {
+    /// The share of cloud servers (`compute.cloud`).
+    pub cloud: f64,
+    /// The share of physical servers (`compute.physical`).
+    pub physical: f64,
+    /// The share of container servers (`compute.container`).
+    pub container: f64,
+    /// The share of physical servers that host virtual ones
+    /// (`compute.hypervisors`).
+    pub hypervisors: f64,
+}
+
+impl Default for Compute {
+    fn default() -> Self {
+        // Today's mix: 15% physical, 45% virtual, 20% container, 20% cloud.
+        Compute {
+            cloud: 0.2,
+            physical: 0.15,
+            container: 0.2,
+            hypervisors: 0.5,
+        }
+    }
+}
+
+/// The most virtual servers a hypervisor host carries on average: a host's
+/// row sums its guests' sizes.
+pub const MAX_VMS_PER_HOST: f64 = 1000.0;
+
 /// `--provenance`: which provenance columns a bundle carries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -319,6 +355,11 @@ impl Profile {
     /// The count of a node kind.
     pub fn count(&self, k: NodeKind) -> u64 {
         self.nodes.get(&k).copied().unwrap_or(0)
+    }
+
+    /// The number of nodes in a share of their kind.
+    pub fn share_count(&self, s: Share) -> u64 {
+        share_count(&self.nodes, &self.compute, s)
     }
 
     /// A built-in profile by name; `None` when no built-in has that name.
@@ -367,6 +408,8 @@ struct RawProfile {
     #[serde(default)]
     clusters: RawClusters,
     #[serde(default)]
+    compute: RawCompute,
+    #[serde(default)]
     sources: Vec<RawSource>,
     merge: Option<RawMerge>,
     #[serde(default)]
@@ -414,6 +457,15 @@ struct RawEvents {
 struct RawClusters {
     servers: Option<f64>,
     databases: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCompute {
+    cloud: Option<f64>,
+    physical: Option<f64>,
+    container: Option<f64>,
+    hypervisors: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -575,7 +627,8 @@ impl RawProfile {
             None => 42,
             Some(s) => non_negative("seed", s)?,
         };
-        let nodes = resolve_nodes(&self.nodes)?;
+        let compute = resolve_compute(&self.compute)?;
+        let nodes = resolve_nodes(&self.nodes, &compute)?;
         let fanout = resolve_fanouts(self.fanout)?;
         let events = resolve_events(&self.events, count_of(&nodes, NodeKind::Event))?;
         let size_alpha = self.hierarchy.size_alpha.unwrap_or(1.2);
@@ -605,6 +658,7 @@ impl RawProfile {
             size_alpha,
             sources,
             clusters,
+            compute,
             merge,
             provenance: ProvenanceMode::Auto,
             ids: Ids::String,
@@ -713,6 +767,7 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
 /// zero for every kind not given; checks the hierarchy can place them.
 fn resolve_nodes(
     raw: &BTreeMap<String, toml::Value>,
+    compute: &Compute,
 ) -> Result<BTreeMap<NodeKind, u64>, ProfileError> {
     let mut nodes = BTreeMap::new();
     let mut ratios = Vec::new();
@@ -755,10 +810,58 @@ fn resolve_nodes(
     for &k in profile_kinds() {
         nodes.entry(k).or_insert(0);
     }
-    check_hierarchy(&nodes)?;
+    check_hierarchy(&nodes, compute)?;
     check_storage(&nodes)?;
     Ok(nodes)
 }
+
+/// The `[compute]` shares: each in 0..=1, together at most 1, and enough
+/// hypervisor hosts for the virtual servers.
+fn resolve_compute(raw: &RawCompute) -> Result<Compute, ProfileError> {
+    let d = Compute::default();
+    let c = Compute {
+        cloud: unit_of("compute.cloud", raw.cloud, d.cloud)?,
+        physical: unit_of("compute.physical", raw.physical, d.physical)?,
+        container: unit_of("compute.container", raw.container, d.container)?,
+        hypervisors: unit_of("compute.hypervisors", raw.hypervisors, d.hypervisors)?,
+    };
+    let taken = c.cloud + c.physical + c.container;
+    if taken > 1.0 + 1e-9 {
+        return err(format!(
+            "compute.cloud + compute.physical + compute.container must be at most 1 (got {taken}); the virtual servers are the rest"
+        ));
+    }
+    let virtual_share = (1.0 - taken).max(0.0);
+    if virtual_share > 1e-9 && c.physical * c.hypervisors * MAX_VMS_PER_HOST < virtual_share {
+        return err(format!(
+            "compute.hypervisors: {} of the {} physical share hosts too few for the {virtual_share:.3} virtual share (at most {MAX_VMS_PER_HOST} virtual servers per host; raise compute.physical or compute.hypervisors)",
+            c.hypervisors, c.physical
+        ));
+    }
+    Ok(c)
+}
+
+/// The number of nodes in share `s` of their kind. Cloud servers need a
+/// zone and an account to be placed in: without both, every server is on
+/// premises.
+fn share_count(nodes: &BTreeMap<NodeKind, u64>, compute: &Compute, s: Share) -> u64 {
+    match s {
+        Share::CloudServers => {
+            let cloud = count_of(nodes, NodeKind::AvailabilityZone) > 0
+                && count_of(nodes, NodeKind::CloudAccount) > 0;
+            let v = if cloud { compute.cloud } else { 0.0 };
+            s.count(count_of(nodes, s.kind()), v)
+        }
+    }
+}
+
+/// The most availability zones per region: a zone's name ends with a
+/// letter (`us-east-1a`).
+pub const MAX_ZONES_PER_REGION: u64 = 26;
+
+/// The most regions a profile with availability zones may have: zone names
+/// come from a table built once per process.
+pub const MAX_ZONED_REGIONS: u64 = 256;
 
 /// `nodes.X = { ratio = R, of = "Kind" }`: the ratio and the kind it scales.
 fn node_ratio(full: &str, t: &toml::Table) -> Result<(f64, NodeKind), ProfileError> {
@@ -797,8 +900,20 @@ fn count_of(nodes: &BTreeMap<NodeKind, u64>, k: NodeKind) -> u64 {
 
 /// Regions and data centres stay within the partition limit, and every
 /// placed kind has at least one parent to be placed in.
-fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> {
+fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>, compute: &Compute) -> Result<(), ProfileError> {
     let count = |k: NodeKind| count_of(nodes, k);
+    let (zones, regions) = (count(NodeKind::AvailabilityZone), count(NodeKind::Region));
+    if zones > MAX_ZONES_PER_REGION * regions && regions > 0 {
+        return err(format!(
+            "nodes.AvailabilityZone = {zones} is more than {MAX_ZONES_PER_REGION} per region (nodes.Region = {regions})"
+        ));
+    }
+    if zones > 0 && regions > MAX_ZONED_REGIONS {
+        return err(format!(
+            "nodes.Region = {regions}: availability zones are named for at most {} regions",
+            MAX_ZONED_REGIONS
+        ));
+    }
     // Parent kinds with a skew-sized layout are held in a table.
     let mut tabled: Vec<NodeKind> = RelKind::ALL
         .iter()
@@ -816,13 +931,25 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
     }
     // Every parent-shaped family places each start in an end; installs are
     // placed on servers by their own (optional-shaped) family.
+    // A family over part of its start kind places only that part.
+    let placed_count = |r: RelKind| {
+        let n = count(r.spec().start);
+        let part = r.parent_part();
+        let tail = part.share().map_or(0, |s| share_count(nodes, compute, s));
+        let range = part.range(n, tail);
+        range.end - range.start
+    };
     let placed = RelKind::ALL
         .iter()
         .filter(|r| r.spec().shape == Shape::Parent)
-        .map(|r| (r.spec().start, r.spec().end))
-        .chain([(NodeKind::SoftwareInstall, NodeKind::Server)]);
-    for (child, parent) in placed {
-        if count(child) > 0 && count(parent) == 0 {
+        .map(|&r| (r.spec().start, placed_count(r), r.spec().end))
+        .chain([(
+            NodeKind::SoftwareInstall,
+            count(NodeKind::SoftwareInstall),
+            NodeKind::Server,
+        )]);
+    for (child, n, parent) in placed {
+        if n > 0 && count(parent) == 0 {
             return err(format!(
                 "nodes.{parent} must be at least 1 when nodes.{child} is {} (every {child} is placed in a {parent})",
                 count(child)

@@ -11,6 +11,7 @@ mod attributes;
 mod bench;
 mod changes;
 mod cli;
+mod compute;
 mod crosscheck;
 mod distributed;
 mod estimate;

@@ -457,7 +457,7 @@ fn problems_are_capped_and_output_does_not_depend_on_threads() {
     for table in [
         "nodes/Server",
         "nodes/Event",
-        "relationships/Event-AFFECTS-Server",
+        "relationships/Server-HOSTED_IN-DataCenter",
     ] {
         let p = d.join(table).join("part-00001.csv");
         let text = fs::read_to_string(&p).unwrap();

@@ -154,6 +154,26 @@ impl Cumulative {
         })
     }
 
+    /// Computes the totals from the sum of the degrees over a range of
+    /// nodes, `count(lo..hi)`, once per block: for families whose degrees
+    /// follow from contiguous ranges, so no node is visited.
+    pub fn from_counts(n: u64, count: impl Fn(std::ops::Range<u64>) -> u64 + Sync) -> Self {
+        let block = n.div_ceil(MAX_BLOCKS).next_power_of_two().max(64);
+        let blocks = n.div_ceil(block);
+        let sums: Vec<u64> = (0..blocks)
+            .into_par_iter()
+            .map(|b| count(b * block..((b + 1) * block).min(n)))
+            .collect();
+        let mut cum = Vec::with_capacity(sums.len() + 1);
+        let mut acc = 0u64;
+        cum.push(0);
+        for s in sums {
+            acc += s;
+            cum.push(acc);
+        }
+        Cumulative { n, block, cum }
+    }
+
     /// The sum of all degrees: the family's row count.
     pub fn total(&self) -> u64 {
         *self.cum.last().unwrap_or(&0)

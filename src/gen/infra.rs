@@ -67,13 +67,15 @@ impl World {
         {
             return None;
         }
-        let dc = self.parent(RelKind::ServerHostedInDataCenter, j);
+        // Cloud instances are in no data centre, so in no cluster.
+        let dc = self.server_dc(j)?;
         self.cluster_in(dc, d.next())
     }
 
     /// The cluster database `j` is a member of: drawn with the profile's
     /// share, among the clusters of the data centre of the server it runs
-    /// on (its first, when it runs on several); none when it runs nowhere.
+    /// on (its first, when it runs on several); none when it runs nowhere
+    /// or in the cloud.
     pub(super) fn database_cluster(&self, j: u64) -> Option<u64> {
         let mut d = self.target_streams[RelKind::DatabaseMemberOfCluster.index()].draws(j);
         if !below_share(d.next(), self.profile.clusters.databases)
@@ -84,7 +86,7 @@ impl World {
         let mut servers = Vec::new();
         self.fanout_targets(RelKind::DatabaseRunsOnServer, j, &mut servers);
         let &server = servers.first()?;
-        let dc = self.parent(RelKind::ServerHostedInDataCenter, server);
+        let dc = self.server_dc(server)?;
         self.cluster_in(dc, d.next())
     }
 }

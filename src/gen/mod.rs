@@ -8,6 +8,7 @@
 //!
 //! Rows are lists of [`Value`]s; the writers (`crate::write`) render them.
 
+pub mod compute;
 mod events;
 pub mod index;
 mod infra;
@@ -267,9 +268,11 @@ pub struct World {
     multi: Option<multi::Multi>,
     /// The provenance columns every table carries ([`Profile::provenance`]).
     provenance: Provenance,
-    /// Each parent-shaped family's split, indexed like [`RelKind::ALL`]
-    /// (`None` for other shapes).
+    /// Each parent-shaped family's split of the part of its start kind it
+    /// places, indexed like [`RelKind::ALL`] (`None` for other shapes).
     splits: Vec<Option<Split>>,
+    /// Each family's part of its start kind ([`RelKind::parent_part`]).
+    parts: Vec<std::ops::Range<u64>>,
     families: Vec<Family>,
 }
 
@@ -320,12 +323,21 @@ impl World {
             }
         };
         let c = |k: NodeKind| counts[k.index()];
+        let parts: Vec<_> = RelKind::ALL
+            .iter()
+            .map(|r| {
+                let part = r.parent_part();
+                let tail = part.share().map_or(0, |s| profile.share_count(s));
+                part.range(c(r.spec().start), tail)
+            })
+            .collect();
         // Each parent-shaped family's split, from its layout in the model.
         let splits = RelKind::ALL
             .iter()
             .map(|r| {
                 let spec = r.spec();
-                let (parents, children) = (c(spec.end), c(spec.start));
+                let part = &parts[r.index()];
+                let (parents, children) = (c(spec.end), part.end - part.start);
                 r.parent_layout().map(|layout| match layout {
                     Layout::Skewed(salt) => {
                         Split::Table(Partition::new(parents, children, size_weight(salt)))
@@ -377,6 +389,7 @@ impl World {
             multi,
             provenance: profile.provenance(),
             splits,
+            parts,
             families: Vec::new(),
         };
         world.families = world.count_families();
@@ -401,7 +414,11 @@ impl World {
                 let spec = r.spec();
                 let n = self.count(spec.start);
                 let cum = match spec.shape {
-                    Shape::Parent => return Family { rows: n, cum: None },
+                    Shape::Parent => {
+                        let part = &self.parts[r.index()];
+                        let rows = part.end - part.start;
+                        return Family { rows, cum: None };
+                    }
                     Shape::Fanout => {
                         let f = self.fanout_family(r);
                         Cumulative::new(n, |j| self.fanout_degree(&f, j))
@@ -412,6 +429,9 @@ impl World {
                     }
                     Shape::Optional => match self.platform_fixed_degree(r) {
                         Some(d) => Cumulative::new(n, |_| d),
+                        None if self.compute_counted(r) => {
+                            Cumulative::from_counts(n, |rows| self.compute_rows(r, rows))
+                        }
                         None => {
                             Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
                         }
@@ -489,7 +509,7 @@ impl World {
     pub fn degree(&self, r: RelKind, j: u64) -> u64 {
         let spec = r.spec();
         match spec.shape {
-            Shape::Parent => 1,
+            Shape::Parent => u64::from(self.parts[r.index()].contains(&j)),
             Shape::Reports => self.report_count(spec.start, j),
             Shape::OneOf => u64::from(
                 self.affects_slot(j).is_some() && self.affects_slot(j) == r.affects_slot(),
@@ -507,6 +527,8 @@ impl World {
             RelKind::EventCausedByEvent => self.cause_of(j),
             RelKind::ServerMemberOfCluster => self.server_cluster(j),
             RelKind::DatabaseMemberOfCluster => self.database_cluster(j),
+            RelKind::ServerBelongsToCloudAccount => self.account_of(j),
+            RelKind::ServerVirtualizedByServer => self.host_of(j),
             _ => self.platform_end(r, j),
         }
     }
@@ -643,16 +665,27 @@ impl World {
         Some(t)
     }
 
-    /// The end of a `Parent`-shaped relationship starting at `j`.
+    /// The end of a `Parent`-shaped relationship starting at `j` (`j` in
+    /// the family's part of its start kind, [`World::part`]).
     #[inline]
     pub(crate) fn parent(&self, r: RelKind, j: u64) -> u64 {
-        self.split(r).parent_of(j)
+        let from = self.parts[r.index()].start;
+        self.split(r).parent_of(j - from)
     }
 
     /// The start nodes whose parent in `Parent`-shaped family `r` is `p`.
     #[inline]
     pub(crate) fn children(&self, r: RelKind, p: u64) -> std::ops::Range<u64> {
-        self.split(r).children_of(p)
+        let from = self.parts[r.index()].start;
+        let c = self.split(r).children_of(p);
+        c.start + from..c.end + from
+    }
+
+    /// The start nodes a `Parent`-shaped family places (all of its start
+    /// kind, or the part [`RelKind::parent_part`] names).
+    #[inline]
+    pub fn part(&self, r: RelKind) -> std::ops::Range<u64> {
+        self.parts[r.index()].clone()
     }
 
     #[inline]

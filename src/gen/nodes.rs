@@ -91,7 +91,10 @@ impl World {
                 (name(city, "DC", " "), 0, city)
             }
             NodeKind::Server => {
-                let t = rng::weighted(d.next(), pools::SERVER_TYPE_WEIGHTS, 100);
+                // The type follows the position (`World::server_type`); the
+                // draw it replaced stays so the name keeps its draws.
+                d.next();
+                let t = self.server_type(i);
                 let role = pools::SERVER_ROLE.pick(d.next());
                 (name(role, env_short(d.next()), "-"), t, "")
             }
@@ -129,6 +132,10 @@ impl World {
             ),
             NodeKind::StorageArray => super::storage::array_head(i, d),
             NodeKind::StorageVolume => (name("vol", env_short(d.next()), "-"), 0, ""),
+            NodeKind::CloudAccount | NodeKind::AvailabilityZone => {
+                let h = self.cloud_head(kind, i, d);
+                (h.name, h.t, h.word)
+            }
             NodeKind::Event
             | NodeKind::Group
             | NodeKind::SoftwareInstall
@@ -203,6 +210,7 @@ impl World {
             NodeKind::StorageArray => self.storage_array(i, d, out),
             NodeKind::StorageVolume => self.storage_volume(i, d, out),
             NodeKind::SourceRecord => {}
+            NodeKind::CloudAccount | NodeKind::AvailabilityZone => self.cloud_row(kind, i, d, out),
         }
     }
 
@@ -292,10 +300,12 @@ impl World {
     fn server<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let h = self.head(NodeKind::Server, i, d);
         let t = h.t;
-        self.ci_common(NodeKind::Server, i, model::SERVER_LABELS[t], &h, d, out);
+        let labels = model::SERVER_LABELS[self.server_labels(i, t)];
+        self.ci_common(NodeKind::Server, i, labels, &h, d, out);
         out.push(Value::Str(pools::SERVER_TYPES[t].0));
         out.push(pick(pools::OS_BY_TYPE[t], d));
-        let (cores, memory, cost) = server_shape(t, d);
+        // Virtual servers and their hosts are sized so that guests fit.
+        let (cores, memory, cost) = self.compute_shape(i, t, d);
         out.push(int(cores));
         out.push(int(memory));
         out.push(Value::Cents(cost));
@@ -514,14 +524,27 @@ static SIZING: [Sizing; 4] = [
 /// index `t`: a function of the type alone, so a type derived from
 /// elsewhere sizes the same way.
 #[inline]
-fn server_shape(t: usize, d: &mut Draws) -> (u64, u64, i64) {
+pub(super) fn server_shape(t: usize, d: &mut Draws) -> (u64, u64, i64) {
+    let (c, memory) = server_size(t, d);
+    (c, memory, server_cost(t, c, memory, d))
+}
+
+/// The cores and memory (GB) of a server of type index `t`.
+#[inline]
+pub(super) fn server_size(t: usize, d: &mut Draws) -> (u64, u64) {
     let s = &SIZING[t];
     let c = s.cores[rng::weighted(d.next(), s.weights, 100)];
     let (lo, hi) = s.gb_per_core_log2;
-    let memory = c << (lo + d.below(hi - lo + 1));
-    let base = c * s.price.0 + memory * s.price.1;
+    (c, c << (lo + d.below(hi - lo + 1)))
+}
+
+/// The monthly cost (cents) of a server of type index `t` and its size.
+#[inline]
+pub(super) fn server_cost(t: usize, cores: u64, memory: u64, d: &mut Draws) -> i64 {
+    let s = &SIZING[t];
+    let base = cores * s.price.0 + memory * s.price.1;
     // Up to 10% on top: discounts and licences differ per host.
-    (c, memory, (base + d.below(base / 10 + 1)) as i64)
+    (base + d.below(base / 10 + 1)) as i64
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ impl<'w> RelRows<'w> {
         }
         let pair = match self.shape {
             Shape::Parent => {
-                let j = self.row;
+                let j = self.world.part(self.rel).start + self.row;
                 (j, self.world.parent(self.rel, j))
             }
             Shape::Fanout | Shape::OneOf | Shape::Reports | Shape::Optional => {

@@ -220,22 +220,15 @@ impl World {
         self.volumes_of_array(arrays.start).start..self.volumes_of_array(arrays.end - 1).end
     }
 
-    /// The data centre of server `j`, `None` for a cloud server.
-    // stand-in until compute's server_dc lands
-    #[inline]
-    fn storage_server_dc(&self, j: u64) -> Option<u64> {
-        Some(self.parent(RelKind::ServerHostedInDataCenter, j))
-    }
-
     /// The data centre whose volumes start `j` of a `USES_STORAGE` family
     /// can use: a server's own, a database's first server's.
     #[inline]
     pub(crate) fn storage_dc(&self, r: RelKind, j: u64) -> Option<u64> {
         match r {
-            RelKind::ServerUsesStorageStorageVolume => self.storage_server_dc(j),
+            RelKind::ServerUsesStorageStorageVolume => self.server_dc(j),
             RelKind::DatabaseUsesStorageStorageVolume => {
                 let server = self.first_target(RelKind::DatabaseRunsOnServer, j)?;
-                self.storage_server_dc(server)
+                self.server_dc(server)
             }
             _ => None,
         }

@@ -197,7 +197,7 @@ proptest! {
         let mut p = Profile::load("small").unwrap();
         p.seed = seed % (1 << 40);
         let w = World::new(&p);
-        let kind = NodeKind::ALL[k];
+        let kind = NodeKind::ESTATE[k];
         let i = i % w.count(kind);
         let a = crate::write::render_csv(&w, Table::Node(kind), i..i + 1);
         let b = crate::write::render_csv(&w, Table::Node(kind), i..i + 1);
@@ -213,7 +213,7 @@ proptest! {
         let mut p = Profile::load("small").unwrap();
         p.seed = seed % (1 << 40);
         let w = World::new(&p);
-        let kind = NodeKind::ALL[k];
+        let kind = NodeKind::ESTATE[k];
         prop_assume!(kind.is_ci());
         let i = i % w.count(kind);
         let mut row = Vec::new();
@@ -587,7 +587,7 @@ proptest! {
         let mut p = Profile::load("small").unwrap();
         p.seed = seed % (1 << 40);
         let w = World::new(&p);
-        let kind = NodeKind::ALL[k];
+        let kind = NodeKind::ESTATE[k];
         assert_row_agrees(&w, kind, i % w.count(kind));
     }
 

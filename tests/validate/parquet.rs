@@ -371,7 +371,7 @@ fn parquet_values_are_checked_row_by_row() {
         columns[k] = Arc::new(new);
     });
     has_line(&out, &d, &f, Some(2), "column ':LABEL' '");
-    has_line(&out, &d, &f, Some(2), "label 4 is empty");
+    has_line(&out, &d, &f, Some(2), "label 5 is empty");
     has_line(
         &out,
         &d,

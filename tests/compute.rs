@@ -1,0 +1,100 @@
+//! Compute end to end: a generated `medium` bundle with cloud and virtual
+//! servers validates, and (DuckDB) the server layout holds on the files:
+//! cloud servers in zones only, on-premises ones in one data centre each,
+//! virtual servers on a hypervisor of their own data centre that fits them,
+//! zones named after their region.
+
+use crate::util::{self, generate};
+
+#[test]
+fn medium_with_cloud_and_virtual_servers_validates() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    generate(&d, "medium", &[]);
+    util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
+    let m = util::json(&d.join("manifest.json"));
+    let rows = |name: &str| {
+        util::manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
+    };
+    let servers = rows("Server");
+    let cloud = rows("Server-HOSTED_IN-AvailabilityZone");
+    assert_eq!(cloud, servers / 5, "the default cloud share");
+    assert_eq!(rows("Server-HOSTED_IN-DataCenter") + cloud, servers);
+    assert_eq!(rows("Server-BELONGS_TO-CloudAccount"), cloud);
+    assert_eq!(
+        rows("AvailabilityZone-LOCATED_IN-Region"),
+        rows("AvailabilityZone")
+    );
+    let vms = rows("Server-VIRTUALIZED_BY-Server");
+    assert!(vms > servers * 2 / 5 && vms < servers / 2, "{vms}");
+}
+
+/// Counts, in DuckDB, the breaches of the server layout's invariants; every
+/// number printed after the first two must be 0.
+const LAYOUT: &str = r#"
+import duckdb, glob, sys
+d = sys.argv[1]
+def csv(path, names):
+    files = sorted(glob.glob(f"{d}/{path}/part-*.csv"))
+    cols = ", ".join(f"'{n}': 'VARCHAR'" for n in names)
+    return f"read_csv({files!r}, header=false, columns={{{cols}}})"
+def rel(name):
+    return csv(f"relationships/{name}", ["s", "e", "src"])
+def header(kind):
+    with open(f"{d}/nodes/{kind}/header.csv") as f:
+        return [c.split(":")[0] or c for c in f.read().strip().split(",")]
+srv = csv("nodes/Server", header("Server"))
+zone = csv("nodes/AvailabilityZone", header("AvailabilityZone"))
+region = csv("nodes/Region", header("Region"))
+acct = csv("nodes/CloudAccount", header("CloudAccount"))
+in_dc, in_zone = rel("Server-HOSTED_IN-DataCenter"), rel("Server-HOSTED_IN-AvailabilityZone")
+vm, belongs = rel("Server-VIRTUALIZED_BY-Server"), rel("Server-BELONGS_TO-CloudAccount")
+q = lambda s: duckdb.sql(s).fetchall()[0][0]
+print(q(f"select count(*) from {vm}"), q(f"select count(*) from {in_zone}"))
+# Every server in exactly one place; cloud servers exactly the zone-hosted ones.
+print(q(f"""select count(*) from {srv} s
+  left join (select s, count(*) n from (select s from {in_dc} union all select s from {in_zone}) group by s) p
+  on s.id = p.s where coalesce(p.n, 0) <> 1"""))
+print(q(f"""select count(*) from {srv} s left join {in_zone} z on s.id = z.s
+  where (s.server_type = 'cloud') <> (z.s is not null)"""))
+# A VM's host: physical, a Hypervisor, in the VM's data centre.
+print(q(f"""select count(*) from {vm} v join {srv} h on v.e = h.id
+  join {in_dc} a on v.s = a.s left join {in_dc} b on v.e = b.s
+  where h.server_type <> 'physical' or h.":LABEL" not like '%;Hypervisor'
+     or b.e is null or a.e <> b.e"""))
+# Every virtual server has a host; guests' sizes sum within the host's.
+print(q(f"""select count(*) from {srv} s left join {vm} v on s.id = v.s
+  where s.server_type = 'virtual' and v.e is null"""))
+print(q(f"""select count(*) from (select v.e, sum(cast(g.cpu_cores as int)) c,
+  sum(cast(g.memory_gb as int)) m from {vm} v join {srv} g on v.s = g.id group by v.e) t
+  join {srv} h on t.e = h.id
+  where cast(h.cpu_cores as int) < t.c or cast(h.memory_gb as int) < t.m"""))
+# A zone is named after its region's code; a server's account and zone agree.
+zr = rel("AvailabilityZone-LOCATED_IN-Region")
+print(q(f"""select count(*) from {zr} l join {zone} z on l.s = z.id join {region} r on l.e = r.id
+  where not regexp_matches(z.name, '^' || r.code || '-[0-9]+[a-z]$')"""))
+print(q(f"""select count(*) from {belongs} b join {in_zone} z on b.s = z.s
+  join {acct} a on b.e = a.id join {zone} zz on z.e = zz.id where a.provider <> zz.provider"""))
+"#;
+
+#[test]
+#[ignore = "needs DuckDB: scripts/test.sh"]
+fn the_server_layout_holds_in_duckdb() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("b");
+    generate(&d, "medium", &[]);
+    let o = std::process::Command::new(util::verify_python())
+        .args(["-c", LAYOUT])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert!(n[0] > 1000 && n[1] > 500, "{out}");
+    assert!(n[2..].iter().all(|&x| x == 0), "layout breaches: {out}");
+}
