@@ -29,10 +29,11 @@
 //!   ([`Rule::Skip`]);
 //! * **updates** of existing configuration items: a status change along
 //!   the lifecycle (`status`, `install_status` and `operational_status`
-//!   together, to a state the current one can move to, and `status_since`
-//!   set to the day), a new `criticality` drawn with the weights the base
-//!   gives that CI, or both. `owner_team` is not updated: it names the
-//!   `OWNED_BY` group, and a change set moves no relationship;
+//!   together, to a state the base one can move to, and `status_since` set
+//!   to the day), a new `criticality` drawn with the weights the base gives
+//!   that CI, or both. A row without a move writes the base's lifecycle
+//!   as it was (no empty date-time). `owner_team` is not updated: it names
+//!   the `OWNED_BY` group, and a change set moves no relationship;
 //! * **deletions** (decommissions, [`Churn::delete_bp`]) of existing nodes,
 //!   with their relationships.
 //!
@@ -750,8 +751,11 @@ impl<'w> ChangeSet<'w> {
             n,
         });
         // A status move, a criticality, or both (a retired CI, which moves
-        // nowhere, gets a criticality).
-        let next = lifecycle::NEXT[self.world.life(k, n).state];
+        // nowhere, gets a criticality). Every row writes the lifecycle: the
+        // move, or the base's state and `status_since` as they were, since
+        // neo4j-admin 5.0 to 5.5 cannot read an empty date-time.
+        let life = self.world.life(k, n);
+        let next = lifecycle::NEXT[life.state];
         let mut mask = 1 + d.below(3);
         if next.is_empty() {
             mask = 2;
@@ -760,15 +764,19 @@ impl<'w> ChangeSet<'w> {
             .get(crate::cast::index(d.below(next.len().max(1) as u64)))
             .copied();
         let since = self.day_start() + d.below(86_400) as i64;
-        match to {
-            Some(s) if mask & 1 != 0 => out.extend([
-                Value::Word(&lifecycle::STATUS[s]),
-                Value::Word(&lifecycle::INSTALL_STATUS[s]),
-                Value::Word(&lifecycle::OPERATIONAL_STATUS[s]),
-                Value::DateTime(since),
-            ]),
-            _ => out.extend([Value::Null; 4]),
-        }
+        let (state, since) = match to {
+            Some(s) if mask & 1 != 0 => (s, since),
+            _ => {
+                let first = life.first.unwrap_or(life.created);
+                (life.state, life.retired.unwrap_or(first))
+            }
+        };
+        out.extend([
+            Value::Word(&lifecycle::STATUS[state]),
+            Value::Word(&lifecycle::INSTALL_STATUS[state]),
+            Value::Word(&lifecycle::OPERATIONAL_STATUS[state]),
+            Value::DateTime(since),
+        ]);
         let h = d.next();
         out.push(if mask & 2 != 0 {
             let c = rng::weighted(h, self.world.criticality_weights(k, n), 100);

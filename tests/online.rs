@@ -340,10 +340,19 @@ fn bundle_then_day_one(ids: &str) {
     for kind in subdirs(&day.join("updates")) {
         for r in rows(&day, &format!("updates/{kind}")) {
             let recs = server.query(&format!(
-                "MATCH (n:`{kind}` {{id: '{}'}}) RETURN n.status AS status, n.criticality AS criticality, n.owner_team AS owner_team",
+                "MATCH (n:`{kind}` {{id: '{}'}}) RETURN n.status AS status, \
+                 n.install_status AS install_status, n.operational_status AS operational_status, \
+                 toString(n.status_since) AS status_since, n.criticality AS criticality",
                 r[0]
             ));
-            for (k, field) in ["status", "criticality", "owner_team"].iter().enumerate() {
+            let fields = [
+                "status",
+                "install_status",
+                "operational_status",
+                "status_since",
+                "criticality",
+            ];
+            for (k, field) in fields.iter().enumerate() {
                 if !r[k + 1].is_empty() {
                     assert_eq!(s(recs[0].value(field)), r[k + 1], "{kind} {} {field}", r[0]);
                     checked += 1;
