@@ -668,6 +668,47 @@ fn several_workers_gated_by_the_real_heap() {
     assert_eq!(on_day, new_events);
 }
 
+/// `medium`, then its days 1 and 2 applied: every change-set row matches
+/// (nothing dangles), and every CI still has exactly one `OWNED_BY` group,
+/// whose name is its `owner_team`.
+#[test]
+#[ignore = "needs a real Neo4j: scripts/test.sh"]
+fn days_keep_owner_team_the_owned_by_groups_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bundle = tmp.path().join("bundle");
+    generate(&bundle, "medium", &[]);
+    let server = start_server(tmp.path());
+    apply_ok(&bundle, &server, &[]);
+    for day in ["1", "2"] {
+        let d = tmp.path().join(format!("day{day}"));
+        util::ok(&[
+            "changes",
+            "--profile",
+            "medium",
+            "--day",
+            day,
+            "--out",
+            d.to_str().unwrap(),
+        ]);
+        let (out, _) = apply_ok(&d, &server, &[]);
+        assert!(out.contains("rows that matched nothing: 0"), "day {day}: {out}");
+        for (what, q) in [
+            (
+                "owner_team is not the OWNED_BY group's name",
+                "MATCH (c:ConfigurationItem)-[:OWNED_BY]->(g:Group) \
+                 WHERE c.owner_team <> g.name RETURN count(*) AS c",
+            ),
+            (
+                "not exactly one OWNED_BY group",
+                "MATCH (c:ConfigurationItem) WHERE count { (c)-[:OWNED_BY]->() } <> 1 \
+                 RETURN count(c) AS c",
+            ),
+        ] {
+            assert_eq!(server.int(q), 0, "day {day}: {what}");
+        }
+    }
+}
+
 #[test]
 #[ignore = "needs a real Neo4j: scripts/test.sh"]
 fn a_heap_above_the_threshold_makes_batches_wait() {
