@@ -709,8 +709,13 @@ impl<'w> ChangeSet<'w> {
         // Move the creation (or occurrence) time to today: every date-time
         // of a new node is that instant (`observed_at`, a source's report,
         // aside). A new CI is installed, operational and discovered at once.
+        // The day is cut into one slot per new node, in order, so a node
+        // comes after the ones before it (an event after its cause).
         let mut d = self.stream(streams::NEW, k.index()).draws(i);
-        let t = Value::DateTime(self.day_start() + d.below(86_400) as i64);
+        let n = self.plan(k).new.max(1);
+        let slot = |i: u64| crate::cast::narrow(u128::from(i) * 86_400 / u128::from(n));
+        let (lo, hi) = (slot(i), slot(i + 1));
+        let t = Value::DateTime(self.day_start() + (lo + d.below((hi - lo).max(1))) as i64);
         let status = [
             ("status", &lifecycle::STATUS[0]),
             ("install_status", &lifecycle::INSTALL_STATUS[0]),

@@ -416,3 +416,30 @@ fn every_ci_kind_has_the_columns_updates_set() {
         }
     }
 }
+
+/// A day's new events occur in id order, so a cause of the same day comes
+/// before its effect.
+#[test]
+fn new_events_occur_in_order() {
+    let w = world("small");
+    let cs = ChangeSet::new(&w, 4).unwrap();
+    let t = ChangeTable::Nodes(NodeKind::Event);
+    let at = col(&w, NodeKind::Event, "occurred_at");
+    let times: Vec<Value<'_>> = (0..cs.rows(t))
+        .map(|i| {
+            let mut row = Vec::new();
+            cs.row(t, i, &mut row);
+            row[at]
+        })
+        .collect();
+    assert!(times.len() > 10);
+    assert!(times.windows(2).all(|p| match p {
+        [Value::DateTime(a), Value::DateTime(b)] => a <= b,
+        _ => false,
+    }));
+    let caused = pairs(&cs, RelKind::EventCausedByEvent);
+    assert!(!caused.is_empty());
+    for (e, c) in caused {
+        assert!(c < e, "{e} caused by {c}");
+    }
+}
