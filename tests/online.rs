@@ -691,7 +691,10 @@ fn days_keep_owner_team_the_owned_by_groups_name() {
             d.to_str().unwrap(),
         ]);
         let (out, _) = apply_ok(&d, &server, &[]);
-        assert!(out.contains("rows that matched nothing: 0"), "day {day}: {out}");
+        assert!(
+            out.contains("rows that matched nothing: 0"),
+            "day {day}: {out}"
+        );
         for (what, q) in [
             (
                 "owner_team is not the OWNED_BY group's name",
