@@ -2,20 +2,40 @@
 //!
 //! Day `N` (from 1) of a profile is a set of tables, each a list of rows, and
 //! row `i` of every table is a pure function of (seed, day, table, i),
-//! computed against the base [`World`] of the profile:
+//! computed against the base [`World`] of the profile. Every rule is derived
+//! from the model (each kind's [`Churn`], each family's [`Shape`] and
+//! [`RelKind::follows_placement`]), so a new kind or family needs no code
+//! here:
 //!
-//! * **new nodes** of each kind: the base generator's row for an index past
-//!   the base count, `count + (N-1)·per_day + i`, so days never collide; the
-//!   creation (or occurrence) time is moved to day `N`;
-//! * **new relationships**: each has at least one end created on day `N`
-//!   (its structural links: a new server is hosted in a data centre, a new
-//!   application runs on servers, a new event affects one CI, existing
-//!   applications support a new business service...), so none can repeat a
-//!   base relationship or another day's;
-//! * **updates** of `status`, `criticality` and `owner_team` on existing
-//!   configuration items (each row sets one to three of them);
-//! * **deletions** (decommissions) of existing configuration items, with
-//!   their relationships.
+//! * **new nodes** of each kind ([`Churn::new_bp`] of the base count): the
+//!   base generator's row for an index past the base count,
+//!   `count + (N-1)·per_day + i`, so days never collide; the creation (or
+//!   occurrence) time is moved to day `N`, and a new CI is installed and
+//!   operational;
+//! * **new relationships**: every one starts at a node created on day `N`,
+//!   so none can repeat a base relationship or another day's. A new node is
+//!   placed like a stable base node of its kind, its *twin*: its `Parent`
+//!   ends (data centre, region) and the ends of families that follow
+//!   placement (the servers a database runs on, a server's cluster, an
+//!   install's server) are the twin's; its other ends (owner and support
+//!   groups, business application, dependencies, an event's cause) are the
+//!   generator's for the new node's own index, so `owner_team` names its
+//!   `OWNED_BY` group as in the base. Ends that do not exist on day `N`
+//!   (decommission pool, other days' nodes) are left out; a family that
+//!   gives every base node one end gets one for every new node too (the
+//!   twin is chosen so that its ends exist). Each new event `AFFECTS` one
+//!   CI alive on the day, the events split over the kinds by the profile's
+//!   weights. Families the rule cannot place yet get no rows
+//!   ([`Rule::Skip`]);
+//! * **updates** of existing configuration items: a status change along
+//!   the lifecycle (`status`, `install_status` and `operational_status`
+//!   together, to a state the base one can move to, and `status_since` set
+//!   to the day), a new `criticality` drawn with the weights the base gives
+//!   that CI, or both. A row without a move writes the base's lifecycle
+//!   as it was (no empty date-time). `owner_team` is not updated: it names
+//!   the `OWNED_BY` group, and a change set moves no relationship;
+//! * **deletions** (decommissions, [`Churn::delete_bp`]) of existing nodes,
+//!   with their relationships.
 //!
 //! How days interact: for each kind, a fixed pseudo-random tenth of the base
 //! nodes is the *decommission pool* ([`POOL_BP`]). Day `N` deletes the pool's
@@ -26,13 +46,18 @@
 //! of the same day. Hence each day needs only the base, days can be applied
 //! in any order or skipped, and applying a day twice changes nothing. The one
 //! order dependency: a node updated on several days keeps the values of the
-//! day applied last. Applied to a graph without the base, updates and
-//! deletions of missing nodes match nothing and are no-ops.
+//! day applied last (each day's status change starts from the base state).
+//! Applied to a graph without the base, updates and deletions of missing
+//! nodes match nothing and are no-ops.
 
+use crate::gen::index::Cumulative;
 use crate::gen::{lifecycle, pools, Value, World};
-use crate::model::{ColKind, Column, NodeKind, PropType, Provenance, RelKind, Table};
+use crate::model::{ColKind, Column, NodeKind, PropType, Provenance, RelKind, Shape, Table};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
+
+#[cfg(doc)]
+use crate::model::Churn;
 
 /// The manifest's `kind` for change sets.
 pub const KIND: &str = "changes";
@@ -46,35 +71,12 @@ pub const MAX_DAY: u64 = 1_000_000;
 /// The decommission pool, in basis points of a kind's base count.
 pub const POOL_BP: u64 = 1_000;
 
-/// New nodes per day, in basis points of the kind's base count.
-pub fn new_bp(kind: NodeKind) -> u64 {
-    match kind {
-        NodeKind::Server | NodeKind::Database | NodeKind::Application => 100,
-        NodeKind::NetworkDevice | NodeKind::BusinessService => 50,
-        NodeKind::Event => 200,
-        // Regions, data centres, records and kinds without a change rule.
-        _ => 0,
-    }
-}
-
 /// Updated nodes per day, in basis points of the kind's base count.
 pub fn update_bp(kind: NodeKind) -> u64 {
     if kind.is_ci() {
         100
     } else {
         0
-    }
-}
-
-/// Deleted nodes per day, in basis points of the kind's base count.
-pub fn delete_bp(kind: NodeKind) -> u64 {
-    match kind {
-        NodeKind::Server
-        | NodeKind::NetworkDevice
-        | NodeKind::Database
-        | NodeKind::Application
-        | NodeKind::BusinessService => 10,
-        _ => 0,
     }
 }
 
@@ -139,7 +141,19 @@ const fn text(name: &'static str) -> Column {
         kind: ColKind::Prop(PropType::String),
     }
 }
-const UPDATE_COLUMNS: &[Column] = &[ID, text("status"), text("criticality"), text("owner_team")];
+/// An update row: a lifecycle move (the three statuses and `status_since`)
+/// and a criticality, either or both set.
+const UPDATE_COLUMNS: &[Column] = &[
+    ID,
+    text("status"),
+    text("install_status"),
+    text("operational_status"),
+    Column {
+        name: "status_since",
+        kind: ColKind::Prop(PropType::DateTime),
+    },
+    text("criticality"),
+];
 const DELETE_COLUMNS: &[Column] = &[ID];
 
 impl ChangeTable {
@@ -207,6 +221,10 @@ impl ChangeTable {
                     .iter()
                     .map(|c| match c.kind {
                         ColKind::Id => format!("{}:ID({k})", c.name),
+                        ColKind::Prop(t) => match t.header_suffix() {
+                            Some(suffix) => format!("{}:{suffix}", c.name),
+                            None => c.name.to_string(),
+                        },
                         _ => c.name.to_string(),
                     })
                     .collect()
@@ -232,6 +250,54 @@ mod streams {
     pub(super) const REL: u64 = 0x1_2000;
     pub(super) const UPDATE: u64 = 0x1_3000;
     pub(super) const UPDATE_PICK: u64 = 0x1_4000;
+    pub(super) const TWIN: u64 = 0x1_5000;
+}
+
+/// How many stable base nodes are tried for a new node's twin, looking for
+/// one whose one-per-node ends exist on the day.
+const TWIN_TRIES: u64 = 8;
+
+/// How a family's rows of a day are laid out, derived from the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// One row per new start node: its twin's parent.
+    Parent,
+    /// Each new start node's ends by the base generator's rule, for the
+    /// node itself or (`twin`) for its twin, those that exist on the day.
+    Ends {
+        /// The ends follow placement: they are the twin's.
+        twin: bool,
+    },
+    /// Each new event's one relationship, the day's events split over the
+    /// `AFFECTS` families by the profile's weights.
+    OneOf,
+    /// No rows: the generic rule cannot place the family's ends (why).
+    Skip(&'static str),
+}
+
+impl Rule {
+    /// The rule of family `r` in `world`: from its shape, its end kind's
+    /// churn and its row count in the base. A `Parent` family must give
+    /// every start node a parent that is never decommissioned; shapes the
+    /// rule does not know are refused rather than guessed.
+    pub fn of(world: &World, r: RelKind) -> Rule {
+        let spec = r.spec();
+        match spec.shape {
+            Shape::Parent if world.rows(Table::Rel(r)) != world.count(spec.start) => {
+                Rule::Skip("covers part of its start kind")
+            }
+            Shape::Parent if spec.end.churn().delete_bp() > 0 => {
+                Rule::Skip("its parents are decommissioned")
+            }
+            Shape::Parent => Rule::Parent,
+            Shape::Fanout | Shape::Optional => Rule::Ends {
+                twin: r.follows_placement(),
+            },
+            Shape::OneOf if r.affects_slot().is_some() => Rule::OneOf,
+            Shape::OneOf => Rule::Skip("a one-of family outside AFFECTS"),
+            _ => Rule::Skip("no change rule for its shape"),
+        }
+    }
 }
 
 /// The per-kind layout of a day.
@@ -270,6 +336,13 @@ pub struct ChangeSet<'w> {
     affects: [(u64, u64); 5],
     /// Per-table row streams (keyed by seed and day).
     seed: u64,
+    /// Each family's rule, indexed like [`RelKind::ALL`].
+    rules: [Rule; RelKind::ALL.len()],
+    /// Per kind, the placed families every base node has one end in: a
+    /// twin is chosen so that its ends in them exist on the day.
+    must: [Vec<RelKind>; NodeKind::ALL.len()],
+    /// Per [`Rule::Ends`] family, running totals of the rows per new start.
+    cums: Vec<Option<Cumulative>>,
 }
 
 /// A day number out of range.
@@ -284,24 +357,6 @@ impl fmt::Display for DayError {
 
 impl std::error::Error for DayError {}
 
-/// Distinct positions `start, start+1, ...` modulo `n`, skipping `skip`.
-fn nth_distinct(start: u64, k: u64, n: u64, skip: Option<u64>) -> u64 {
-    match skip {
-        None => (start + k) % n,
-        Some(s) => {
-            // Walk the n-1 positions other than `s`, from `start`.
-            let m = n - 1;
-            let first = if start > s { start - 1 } else { start } % m;
-            let p = (first + k) % m;
-            if p >= s {
-                p + 1
-            } else {
-                p
-            }
-        }
-    }
-}
-
 impl<'w> ChangeSet<'w> {
     /// The change set of `day` (1..=[`MAX_DAY`]).
     pub fn new(world: &'w World, day: u64) -> Result<ChangeSet<'w>, DayError> {
@@ -314,7 +369,7 @@ impl<'w> ChangeSet<'w> {
         let kinds = NodeKind::ALL.map(|k| {
             let base = world.count(k);
             let deletes_per_day = if base > 1 {
-                share(base, delete_bp(k))
+                share(base, k.churn().delete_bp())
             } else {
                 0
             };
@@ -330,7 +385,7 @@ impl<'w> ChangeSet<'w> {
             KindPlan {
                 base,
                 pool,
-                new: share(base, new_bp(k)),
+                new: share(base, k.churn().new_bp()),
                 updates: share(base, update_bp(k)).min(base - pool),
                 delete_from,
                 deletes,
@@ -367,13 +422,108 @@ impl<'w> ChangeSet<'w> {
             affects[s] = (first, counts[s]);
             first += counts[s];
         }
-        Ok(ChangeSet {
+        let rules = RelKind::ALL.map(|r| Rule::of(world, r));
+        // A family every base node has one end in, taken from the twin.
+        let must = NodeKind::ALL.map(|k| {
+            RelKind::ALL
+                .into_iter()
+                .filter(|&r| {
+                    let spec = r.spec();
+                    spec.start == k
+                        && spec.shape == Shape::Optional
+                        && rules[r.index()] == Rule::Ends { twin: true }
+                        && world.count(k) > 0
+                        && world.rows(Table::Rel(r)) == world.count(k)
+                })
+                .collect()
+        });
+        let mut cs = ChangeSet {
             world,
             day,
             kinds,
             affects,
             seed,
-        })
+            rules,
+            must,
+            cums: Vec::new(),
+        };
+        let cums = RelKind::ALL
+            .iter()
+            .map(|&r| match cs.rules[r.index()] {
+                Rule::Ends { .. } => {
+                    let starts = cs.plan(r.spec().start).new;
+                    Some(Cumulative::new(starts, |i| cs.ends_len(r, i)))
+                }
+                _ => None,
+            })
+            .collect();
+        cs.cums = cums;
+        Ok(cs)
+    }
+
+    /// The rule of family `r` on this day's base.
+    pub fn rule(&self, r: RelKind) -> Rule {
+        self.rules[r.index()]
+    }
+
+    /// The twin of the `i`-th node created today of kind `k`: the stable
+    /// base node it is placed like (`None` when the kind has none). The
+    /// first of a few drawn whose ends in the kind's one-per-node placed
+    /// families exist on the day, else the first.
+    pub fn twin(&self, k: NodeKind, i: u64) -> Option<u64> {
+        let stable = self.plan(k).stable();
+        if stable == 0 {
+            return None;
+        }
+        let mut d = self.stream(streams::TWIN, k.index()).draws(i);
+        let first = self.stable(k, d.below(stable));
+        let fits = |c: u64| {
+            self.must[k.index()].iter().all(|&r| {
+                self.world
+                    .optional_end(r, c)
+                    .is_some_and(|e| self.exists(r.spec().end, e))
+            })
+        };
+        if fits(first) {
+            return Some(first);
+        }
+        let found = (1..TWIN_TRIES)
+            .map(|_| self.stable(k, d.below(stable)))
+            .find(|&c| fits(c));
+        Some(found.unwrap_or(first))
+    }
+
+    /// Whether node `n` of kind `k` exists on the day whatever else was
+    /// applied: a base node outside the decommission pool, or one created
+    /// today.
+    pub fn exists(&self, k: NodeKind, n: u64) -> bool {
+        let p = self.plan(k);
+        if n < p.base {
+            !self.in_pool(k, n)
+        } else {
+            let first = self.new_index(k, 0);
+            (first..first + p.new).contains(&n)
+        }
+    }
+
+    /// Fills `out` with the ends of [`Rule::Ends`] family `r` for the
+    /// `i`-th start node created today, in the generator's order.
+    fn ends(&self, r: RelKind, i: u64, out: &mut Vec<u64>) {
+        out.clear();
+        let spec = r.spec();
+        let from = match self.rules[r.index()] {
+            Rule::Ends { twin: true } => match self.twin(spec.start, i) {
+                Some(t) => t,
+                None => return,
+            },
+            Rule::Ends { twin: false } => self.new_index(spec.start, i),
+            _ => return,
+        };
+        match spec.shape {
+            Shape::Fanout => self.world.fanout_targets(r, from, out),
+            _ => out.extend(self.world.optional_end(r, from)),
+        }
+        out.retain(|&e| self.exists(spec.end, e));
     }
 
     /// The day.
@@ -402,38 +552,13 @@ impl<'w> ChangeSet<'w> {
         all.filter(|&t| self.rows(t) > 0).collect()
     }
 
-    /// The fixed number of relationships of family `r` per start node created
-    /// today (before capping by the candidates), or `None` for families whose
-    /// rows are laid out otherwise.
-    fn degree(r: RelKind) -> Option<u64> {
-        use RelKind as R;
-        match r {
-            R::ServerHostedInDataCenter
-            | R::NetworkDeviceHostedInDataCenter
-            | R::DatabaseRunsOnServer
-            | R::ApplicationDependsOnDatabase
-            | R::ApplicationDependsOnApplication => Some(1),
-            R::NetworkDeviceConnectsToServer | R::ApplicationRunsOnServer => Some(2),
-            _ => None,
-        }
+    /// The number of ends of [`Rule::Ends`] family `r` for the `i`-th start
+    /// node created today.
+    fn ends_len(&self, r: RelKind, i: u64) -> u64 {
+        let mut out = Vec::new();
+        self.ends(r, i, &mut out);
+        out.len() as u64
     }
-
-    /// Candidates for the end of `r` (start excluded for self-families).
-    fn end_candidates(&self, r: RelKind) -> u64 {
-        let spec = r.spec();
-        let end = self.plan(spec.end);
-        // Data centres and regions are never in a pool, so their candidates
-        // are all of them.
-        let n = end.candidates();
-        if spec.start == spec.end {
-            n.saturating_sub(1)
-        } else {
-            n
-        }
-    }
-
-    /// Rows per new `SUPPORTS` business service (existing apps linked to it).
-    const SUPPORTERS: u64 = 2;
 
     /// The number of rows of a table.
     pub fn rows(&self, t: ChangeTable) -> u64 {
@@ -441,26 +566,19 @@ impl<'w> ChangeSet<'w> {
             ChangeTable::Nodes(k) => self.plan(k).new,
             ChangeTable::Updates(k) => self.plan(k).updates,
             ChangeTable::Deletes(k) => self.plan(k).deletes,
-            ChangeTable::Rels(r) => {
-                let spec = r.spec();
-                let starts = self.plan(spec.start).new;
-                let cands = self.end_candidates(r);
-                if let Some(d) = Self::degree(r) {
-                    return starts * d.min(cands);
-                }
-                match r {
-                    RelKind::ApplicationSupportsBusinessService => {
-                        let apps = self.plan(NodeKind::Application);
-                        let own = starts * u64::from(cands > 0);
-                        let bsvc = self.plan(NodeKind::BusinessService).new;
-                        own + bsvc * Self::SUPPORTERS.min(apps.stable())
+            ChangeTable::Rels(r) => match self.rules[r.index()] {
+                Rule::Parent => {
+                    let p = self.plan(r.spec().start);
+                    if p.stable() > 0 {
+                        p.new
+                    } else {
+                        0
                     }
-                    _ => match r.affects_slot() {
-                        Some(slot) => self.affects[slot].1,
-                        None => 0, // no new data centres: no LOCATED_IN
-                    },
                 }
-            }
+                Rule::Ends { .. } => self.cums[r.index()].as_ref().map_or(0, Cumulative::total),
+                Rule::OneOf => r.affects_slot().map_or(0, |s| self.affects[s].1),
+                Rule::Skip(_) => 0,
+            },
         }
     }
 
@@ -482,11 +600,10 @@ impl<'w> ChangeSet<'w> {
     }
 
     /// Whether base node `n` of kind `k` is in the decommission pool (may be
-    /// deleted on some day; never updated or linked by changes). O(pool):
-    /// for tests and checks.
+    /// deleted on some day; never updated or linked by changes).
     pub fn in_pool(&self, k: NodeKind, n: u64) -> bool {
         let p = self.plan(k);
-        (0..p.pool).any(|pos| p.perm.map(|perm| perm.apply(pos)) == Some(n))
+        n < p.base && p.perm.is_some_and(|perm| perm.invert(n) < p.pool)
     }
 
     /// The node index of the `i`-th node created today of kind `k`.
@@ -521,47 +638,30 @@ impl<'w> ChangeSet<'w> {
     /// The (start, end) node indices of row `i` of relationship family `r`.
     pub fn rel_pair(&self, r: RelKind, i: u64) -> (u64, u64) {
         let spec = r.spec();
-        let h = self.stream(streams::REL, r.index());
-        let cands = self.end_candidates(r);
-        if let Some(d) = Self::degree(r) {
-            let d = d.min(cands);
-            let (j, k) = (i / d, i % d);
-            let start = self.new_index(spec.start, j);
-            let end = match r {
-                RelKind::ServerHostedInDataCenter | RelKind::NetworkDeviceHostedInDataCenter => {
-                    rng::below(h.at(j), self.plan(spec.end).base)
-                }
-                RelKind::ApplicationDependsOnApplication => {
-                    let all = self.plan(spec.end).candidates();
-                    let own = self.plan(spec.end).stable() + j;
-                    let pos = nth_distinct(rng::below(h.at(j), all), k, all, Some(own));
-                    self.candidate(spec.end, pos)
-                }
-                _ => {
-                    let pos = nth_distinct(rng::below(h.at(j), cands), k, cands, None);
-                    self.candidate(spec.end, pos)
-                }
-            };
-            return (start, end);
-        }
-        if r == RelKind::ApplicationSupportsBusinessService {
-            let own = self.plan(NodeKind::Application).new * u64::from(cands > 0);
-            if i < own {
-                let pos = rng::below(h.at(i), cands);
-                return (
-                    self.new_index(NodeKind::Application, i),
-                    self.candidate(NodeKind::BusinessService, pos),
-                );
+        match self.rules[r.index()] {
+            Rule::Parent => {
+                let twin = self.twin(spec.start, i).unwrap_or(0);
+                (self.new_index(spec.start, i), self.world.parent(r, twin))
             }
-            let stable = self.plan(NodeKind::Application).stable();
-            let per = Self::SUPPORTERS.min(stable);
-            let (j, k) = ((i - own) / per, (i - own) % per);
-            let first = rng::below(h.at(own + j), stable);
-            return (
-                self.stable(NodeKind::Application, (first + k) % stable),
-                self.new_index(NodeKind::BusinessService, j),
-            );
+            Rule::Ends { .. } => {
+                let Some(cum) = &self.cums[r.index()] else {
+                    return (0, 0);
+                };
+                let (j, k) = cum.locate(i, |j| self.ends_len(r, j));
+                let mut ends = Vec::new();
+                self.ends(r, j, &mut ends);
+                let end = ends.get(crate::cast::index(k)).copied().unwrap_or(0);
+                (self.new_index(spec.start, j), end)
+            }
+            _ => self.affects_pair(r, i),
         }
+    }
+
+    /// Row `i` of an `AFFECTS` family.
+    fn affects_pair(&self, r: RelKind, i: u64) -> (u64, u64) {
+        let spec = r.spec();
+        let h = self.stream(streams::REL, r.index());
+        let cands = self.plan(spec.end).candidates();
         // AFFECTS: event `first + i` of today affects a stable base CI (all
         // created before day 1), the first of a few tried that is neither
         // planned nor retired.
@@ -606,30 +706,28 @@ impl<'w> ChangeSet<'w> {
     fn node_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
         let from = out.len();
         self.world.node_row(k, self.new_index(k, i), out);
-        // Move the creation (or occurrence) time to today; a new CI is
-        // installed, operational and discovered at once.
+        // Move the creation (or occurrence) time to today: every date-time
+        // of a new node is that instant (`observed_at`, a source's report,
+        // aside). A new CI is installed, operational and discovered at once.
+        // The day is cut into one slot per new node, in order, so a node
+        // comes after the ones before it (an event after its cause).
         let mut d = self.stream(streams::NEW, k.index()).draws(i);
-        let t = Value::DateTime(self.day_start() + d.below(86_400) as i64);
-        let now: &[(&str, Value<'static>)] = if k == NodeKind::Event {
-            &[("occurred_at", t)]
-        } else {
-            &[
-                ("created_at", t),
-                ("first_discovered", t),
-                ("last_discovered", t),
-                ("status_since", t),
-                ("status", Value::Word(&lifecycle::STATUS[0])),
-                ("install_status", Value::Word(&lifecycle::INSTALL_STATUS[0])),
-                (
-                    "operational_status",
-                    Value::Word(&lifecycle::OPERATIONAL_STATUS[0]),
-                ),
-            ]
-        };
-        let cols = k.columns(self.world.provenance());
-        for (name, v) in now {
-            if let Some(c) = cols.iter().position(|c| c.name == *name) {
-                out[from + c] = *v;
+        let n = self.plan(k).new.max(1);
+        let slot = |i: u64| crate::cast::narrow(u128::from(i) * 86_400 / u128::from(n));
+        let (lo, hi) = (slot(i), slot(i + 1));
+        let t = Value::DateTime(self.day_start() + (lo + d.below((hi - lo).max(1))) as i64);
+        let status = [
+            ("status", &lifecycle::STATUS[0]),
+            ("install_status", &lifecycle::INSTALL_STATUS[0]),
+            ("operational_status", &lifecycle::OPERATIONAL_STATUS[0]),
+        ];
+        for (c, col) in k.columns(self.world.provenance()).iter().enumerate() {
+            if col.kind == ColKind::Prop(PropType::DateTime) && !col.is_multi_source_only() {
+                out[from + c] = t;
+            } else if k.is_ci() {
+                if let Some((_, w)) = status.iter().find(|(name, _)| *name == col.name) {
+                    out[from + c] = Value::Word(w);
+                }
             }
         }
     }
@@ -652,225 +750,47 @@ impl<'w> ChangeSet<'w> {
 
     fn update_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
         let mut d = self.stream(streams::UPDATE, k.index()).draws(i);
+        let n = self.updated_index(k, i);
         out.push(Value::Id {
             prefix: k.id_prefix(),
-            n: self.updated_index(k, i),
+            n,
         });
-        // One to three of the fields: a non-empty subset of 3 bits.
-        let mask = 1 + d.below(7);
-        let pools = [&pools::CI_STATUS, &pools::CRITICALITY, &pools::OWNER_TEAM];
-        for (b, pool) in pools.iter().enumerate() {
-            let v = pool.pick_word(d.next());
-            out.push(if mask & (1 << b) != 0 {
-                Value::Word(v)
-            } else {
-                Value::Null
-            });
+        // A status move, a criticality, or both (a retired CI, which moves
+        // nowhere, gets a criticality). Every row writes the lifecycle: the
+        // move, or the base's state and `status_since` as they were, since
+        // neo4j-admin 5.0 to 5.5 cannot read an empty date-time.
+        let life = self.world.life(k, n);
+        let next = lifecycle::NEXT[life.state];
+        let mut mask = 1 + d.below(3);
+        if next.is_empty() {
+            mask = 2;
         }
+        let to = next
+            .get(crate::cast::index(d.below(next.len().max(1) as u64)))
+            .copied();
+        let since = self.day_start() + d.below(86_400) as i64;
+        let (state, since) = match to {
+            Some(s) if mask & 1 != 0 => (s, since),
+            _ => {
+                let first = life.first.unwrap_or(life.created);
+                (life.state, life.retired.unwrap_or(first))
+            }
+        };
+        out.extend([
+            Value::Word(&lifecycle::STATUS[state]),
+            Value::Word(&lifecycle::INSTALL_STATUS[state]),
+            Value::Word(&lifecycle::OPERATIONAL_STATUS[state]),
+            Value::DateTime(since),
+        ]);
+        let h = d.next();
+        out.push(if mask & 2 != 0 {
+            let c = rng::weighted(h, self.world.criticality_weights(k, n), 100);
+            Value::Word(&pools::CRITICALITY.words[c])
+        } else {
+            Value::Null
+        });
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::profile::Profile;
-    use std::collections::HashSet;
-
-    fn world(name: &str) -> World {
-        World::new(&Profile::load(name).unwrap())
-    }
-
-    fn ids(cs: &ChangeSet<'_>, t: ChangeTable) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut row = Vec::new();
-        for i in 0..cs.rows(t) {
-            row.clear();
-            cs.row(t, i, &mut row);
-            let mut buf = Vec::new();
-            row[0].put_text(&mut buf);
-            if matches!(t, ChangeTable::Rels(_)) {
-                buf.push(b'>');
-                row[1].put_text(&mut buf);
-            }
-            out.push(String::from_utf8(buf).unwrap());
-        }
-        out
-    }
-
-    #[test]
-    fn day_zero_is_rejected() {
-        let w = world("tiny");
-        assert!(ChangeSet::new(&w, 0).is_err());
-        assert!(ChangeSet::new(&w, MAX_DAY + 1).is_err());
-    }
-
-    #[test]
-    fn rows_match_columns_and_are_pure() {
-        let w = world("small");
-        let a = ChangeSet::new(&w, 3).unwrap();
-        let b = ChangeSet::new(&w, 3).unwrap();
-        for t in a.tables() {
-            for i in (0..a.rows(t)).rev() {
-                let (mut x, mut y) = (Vec::new(), Vec::new());
-                a.row(t, i, &mut x);
-                b.row(t, i, &mut y);
-                assert_eq!(x.len(), t.columns(w.provenance()).len(), "{t}");
-                assert_eq!(x, y, "{t} row {i}");
-            }
-        }
-    }
-
-    #[test]
-    fn every_kind_of_change_happens_on_tiny() {
-        let w = world("tiny");
-        let cs = ChangeSet::new(&w, 1).unwrap();
-        let ops: HashSet<Op> = cs.tables().iter().map(|t| t.op()).collect();
-        assert_eq!(ops.len(), 4, "{:?}", cs.tables());
-        assert!(cs.rows(ChangeTable::Nodes(NodeKind::Event)) > 0);
-        assert!(cs.rows(ChangeTable::Deletes(NodeKind::Server)) > 0);
-    }
-
-    #[test]
-    fn new_ids_never_collide_across_days_or_with_the_base() {
-        let w = world("small");
-        let mut seen = HashSet::new();
-        for day in 1..=5 {
-            let cs = ChangeSet::new(&w, day).unwrap();
-            for k in NodeKind::ALL {
-                for i in 0..cs.rows(ChangeTable::Nodes(k)) {
-                    let n = cs.new_index(k, i);
-                    assert!(n >= w.count(k));
-                    assert!(seen.insert((k, n)), "{k} {n} twice");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn deletions_are_disjoint_and_never_touched_otherwise() {
-        let w = world("small");
-        let mut deleted = HashSet::new();
-        for day in 1..=40 {
-            let cs = ChangeSet::new(&w, day).unwrap();
-            for k in NodeKind::ALL {
-                for i in 0..cs.rows(ChangeTable::Deletes(k)) {
-                    let n = cs.deleted_index(k, i);
-                    assert!(n < w.count(k));
-                    assert!(cs.in_pool(k, n));
-                    assert!(deleted.insert((k, n)), "{k} {n} deleted twice");
-                }
-                for i in 0..cs.rows(ChangeTable::Updates(k)) {
-                    assert!(!cs.in_pool(k, cs.updated_index(k, i)));
-                }
-            }
-            for r in RelKind::ALL {
-                let spec = r.spec();
-                for i in 0..cs.rows(ChangeTable::Rels(r)) {
-                    let (s, e) = cs.rel_pair(r, i);
-                    for (k, n) in [(spec.start, s), (spec.end, e)] {
-                        if n < w.count(k) {
-                            assert!(!cs.in_pool(k, n), "{r} row {i} touches pool {k} {n}");
-                        } else {
-                            let first = cs.new_index(k, 0);
-                            assert!(n >= first && n < first + cs.plan(k).new, "{r} {k} {n}");
-                        }
-                    }
-                    // Every new relationship has an end created today.
-                    assert!(
-                        s >= w.count(spec.start) || e >= w.count(spec.end),
-                        "{r} {i}"
-                    );
-                }
-            }
-        }
-        // The pool is used up eventually: day 40 of small deletes nothing
-        // more than the pool holds.
-        assert!(!deleted.is_empty());
-    }
-
-    #[test]
-    fn relationships_within_a_day_are_distinct() {
-        for name in ["tiny", "small"] {
-            let w = world(name);
-            let cs = ChangeSet::new(&w, 2).unwrap();
-            for t in cs.tables() {
-                if let ChangeTable::Rels(r) = t {
-                    let pairs = ids(&cs, t);
-                    let set: HashSet<_> = pairs.iter().collect();
-                    assert_eq!(set.len(), pairs.len(), "{name} {r}: {pairs:?}");
-                    let spec = r.spec();
-                    if spec.start == spec.end {
-                        for i in 0..cs.rows(t) {
-                            let (s, e) = cs.rel_pair(r, i);
-                            assert_ne!(s, e, "{r} self loop");
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn updates_are_distinct_nodes_and_set_something() {
-        let w = world("small");
-        let cs = ChangeSet::new(&w, 7).unwrap();
-        let t = ChangeTable::Updates(NodeKind::Server);
-        let rows = ids(&cs, t);
-        let set: HashSet<_> = rows.iter().collect();
-        assert_eq!(set.len(), rows.len());
-        for i in 0..cs.rows(t) {
-            let mut row = Vec::new();
-            cs.row(t, i, &mut row);
-            assert!(row[1..].iter().any(|v| *v != Value::Null));
-        }
-    }
-
-    #[test]
-    fn days_differ_and_times_fall_on_the_day() {
-        let w = world("tiny");
-        let a = ChangeSet::new(&w, 1).unwrap();
-        let b = ChangeSet::new(&w, 2).unwrap();
-        let t = ChangeTable::Nodes(NodeKind::Event);
-        assert_ne!(ids(&a, t), ids(&b, t));
-        let col = NodeKind::Event
-            .columns(w.provenance())
-            .iter()
-            .position(|c| c.name == "occurred_at")
-            .unwrap();
-        let mut row = Vec::new();
-        b.row(t, 0, &mut row);
-        match row[col] {
-            Value::DateTime(s) => assert!((b.day_start()..b.day_start() + 86_400).contains(&s)),
-            ref v => panic!("{v:?}"),
-        }
-    }
-
-    #[test]
-    fn nth_distinct_skips_and_covers() {
-        for n in 2..9u64 {
-            for s in 0..n {
-                for start in 0..n {
-                    let got: HashSet<u64> = (0..n - 1)
-                        .map(|k| nth_distinct(start, k, n, Some(s)))
-                        .collect();
-                    assert_eq!(got.len() as u64, n - 1);
-                    assert!(!got.contains(&s));
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn incremental_headers_name_the_label() {
-        let p = Provenance::SourceOnly;
-        let h = ChangeTable::Nodes(NodeKind::Server).header_cells(p, true);
-        assert_eq!(h[0], "id:ID(Server){label:Server}");
-        assert!(!h.iter().any(|c| c.starts_with("sources")), "{h:?}");
-        let full = ChangeTable::Nodes(NodeKind::Server).header_cells(Provenance::Full, false);
-        assert!(full.iter().any(|c| c == "sources:string[]"), "{full:?}");
-        let u = ChangeTable::Updates(NodeKind::Server).header_cells(p, false);
-        assert_eq!(u, ["id:ID(Server)", "status", "criticality", "owner_team"]);
-        let d = ChangeTable::Deletes(NodeKind::Database).header_cells(p, true);
-        assert_eq!(d, ["id:ID(Database)"]);
-    }
-}
+mod tests;

@@ -1517,6 +1517,85 @@ impl fmt::Display for Table {
     }
 }
 
+// Change-set facts: what `changes` (day-N change sets) needs beyond the
+// shapes above. Its rules are derived from these and the shapes, so a new
+// kind or family needs an entry here and no code in src/changes.rs.
+
+/// How a kind changes from day to day in a change set (`cmdbgen changes`):
+/// how many nodes a day adds and decommissions, in basis points of the base
+/// count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Churn {
+    /// Never added or removed: the places others hang on (regions, data
+    /// centres), the owner groups, keep-all records.
+    Fixed,
+    /// Added slowly and never decommissioned: the ends every node of
+    /// another kind needs one of (business applications).
+    Grows,
+    /// Added and decommissioned slowly (network gear, services, clusters).
+    Slow,
+    /// The bulk of the estate (servers, databases, applications, installs).
+    Steady,
+    /// Only added: things that happen (events).
+    Stream,
+}
+
+impl Churn {
+    /// New nodes per day, in basis points of the base count.
+    pub fn new_bp(self) -> u64 {
+        match self {
+            Churn::Fixed => 0,
+            Churn::Grows | Churn::Slow => 50,
+            Churn::Steady => 100,
+            Churn::Stream => 200,
+        }
+    }
+
+    /// Decommissioned nodes per day, in basis points of the base count.
+    pub fn delete_bp(self) -> u64 {
+        match self {
+            Churn::Slow | Churn::Steady => 10,
+            Churn::Fixed | Churn::Grows | Churn::Stream => 0,
+        }
+    }
+}
+
+impl NodeKind {
+    /// How the kind changes from day to day.
+    pub fn churn(self) -> Churn {
+        match self {
+            NodeKind::Region | NodeKind::DataCenter | NodeKind::Group | NodeKind::SourceRecord => {
+                Churn::Fixed
+            }
+            NodeKind::BusinessApplication => Churn::Grows,
+            NodeKind::NetworkDevice | NodeKind::BusinessService | NodeKind::Cluster => Churn::Slow,
+            NodeKind::Server
+            | NodeKind::Database
+            | NodeKind::Application
+            | NodeKind::SoftwareInstall => Churn::Steady,
+            NodeKind::Event => Churn::Stream,
+        }
+    }
+}
+
+impl RelKind {
+    /// Whether the family's ends follow where its start node is placed (its
+    /// data centre, the servers it runs on) rather than its row number
+    /// alone. A node a change set adds is placed like a base node of its
+    /// kind (its twin): it takes such ends from the twin. `Parent` families
+    /// are placed by their shape; this lists the others.
+    pub fn follows_placement(self) -> bool {
+        matches!(
+            self,
+            RelKind::NetworkDeviceConnectsToServer
+                | RelKind::DatabaseRunsOnServer
+                | RelKind::ServerMemberOfCluster
+                | RelKind::DatabaseMemberOfCluster
+                | RelKind::SoftwareInstallInstalledOnServer
+        )
+    }
+}
+
 // `index()` is the position in `ALL`: both lists are in declaration order.
 const _: () = {
     let mut k = 0;

@@ -142,6 +142,29 @@ impl Perm {
             (u128::from(self.a) * u128::from(i) + u128::from(self.b)) % u128::from(self.n),
         )
     }
+
+    /// The preimage of `y` (`y < n`): `apply(invert(y)) == y`. O(log n),
+    /// for asking where a node sits in a permutation without a walk.
+    pub fn invert(&self, y: u64) -> u64 {
+        if self.n <= 1 {
+            return 0;
+        }
+        // `a` is coprime to `n`: its inverse modulo `n` by extended Euclid.
+        let n = i128::from(self.n);
+        let (mut r0, mut r1) = (n, i128::from(self.a));
+        let (mut t0, mut t1) = (0i128, 1i128);
+        while r1 != 0 {
+            let q = r0 / r1;
+            (r0, r1) = (r1, r0 - q * r1);
+            (t0, t1) = (t1, t0 - q * t1);
+        }
+        // Both factors are below n < 2^64: the product fits in u128.
+        let inv = t0.rem_euclid(n).unsigned_abs();
+        let diff = (i128::from(y) - i128::from(self.b))
+            .rem_euclid(n)
+            .unsigned_abs();
+        crate::cast::narrow(inv * diff % u128::from(self.n))
+    }
 }
 
 /// Picks an index by integer weights: `weights[k] / sum(weights)`.
@@ -208,7 +231,15 @@ mod tests {
                 prop_assert!(j < n);
                 prop_assert!(!seen[j as usize]);
                 seen[j as usize] = true;
+                prop_assert_eq!(p.invert(j), i);
             }
+        }
+
+        #[test]
+        fn invert_undoes_apply_for_large_n(n in 2u64..u64::MAX, key in any::<u64>(), i in any::<u64>()) {
+            let p = Perm::new(n, key);
+            let i = i % n;
+            prop_assert_eq!(p.invert(p.apply(i)), i);
         }
 
         #[test]

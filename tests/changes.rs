@@ -1,8 +1,9 @@
 //! `cmdbgen changes`: files, manifest, determinism, formats and refusals.
 //! (Applying change sets to a server is in online.rs.)
 
+use crate::util::neo4j_server::csv_fields;
 use crate::util::{files, ok, run};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 
@@ -88,7 +89,10 @@ fn new_ids_continue_after_the_base_and_never_repeat() {
             assert!(seen.insert(id.clone()), "{id} on two days");
         }
         let upd = fs::read_to_string(d.join("updates/Server/header.csv")).unwrap();
-        assert_eq!(upd, "id:ID(Server),status,criticality,owner_team\n");
+        assert_eq!(
+            upd,
+            "id:ID(Server),status,install_status,operational_status,status_since:datetime,criticality\n"
+        );
     }
 }
 
@@ -339,5 +343,111 @@ fn change_sets_have_their_base_bundles_columns() {
             compared += 1;
         }
         assert!(compared > 0, "{setting}: no node or relationship tables");
+    }
+}
+
+/// The rows of a table folder as field lists, and each header column's
+/// position by name (types stripped).
+fn table(dir: &Path) -> (HashMap<String, usize>, Vec<Vec<String>>) {
+    let header = fs::read_to_string(dir.join("header.csv")).unwrap();
+    let cols = csv_fields(header.trim_end())
+        .into_iter()
+        .enumerate()
+        .map(|(k, (h, _))| (h.split(':').next().unwrap().to_string(), k))
+        .collect();
+    let mut rows = Vec::new();
+    for f in crate::util::shard_files(dir) {
+        for l in fs::read_to_string(f).unwrap().lines() {
+            rows.push(csv_fields(l).into_iter().map(|(v, _)| v).collect());
+        }
+    }
+    (cols, rows)
+}
+
+/// The sub-folders of `dir`, sorted (none when it does not exist).
+fn subdirs(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Days 1 and 2 of `medium` validate, and on the files themselves: every
+/// relationship end exists that day (a base node the day does not delete,
+/// or one of its new nodes), every new CI has one `OWNED_BY` group whose
+/// name is its `owner_team`, and updates move no `owner_team`.
+#[test]
+fn medium_days_validate_and_nothing_dangles() {
+    let t = tempfile::tempdir().unwrap();
+    let base = t.path().join("base");
+    crate::util::generate(&base, "medium", &[]);
+    let mut ids: HashSet<String> = HashSet::new();
+    let mut group_name: HashMap<String, String> = HashMap::new();
+    for k in subdirs(&base.join("nodes")) {
+        let (c, rows) = table(&base.join("nodes").join(&k));
+        for r in rows {
+            if k == "Group" {
+                group_name.insert(r[c["id"]].clone(), r[c["name"]].clone());
+            }
+            ids.insert(r[c["id"]].clone());
+        }
+    }
+    for day in ["1", "2"] {
+        let d = t.path().join(format!("day{day}"));
+        changes(&d, &["--profile", "medium", "--day", day]);
+        let out = ok(&["validate", d.to_str().unwrap()]);
+        assert!(out.contains("OK: 0 errors"), "day {day}: {out}");
+        let mut live = ids.clone();
+        for k in subdirs(&d.join("deletes")) {
+            for r in table(&d.join("deletes").join(&k)).1 {
+                assert!(live.remove(&r[0]), "day {day}: deletes {} twice", r[0]);
+            }
+        }
+        let mut owner_team: HashMap<String, String> = HashMap::new();
+        for k in subdirs(&d.join("nodes")) {
+            let (c, rows) = table(&d.join("nodes").join(&k));
+            for r in rows {
+                assert!(
+                    live.insert(r[c["id"]].clone()),
+                    "day {day}: {} exists",
+                    r[0]
+                );
+                if let Some(&at) = c.get("owner_team") {
+                    owner_team.insert(r[c["id"]].clone(), r[at].clone());
+                }
+            }
+        }
+        let mut rels = 0;
+        let mut owned = HashSet::new();
+        for f in subdirs(&d.join("relationships")) {
+            for r in table(&d.join("relationships").join(&f)).1 {
+                for end in &r[..2] {
+                    assert!(live.contains(end), "day {day}: {f} {end} does not exist");
+                }
+                if f.contains("-OWNED_BY-") {
+                    assert_eq!(group_name[&r[1]], owner_team[&r[0]], "day {day}: {f} {r:?}");
+                    assert!(
+                        owned.insert(r[0].clone()),
+                        "day {day}: {} owned twice",
+                        r[0]
+                    );
+                }
+                rels += 1;
+            }
+        }
+        assert!(rels > 300, "day {day}: {rels}");
+        assert_eq!(
+            owned.len(),
+            owner_team.len(),
+            "day {day}: a new CI has no owner"
+        );
+        for k in subdirs(&d.join("updates")) {
+            let (c, _) = table(&d.join("updates").join(&k));
+            assert!(!c.contains_key("owner_team"), "{k}");
+        }
     }
 }

@@ -48,6 +48,20 @@ const RETIRED: usize = 6;
 /// Planned states (pending install, on order): recorded, never discovered.
 const PLANNED: [usize; 2] = [4, 5];
 
+/// The states a CI in each state can move to in a day's change, as a
+/// CMDB records them: an operational CI goes on standby, into maintenance
+/// or repair, or is retired; repairs end operational (or retired); a
+/// planned CI is ordered, then installed; a retired CI stays retired.
+pub(crate) static NEXT: [&[usize]; 7] = [
+    &[1, 2, 3, RETIRED],
+    &[OPERATIONAL, 2],
+    &[OPERATIONAL, 3],
+    &[2, OPERATIONAL, RETIRED],
+    &[OPERATIONAL],
+    &[4],
+    &[],
+];
+
 const DAY: i64 = 86_400;
 /// Creation times span the fourteen years before the reference.
 pub(crate) const CREATED_SPAN: i64 = 14 * 365 * DAY;

@@ -371,6 +371,44 @@ impl World {
         out.push(Value::Cents(d.below(5_000_000) as i64));
     }
 
+    /// The criticality weights the base draws CI `i` of `kind` with (see
+    /// [`World::ci_common`]): its business-service tier's when it has one,
+    /// else its environment's. A change set draws new criticalities from
+    /// them, so they stay ones the base could have given.
+    pub(crate) fn criticality_weights(&self, kind: NodeKind, i: u64) -> &'static [u32] {
+        let mut d = self.node_streams[kind.index()].draws(i);
+        let tier = match kind {
+            NodeKind::Application => self.supported_tier(i),
+            _ => self.head(kind, i, &mut d).tier,
+        };
+        if let Some(t) = tier {
+            return &pools::CRITICALITY_BY_TIER[t];
+        }
+        // The environment as the row has it (drawn after the head for the
+        // kinds whose name does not carry it).
+        let mut row = Vec::new();
+        self.row_from(
+            kind,
+            i,
+            &mut self.node_streams[kind.index()].draws(i),
+            &mut row,
+        );
+        let at = kind
+            .columns(self.provenance)
+            .iter()
+            .position(|c| c.name == "environment");
+        let env = at
+            .and_then(|at| match row.get(at) {
+                Some(Value::Word(w)) => pools::ENVIRONMENT
+                    .words
+                    .iter()
+                    .position(|e| e.text == w.text),
+                _ => None,
+            })
+            .unwrap_or(0);
+        &pools::CRITICALITY_BY_ENV[env]
+    }
+
     /// The tier of the first business service application `i` supports
     /// (`None` when it supports none): its criticality follows it.
     #[inline]
