@@ -111,6 +111,14 @@ pub enum NodeKind {
     /// A cluster of servers or databases (a failover or compute cluster),
     /// hosted in a data centre.
     Cluster,
+    /// A server's network interface (a NIC, with a MAC address); not a
+    /// configuration item of its own: it follows its server.
+    NetworkInterface,
+    /// An IP address bound to a network interface, inside a subnet; not a
+    /// configuration item of its own: it follows its interface.
+    IPAddress,
+    /// An IP subnet (a CIDR block) of a site's network.
+    Subnet,
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
@@ -125,7 +133,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 16] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -138,15 +146,18 @@ impl NodeKind {
         NodeKind::Group,
         NodeKind::SoftwareInstall,
         NodeKind::Cluster,
+        NodeKind::NetworkInterface,
+        NodeKind::IPAddress,
+        NodeKind::Subnet,
         NodeKind::SourceRecord,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
     /// (every kind but [`NodeKind::SourceRecord`], which comes last in
     /// [`NodeKind::ALL`]).
-    pub const ESTATE: [NodeKind; 12] = {
-        assert!(matches!(Self::ALL[12], NodeKind::SourceRecord));
-        let mut kinds = [NodeKind::Region; 12];
+    pub const ESTATE: [NodeKind; 15] = {
+        assert!(matches!(Self::ALL[15], NodeKind::SourceRecord));
+        let mut kinds = [NodeKind::Region; 15];
         let mut k = 0;
         while k < kinds.len() {
             kinds[k] = Self::ALL[k];
@@ -170,6 +181,9 @@ impl NodeKind {
             NodeKind::Group => "Group",
             NodeKind::SoftwareInstall => "SoftwareInstall",
             NodeKind::Cluster => "Cluster",
+            NodeKind::NetworkInterface => "NetworkInterface",
+            NodeKind::IPAddress => "IPAddress",
+            NodeKind::Subnet => "Subnet",
             NodeKind::SourceRecord => "SourceRecord",
         }
     }
@@ -194,6 +208,9 @@ impl NodeKind {
             NodeKind::Group => "grp-",
             NodeKind::SoftwareInstall => "swi-",
             NodeKind::Cluster => "cls-",
+            NodeKind::NetworkInterface => "nic-",
+            NodeKind::IPAddress => "ip-",
+            NodeKind::Subnet => "subnet-",
             NodeKind::SourceRecord => "sr-",
         }
     }
@@ -202,7 +219,12 @@ impl NodeKind {
     pub fn is_ci(self) -> bool {
         !matches!(
             self,
-            NodeKind::Event | NodeKind::Group | NodeKind::SoftwareInstall | NodeKind::SourceRecord
+            NodeKind::Event
+                | NodeKind::Group
+                | NodeKind::SoftwareInstall
+                | NodeKind::SourceRecord
+                | NodeKind::NetworkInterface
+                | NodeKind::IPAddress
         )
     }
 
@@ -234,6 +256,9 @@ impl NodeKind {
             NodeKind::Group => GROUP,
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL,
             NodeKind::Cluster => CLUSTER,
+            NodeKind::NetworkInterface => NETWORK_INTERFACE,
+            NodeKind::IPAddress => IP_ADDRESS,
+            NodeKind::Subnet => SUBNET,
             NodeKind::SourceRecord => SOURCE_RECORD,
         }
     }
@@ -253,6 +278,9 @@ impl NodeKind {
             NodeKind::Group => GROUP_LABELS,
             NodeKind::SoftwareInstall => SOFTWARE_INSTALL_LABELS,
             NodeKind::Cluster => CLUSTER_LABELS,
+            NodeKind::NetworkInterface => NETWORK_INTERFACE_LABELS,
+            NodeKind::IPAddress => IP_ADDRESS_LABELS,
+            NodeKind::Subnet => SUBNET_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
         }
     }
@@ -300,6 +328,12 @@ pub static GROUP_LABELS: &[&[&str]] = &[&["Group"]];
 pub static SOFTWARE_INSTALL_LABELS: &[&[&str]] = &[&["SoftwareInstall"]];
 /// A cluster has one label set.
 pub static CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Cluster"]];
+/// A network interface has one label set (it is not a configuration item).
+pub static NETWORK_INTERFACE_LABELS: &[&[&str]] = &[&["NetworkInterface"]];
+/// An IP address has one label set (it is not a configuration item).
+pub static IP_ADDRESS_LABELS: &[&[&str]] = &[&["IPAddress"]];
+/// A subnet has one label set.
+pub static SUBNET_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Subnet"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
@@ -416,6 +450,34 @@ const SOFTWARE_INSTALL: &[Column] = &[
     OBSERVED_AT,
 ];
 const CLUSTER: &[Column] = ci_columns![s("cluster_type"), prop("ha_enabled", PropType::Boolean),];
+const NETWORK_INTERFACE: &[Column] = &[
+    ID,
+    LABEL,
+    s("name"),
+    s("mac_address"),
+    s("vendor"),
+    prop("speed_mbps", PropType::Int),
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+];
+const IP_ADDRESS: &[Column] = &[
+    ID,
+    LABEL,
+    s("address"),
+    prop("ip_version", PropType::Int),
+    s("assignment"),
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+];
+const SUBNET: &[Column] = ci_columns![
+    s("cidr"),
+    prop("prefix_length", PropType::Int),
+    s("gateway"),
+    prop("ip_version", PropType::Int),
+    prop("vlan_id", PropType::Int),
+];
 
 const SOURCE_RECORD: &[Column] = &[
     ID,
@@ -633,6 +695,26 @@ pub enum RelKind {
     ClusterOwnedByGroup,
     /// Cluster -SUPPORTED_BY-> Group.
     ClusterSupportedByGroup,
+    /// Server -HAS_INTERFACE-> NetworkInterface: each interface has exactly
+    /// one server (rows indexed by the interface).
+    ServerHasNetworkInterface,
+    /// NetworkInterface -HAS_IP-> IPAddress: each address is bound to
+    /// exactly one interface (rows indexed by the address).
+    NetworkInterfaceHasIpAddress,
+    /// IPAddress -IN_SUBNET-> Subnet: each address in the subnet whose CIDR
+    /// block holds it, a subnet of its server's site.
+    IpAddressInSubnet,
+    /// Subnet -LOCATED_IN-> DataCenter: each subnet in one site.
+    SubnetLocatedInDataCenter,
+    /// NetworkDevice -CONNECTS_TO-> NetworkInterface, within the device's
+    /// data centre.
+    NetworkDeviceConnectsToNetworkInterface,
+    /// Subnet -REPORTED_BY-> SourceRecord (keep-all).
+    SubnetReportedBy,
+    /// Subnet -OWNED_BY-> Group.
+    SubnetOwnedByGroup,
+    /// Subnet -SUPPORTED_BY-> Group.
+    SubnetSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -653,13 +735,20 @@ pub enum Shape {
     /// Each start node has at most one end, a function of the start (an
     /// incident's cause); the rows are counted in one pass, like fan-outs.
     Optional,
+    /// Each end node has exactly one start, its owner: [`Shape::Parent`]
+    /// read from the owner to the owned (a server has its interfaces). The
+    /// end kind is split over the start kind in contiguous groups by the
+    /// family's [`Layout`]; rows are indexed by the end node, so there are
+    /// exactly as many as end nodes and a row's owner is arithmetic.
+    Owns,
 }
 
 /// The model's areas, each with the real-CMDB concept it mirrors, for
 /// docs/model.md: (title, prose).
-pub const AREAS: &[(&str, &str)] = &[(
-    "Infrastructure: clusters",
-    "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
+pub const AREAS: &[(&str, &str)] = &[
+    (
+        "Infrastructure: clusters",
+        "A `Cluster` is what ServiceNow's CMDB calls a cluster CI (`cmdb_ci_cluster`, \
 with its `cmdb_ci_cluster_node` members) and BMC CDM a `BMC_Cluster`: a failover, \
 hypervisor or container cluster. Each cluster is `HOSTED_IN` one data centre, \
 big data centres holding more (the servers' data-centre weights). A share of the \
@@ -667,7 +756,39 @@ servers (`clusters.servers`, default 0.3) and of the databases \
 (`clusters.databases`, default 0.2) are `MEMBER_OF` a cluster, always one of \
 their own data centre: a server's, or for a database the data centre of the \
 (first) server it runs on. A member whose data centre has no cluster is in none.",
-)];
+    ),
+    (
+        "Network: interfaces, addresses and subnets",
+        "A `NetworkInterface` is ServiceNow's network adapter (`cmdb_ci_network_adapter`), \
+BMC CDM's `BMC_NetworkPort` and Device42's NIC; an `IPAddress` is ServiceNow's \
+`cmdb_ci_ip_address` (BMC `BMC_IPEndpoint`, a Device42 IPAM address); a `Subnet` is \
+ServiceNow's IP network (`cmdb_ci_ip_network`, Device42's subnet). A Server \
+`HAS_INTERFACE` its interfaces, an interface `HAS_IP` its addresses: both are \
+written from the owner to the owned, one row per owned node, and split evenly \
+(every interface has exactly one server, every address one interface), so a \
+data centre's interfaces and addresses are contiguous like its servers. \
+Interfaces and addresses are not configuration items of their own: as dependent \
+items of their server they carry no owner, support group or lifecycle. Subnets \
+are: each is `LOCATED_IN` one data centre (a site), every data centre has at \
+least one (the profile asks for `nodes.Subnet` ≥ `nodes.DataCenter` when there \
+are addresses), the rest follow the data centres' address counts. A site's \
+subnets are one size, a /24 or larger to hold their share, and its \
+addresses are dealt out over them in turn (address q of the site is host \
+2 + q div m of its subnet q mod m), so each address is `IN_SUBNET` the subnet \
+whose CIDR block holds it, a subnet of its server's data centre, and no two \
+addresses are equal. Blocks come from the private IPv4 space, 10.0.0.0/8 then \
+192.168.0.0/16, site by site (172.16.0.0/12 stays the network devices' \
+management range, their `ip`); a site that no longer fits takes IPv6 unique \
+local /64 subnets (`fd` and a global id drawn from the seed) instead of \
+reusing private space: every address stays unique across the whole estate, \
+which is what an import or an IPAM reconciliation keys on. A server's `ip` is \
+its first address (its primary interface's); a server without an interface \
+has none. Each interface's MAC address is a vendor OUI (vendors in turn) and \
+the interface's serial in the low 24 bits, stepping to a locally administered \
+`02:` address past 16 x 2^24 interfaces, so MACs are unique too. Network \
+devices `CONNECTS_TO` interfaces of their own data centre, as they do servers.",
+    ),
+];
 
 /// How a `Parent` family splits its start kind over its end kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -766,7 +887,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 47] = [
+    pub const ALL: [RelKind; 55] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -814,11 +935,19 @@ impl RelKind {
         RelKind::ClusterReportedBy,
         RelKind::ClusterOwnedByGroup,
         RelKind::ClusterSupportedByGroup,
+        RelKind::ServerHasNetworkInterface,
+        RelKind::NetworkInterfaceHasIpAddress,
+        RelKind::IpAddressInSubnet,
+        RelKind::SubnetLocatedInDataCenter,
+        RelKind::NetworkDeviceConnectsToNetworkInterface,
+        RelKind::SubnetReportedBy,
+        RelKind::SubnetOwnedByGroup,
+        RelKind::SubnetSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 9] = [
+    pub const REPORTED_BY: [RelKind; 10] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -828,11 +957,12 @@ impl RelKind {
         RelKind::BusinessServiceReportedBy,
         RelKind::BusinessApplicationReportedBy,
         RelKind::ClusterReportedBy,
+        RelKind::SubnetReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 9] = [
+    pub const OWNED_BY: [RelKind; 10] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -842,10 +972,11 @@ impl RelKind {
         RelKind::BusinessServiceOwnedByGroup,
         RelKind::BusinessApplicationOwnedByGroup,
         RelKind::ClusterOwnedByGroup,
+        RelKind::SubnetOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 9] = [
+    pub const SUPPORTED_BY: [RelKind; 10] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -855,6 +986,7 @@ impl RelKind {
         RelKind::BusinessServiceSupportedByGroup,
         RelKind::BusinessApplicationSupportedByGroup,
         RelKind::ClusterSupportedByGroup,
+        RelKind::SubnetSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1016,6 +1148,44 @@ impl RelKind {
             R::ClusterReportedBy => reported(N::Cluster),
             R::ClusterOwnedByGroup => owned(N::Cluster),
             R::ClusterSupportedByGroup => supported(N::Cluster),
+            R::ServerHasNetworkInterface => (
+                "HAS_INTERFACE",
+                N::Server,
+                N::NetworkInterface,
+                Shape::Owns,
+                REL_SOURCE,
+            ),
+            R::NetworkInterfaceHasIpAddress => (
+                "HAS_IP",
+                N::NetworkInterface,
+                N::IPAddress,
+                Shape::Owns,
+                REL_SOURCE,
+            ),
+            R::IpAddressInSubnet => (
+                "IN_SUBNET",
+                N::IPAddress,
+                N::Subnet,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::SubnetLocatedInDataCenter => (
+                "LOCATED_IN",
+                N::Subnet,
+                N::DataCenter,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::NetworkDeviceConnectsToNetworkInterface => (
+                "CONNECTS_TO",
+                N::NetworkDevice,
+                N::NetworkInterface,
+                Shape::Fanout,
+                REL_SOURCE,
+            ),
+            R::SubnetReportedBy => reported(N::Subnet),
+            R::SubnetOwnedByGroup => owned(N::Subnet),
+            R::SubnetSupportedByGroup => supported(N::Subnet),
         };
         RelSpec {
             kind: self,
@@ -1043,7 +1213,8 @@ impl RelKind {
         columns_of(Table::Rel(self), p)
     }
 
-    /// The layout of a `Parent`-shaped family (`None` for other shapes).
+    /// The layout of a `Parent`- or `Owns`-shaped family (`None` for other
+    /// shapes): how the placed kind is split over the placing one.
     pub fn parent_layout(self) -> Option<Layout> {
         match self {
             RelKind::DataCenterLocatedInRegion => Some(Layout::Skewed(0)),
@@ -1051,6 +1222,24 @@ impl RelKind {
             RelKind::ServerHostedInDataCenter
             | RelKind::NetworkDeviceHostedInDataCenter
             | RelKind::ClusterHostedInDataCenter => Some(Layout::Skewed(1)),
+            // Interfaces and addresses are too many for a table: an even
+            // split keeps a site's interfaces and addresses contiguous,
+            // like its servers.
+            RelKind::ServerHasNetworkInterface | RelKind::NetworkInterfaceHasIpAddress => {
+                Some(Layout::Even)
+            }
+            _ => None,
+        }
+    }
+
+    /// For a `Parent`- or `Owns`-shaped family, (the placed kind, the kind
+    /// it is placed in): a server in its data centre, an interface in its
+    /// server. `None` for other shapes.
+    pub fn placement(self) -> Option<(NodeKind, NodeKind)> {
+        let s = self.spec();
+        match s.shape {
+            Shape::Parent => Some((s.start, s.end)),
+            Shape::Owns => Some((s.end, s.start)),
             _ => None,
         }
     }
@@ -1224,7 +1413,7 @@ mod tests {
     #[test]
     fn exactly_the_parent_families_have_a_layout() {
         for r in RelKind::ALL {
-            let parent = r.spec().shape == Shape::Parent;
+            let parent = matches!(r.spec().shape, Shape::Parent | Shape::Owns);
             assert_eq!(r.parent_layout().is_some(), parent, "{r}");
         }
     }

@@ -458,6 +458,18 @@ pub fn default_fanout(r: RelKind) -> Fanout {
             3.0,
         ),
         R::ApplicationSupportsBusinessService => (Dist::Uniform { min: 1, max: 2 }, 1.5),
+        // A device's cabled interfaces: most devices a few, core switches
+        // many; a quarter are not linked to an interface (routers, firewalls
+        // facing other gear), which also lets a profile leave interfaces out.
+        R::NetworkDeviceConnectsToNetworkInterface => (
+            Dist::Pareto {
+                min: 1,
+                max: 128,
+                alpha: 1.5,
+                zero: 0.25,
+            },
+            1.0,
+        ),
         _ => (Dist::Fixed { n: 1 }, 1.0),
     };
     Fanout { dist, target_skew }
@@ -804,13 +816,13 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
             ));
         }
     }
-    // Every parent-shaped family places each start in an end; installs are
-    // placed on servers by their own (optional-shaped) family.
-    let placed = RelKind::ALL
-        .iter()
-        .filter(|r| r.spec().shape == Shape::Parent)
-        .map(|r| (r.spec().start, r.spec().end))
-        .chain([(NodeKind::SoftwareInstall, NodeKind::Server)]);
+    // Every parent- or owner-shaped family places each node of one kind in
+    // a node of another; installs are placed on servers, and subnets in
+    // data centres, by their own (optional-shaped) families.
+    let placed = RelKind::ALL.iter().filter_map(|r| r.placement()).chain([
+        (NodeKind::SoftwareInstall, NodeKind::Server),
+        (NodeKind::Subnet, NodeKind::DataCenter),
+    ]);
     for (child, parent) in placed {
         if count(child) > 0 && count(parent) == 0 {
             return err(format!(
@@ -818,6 +830,18 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> 
                 count(child)
             ));
         }
+    }
+    // Each data centre's addresses lie in its own subnets: at least one
+    // subnet per data centre.
+    let (addresses, subnets, dcs) = (
+        count(NodeKind::IPAddress),
+        count(NodeKind::Subnet),
+        count(NodeKind::DataCenter),
+    );
+    if addresses > 0 && subnets < dcs {
+        return err(format!(
+            "nodes.Subnet = {subnets} must be at least nodes.DataCenter = {dcs} when nodes.IPAddress is {addresses} (each data centre's addresses lie in its own subnets)"
+        ));
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ mod hostile;
 mod infra;
 mod ingest;
 mod lifecycle;
+mod network;
 mod online;
 mod ops;
 mod packaging;

@@ -134,7 +134,7 @@ fn shard(table: &str) -> String {
 fn generated_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &[]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 82 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 106 ids checked in "), "{out}");
     let (_t, d) = bundle("small", &["--shard-rows", "700"]);
     assert_clean(&d);
     let (_t, d) = bundle("small", &["--gzip"]);
@@ -142,7 +142,7 @@ fn generated_bundles_validate_clean() {
     // Integer ids: the same rows and ids, checked as integers.
     let (_t, d) = bundle("tiny", &["--ids", "integer"]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 82 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 106 ids checked in "), "{out}");
     let (_t, d) = bundle(
         "small",
         &["--gzip", "--shard-rows", "700", "--ids", "integer"],
@@ -227,7 +227,7 @@ fn a_truncated_shard_fails() {
     fs::write(&p, cut).unwrap();
     let lines = cut.split(|&b| b == b'\n').count() as u64;
     let out = fails(&d);
-    has_line(&out, &d, &f, None, "the manifest says 650");
+    has_line(&out, &d, &f, None, "the manifest says 170");
     has_line(&out, &d, &f, None, &format!("has {lines} rows"));
     has_line(&out, &d, &f, Some(lines), "the last line has no line break");
     has_line(&out, &d, &f, None, "size is");

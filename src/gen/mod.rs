@@ -14,6 +14,7 @@ mod infra;
 pub mod json;
 pub(crate) mod lifecycle;
 mod multi;
+mod network;
 mod nodes;
 pub mod platform;
 pub mod pools;
@@ -77,6 +78,8 @@ pub enum Value<'a> {
     DateTime(i64),
     /// An IPv4 address, as a string.
     Ipv4(u32),
+    /// An IPv6 address, a CIDR block or a MAC address, as a string.
+    Net(text::Net),
     /// `:LABEL` values.
     Labels(&'static [&'static str]),
     /// A `string[]` of tags: bit k selects `pools::TAGS[k]`.
@@ -270,6 +273,8 @@ pub struct World {
     /// (`None` for other shapes).
     splits: Vec<Option<Split>>,
     families: Vec<Family>,
+    /// Per site, where its subnets' address blocks start (`network`).
+    network: network::Network,
 }
 
 /// A fan-out family's degree inputs ([`World::fanout_family`]).
@@ -279,8 +284,11 @@ struct FanoutFamily {
     stream: Stream,
     /// Ends of the start's own kind: a node is not its own end.
     same_kind: bool,
-    /// Network devices connect to the servers of their data centre only.
+    /// Network devices connect to the servers (or interfaces) of their
+    /// data centre only.
     in_dc: bool,
+    /// The end kind.
+    end: NodeKind,
     /// The number of nodes of the end kind.
     ends: u64,
 }
@@ -317,12 +325,13 @@ impl World {
             }
         };
         let c = |k: NodeKind| counts[k.index()];
-        // Each parent-shaped family's split, from its layout in the model.
+        // Each parent- or owner-shaped family's split, from its layout in
+        // the model.
         let splits = RelKind::ALL
             .iter()
             .map(|r| {
-                let spec = r.spec();
-                let (parents, children) = (c(spec.end), c(spec.start));
+                let (placed, placer) = r.placement()?;
+                let (parents, children) = (c(placer), c(placed));
                 r.parent_layout().map(|layout| match layout {
                     Layout::Skewed(salt) => {
                         Split::Table(Partition::new(parents, children, size_weight(salt)))
@@ -375,7 +384,9 @@ impl World {
             provenance: profile.provenance(),
             splits,
             families: Vec::new(),
+            network: network::Network::default(),
         };
+        world.network = network::Network::new(&world);
         world.families = world.count_families();
         world
     }
@@ -399,6 +410,11 @@ impl World {
                 let n = self.count(spec.start);
                 let cum = match spec.shape {
                     Shape::Parent => return Family { rows: n, cum: None },
+                    // One row per owned node.
+                    Shape::Owns => {
+                        let rows = self.count(spec.end);
+                        return Family { rows, cum: None };
+                    }
                     Shape::Fanout => {
                         let f = self.fanout_family(r);
                         Cumulative::new(n, |j| self.fanout_degree(&f, j))
@@ -407,7 +423,10 @@ impl World {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
                     }
-                    Shape::Optional => match self.platform_fixed_degree(r) {
+                    Shape::Optional => match self
+                        .platform_fixed_degree(r)
+                        .or_else(|| self.network_fixed_degree(r))
+                    {
                         Some(d) => Cumulative::new(n, |_| d),
                         None => {
                             Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
@@ -493,6 +512,10 @@ impl World {
             ),
             Shape::Fanout => self.fanout_degree(&self.fanout_family(r), j),
             Shape::Optional => u64::from(self.optional_end(r, j).is_some()),
+            Shape::Owns => {
+                let owned = self.owned(r, j);
+                owned.end - owned.start
+            }
         }
     }
 
@@ -504,6 +527,9 @@ impl World {
             RelKind::EventCausedByEvent => self.cause_of(j),
             RelKind::ServerMemberOfCluster => self.server_cluster(j),
             RelKind::DatabaseMemberOfCluster => self.database_cluster(j),
+            RelKind::IpAddressInSubnet | RelKind::SubnetLocatedInDataCenter => {
+                self.network_end(r, j)
+            }
             _ => self.platform_end(r, j),
         }
     }
@@ -516,7 +542,12 @@ impl World {
             dist: self.fanout(r).dist,
             stream: self.degree_streams[r.index()],
             same_kind: spec.start == spec.end,
-            in_dc: r == RelKind::NetworkDeviceConnectsToServer,
+            in_dc: matches!(
+                r,
+                RelKind::NetworkDeviceConnectsToServer
+                    | RelKind::NetworkDeviceConnectsToNetworkInterface
+            ),
+            end: spec.end,
             ends: self.count(spec.end),
         }
     }
@@ -548,12 +579,17 @@ impl World {
     }
 
     /// The candidate ends of fan-out family `f` for start node `j`, as
-    /// `(first, how many)`: a device connects to servers in its data centre.
+    /// `(first, how many)`: a device connects to servers (or interfaces) in
+    /// its data centre.
     #[inline]
     fn candidates(&self, f: &FanoutFamily, j: u64) -> (u64, u64) {
         if f.in_dc {
             let dc = self.parent(RelKind::NetworkDeviceHostedInDataCenter, j);
-            let range = self.children(RelKind::ServerHostedInDataCenter, dc);
+            let range = if f.end == NodeKind::NetworkInterface {
+                self.dc_interfaces(dc)
+            } else {
+                self.children(RelKind::ServerHostedInDataCenter, dc)
+            };
             (range.start, range.end - range.start)
         } else {
             (0, f.ends)
@@ -641,11 +677,23 @@ impl World {
         self.split(r).children_of(p)
     }
 
+    /// The owner of node `e` of the end kind of `Owns`-shaped family `r`.
+    #[inline]
+    pub(crate) fn owner(&self, r: RelKind, e: u64) -> u64 {
+        self.split(r).parent_of(e)
+    }
+
+    /// The end nodes owned by node `s` in `Owns`-shaped family `r`.
+    #[inline]
+    pub(crate) fn owned(&self, r: RelKind, s: u64) -> std::ops::Range<u64> {
+        self.split(r).children_of(s)
+    }
+
     #[inline]
     fn split(&self, r: RelKind) -> &Split {
         match &self.splits[r.index()] {
             Some(s) => s,
-            None => unreachable!("{r} is not parent-shaped"),
+            None => unreachable!("{r} is not parent- or owner-shaped"),
         }
     }
 

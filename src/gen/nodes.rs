@@ -118,9 +118,12 @@ impl World {
                 0,
                 "",
             ),
+            NodeKind::Subnet => (name("net", env_short(d.next()), "-"), 0, ""),
             NodeKind::Event
             | NodeKind::Group
             | NodeKind::SoftwareInstall
+            | NodeKind::NetworkInterface
+            | NodeKind::IPAddress
             | NodeKind::SourceRecord => (Value::Null, 0, ""),
         };
         let tier = (kind == NodeKind::BusinessService).then_some(t);
@@ -188,6 +191,9 @@ impl World {
                 self.platform_row(kind, i, d, out);
             }
             NodeKind::Cluster => self.cluster(i, d, out),
+            NodeKind::NetworkInterface | NodeKind::IPAddress | NodeKind::Subnet => {
+                self.network_row(kind, i, d, out);
+            }
             NodeKind::SourceRecord => {}
         }
     }
@@ -285,11 +291,8 @@ impl World {
         out.push(int(cores));
         out.push(int(memory));
         out.push(Value::Cents(cost));
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "the low 24 bits of the row number, masked"
-        )]
-        out.push(Value::Ipv4(0x0A00_0000 | (i as u32 & 0x00FF_FFFF)));
+        // Its primary interface's address (`network`).
+        out.push(self.server_ip(i));
     }
 
     fn device<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {

@@ -188,6 +188,51 @@ pub fn put_cents(c: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&[b'.', a, b]);
 }
 
+/// A network value written as text ([`put_net`]): never holds a comma or
+/// a quote, so CSV writes it unquoted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net {
+    /// An IPv6 address, in the compressed form of RFC 5952.
+    V6(u128),
+    /// An IPv4 CIDR block: the network address and the prefix length.
+    Cidr4(u32, u8),
+    /// An IPv6 CIDR block: the network address and the prefix length.
+    Cidr6(u128, u8),
+    /// A MAC address (its low 48 bits), as six lowercase hex pairs
+    /// separated by colons.
+    Mac(u64),
+}
+
+/// Appends the text of a network value.
+pub fn put_net(n: Net, out: &mut Vec<u8>) {
+    use std::io::Write;
+    match n {
+        // Writing into a Vec cannot fail.
+        Net::V6(a) => drop(write!(out, "{}", std::net::Ipv6Addr::from(a))),
+        Net::Cidr4(a, len) => {
+            put_ipv4(a, out);
+            out.push(b'/');
+            put_u64(u64::from(len), out);
+        }
+        Net::Cidr6(a, len) => {
+            drop(write!(out, "{}", std::net::Ipv6Addr::from(a)));
+            out.push(b'/');
+            put_u64(u64::from(len), out);
+        }
+        Net::Mac(m) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for k in (0..6).rev() {
+                let b = (m >> (8 * k)) & 0xFF;
+                out.push(HEX[crate::cast::index(b >> 4)]);
+                out.push(HEX[crate::cast::index(b & 0xF)]);
+                if k > 0 {
+                    out.push(b':');
+                }
+            }
+        }
+    }
+}
+
 /// Appends `ip` in dotted quad notation, without allocating.
 pub fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
     for (k, b) in ip.to_be_bytes().iter().enumerate() {

@@ -139,7 +139,7 @@ fn rewritten(
 fn parquet_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &PARQUET);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 82 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 106 ids checked in "), "{out}");
     assert!(!out.contains("note:"), "{out}");
     let (_t, d) = bundle("small", &[&PARQUET[..], &["--shard-rows", "700"]].concat());
     let out = assert_clean(&d);
