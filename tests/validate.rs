@@ -452,7 +452,7 @@ fn gzip_shards_are_checked_line_by_line_and_stray_files_found() {
 
 #[test]
 fn problems_are_capped_and_output_does_not_depend_on_threads() {
-    let (_t, d) = bundle("small", &["--shard-rows", "300"]);
+    let (_t, d) = bundle("small", &["--shard-rows", "50"]);
     // Damage several shards.
     for table in [
         "nodes/Server",

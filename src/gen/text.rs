@@ -208,14 +208,16 @@ pub fn put_net(n: Net, out: &mut Vec<u8>) {
     use std::io::Write;
     match n {
         // Writing into a Vec cannot fail.
-        Net::V6(a) => drop(write!(out, "{}", std::net::Ipv6Addr::from(a))),
+        Net::V6(a) => {
+            let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
+        }
         Net::Cidr4(a, len) => {
             put_ipv4(a, out);
             out.push(b'/');
             put_u64(u64::from(len), out);
         }
         Net::Cidr6(a, len) => {
-            drop(write!(out, "{}", std::net::Ipv6Addr::from(a)));
+            let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
             out.push(b'/');
             put_u64(u64::from(len), out);
         }
@@ -246,6 +248,23 @@ pub fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_values_are_written_in_their_usual_text() {
+        let text = |n| {
+            let mut o = Vec::new();
+            put_net(n, &mut o);
+            String::from_utf8(o).unwrap()
+        };
+        let v6 = 0xfd12_3456_789a_0001_0000_0000_0000_0002;
+        assert_eq!(text(Net::V6(v6)), "fd12:3456:789a:1::2");
+        assert_eq!(
+            text(Net::Cidr6(v6 >> 64 << 64, 64)),
+            "fd12:3456:789a:1::/64"
+        );
+        assert_eq!(text(Net::Cidr4(0x0A00_0100, 24)), "10.0.1.0/24");
+        assert_eq!(text(Net::Mac(0x0050_5600_0A01)), "00:50:56:00:0a:01");
+    }
 
     #[test]
     fn numbers_at_every_power_of_ten_are_decimal() {
