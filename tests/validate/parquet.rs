@@ -143,7 +143,7 @@ fn parquet_bundles_validate_clean() {
     assert!(!out.contains("note:"), "{out}");
     let (_t, d) = bundle("small", &[&PARQUET[..], &["--shard-rows", "700"]].concat());
     let out = assert_clean(&d);
-    assert!(out.contains(" files, 8909 rows and 1979 ids"), "{out}");
+    assert!(out.contains(" files, 9282 rows and 1999 ids"), "{out}");
     let (_t, d) = bundle(
         "small",
         &[
