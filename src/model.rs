@@ -115,6 +115,14 @@ pub enum NodeKind {
     StorageArray,
     /// A volume (a LUN or file share) carved out of a storage array.
     StorageVolume,
+    /// A server's network interface (a NIC, with a MAC address); not a
+    /// configuration item of its own: it follows its server.
+    NetworkInterface,
+    /// An IP address bound to a network interface, inside a subnet; not a
+    /// configuration item of its own: it follows its interface.
+    IPAddress,
+    /// An IP subnet (a CIDR block) of a site's network.
+    Subnet,
     /// One source's report of a configuration item, written only by the
     /// `keep-all` merge strategy (docs/sources.md); not a profile kind.
     SourceRecord,
@@ -134,7 +142,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 17] = [
+    pub const ALL: [NodeKind; 20] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -149,6 +157,9 @@ impl NodeKind {
         NodeKind::Cluster,
         NodeKind::StorageArray,
         NodeKind::StorageVolume,
+        NodeKind::NetworkInterface,
+        NodeKind::IPAddress,
+        NodeKind::Subnet,
         NodeKind::SourceRecord,
         NodeKind::CloudAccount,
         NodeKind::AvailabilityZone,
@@ -189,6 +200,9 @@ impl NodeKind {
             NodeKind::Cluster => "Cluster",
             NodeKind::StorageArray => "StorageArray",
             NodeKind::StorageVolume => "StorageVolume",
+            NodeKind::NetworkInterface => "NetworkInterface",
+            NodeKind::IPAddress => "IPAddress",
+            NodeKind::Subnet => "Subnet",
             NodeKind::SourceRecord => "SourceRecord",
             NodeKind::CloudAccount => "CloudAccount",
             NodeKind::AvailabilityZone => "AvailabilityZone",
@@ -217,6 +231,9 @@ impl NodeKind {
             NodeKind::Cluster => "cls-",
             NodeKind::StorageArray => "sto-",
             NodeKind::StorageVolume => "vol-",
+            NodeKind::NetworkInterface => "nic-",
+            NodeKind::IPAddress => "ip-",
+            NodeKind::Subnet => "subnet-",
             NodeKind::SourceRecord => "sr-",
             NodeKind::CloudAccount => "acct-",
             NodeKind::AvailabilityZone => "az-",
@@ -227,7 +244,12 @@ impl NodeKind {
     pub fn is_ci(self) -> bool {
         !matches!(
             self,
-            NodeKind::Event | NodeKind::Group | NodeKind::SoftwareInstall | NodeKind::SourceRecord
+            NodeKind::Event
+                | NodeKind::Group
+                | NodeKind::SoftwareInstall
+                | NodeKind::SourceRecord
+                | NodeKind::NetworkInterface
+                | NodeKind::IPAddress
         )
     }
 
@@ -261,6 +283,9 @@ impl NodeKind {
             NodeKind::Cluster => CLUSTER,
             NodeKind::StorageArray => STORAGE_ARRAY,
             NodeKind::StorageVolume => STORAGE_VOLUME,
+            NodeKind::NetworkInterface => NETWORK_INTERFACE,
+            NodeKind::IPAddress => IP_ADDRESS,
+            NodeKind::Subnet => SUBNET,
             NodeKind::SourceRecord => SOURCE_RECORD,
             NodeKind::CloudAccount => CLOUD_ACCOUNT,
             NodeKind::AvailabilityZone => AVAILABILITY_ZONE,
@@ -284,6 +309,9 @@ impl NodeKind {
             NodeKind::Cluster => CLUSTER_LABELS,
             NodeKind::StorageArray => STORAGE_ARRAY_LABELS,
             NodeKind::StorageVolume => STORAGE_VOLUME_LABELS,
+            NodeKind::NetworkInterface => NETWORK_INTERFACE_LABELS,
+            NodeKind::IPAddress => IP_ADDRESS_LABELS,
+            NodeKind::Subnet => SUBNET_LABELS,
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
             NodeKind::CloudAccount => CLOUD_ACCOUNT_LABELS,
             NodeKind::AvailabilityZone => AVAILABILITY_ZONE_LABELS,
@@ -347,6 +375,12 @@ pub static CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Cluster"]];
 pub static STORAGE_ARRAY_LABELS: &[&[&str]] = &[&["ConfigurationItem", "StorageArray"]];
 /// A storage volume has one label set.
 pub static STORAGE_VOLUME_LABELS: &[&[&str]] = &[&["ConfigurationItem", "StorageVolume"]];
+/// A network interface has one label set (it is not a configuration item).
+pub static NETWORK_INTERFACE_LABELS: &[&[&str]] = &[&["NetworkInterface"]];
+/// An IP address has one label set (it is not a configuration item).
+pub static IP_ADDRESS_LABELS: &[&[&str]] = &[&["IPAddress"]];
+/// A subnet has one label set.
+pub static SUBNET_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Subnet"]];
 
 /// The one label set of a `SourceRecord`.
 pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
@@ -470,6 +504,34 @@ const CLUSTER: &[Column] = ci_columns![s("cluster_type"), prop("ha_enabled", Pro
 const STORAGE_ARRAY: &[Column] =
     ci_columns![s("vendor"), s("model"), prop("capacity_gb", PropType::Long),];
 const STORAGE_VOLUME: &[Column] = ci_columns![prop("size_gb", PropType::Long), s("protocol")];
+const NETWORK_INTERFACE: &[Column] = &[
+    ID,
+    LABEL,
+    s("name"),
+    s("mac_address"),
+    s("vendor"),
+    prop("speed_mbps", PropType::Int),
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+];
+const IP_ADDRESS: &[Column] = &[
+    ID,
+    LABEL,
+    s("address"),
+    prop("ip_version", PropType::Int),
+    s("assignment"),
+    s("source"),
+    SOURCES,
+    OBSERVED_AT,
+];
+const SUBNET: &[Column] = ci_columns![
+    s("cidr"),
+    prop("prefix_length", PropType::Int),
+    s("gateway"),
+    prop("ip_version", PropType::Int),
+    prop("vlan_id", PropType::Int),
+];
 
 const SOURCE_RECORD: &[Column] = &[
     ID,
@@ -735,6 +797,29 @@ pub enum RelKind {
     CloudAccountSupportedByGroup,
     /// AvailabilityZone -SUPPORTED_BY-> Group.
     AvailabilityZoneSupportedByGroup,
+    /// Server -HAS_INTERFACE-> NetworkInterface: each interface has exactly
+    /// one server (rows indexed by the interface).
+    ServerHasNetworkInterface,
+    /// NetworkInterface -HAS_IP-> IPAddress: each address is bound to
+    /// exactly one interface (rows indexed by the address).
+    NetworkInterfaceHasIpAddress,
+    /// IPAddress -IN_SUBNET-> Subnet: each address in the subnet whose CIDR
+    /// block holds it, a subnet of its server's site.
+    IpAddressInSubnet,
+    /// Subnet -LOCATED_IN-> DataCenter: each subnet in one site.
+    SubnetLocatedInDataCenter,
+    /// Subnet -LOCATED_IN-> AvailabilityZone: the subnets of a zone's
+    /// cloud servers.
+    SubnetLocatedInAvailabilityZone,
+    /// NetworkDevice -CONNECTS_TO-> NetworkInterface, within the device's
+    /// data centre.
+    NetworkDeviceConnectsToNetworkInterface,
+    /// Subnet -REPORTED_BY-> SourceRecord (keep-all).
+    SubnetReportedBy,
+    /// Subnet -OWNED_BY-> Group.
+    SubnetOwnedByGroup,
+    /// Subnet -SUPPORTED_BY-> Group.
+    SubnetSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -755,6 +840,12 @@ pub enum Shape {
     /// Each start node has at most one end, a function of the start (an
     /// incident's cause); the rows are counted in one pass, like fan-outs.
     Optional,
+    /// Each end node has exactly one start, its owner: [`Shape::Parent`]
+    /// read from the owner to the owned (a server has its interfaces). The
+    /// end kind is split over the start kind in contiguous groups by the
+    /// family's [`Layout`]; rows are indexed by the end node, so there are
+    /// exactly as many as end nodes and a row's owner is arithmetic.
+    Owns,
 }
 
 /// The model's areas, each with the real-CMDB concept it mirrors, for
@@ -809,6 +900,37 @@ named after the region's code (`us-east-1a`), and `BELONGS_TO` a `CloudAccount` 
 (`cmdb_ci_cloud_service_account`) of the zone's provider: a region's zones and the \
 accounts take the providers in turn (aws, azure, gcp), so a server's account and zone \
 agree. Without zones or accounts in a profile every server is on premises.",
+    ),
+    (
+        "Network: interfaces, addresses and subnets",
+        "A `NetworkInterface` is ServiceNow's network adapter (`cmdb_ci_network_adapter`), \
+BMC CDM's `BMC_NetworkPort` and Device42's NIC; an `IPAddress` is ServiceNow's \
+`cmdb_ci_ip_address` (BMC `BMC_IPEndpoint`, a Device42 IPAM address); a `Subnet` is \
+ServiceNow's IP network (`cmdb_ci_ip_network`, Device42's subnet). A Server \
+`HAS_INTERFACE` its interfaces, an interface `HAS_IP` its addresses: both are \
+written from the owner to the owned, one row per owned node, and split evenly \
+(every interface has exactly one server, every address one interface), so a \
+data centre's interfaces and addresses are contiguous like its servers. \
+Interfaces and addresses are not configuration items of their own: as dependent \
+items of their server they carry no owner, support group or lifecycle. Subnets \
+are: each is `LOCATED_IN` one data centre (a site), every data centre has at \
+least one (the profile asks for `nodes.Subnet` ≥ `nodes.DataCenter` when there \
+are addresses), the rest follow the data centres' address counts. A site's \
+subnets are one size, a /24 or larger to hold their share, and its \
+addresses are dealt out over them in turn (address q of the site is host \
+2 + q div m of its subnet q mod m), so each address is `IN_SUBNET` the subnet \
+whose CIDR block holds it, a subnet of its server's data centre, and no two \
+addresses are equal. Blocks come from the private IPv4 space, 10.0.0.0/8 then \
+192.168.0.0/16, site by site (172.16.0.0/12 stays the network devices' \
+management range, their `ip`); a site that no longer fits takes IPv6 unique \
+local /64 subnets (`fd` and a global id drawn from the seed) instead of \
+reusing private space: every address stays unique across the whole estate, \
+which is what an import or an IPAM reconciliation keys on. A server's `ip` is \
+its first address (its primary interface's); a server without an interface \
+has none. Each interface's MAC address is a vendor OUI (vendors in turn) and \
+the interface's serial in the low 24 bits, stepping to a locally administered \
+`02:` address past 16 x 2^24 interfaces, so MACs are unique too. Network \
+devices `CONNECTS_TO` interfaces of their own data centre, as they do servers.",
     ),
 ];
 
@@ -992,7 +1114,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 67] = [
+    pub const ALL: [RelKind; 76] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -1060,11 +1182,20 @@ impl RelKind {
         RelKind::AvailabilityZoneOwnedByGroup,
         RelKind::CloudAccountSupportedByGroup,
         RelKind::AvailabilityZoneSupportedByGroup,
+        RelKind::ServerHasNetworkInterface,
+        RelKind::NetworkInterfaceHasIpAddress,
+        RelKind::IpAddressInSubnet,
+        RelKind::SubnetLocatedInDataCenter,
+        RelKind::SubnetLocatedInAvailabilityZone,
+        RelKind::NetworkDeviceConnectsToNetworkInterface,
+        RelKind::SubnetReportedBy,
+        RelKind::SubnetOwnedByGroup,
+        RelKind::SubnetSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 13] = [
+    pub const REPORTED_BY: [RelKind; 14] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -1078,11 +1209,12 @@ impl RelKind {
         RelKind::StorageVolumeReportedBy,
         RelKind::CloudAccountReportedBy,
         RelKind::AvailabilityZoneReportedBy,
+        RelKind::SubnetReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 13] = [
+    pub const OWNED_BY: [RelKind; 14] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -1096,10 +1228,11 @@ impl RelKind {
         RelKind::StorageVolumeOwnedByGroup,
         RelKind::CloudAccountOwnedByGroup,
         RelKind::AvailabilityZoneOwnedByGroup,
+        RelKind::SubnetOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 13] = [
+    pub const SUPPORTED_BY: [RelKind; 14] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -1113,6 +1246,7 @@ impl RelKind {
         RelKind::StorageVolumeSupportedByGroup,
         RelKind::CloudAccountSupportedByGroup,
         RelKind::AvailabilityZoneSupportedByGroup,
+        RelKind::SubnetSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1342,6 +1476,51 @@ impl RelKind {
             R::AvailabilityZoneOwnedByGroup => owned(N::AvailabilityZone),
             R::CloudAccountSupportedByGroup => supported(N::CloudAccount),
             R::AvailabilityZoneSupportedByGroup => supported(N::AvailabilityZone),
+            R::ServerHasNetworkInterface => (
+                "HAS_INTERFACE",
+                N::Server,
+                N::NetworkInterface,
+                Shape::Owns,
+                REL_SOURCE,
+            ),
+            R::NetworkInterfaceHasIpAddress => (
+                "HAS_IP",
+                N::NetworkInterface,
+                N::IPAddress,
+                Shape::Owns,
+                REL_SOURCE,
+            ),
+            R::IpAddressInSubnet => (
+                "IN_SUBNET",
+                N::IPAddress,
+                N::Subnet,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::SubnetLocatedInDataCenter => (
+                "LOCATED_IN",
+                N::Subnet,
+                N::DataCenter,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::SubnetLocatedInAvailabilityZone => (
+                "LOCATED_IN",
+                N::Subnet,
+                N::AvailabilityZone,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::NetworkDeviceConnectsToNetworkInterface => (
+                "CONNECTS_TO",
+                N::NetworkDevice,
+                N::NetworkInterface,
+                Shape::Fanout,
+                REL_SOURCE,
+            ),
+            R::SubnetReportedBy => reported(N::Subnet),
+            R::SubnetOwnedByGroup => owned(N::Subnet),
+            R::SubnetSupportedByGroup => supported(N::Subnet),
         };
         RelSpec {
             kind: self,
@@ -1369,7 +1548,8 @@ impl RelKind {
         columns_of(Table::Rel(self), p)
     }
 
-    /// The layout of a `Parent`-shaped family (`None` for other shapes).
+    /// The layout of a `Parent`- or `Owns`-shaped family (`None` for other
+    /// shapes): how the placed kind is split over the placing one.
     pub fn parent_layout(self) -> Option<Layout> {
         match self {
             RelKind::DataCenterLocatedInRegion => Some(Layout::Skewed(0)),
@@ -1383,6 +1563,24 @@ impl RelKind {
             // A few regions hold many zones; every region has some.
             RelKind::AvailabilityZoneLocatedInRegion => Some(Layout::Even),
             RelKind::ServerHostedInAvailabilityZone => Some(Layout::Skewed(2)),
+            // Interfaces and addresses are too many for a table: an even
+            // split keeps a site's interfaces and addresses contiguous,
+            // like its servers.
+            RelKind::ServerHasNetworkInterface | RelKind::NetworkInterfaceHasIpAddress => {
+                Some(Layout::Even)
+            }
+            _ => None,
+        }
+    }
+
+    /// For a `Parent`- or `Owns`-shaped family, (the placed kind, the kind
+    /// it is placed in): a server in its data centre, an interface in its
+    /// server. `None` for other shapes.
+    pub fn placement(self) -> Option<(NodeKind, NodeKind)> {
+        let s = self.spec();
+        match s.shape {
+            Shape::Parent => Some((s.start, s.end)),
+            Shape::Owns => Some((s.end, s.start)),
             _ => None,
         }
     }
@@ -1564,15 +1762,25 @@ impl NodeKind {
     /// How the kind changes from day to day.
     pub fn churn(self) -> Churn {
         match self {
-            NodeKind::Region | NodeKind::DataCenter | NodeKind::Group | NodeKind::SourceRecord => {
-                Churn::Fixed
-            }
+            NodeKind::Region
+            | NodeKind::DataCenter
+            | NodeKind::Group
+            | NodeKind::SourceRecord
+            | NodeKind::CloudAccount
+            | NodeKind::AvailabilityZone => Churn::Fixed,
+            // Interfaces, addresses and subnets are placed by an owner or
+            // an address plan that change sets cannot extend yet.
+            NodeKind::NetworkInterface | NodeKind::IPAddress | NodeKind::Subnet => Churn::Fixed,
             NodeKind::BusinessApplication => Churn::Grows,
-            NodeKind::NetworkDevice | NodeKind::BusinessService | NodeKind::Cluster => Churn::Slow,
+            NodeKind::NetworkDevice
+            | NodeKind::BusinessService
+            | NodeKind::Cluster
+            | NodeKind::StorageArray => Churn::Slow,
             NodeKind::Server
             | NodeKind::Database
             | NodeKind::Application
-            | NodeKind::SoftwareInstall => Churn::Steady,
+            | NodeKind::SoftwareInstall
+            | NodeKind::StorageVolume => Churn::Steady,
             NodeKind::Event => Churn::Stream,
         }
     }
@@ -1592,6 +1800,11 @@ impl RelKind {
                 | RelKind::ServerMemberOfCluster
                 | RelKind::DatabaseMemberOfCluster
                 | RelKind::SoftwareInstallInstalledOnServer
+                | RelKind::ServerUsesStorageStorageVolume
+                | RelKind::DatabaseUsesStorageStorageVolume
+                | RelKind::ServerVirtualizedByServer
+                | RelKind::ServerBelongsToCloudAccount
+                | RelKind::NetworkDeviceConnectsToNetworkInterface
         )
     }
 }
@@ -1646,7 +1859,7 @@ mod tests {
     #[test]
     fn exactly_the_parent_families_have_a_layout() {
         for r in RelKind::ALL {
-            let parent = r.spec().shape == Shape::Parent;
+            let parent = matches!(r.spec().shape, Shape::Parent | Shape::Owns);
             assert_eq!(r.parent_layout().is_some(), parent, "{r}");
         }
     }

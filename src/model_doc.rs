@@ -244,6 +244,9 @@ a service's follows its `service_tier`, an application's the tier of the first b
                     .to_string()
             }
             Shape::Optional => "at most one end per start, a function of the start".to_string(),
+            Shape::Owns => {
+                "each end owned by exactly one start; contiguous, even groups".to_string()
+            }
         };
         let _ = writeln!(
             s,

@@ -519,6 +519,18 @@ pub fn default_fanout(r: RelKind) -> Fanout {
         // shared datastores are popular); a database uses up to two.
         R::ServerUsesStorageStorageVolume => (Dist::Uniform { min: 0, max: 1 }, 1.5),
         R::DatabaseUsesStorageStorageVolume => (Dist::Uniform { min: 0, max: 2 }, 1.0),
+        // A device's cabled interfaces: most devices a few, core switches
+        // many; a quarter are not linked to an interface (routers, firewalls
+        // facing other gear), which also lets a profile leave interfaces out.
+        R::NetworkDeviceConnectsToNetworkInterface => (
+            Dist::Pareto {
+                min: 1,
+                max: 128,
+                alpha: 1.5,
+                zero: 0.25,
+            },
+            1.0,
+        ),
         _ => (Dist::Fixed { n: 1 }, 1.0),
     };
     Fanout { dist, target_skew }
@@ -929,25 +941,34 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>, compute: &Compute) -> Result
             ));
         }
     }
-    // Every parent-shaped family places each start in an end; installs are
-    // placed on servers by their own (optional-shaped) family.
-    // A family over part of its start kind places only that part.
-    let placed_count = |r: RelKind| {
-        let n = count(r.spec().start);
+    // Every parent- or owner-shaped family places each node of one kind in
+    // a node of another (a family over part of its kind only that part);
+    // installs are placed on servers, and subnets in data centres, by their
+    // own (optional-shaped) families.
+    let placed_count = |r: RelKind, child: NodeKind| {
         let part = r.parent_part();
         let tail = part.share().map_or(0, |s| share_count(nodes, compute, s));
-        let range = part.range(n, tail);
+        let range = part.range(count(child), tail);
         range.end - range.start
     };
     let placed = RelKind::ALL
         .iter()
-        .filter(|r| r.spec().shape == Shape::Parent)
-        .map(|&r| (r.spec().start, placed_count(r), r.spec().end))
-        .chain([(
-            NodeKind::SoftwareInstall,
-            count(NodeKind::SoftwareInstall),
-            NodeKind::Server,
-        )]);
+        .filter_map(|&r| {
+            r.placement()
+                .map(|(child, parent)| (child, placed_count(r, child), parent))
+        })
+        .chain([
+            (
+                NodeKind::SoftwareInstall,
+                count(NodeKind::SoftwareInstall),
+                NodeKind::Server,
+            ),
+            (
+                NodeKind::Subnet,
+                count(NodeKind::Subnet),
+                NodeKind::DataCenter,
+            ),
+        ]);
     for (child, n, parent) in placed {
         if n > 0 && count(parent) == 0 {
             return err(format!(
@@ -955,6 +976,18 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>, compute: &Compute) -> Result
                 count(child)
             ));
         }
+    }
+    // Each site's addresses lie in its own subnets: at least one subnet
+    // per data centre and availability zone.
+    let (addresses, subnets, sites) = (
+        count(NodeKind::IPAddress),
+        count(NodeKind::Subnet),
+        count(NodeKind::DataCenter) + count(NodeKind::AvailabilityZone),
+    );
+    if addresses > 0 && subnets < sites {
+        return err(format!(
+            "nodes.Subnet = {subnets} must be at least nodes.DataCenter + nodes.AvailabilityZone = {sites} when nodes.IPAddress is {addresses} (each site's addresses lie in its own subnets)"
+        ));
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ fn a_day_is_deterministic_and_days_differ() {
     changes(&a, &["--profile", "small", "--day", "3"]);
     changes(
         &b,
-        &["--profile", "small", "--day", "3", "--shard-rows", "7"],
+        &["--profile", "small", "--day", "3", "--shard-rows", "2"],
     );
     changes(&c, &["--profile", "small", "--day", "4"]);
     let data = |d: &Path, table: &str| -> String {

@@ -19,6 +19,7 @@ mod hostile;
 mod infra;
 mod ingest;
 mod lifecycle;
+mod network;
 mod online;
 mod ops;
 mod packaging;

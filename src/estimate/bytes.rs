@@ -375,7 +375,7 @@ mod tests {
     #[test]
     fn history_makes_a_window_cheaper() {
         let w = World::new(&Profile::load("medium").unwrap());
-        let csv = write::render_csv(&w, Table::Node(NodeKind::Event), 0..2000);
+        let csv = write::render_csv(&w, Table::Node(NodeKind::Event), 0..1700);
         let (h, win) = csv.split_at(64 << 10);
         let cold = super::super::gzip::deflate_after(6, &[], win).unwrap();
         let warm = super::super::gzip::deflate_after(6, &h[h.len() - (32 << 10)..], win).unwrap();

@@ -77,10 +77,15 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
             r.put_json(&mut json);
             put_json_str(&String::from_utf8_lossy(&json), out);
         }
-        Value::Id { .. } | Value::IntegerId { .. } | Value::Name { .. } | Value::Ipv4(_) => {
+        Value::Id { .. }
+        | Value::IntegerId { .. }
+        | Value::Name { .. }
+        | Value::Ipv4(_)
+        | Value::Net(_) => {
             let mut text = Vec::new();
             match *v {
                 Value::Ipv4(ip) => put_ipv4(ip, &mut text),
+                Value::Net(n) => super::text::put_net(n, &mut text),
                 _ => v.put_text(&mut text),
             }
             put_json_str(&String::from_utf8_lossy(&text), out);

@@ -15,6 +15,7 @@ mod infra;
 pub mod json;
 pub(crate) mod lifecycle;
 mod multi;
+mod network;
 mod nodes;
 pub mod platform;
 pub mod pools;
@@ -79,6 +80,8 @@ pub enum Value<'a> {
     DateTime(i64),
     /// An IPv4 address, as a string.
     Ipv4(u32),
+    /// An IPv6 address, a CIDR block or a MAC address, as a string.
+    Net(text::Net),
     /// `:LABEL` values.
     Labels(&'static [&'static str]),
     /// A `string[]` of tags: bit k selects `pools::TAGS[k]`.
@@ -274,6 +277,8 @@ pub struct World {
     /// Each family's part of its start kind ([`RelKind::parent_part`]).
     parts: Vec<std::ops::Range<u64>>,
     families: Vec<Family>,
+    /// Per site, where its subnets' address blocks start (`network`).
+    network: network::Network,
 }
 
 /// A fan-out family's degree inputs ([`World::fanout_family`]).
@@ -283,10 +288,13 @@ struct FanoutFamily {
     stream: Stream,
     /// Ends of the start's own kind: a node is not its own end.
     same_kind: bool,
-    /// Network devices connect to the servers of their data centre only.
+    /// Network devices connect to the servers (or interfaces) of their
+    /// data centre only.
     in_dc: bool,
     /// The family, for the ones whose candidates are their own (storage).
     rel: RelKind,
+    /// The end kind.
+    end: NodeKind,
     /// The number of nodes of the end kind.
     ends: u64,
 }
@@ -328,16 +336,18 @@ impl World {
             .map(|r| {
                 let part = r.parent_part();
                 let tail = part.share().map_or(0, |s| profile.share_count(s));
-                part.range(c(r.spec().start), tail)
+                let placed = r.placement().map_or(r.spec().start, |p| p.0);
+                part.range(c(placed), tail)
             })
             .collect();
-        // Each parent-shaped family's split, from its layout in the model.
+        // Each parent- or owner-shaped family's split, from its layout in
+        // the model, over the part of the placed kind it places.
         let splits = RelKind::ALL
             .iter()
             .map(|r| {
-                let spec = r.spec();
+                let (_, placer) = r.placement()?;
                 let part = &parts[r.index()];
-                let (parents, children) = (c(spec.end), part.end - part.start);
+                let (parents, children) = (c(placer), part.end - part.start);
                 r.parent_layout().map(|layout| match layout {
                     Layout::Skewed(salt) => {
                         Split::Table(Partition::new(parents, children, size_weight(salt)))
@@ -391,7 +401,9 @@ impl World {
             splits,
             parts,
             families: Vec::new(),
+            network: network::Network::default(),
         };
+        world.network = network::Network::new(&world);
         world.families = world.count_families();
         world
     }
@@ -419,6 +431,11 @@ impl World {
                         let rows = part.end - part.start;
                         return Family { rows, cum: None };
                     }
+                    // One row per owned node.
+                    Shape::Owns => {
+                        let rows = self.count(spec.end);
+                        return Family { rows, cum: None };
+                    }
                     Shape::Fanout => {
                         let f = self.fanout_family(r);
                         Cumulative::new(n, |j| self.fanout_degree(&f, j))
@@ -427,7 +444,10 @@ impl World {
                         let slot = r.affects_slot().expect("one-of families are AFFECTS");
                         affects[slot].take().expect("each slot is used once")
                     }
-                    Shape::Optional => match self.platform_fixed_degree(r) {
+                    Shape::Optional => match self
+                        .platform_fixed_degree(r)
+                        .or_else(|| self.network_fixed_degree(r))
+                    {
                         Some(d) => Cumulative::new(n, |_| d),
                         None if self.compute_counted(r) => {
                             Cumulative::from_counts(n, |rows| self.compute_rows(r, rows))
@@ -516,6 +536,10 @@ impl World {
             ),
             Shape::Fanout => self.fanout_degree(&self.fanout_family(r), j),
             Shape::Optional => u64::from(self.optional_end(r, j).is_some()),
+            Shape::Owns => {
+                let owned = self.owned(r, j);
+                owned.end - owned.start
+            }
         }
     }
 
@@ -529,6 +553,9 @@ impl World {
             RelKind::DatabaseMemberOfCluster => self.database_cluster(j),
             RelKind::ServerBelongsToCloudAccount => self.account_of(j),
             RelKind::ServerVirtualizedByServer => self.host_of(j),
+            RelKind::IpAddressInSubnet
+            | RelKind::SubnetLocatedInDataCenter
+            | RelKind::SubnetLocatedInAvailabilityZone => self.network_end(r, j),
             _ => self.platform_end(r, j),
         }
     }
@@ -541,8 +568,13 @@ impl World {
             dist: self.fanout(r).dist,
             stream: self.degree_streams[r.index()],
             same_kind: spec.start == spec.end,
-            in_dc: r == RelKind::NetworkDeviceConnectsToServer,
+            in_dc: matches!(
+                r,
+                RelKind::NetworkDeviceConnectsToServer
+                    | RelKind::NetworkDeviceConnectsToNetworkInterface
+            ),
             rel: r,
+            end: spec.end,
             ends: self.count(spec.end),
         }
     }
@@ -581,7 +613,8 @@ impl World {
     }
 
     /// The candidate ends of fan-out family `f` for start node `j`, as
-    /// `(first, how many)`: a device connects to servers in its data centre.
+    /// `(first, how many)`: a device connects to servers (or interfaces) in
+    /// its data centre.
     #[inline]
     fn candidates(&self, f: &FanoutFamily, j: u64) -> (u64, u64) {
         if let Some(c) = self.storage_candidates(f.rel, j) {
@@ -589,7 +622,11 @@ impl World {
         }
         if f.in_dc {
             let dc = self.parent(RelKind::NetworkDeviceHostedInDataCenter, j);
-            let range = self.children(RelKind::ServerHostedInDataCenter, dc);
+            let range = if f.end == NodeKind::NetworkInterface {
+                self.dc_interfaces(dc)
+            } else {
+                self.children(RelKind::ServerHostedInDataCenter, dc)
+            };
             (range.start, range.end - range.start)
         } else {
             (0, f.ends)
@@ -688,11 +725,23 @@ impl World {
         self.parts[r.index()].clone()
     }
 
+    /// The owner of node `e` of the end kind of `Owns`-shaped family `r`.
+    #[inline]
+    pub(crate) fn owner(&self, r: RelKind, e: u64) -> u64 {
+        self.split(r).parent_of(e)
+    }
+
+    /// The end nodes owned by node `s` in `Owns`-shaped family `r`.
+    #[inline]
+    pub(crate) fn owned(&self, r: RelKind, s: u64) -> std::ops::Range<u64> {
+        self.split(r).children_of(s)
+    }
+
     #[inline]
     fn split(&self, r: RelKind) -> &Split {
         match &self.splits[r.index()] {
             Some(s) => s,
-            None => unreachable!("{r} is not parent-shaped"),
+            None => unreachable!("{r} is not parent- or owner-shaped"),
         }
     }
 

@@ -136,9 +136,12 @@ impl World {
                 let h = self.cloud_head(kind, i, d);
                 (h.name, h.t, h.word)
             }
+            NodeKind::Subnet => (name("net", env_short(d.next()), "-"), 0, ""),
             NodeKind::Event
             | NodeKind::Group
             | NodeKind::SoftwareInstall
+            | NodeKind::NetworkInterface
+            | NodeKind::IPAddress
             | NodeKind::SourceRecord => (Value::Null, 0, ""),
         };
         let tier = (kind == NodeKind::BusinessService).then_some(t);
@@ -209,6 +212,9 @@ impl World {
             NodeKind::Cluster => self.cluster(i, d, out),
             NodeKind::StorageArray => self.storage_array(i, d, out),
             NodeKind::StorageVolume => self.storage_volume(i, d, out),
+            NodeKind::NetworkInterface | NodeKind::IPAddress | NodeKind::Subnet => {
+                self.network_row(kind, i, d, out);
+            }
             NodeKind::SourceRecord => {}
             NodeKind::CloudAccount | NodeKind::AvailabilityZone => self.cloud_row(kind, i, d, out),
         }
@@ -309,11 +315,8 @@ impl World {
         out.push(int(cores));
         out.push(int(memory));
         out.push(Value::Cents(cost));
-        #[allow(
-            clippy::cast_possible_truncation,
-            reason = "the low 24 bits of the row number, masked"
-        )]
-        out.push(Value::Ipv4(0x0A00_0000 | (i as u32 & 0x00FF_FFFF)));
+        // Its primary interface's address (`network`).
+        out.push(self.server_ip(i));
     }
 
     fn device<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {

@@ -65,7 +65,7 @@ impl<'w> RelRows<'w> {
             start_cache: None,
             last: None,
         };
-        if shape != Shape::Parent && start < end {
+        if !matches!(shape, Shape::Parent | Shape::Owns) && start < end {
             let cum = world.families[rel.index()]
                 .cum
                 .as_ref()
@@ -105,6 +105,10 @@ impl<'w> RelRows<'w> {
             Shape::Parent => {
                 let j = self.world.part(self.rel).start + self.row;
                 (j, self.world.parent(self.rel, j))
+            }
+            Shape::Owns => {
+                let e = self.row;
+                (self.world.owner(self.rel, e), e)
             }
             Shape::Fanout | Shape::OneOf | Shape::Reports | Shape::Optional => {
                 while self.k >= self.targets.len() as u64 {

@@ -188,6 +188,53 @@ pub fn put_cents(c: i64, out: &mut Vec<u8>) {
     out.extend_from_slice(&[b'.', a, b]);
 }
 
+/// A network value written as text ([`put_net`]): never holds a comma or
+/// a quote, so CSV writes it unquoted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Net {
+    /// An IPv6 address, in the compressed form of RFC 5952.
+    V6(u128),
+    /// An IPv4 CIDR block: the network address and the prefix length.
+    Cidr4(u32, u8),
+    /// An IPv6 CIDR block: the network address and the prefix length.
+    Cidr6(u128, u8),
+    /// A MAC address (its low 48 bits), as six lowercase hex pairs
+    /// separated by colons.
+    Mac(u64),
+}
+
+/// Appends the text of a network value.
+pub fn put_net(n: Net, out: &mut Vec<u8>) {
+    use std::io::Write;
+    match n {
+        // Writing into a Vec cannot fail.
+        Net::V6(a) => {
+            let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
+        }
+        Net::Cidr4(a, len) => {
+            put_ipv4(a, out);
+            out.push(b'/');
+            put_u64(u64::from(len), out);
+        }
+        Net::Cidr6(a, len) => {
+            let _ = write!(out, "{}", std::net::Ipv6Addr::from(a));
+            out.push(b'/');
+            put_u64(u64::from(len), out);
+        }
+        Net::Mac(m) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for k in (0..6).rev() {
+                let b = (m >> (8 * k)) & 0xFF;
+                out.push(HEX[crate::cast::index(b >> 4)]);
+                out.push(HEX[crate::cast::index(b & 0xF)]);
+                if k > 0 {
+                    out.push(b':');
+                }
+            }
+        }
+    }
+}
+
 /// Appends `ip` in dotted quad notation, without allocating.
 pub fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
     for (k, b) in ip.to_be_bytes().iter().enumerate() {
@@ -201,6 +248,23 @@ pub fn put_ipv4(ip: u32, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_values_are_written_in_their_usual_text() {
+        let text = |n| {
+            let mut o = Vec::new();
+            put_net(n, &mut o);
+            String::from_utf8(o).unwrap()
+        };
+        let v6 = 0xfd12_3456_789a_0001_0000_0000_0000_0002;
+        assert_eq!(text(Net::V6(v6)), "fd12:3456:789a:1::2");
+        assert_eq!(
+            text(Net::Cidr6(v6 >> 64 << 64, 64)),
+            "fd12:3456:789a:1::/64"
+        );
+        assert_eq!(text(Net::Cidr4(0x0A00_0100, 24)), "10.0.1.0/24");
+        assert_eq!(text(Net::Mac(0x0050_5600_0A01)), "00:50:56:00:0a:01");
+    }
 
     #[test]
     fn numbers_at_every_power_of_ten_are_decimal() {

@@ -139,6 +139,7 @@ pub fn put_value(v: &Value<'_>, out: &mut Vec<u8>) {
         Value::Cents(c) => put_cents(c, out),
         Value::DateTime(t) => put_datetime(t, out),
         Value::Ipv4(ip) => put_ipv4(ip, out),
+        Value::Net(n) => crate::gen::text::put_net(n, out),
         Value::Labels(ls) => {
             for (k, l) in ls.iter().enumerate() {
                 if k > 0 {

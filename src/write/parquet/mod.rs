@@ -272,7 +272,7 @@ fn text_of(v: &Value<'_>, out: &mut Vec<u8>) -> Option<()> {
         | Value::Key { .. }
         | Value::Report(_) => v.put_text(out),
         // Never quoted by the CSV writer: its CSV form is its text.
-        Value::Ipv4(_) | Value::Labels(_) | Value::Int(_) | Value::Bool(_) => {
+        Value::Ipv4(_) | Value::Net(_) | Value::Labels(_) | Value::Int(_) | Value::Bool(_) => {
             super::csv::put_value(v, out)
         }
         Value::Null
