@@ -52,7 +52,7 @@
 
 use crate::gen::index::Cumulative;
 use crate::gen::{lifecycle, pools, Value, World};
-use crate::model::{ColKind, Column, NodeKind, PropType, Provenance, RelKind, Shape, Table};
+use crate::model::{ColKind, Column, NodeKind, Part, PropType, Provenance, RelKind, Shape, Table};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
 
@@ -283,11 +283,13 @@ impl Rule {
     pub fn of(world: &World, r: RelKind) -> Rule {
         let spec = r.spec();
         match spec.shape {
-            Shape::Parent if world.rows(Table::Rel(r)) != world.count(spec.start) => {
-                Rule::Skip("covers part of its start kind")
-            }
             Shape::Parent if spec.end.churn().delete_bp() > 0 => {
                 Rule::Skip("its parents are decommissioned")
+            }
+            // Over part of its start kind: a new node is placed like its
+            // twin, when the twin is in the part.
+            Shape::Parent if world.rows(Table::Rel(r)) != world.count(spec.start) => {
+                Rule::Ends { twin: true }
             }
             Shape::Parent => Rule::Parent,
             Shape::Fanout | Shape::Optional => Rule::Ends {
@@ -476,14 +478,20 @@ impl<'w> ChangeSet<'w> {
             return None;
         }
         let mut d = self.stream(streams::TWIN, k.index()).draws(i);
+        // A new node's index is past the base, so it extends the kind's
+        // last part (a tail share, such as the cloud servers): its twin is
+        // drawn there.
+        if let Some(tail) = self.tail_part(k) {
+            let n = tail.end - tail.start;
+            let found = (0..TWIN_TRIES * 4)
+                .map(|_| tail.start + d.below(n))
+                .find(|&c| !self.in_pool(k, c) && self.twin_fits(k, c));
+            if found.is_some() {
+                return found;
+            }
+        }
         let first = self.stable(k, d.below(stable));
-        let fits = |c: u64| {
-            self.must[k.index()].iter().all(|&r| {
-                self.world
-                    .optional_end(r, c)
-                    .is_some_and(|e| self.exists(r.spec().end, e))
-            })
-        };
+        let fits = |c: u64| self.twin_fits(k, c);
         if fits(first) {
             return Some(first);
         }
@@ -491,6 +499,26 @@ impl<'w> ChangeSet<'w> {
             .map(|_| self.stable(k, d.below(stable)))
             .find(|&c| fits(c));
         Some(found.unwrap_or(first))
+    }
+
+    /// The non-empty tail part of kind `k`'s nodes that a `Parent` family
+    /// places (`Part::Tail`), if any.
+    fn tail_part(&self, k: NodeKind) -> Option<std::ops::Range<u64>> {
+        RelKind::ALL
+            .into_iter()
+            .filter(|r| r.spec().start == k && matches!(r.parent_part(), Part::Tail(_)))
+            .map(|r| self.world.part(r))
+            .find(|p| !p.is_empty())
+    }
+
+    /// Whether base node `c` of kind `k` has an existing end in every
+    /// family a twin must have one in.
+    fn twin_fits(&self, k: NodeKind, c: u64) -> bool {
+        self.must[k.index()].iter().all(|&r| {
+            self.world
+                .optional_end(r, c)
+                .is_some_and(|e| self.exists(r.spec().end, e))
+        })
     }
 
     /// Whether node `n` of kind `k` exists on the day whatever else was
@@ -521,6 +549,11 @@ impl<'w> ChangeSet<'w> {
         };
         match spec.shape {
             Shape::Fanout => self.world.fanout_targets(r, from, out),
+            Shape::Parent => {
+                if self.world.part(r).contains(&from) {
+                    out.push(self.world.parent(r, from));
+                }
+            }
             _ => out.extend(self.world.optional_end(r, from)),
         }
         out.retain(|&e| self.exists(spec.end, e));

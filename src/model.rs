@@ -1771,11 +1771,9 @@ impl NodeKind {
             // Interfaces, addresses and subnets are placed by an owner or
             // an address plan that change sets cannot extend yet.
             NodeKind::NetworkInterface | NodeKind::IPAddress | NodeKind::Subnet => Churn::Fixed,
-            NodeKind::BusinessApplication => Churn::Grows,
-            NodeKind::NetworkDevice
-            | NodeKind::BusinessService
-            | NodeKind::Cluster
-            | NodeKind::StorageArray => Churn::Slow,
+            // Volumes are placed on arrays, so arrays only grow.
+            NodeKind::BusinessApplication | NodeKind::StorageArray => Churn::Grows,
+            NodeKind::NetworkDevice | NodeKind::BusinessService | NodeKind::Cluster => Churn::Slow,
             NodeKind::Server
             | NodeKind::Database
             | NodeKind::Application

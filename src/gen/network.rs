@@ -516,15 +516,27 @@ mod tests {
         let w = World::new(&Profile::load("medium").unwrap());
         assert!(w.count(NodeKind::IPAddress) > 0);
         check(&w);
-        // Every address is in exactly one subnet, every subnet in a site.
+        // Every address is in exactly one subnet, every subnet in one site:
+        // a data centre or, for cloud servers, a zone.
+        let p = pairs(&w, RelKind::IpAddressInSubnet);
+        assert_eq!(p.len() as u64, w.count(NodeKind::IPAddress));
+        assert_eq!(
+            p.len() as u64,
+            w.rows(Table::Rel(RelKind::IpAddressInSubnet))
+        );
+        let mut sited = std::collections::HashSet::new();
         for r in [
-            RelKind::IpAddressInSubnet,
             RelKind::SubnetLocatedInDataCenter,
+            RelKind::SubnetLocatedInAvailabilityZone,
         ] {
             let p = pairs(&w, r);
-            assert_eq!(p.len() as u64, w.count(r.spec().start), "{r}");
+            assert!(!p.is_empty(), "{r}");
             assert_eq!(p.len() as u64, w.rows(Table::Rel(r)), "{r}");
+            for (t, _) in p {
+                assert!(sited.insert(t), "subnet {t} in two sites");
+            }
         }
+        assert_eq!(sited.len() as u64, w.count(NodeKind::Subnet));
         // Medium fits in IPv4.
         let v4 =
             (0..w.count(NodeKind::IPAddress)).all(|k| matches!(w.address_value(k), Value::Ipv4(_)));
