@@ -134,7 +134,7 @@ fn shard(table: &str) -> String {
 fn generated_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &[]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 90 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 142 ids checked in "), "{out}");
     let (_t, d) = bundle("small", &["--shard-rows", "700"]);
     assert_clean(&d);
     let (_t, d) = bundle("small", &["--gzip"]);
@@ -142,7 +142,7 @@ fn generated_bundles_validate_clean() {
     // Integer ids: the same rows and ids, checked as integers.
     let (_t, d) = bundle("tiny", &["--ids", "integer"]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 90 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 142 ids checked in "), "{out}");
     let (_t, d) = bundle(
         "small",
         &["--gzip", "--shard-rows", "700", "--ids", "integer"],
@@ -341,7 +341,7 @@ fn change_sets_validate_and_undeclared_increment_groups_fail() {
         &c,
         "manifest.json",
         None,
-        "ID group 'DataCenter' of incremental/relationships/Server-HOSTED_IN-DataCenter/header.csv is declared by no --nodes input of the increment",
+        "ID group 'DataCenter' of incremental/relationships/NetworkDevice-HOSTED_IN-DataCenter/header.csv is declared by no --nodes input of the increment",
     );
 }
 
