@@ -80,21 +80,7 @@ print(q(f"""select count(*) from {belongs} b join {in_zone} z on b.s = z.s
 #[test]
 #[ignore = "needs DuckDB: scripts/test.sh"]
 fn the_server_layout_holds_in_duckdb() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    let o = std::process::Command::new(util::verify_python())
-        .args(["-c", LAYOUT])
-        .arg(&d)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let (out, n) = util::duckdb_counts("medium", LAYOUT);
     assert!(n[0] > 1000 && n[1] > 500, "{out}");
     assert!(n[2..].iter().all(|&x| x == 0), "layout breaches: {out}");
 }

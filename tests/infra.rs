@@ -40,21 +40,7 @@ print(servers[0], servers[1], dbs[0], dbs[1])
 #[test]
 #[ignore = "needs DuckDB: scripts/test.sh"]
 fn cluster_members_share_their_clusters_data_centre_in_duckdb() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    let o = std::process::Command::new(util::verify_python())
-        .args(["-c", SAME_DC])
-        .arg(&d)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let (out, n) = util::duckdb_counts("medium", SAME_DC);
     assert!(n[0] > 1000 && n[2] > 100, "{out}");
     assert_eq!(
         (n[1], n[3]),

@@ -77,21 +77,7 @@ print(n, outside, outside6, dup_ip, dup_mac, wrong_dc, links[0], links[1])
 #[test]
 #[ignore = "needs DuckDB: scripts/test.sh"]
 fn addresses_lie_in_their_subnets_and_are_unique_in_duckdb() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    let o = std::process::Command::new(util::verify_python())
-        .args(["-c", NETWORK])
-        .arg(&d)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let (out, n) = util::duckdb_counts("medium", NETWORK);
     assert!(n[0] > 1000 && n[6] > 100, "{out}");
     assert_eq!(
         (n[1], n[2], n[3], n[4], n[5], n[7]),

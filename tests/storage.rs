@@ -56,21 +56,7 @@ print(users[0], users[1], fit[0], fit[1])
 #[test]
 #[ignore = "needs DuckDB: scripts/test.sh"]
 fn storage_users_share_their_volumes_data_centre_in_duckdb() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    let o = std::process::Command::new(util::verify_python())
-        .args(["-c", STORAGE])
-        .arg(&d)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let n: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let (out, n) = util::duckdb_counts("medium", STORAGE);
     assert!(n[0] > 1500 && n[2] == 44, "{out}");
     assert_eq!(
         (n[1], n[3]),

@@ -108,3 +108,28 @@ pub(crate) fn manifest_rows(manifest: &serde_json::Value, name: &str) -> Option<
 }
 
 pub(crate) mod neo4j_server;
+
+/// Generates `profile`, runs the Python `script` (DuckDB, under
+/// `verify_python()`) with the bundle's path as its argument, asserts it
+/// succeeds, and returns its output and the numbers it printed.
+pub(crate) fn duckdb_counts(profile: &str, script: &str) -> (String, Vec<u64>) {
+    let t = tempfile::tempdir().expect("a temp dir");
+    let d = t.path().join("b");
+    generate(&d, profile, &[]);
+    let o = std::process::Command::new(verify_python())
+        .args(["-c", script])
+        .arg(&d)
+        .output()
+        .expect("running the DuckDB check");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let n = out
+        .split_whitespace()
+        .map(|x| x.parse().expect("a count"))
+        .collect();
+    (out, n)
+}
