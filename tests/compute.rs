@@ -4,18 +4,11 @@
 //! virtual servers on a hypervisor of their own data centre that fits them,
 //! zones named after their region.
 
-use crate::util::{self, generate};
+use crate::util;
 
 #[test]
 fn medium_with_cloud_and_virtual_servers_validates() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
-    let m = util::json(&d.join("manifest.json"));
-    let rows = |name: &str| {
-        util::manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
-    };
+    let rows = util::validated_rows("medium");
     let servers = rows("Server");
     let cloud = rows("Server-HOSTED_IN-AvailabilityZone");
     assert_eq!(cloud, servers / 5, "the default cloud share");

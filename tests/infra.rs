@@ -2,18 +2,11 @@
 //! clusters validates, and (DuckDB) every cluster member shares its
 //! cluster's data centre.
 
-use crate::util::{self, generate};
+use crate::util;
 
 #[test]
 fn medium_with_clusters_validates() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
-    let m = util::json(&d.join("manifest.json"));
-    let rows = |name: &str| {
-        util::manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
-    };
+    let rows = util::validated_rows("medium");
     assert_eq!(rows("Cluster"), 216);
     assert_eq!(rows("Cluster-HOSTED_IN-DataCenter"), 216);
     assert!(rows("Server-MEMBER_OF-Cluster") > 1000);

@@ -4,18 +4,11 @@
 //! in its server's data centre, and devices connect to interfaces of their
 //! own data centre.
 
-use crate::util::{self, generate};
+use crate::util;
 
 #[test]
 fn medium_with_network_validates() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
-    let m = util::json(&d.join("manifest.json"));
-    let rows = |name: &str| {
-        util::manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
-    };
+    let rows = util::validated_rows("medium");
     let (nics, addrs, subnets) = (rows("NetworkInterface"), rows("IPAddress"), rows("Subnet"));
     assert!(nics > 1000 && addrs > 1000 && subnets >= rows("DataCenter"));
     assert_eq!(rows("Server-HAS_INTERFACE-NetworkInterface"), nics);

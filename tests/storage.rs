@@ -2,18 +2,11 @@
 //! volumes validates, and (DuckDB) every user of a volume is in the
 //! volume's array's data centre and each array's volumes fit in it.
 
-use crate::util::{self, generate};
+use crate::util;
 
 #[test]
 fn medium_with_storage_validates() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path().join("b");
-    generate(&d, "medium", &[]);
-    util::ok(&["validate", d.to_str().unwrap(), "--quiet"]);
-    let m = util::json(&d.join("manifest.json"));
-    let rows = |name: &str| {
-        util::manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
-    };
+    let rows = util::validated_rows("medium");
     assert_eq!(rows("StorageArray"), 44);
     assert_eq!(rows("StorageVolume"), 528);
     assert_eq!(rows("StorageArray-HOSTED_IN-DataCenter"), 44);

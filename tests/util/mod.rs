@@ -133,3 +133,17 @@ pub(crate) fn duckdb_counts(profile: &str, script: &str) -> (String, Vec<u64>) {
         .collect();
     (out, n)
 }
+
+/// Generates `profile`, asserts `cmdbgen validate` passes on it, and returns
+/// its manifest's row count of a table by name (panicking on a name the
+/// manifest does not list).
+pub(crate) fn validated_rows(profile: &str) -> impl Fn(&str) -> u64 {
+    let t = tempfile::tempdir().expect("a temp dir");
+    let d = t.path().join("b");
+    generate(&d, profile, &[]);
+    ok(&["validate", d.to_str().expect("utf-8 temp path"), "--quiet"]);
+    let m = json(&d.join("manifest.json"));
+    move |name: &str| {
+        manifest_rows(&m, name).unwrap_or_else(|| panic!("{name} missing from the manifest"))
+    }
+}
