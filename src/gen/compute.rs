@@ -402,16 +402,12 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::pairs;
     use crate::model::Table;
     use crate::profile::Profile;
 
     fn world(text: &str) -> World {
         World::new(&Profile::parse(text, "t").unwrap())
-    }
-
-    fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
-        let mut it = w.rel_rows(r, 0);
-        std::iter::from_fn(|| it.next_pair()).collect()
     }
 
     fn cell(w: &World, k: NodeKind, i: u64, col: &str) -> String {

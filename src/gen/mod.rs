@@ -826,6 +826,13 @@ fn source_pools(profile: &Profile) -> Vec<SourcePool> {
         .collect()
 }
 
+/// Every (start, end) pair of family `r`, for tests.
+#[cfg(test)]
+pub(crate) fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
+    let mut it = w.rel_rows(r, 0);
+    std::iter::from_fn(|| it.next_pair()).collect()
+}
+
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

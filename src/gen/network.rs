@@ -436,14 +436,10 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::pairs;
     use crate::model::Table;
     use crate::profile::Profile;
     use std::collections::HashSet;
-
-    fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
-        let mut it = w.rel_rows(r, 0);
-        std::iter::from_fn(|| it.next_pair()).collect()
-    }
 
     /// The address bits of a place, IPv4 in the low 32 bits with a flag
     /// above the IPv6 range, so both families share one set.

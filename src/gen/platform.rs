@@ -337,17 +337,13 @@ pub fn owned_by(k: NodeKind) -> Option<RelKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::pairs;
     use crate::model::{Provenance, Table};
     use crate::profile::Profile;
     use std::collections::HashSet;
 
     fn world(name: &str) -> World {
         World::new(&Profile::load(name).unwrap())
-    }
-
-    fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
-        let mut it = w.rel_rows(r, 0);
-        std::iter::from_fn(|| it.next_pair()).collect()
     }
 
     fn text(v: &Value<'_>) -> String {

@@ -264,17 +264,13 @@ fn volume_size(capacity: u64, siblings: u64, h: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::pairs;
     use crate::model::Table;
     use crate::profile::Profile;
     use std::collections::HashMap;
 
     fn world(name: &str) -> World {
         World::new(&Profile::load(name).unwrap())
-    }
-
-    fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
-        let mut it = w.rel_rows(r, 0);
-        std::iter::from_fn(|| it.next_pair()).collect()
     }
 
     fn text(v: &Value<'_>) -> String {

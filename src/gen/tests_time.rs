@@ -27,11 +27,6 @@ fn busy() -> World {
     World::new(&Profile::parse(&text, "busy").unwrap())
 }
 
-fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
-    let mut it = w.rel_rows(r, 0);
-    std::iter::from_fn(|| it.next_pair()).collect()
-}
-
 /// The event column `name` of row `i`.
 fn event_cell<'w>(w: &'w World, i: u64, name: &str, row: &mut Vec<Value<'w>>) -> Value<'w> {
     row.clear();
