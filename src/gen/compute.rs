@@ -311,37 +311,65 @@ impl World {
         Some(first + p * rng::skewed(h, n, 1.5))
     }
 
-    /// Whether an optional family's rows are counted from ranges
-    /// ([`World::compute_rows`]) rather than node by node.
-    pub(super) fn compute_counted(&self, r: RelKind) -> bool {
+    /// Whether a family's rows are counted from ranges of servers
+    /// ([`World::range_rows`]) rather than node by node: a data centre's
+    /// servers share what bounds their degree, so planning xlarge looks each
+    /// one up once per range, not once per server.
+    pub(super) fn range_counted(&self, r: RelKind) -> bool {
         matches!(
             r,
-            RelKind::ServerBelongsToCloudAccount | RelKind::ServerVirtualizedByServer
+            RelKind::ServerBelongsToCloudAccount
+                | RelKind::ServerVirtualizedByServer
+                | RelKind::ServerMemberOfCluster
+                | RelKind::ServerUsesStorageStorageVolume
         )
     }
 
-    /// The rows of `r` starting at servers `rows`: every cloud server
-    /// belongs to an account; every virtual server has a host.
-    pub(super) fn compute_rows(&self, r: RelKind, rows: Range<u64>) -> u64 {
+    /// The rows of `r` starting at servers `rows` (the sum of
+    /// [`World::degree`] over them).
+    pub(super) fn range_rows(&self, r: RelKind, rows: Range<u64>) -> u64 {
         let overlap = |a: Range<u64>| a.end.min(rows.end).saturating_sub(a.start.max(rows.start));
         match r {
+            // Every cloud server belongs to an account.
             RelKind::ServerBelongsToCloudAccount => {
                 overlap(self.part(RelKind::ServerHostedInAvailabilityZone))
             }
-            RelKind::ServerVirtualizedByServer => {
-                let on_prem = self.on_premises();
-                if rows.start >= on_prem || rows.is_empty() {
-                    return 0;
-                }
-                let hosted = RelKind::ServerHostedInDataCenter;
-                let first = self.parent(hosted, rows.start);
-                let last = self.parent(hosted, rows.end.min(on_prem) - 1);
-                (first..=last)
-                    .map(|dc| overlap(self.server_range(dc, VIRTUAL)))
-                    .sum()
-            }
+            // Every virtual server has a host.
+            RelKind::ServerVirtualizedByServer => self.sum_by_dc(rows.clone(), |dc, _| match dc {
+                Some(dc) => overlap(self.server_range(dc, VIRTUAL)),
+                None => 0,
+            }),
+            RelKind::ServerMemberOfCluster => self.cluster_rows(rows),
+            RelKind::ServerUsesStorageStorageVolume => self.storage_rows(rows),
             _ => unreachable!("{r} is not counted from ranges"),
         }
+    }
+
+    /// The sum of `f(dc, part)` over the parts of servers `rows` that share
+    /// a data centre (`None` for the cloud instances, which come last).
+    pub(super) fn sum_by_dc(
+        &self,
+        rows: Range<u64>,
+        f: impl Fn(Option<u64>, Range<u64>) -> u64,
+    ) -> u64 {
+        let on_prem = self.on_premises();
+        let mut total = 0;
+        let end = rows.end.min(on_prem);
+        if rows.start < end {
+            let hosted = RelKind::ServerHostedInDataCenter;
+            for dc in self.parent(hosted, rows.start)..=self.parent(hosted, end - 1) {
+                let all = self.children(hosted, dc);
+                let part = all.start.max(rows.start)..all.end.min(end);
+                if !part.is_empty() {
+                    total += f(Some(dc), part);
+                }
+            }
+        }
+        let cloud = rows.start.max(on_prem)..rows.end;
+        if !cloud.is_empty() {
+            total += f(None, cloud);
+        }
+        total
     }
 
     /// The head of a cloud account or zone: its name, provider and, for a

@@ -72,21 +72,49 @@ impl World {
         self.cluster_in(dc, d.next())
     }
 
+    /// The `Server-MEMBER_OF` rows starting at servers `rows`: a server
+    /// drawn into a cluster has one when its data centre has clusters.
+    pub(super) fn cluster_rows(&self, rows: std::ops::Range<u64>) -> u64 {
+        if self.count(NodeKind::Cluster) == 0 {
+            return 0;
+        }
+        let stream = self.target_streams[RelKind::ServerMemberOfCluster.index()];
+        let share = self.profile.clusters.servers;
+        self.sum_by_dc(rows, |dc, part| match dc {
+            Some(dc)
+                if !self
+                    .children(RelKind::ClusterHostedInDataCenter, dc)
+                    .is_empty() =>
+            {
+                part.filter(|&j| below_share(stream.draws(j).next(), share))
+                    .count() as u64
+            }
+            _ => 0,
+        })
+    }
+
     /// The cluster database `j` is a member of: drawn with the profile's
     /// share, among the clusters of the data centre of the server it runs
     /// on (its first, when it runs on several); none when it runs nowhere
     /// or in the cloud.
     pub(super) fn database_cluster(&self, j: u64) -> Option<u64> {
+        self.database_cluster_on(j, || self.first_target(RelKind::DatabaseRunsOnServer, j))
+    }
+
+    /// [`World::database_cluster`] given the database's first server,
+    /// asked for only when the database is drawn into a cluster.
+    pub(super) fn database_cluster_on(
+        &self,
+        j: u64,
+        server: impl FnOnce() -> Option<u64>,
+    ) -> Option<u64> {
         let mut d = self.target_streams[RelKind::DatabaseMemberOfCluster.index()].draws(j);
         if !below_share(d.next(), self.profile.clusters.databases)
             || self.count(NodeKind::Cluster) == 0
         {
             return None;
         }
-        let mut servers = Vec::new();
-        self.fanout_targets(RelKind::DatabaseRunsOnServer, j, &mut servers);
-        let &server = servers.first()?;
-        let dc = self.server_dc(server)?;
+        let dc = self.server_dc(server()?)?;
         self.cluster_in(dc, d.next())
     }
 }

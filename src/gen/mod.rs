@@ -420,6 +420,17 @@ impl World {
             }
         })
         .map(Some);
+        // The database families share one pass: each database's first
+        // server is drawn once.
+        let mut databases =
+            Cumulative::many(self.count(NodeKind::Database), |j, acc: &mut [u64; 2]| {
+                let first = std::cell::OnceCell::new();
+                let server =
+                    || *first.get_or_init(|| self.first_target(RelKind::DatabaseRunsOnServer, j));
+                acc[0] += self.database_storage_degree(j, server);
+                acc[1] += u64::from(self.database_cluster_on(j, server).is_some());
+            })
+            .map(Some);
         RelKind::ALL
             .iter()
             .map(|&r| {
@@ -436,6 +447,15 @@ impl World {
                         let rows = self.count(spec.end);
                         return Family { rows, cum: None };
                     }
+                    _ if r == RelKind::DatabaseUsesStorageStorageVolume => {
+                        databases[0].take().expect("counted once")
+                    }
+                    _ if r == RelKind::DatabaseMemberOfCluster => {
+                        databases[1].take().expect("counted once")
+                    }
+                    Shape::Fanout | Shape::Optional if self.range_counted(r) => {
+                        Cumulative::from_counts(n, |rows| self.range_rows(r, rows))
+                    }
                     Shape::Fanout => {
                         let f = self.fanout_family(r);
                         Cumulative::new(n, |j| self.fanout_degree(&f, j))
@@ -449,9 +469,6 @@ impl World {
                         .or_else(|| self.network_fixed_degree(r))
                     {
                         Some(d) => Cumulative::new(n, |_| d),
-                        None if self.compute_counted(r) => {
-                            Cumulative::from_counts(n, |rows| self.compute_rows(r, rows))
-                        }
                         None => {
                             Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
                         }

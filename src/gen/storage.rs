@@ -234,6 +234,41 @@ impl World {
         }
     }
 
+    /// The `Server-USES_STORAGE` rows starting at servers `rows`: each draws
+    /// its count, capped by the volumes of its data centre (none in the
+    /// cloud), the same degree as node by node.
+    pub(super) fn storage_rows(&self, rows: Range<u64>) -> u64 {
+        let f = self.fanout_family(RelKind::ServerUsesStorageStorageVolume);
+        self.sum_by_dc(rows, |dc, part| {
+            let volumes = dc.map_or(0, |dc| {
+                let v = self.volumes_of_dc(dc);
+                v.end - v.start
+            });
+            if volumes == 0 {
+                return 0;
+            }
+            part.map(|j| Self::capped_degree(&f, j, volumes)).sum()
+        })
+    }
+
+    /// Database `j`'s `USES_STORAGE` degree given its first server, asked
+    /// for only when its draw is not zero.
+    pub(super) fn database_storage_degree(
+        &self,
+        j: u64,
+        server: impl FnOnce() -> Option<u64>,
+    ) -> u64 {
+        let f = self.fanout_family(RelKind::DatabaseUsesStorageStorageVolume);
+        if f.dist.min() == 0 && f.dist.sample(f.stream.at(j)) == 0 {
+            return 0;
+        }
+        let volumes = server().and_then(|s| self.server_dc(s)).map_or(0, |dc| {
+            let v = self.volumes_of_dc(dc);
+            v.end - v.start
+        });
+        Self::capped_degree(&f, j, volumes)
+    }
+
     /// The candidate volumes of start `j` of `USES_STORAGE` family `r`, as
     /// `(first, how many)`; `None` when `r` is not a storage family.
     #[inline]
