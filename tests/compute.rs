@@ -77,3 +77,40 @@ fn the_server_layout_holds_in_duckdb() {
     assert!(n[0] > 1000 && n[1] > 500, "{out}");
     assert!(n[2..].iter().all(|&x| x == 0), "layout breaches: {out}");
 }
+
+/// A profile whose events all affect servers, a third of them hypervisor
+/// hosts: enough storms on hosts to see them spread.
+const HOST_STORMS: &str = "[nodes]\nRegion = 2\nDataCenter = 3\nServer = 600\nEvent = 200000\n\
+    [compute]\ncloud = 0.0\nphysical = 0.3\ncontainer = 0.0\nhypervisors = 1.0\n\
+    [events]\naffects_skew = 1.0\n[events.affects]\nServer = 1\n";
+
+/// In DuckDB: the blocks of 64 events where one hypervisor host takes at
+/// least 16 (its storms), and how many other events of those blocks hit
+/// its own guests.
+const SPREAD: &str = r#"
+import duckdb, glob, sys
+d = sys.argv[1]
+def rel(name):
+    files = sorted(glob.glob(f"{d}/relationships/{name}/part-*.csv"))
+    return f"read_csv({files!r}, header=false, columns={{'s': 'VARCHAR', 'e': 'VARCHAR', 'src': 'VARCHAR'}})"
+hits, vm = rel("Event-AFFECTS-Server"), rel("Server-VIRTUALIZED_BY-Server")
+duckdb.sql(f"""create table a as select cast(regexp_extract(s, '[0-9]+$') as bigint) // 64 b, e
+  from {hits}""")
+duckdb.sql(f"""create table storm as select a.b, a.e host from a join (select distinct e from {vm}) h
+  on a.e = h.e group by a.b, a.e having count(*) >= 16""")
+q = lambda s: duckdb.sql(s).fetchall()[0][0]
+print(q("select count(*) from storm"))
+print(q(f"select count(*) from storm s join a on a.b = s.b join {vm} v on v.s = a.e and v.e = s.host"))
+"#;
+
+#[test]
+#[ignore = "needs DuckDB: scripts/test.sh"]
+fn a_hypervisor_storm_hits_its_guests_in_duckdb() {
+    let t = tempfile::tempdir().expect("a temp dir");
+    let p = t.path().join("host-storms.toml");
+    std::fs::write(&p, HOST_STORMS).expect("writing the profile");
+    let (out, n) = util::duckdb_counts(p.to_str().expect("utf-8 temp path"), SPREAD);
+    assert!(n[0] >= 4, "host storms: {out}");
+    // Half of a storm's events go to guests when the host has any.
+    assert!(n[1] > n[0] * 8, "guest events in host storms: {out}");
+}
