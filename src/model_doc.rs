@@ -38,8 +38,9 @@ a region past the table (`US East 2`, `us-east-2`) has its base region's geo"
         NodeKind::Server => {
             "`os` fits `server_type` (containers run Linux images, physical hosts hypervisors, \
 Linux, Windows or AIX, cloud instances the providers' images); sizes fit the type \
-(physical 16-256 cores, virtual 1-32, containers 1-8 cores and at most 32 GB, cloud 2-64) \
-with 1-16 GB a core; `cost` (monthly) follows cores and memory, a cloud core costing \
+(physical 16-256 cores, virtual 1-32, cloud 2-64, whole cores; containers get the limits \
+a pod is given, 0.25, 0.5, 1, 2 or 4 cores and 0.25 to 16 GB) with 1-16 GB a core, both \
+`double` columns (`0.25`, `32.00`); `cost` (monthly) follows cores and memory, a cloud core costing \
 the most and a container's the least"
         }
         NodeKind::NetworkDevice => {

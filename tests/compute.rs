@@ -58,10 +58,18 @@ print(q(f"""select count(*) from {vm} v join {srv} h on v.e = h.id
 # Every virtual server has a host; guests' sizes sum within the host's.
 print(q(f"""select count(*) from {srv} s left join {vm} v on s.id = v.s
   where s.server_type = 'virtual' and v.e is null"""))
-print(q(f"""select count(*) from (select v.e, sum(cast(g.cpu_cores as int)) c,
-  sum(cast(g.memory_gb as int)) m from {vm} v join {srv} g on v.s = g.id group by v.e) t
+# Sizes are doubles with two digits: summed exactly as decimals.
+print(q(f"""select count(*) from (select v.e, sum(cast(g.cpu_cores as decimal(18,2))) c,
+  sum(cast(g.memory_gb as decimal(18,2))) m from {vm} v join {srv} g on v.s = g.id group by v.e) t
   join {srv} h on t.e = h.id
-  where cast(h.cpu_cores as int) < t.c or cast(h.memory_gb as int) < t.m"""))
+  where cast(h.cpu_cores as decimal(18,2)) < t.c or cast(h.memory_gb as decimal(18,2)) < t.m"""))
+# Containers have a pod's fractional limits; the other servers whole cores.
+print(q(f"""select count(*) from {srv} s where s.server_type <> 'container'
+  and cast(s.cpu_cores as decimal(18,2)) <> round(cast(s.cpu_cores as decimal(18,2)))"""))
+print(q(f"""select count(*) from {srv} s where s.server_type = 'container'
+  and cast(s.cpu_cores as decimal(18,2)) not in (0.25, 0.5, 1, 2, 4)"""))
+print(q(f"""select (count(*) = 0)::int from {srv} s where s.server_type = 'container'
+  and cast(s.cpu_cores as decimal(18,2)) < 1"""))
 # A zone is named after its region's code; a server's account and zone agree.
 zr = rel("AvailabilityZone-LOCATED_IN-Region")
 print(q(f"""select count(*) from {zr} l join {zone} z on l.s = z.id join {region} r on l.e = r.id

@@ -213,7 +213,10 @@ fn storms_spread_to_the_failing_cis_dependents() {
         assert_eq!(ci[j as usize], Some((hit, dep)), "event {j}");
         assert!(w.alive_at(hit.spec().end, dep, w.event_time(j)));
         let (fail, failing, deps) = w.spread_source(j).unwrap();
-        assert!(deps.contains(&dep), "event {j}: {dep} is no dependent of {failing}");
+        assert!(
+            deps.contains(&dep),
+            "event {j}: {dep} is no dependent of {failing}"
+        );
         let mut block = (j / 64 * 64..(j / 64 + 1) * 64).filter_map(|k| ci[k as usize]);
         assert!(
             block.any(|hit| hit == (fail, failing)),
@@ -250,7 +253,11 @@ fn a_failing_hypervisor_takes_down_its_guests() {
         assert_eq!(ci[j as usize], Some(guest), "event {j}");
         let (_, host, _) = w.spread_source(j).unwrap();
         assert!(w.is_hypervisor(host), "event {j}: {host} is no host");
-        assert_eq!(w.host_of(guest), Some(host), "event {j}: {guest} is not on {host}");
+        assert_eq!(
+            w.host_of(guest),
+            Some(host),
+            "event {j}: {guest} is not on {host}"
+        );
         assert!(w.alive_at(NodeKind::Server, guest, w.event_time(j)));
         // The host itself fails in the same storm.
         let block = j / 64 * 64..(j / 64 + 1) * 64;
@@ -258,7 +265,10 @@ fn a_failing_hypervisor_takes_down_its_guests() {
         hits += 1;
         hosts.insert(host);
     }
-    assert!(hits > 20 && hosts.len() > 2, "{hits} spread events on {hosts:?}");
+    assert!(
+        hits > 20 && hosts.len() > 2,
+        "{hits} spread events on {hosts:?}"
+    );
 }
 
 #[test]
