@@ -434,8 +434,11 @@ const DATACENTER: &[Column] = ci_columns![s("city"), prop("tier", PropType::Int)
 const SERVER: &[Column] = ci_columns![
     s("server_type"),
     s("os"),
-    prop("cpu_cores", PropType::Int),
-    prop("memory_gb", PropType::Int),
+    // Double, not int: a container's limits are fractions of a core and of
+    // a GiB (0.25 cores, 0.5 GB), and one column keeps one type for every
+    // server, which is what an import and a query expect.
+    prop("cpu_cores", PropType::Double),
+    prop("memory_gb", PropType::Double),
     prop("cost", PropType::Double),
     s("ip"),
 ];
@@ -1669,7 +1672,7 @@ impl Table {
     }
 
     /// The header cells in neo4j-admin syntax with string ids, e.g.
-    /// `id:ID(Server)`, `:LABEL`, `cpu_cores:int`, `:START_ID(Server)`.
+    /// `id:ID(Server)`, `:LABEL`, `cpu_cores:double`, `:START_ID(Server)`.
     pub fn header_cells(self, p: Provenance) -> Vec<String> {
         self.header_cells_as(p, Ids::String)
     }
@@ -1888,7 +1891,7 @@ mod tests {
             .header_cells(Provenance::Full)
             .join(",");
         assert!(h.starts_with("id:ID(Server),:LABEL,name,"), "{h}");
-        assert!(h.contains("cpu_cores:int"));
+        assert!(h.contains("cpu_cores:double,memory_gb:double"));
         assert!(h.contains("tags:string[]"));
         let rel = Table::Rel(RelKind::ServerHostedInDataCenter);
         assert_eq!(

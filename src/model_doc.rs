@@ -38,8 +38,9 @@ a region past the table (`US East 2`, `us-east-2`) has its base region's geo"
         NodeKind::Server => {
             "`os` fits `server_type` (containers run Linux images, physical hosts hypervisors, \
 Linux, Windows or AIX, cloud instances the providers' images); sizes fit the type \
-(physical 16-256 cores, virtual 1-32, containers 1-8 cores and at most 32 GB, cloud 2-64) \
-with 1-16 GB a core; `cost` (monthly) follows cores and memory, a cloud core costing \
+(physical 16-256 cores, virtual 1-32, cloud 2-64, whole cores; containers get the limits \
+a pod is given, 0.25, 0.5, 1, 2 or 4 cores and 0.25 to 16 GB) with 1-16 GB a core, both \
+`double` columns (`0.25`, `32.00`); `cost` (monthly) follows cores and memory, a cloud core costing \
 the most and a container's the least"
         }
         NodeKind::NetworkDevice => {
@@ -122,7 +123,7 @@ No date is left empty (neo4j-admin 5.0 to 5.5 cannot read one, docs/import.md).\
         "Events fall in the event window, the days before the reference, in index order: a smaller id is never later. \
 The window is weighted hour by hour: weekday business hours (08:00-18:00 UTC) are busiest, nights and weekends quiet, October and November busy, August and late December quiet. \
 An event only affects a CI that was discovered by then and not yet retired, never a planned one. \
-About 1.5 % of the blocks of 64 consecutive events are incident storms: most of their events are alerts and incidents on one failing CI, minutes apart. When the failing CI has dependents, half of those events hit one of them instead: a network device takes down the servers it connects, an application the business services it supports.\n"
+About 1.5 % of the blocks of 64 consecutive events are incident storms: most of their events are alerts and incidents on one failing CI, minutes apart. When the failing CI has dependents, half of those events hit one of them instead: a network device takes down the servers it connects, an application the business services it supports, a hypervisor host the virtual servers it carries (each hit guest alive at the event's time).\n"
     );
     let _ = writeln!(
         s,

@@ -117,7 +117,7 @@ fn json_lines_and_incremental_files() {
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["id"].as_str().unwrap().starts_with("srv-"));
-        assert!(v["cpu_cores"].is_i64() && v[":LABEL"].is_array());
+        assert!(v["cpu_cores"].is_f64() && v[":LABEL"].is_array());
     }
     let header = fs::read_to_string(j.join("incremental/nodes/Server/header.csv")).unwrap();
     assert!(

@@ -309,7 +309,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
             [
                 "active",
                 "Ubuntu 22.04",
-                "8",
+                "8.00",
                 "120.50",
                 "cmdb",
                 "2026-10-01T08:00:00Z",
@@ -317,7 +317,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
             [
                 "retired",
                 "RHEL 9, patched",
-                "4",
+                "4.00",
                 "99.50",
                 "cmdb",
                 "2026-09-01T00:00:00Z",
@@ -328,7 +328,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
             [
                 "maintenance",
                 "Ubuntu 24.04",
-                "16",
+                "16.00",
                 "130.00",
                 "sheet",
                 "2026-10-25T00:00:00Z",
@@ -336,7 +336,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
             [
                 "active",
                 "RHEL 9, patched",
-                "4",
+                "4.00",
                 "99.50",
                 "sheet",
                 "2026-10-25T00:00:00Z",
@@ -347,7 +347,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
             [
                 "active",
                 "Ubuntu 22.04",
-                "8",
+                "8.00",
                 "120.50",
                 "cmdb",
                 "2026-10-01T08:00:00Z",
@@ -355,7 +355,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
             [
                 "retired",
                 "RHEL 9, patched",
-                "4",
+                "4.00",
                 "99.50",
                 "cmdb",
                 "2026-09-01T00:00:00Z",
@@ -388,7 +388,7 @@ fn each_strategy_merges_the_conflicting_records_as_documented() {
         has(w3, "source", "discovery");
         has(w3, "os", "Debian 12");
         has(w3, "sources", "discovery");
-        has(server(&servers, "db-1"), "cpu_cores", "16");
+        has(server(&servers, "db-1"), "cpu_cores", "16.00");
         // web-1's HOSTED_IN is reported by cmdb and discovery: one row,
         // with the start item's record.
         let hosted = table(&out, "relationships/Server-HOSTED_IN-DataCenter");
@@ -660,7 +660,7 @@ fn bad_input_is_reported_with_file_and_line_under_both_policies() {
             "int",
             "servers.csv",
             |s| s.replace("db-1,,active,,16,", "db-1,,active,,sixteen,"),
-            "servers.csv:4: column 'cpus' (cpu_cores:int): 'sixteen' is not an int",
+            "servers.csv:4: column 'cpus' (cpu_cores:double): 'sixteen' is not a finite double",
             1,
         ),
         (

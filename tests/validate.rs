@@ -256,8 +256,8 @@ fn an_extra_column_fails() {
 #[test]
 fn a_bad_int_fails() {
     let (_t, d) = bundle("tiny", &[]);
-    let col = column(&d, "nodes/Server", "cpu_cores:int");
-    let f = shard("nodes/Server");
+    let col = column(&d, "nodes/DataCenter", "tier:int");
+    let f = shard("nodes/DataCenter");
     set_field(&d.join(&f), 2, col, "8x");
     let out = fails(&d);
     has_line(
@@ -265,7 +265,7 @@ fn a_bad_int_fails() {
         &d,
         &f,
         Some(2),
-        &format!("field {} 'cpu_cores:int': '8x' is not a valid int", col + 1),
+        &format!("field {} 'tier:int': '8x' is not a valid int", col + 1),
     );
     // Surrounding spaces are flagged as such, `+` and overflow as not an int.
     set_field(&d.join(&f), 3, col, "+4");
@@ -395,7 +395,7 @@ fn a_header_with_an_unknown_type_fails() {
     let f = "nodes/Server/header.csv";
     let p = d.join(f);
     let h = fs::read_to_string(&p).unwrap();
-    fs::write(&p, h.replace("cpu_cores:int", "cpu_cores:integer")).unwrap();
+    fs::write(&p, h.replace("cpu_cores:double", "cpu_cores:integer")).unwrap();
     let out = fails(&d);
     has_line(
         &out,
@@ -684,8 +684,8 @@ fn json_output_lists_problems_and_summary() {
     assert!(v["rows"].as_u64().unwrap() > 0 && v["files"].as_u64().unwrap() > 0);
     assert_eq!(v["problems"].as_array().map(Vec::len), Some(0));
 
-    let col = column(&d, "nodes/Server", "cpu_cores:int");
-    let f = shard("nodes/Server");
+    let col = column(&d, "nodes/DataCenter", "tier:int");
+    let f = shard("nodes/DataCenter");
     set_field(&d.join(&f), 2, col, "8x");
     let o = validate(&d, &["--json", "--max-problems", "5"]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));

@@ -233,7 +233,7 @@ impl World {
         }
     }
 
-    /// The cores and memory (GB) of virtual server `j`: drawn on a stream
+    /// The cores and memory (GB) of virtual server `j`, in hundredths: drawn on a stream
     /// of their own, so its host can sum them without its guests' rows.
     #[inline]
     fn vm_size(&self, j: u64) -> (u64, u64) {
@@ -241,7 +241,7 @@ impl World {
         server_size(VIRTUAL, &mut d)
     }
 
-    /// The cores, memory (GB) and monthly cost (cents) of server `j` of type
+    /// The cores and memory (GB), in hundredths, and monthly cost (cents) of server `j` of type
     /// `t`: a virtual server's from its own stream, a host's at least the
     /// sum of its guests', the others' from the row's draws.
     pub(super) fn compute_shape(&self, j: u64, t: usize, d: &mut Draws) -> (u64, u64, i64) {
@@ -445,6 +445,7 @@ mod tests {
         w.node_row(k, i, &mut row);
         match row[at] {
             Value::Int(v) => v.to_string(),
+            Value::Cents(v) => format!("{:.2}", v as f64 / 100.0),
             Value::Labels(l) => l.join(";"),
             v => {
                 let mut out = Vec::new();
@@ -523,7 +524,8 @@ mod tests {
             vms.len() as u64,
             w.rows(Table::Rel(RelKind::ServerVirtualizedByServer))
         );
-        let int = |k, j, c| cell(&w, k, j, c).parse::<u64>().unwrap();
+        // Sizes are doubles with two digits: compare them in hundredths.
+        let int = |k, j, c| cell(&w, k, j, c).replace('.', "").parse::<u64>().unwrap();
         let mut sums = std::collections::BTreeMap::new();
         for &(vm, host) in &vms {
             assert_eq!(w.server_dc(vm), w.server_dc(host));

@@ -10,7 +10,8 @@
 //!   are incident storms: most of their events are alerts and incidents on
 //!   one failing CI, and where the failing CI has dependents (the servers a
 //!   network device connects, the business services an application
-//!   supports) half of them hit one of those instead.
+//!   supports, the virtual servers a hypervisor host carries) half of them
+//!   hit one of those instead.
 //! * **Chains**: an incident may follow an earlier alert or change, a change
 //!   may remediate an earlier incident; cause and effect affect the same CI
 //!   when it is still alive. A cause always has a smaller index than its
@@ -53,19 +54,35 @@ const STORM_MEMBER: u64 = 192;
 const STORM_TYPES: [u32; 3] = [45, 50, 5];
 /// Storm draw keys are apart from event indices (below 2^40).
 const STORM_KEY: u64 = 1 << 62;
+/// How a storm's failing CI reaches the dependents it takes down.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    /// Its ends in a forward fan-out family (a device's connected servers,
+    /// an application's business services).
+    Fanout(RelKind),
+    /// The virtual servers it carries, when it is a hypervisor host (the
+    /// starts of `Server-VIRTUALIZED_BY-Server` ending at it, a range).
+    Guests,
+}
+
 /// How a storm spreads: when its failing CI is in the first family, the
-/// dependents it takes down are its ends in the second (a forward fan-out),
-/// and their events are in the third.
-const SPREAD: &[(RelKind, RelKind, RelKind)] = &[
+/// dependents it takes down are reached through the second, and their
+/// events are in the third.
+const SPREAD: &[(RelKind, Via, RelKind)] = &[
     (
         RelKind::EventAffectsNetworkDevice,
-        RelKind::NetworkDeviceConnectsToServer,
+        Via::Fanout(RelKind::NetworkDeviceConnectsToServer),
         RelKind::EventAffectsServer,
     ),
     (
         RelKind::EventAffectsApplication,
-        RelKind::ApplicationSupportsBusinessService,
+        Via::Fanout(RelKind::ApplicationSupportsBusinessService),
         RelKind::EventAffectsBusinessService,
+    ),
+    (
+        RelKind::EventAffectsServer,
+        Via::Guests,
+        RelKind::EventAffectsServer,
     ),
 ];
 /// The bit of a storm event's first draw that sends it to a dependent.
@@ -270,8 +287,8 @@ impl World {
 
     /// For a storm event that hits a dependent of its storm's failing CI:
     /// the dependent's family slot and CI. The failing CI is the storm's
-    /// draw (alive at the event's time); the dependent is one of its ends
-    /// in the spread family, the first alive at that time from a drawn
+    /// draw (alive at the event's time); the dependent is one of its
+    /// dependents (`SPREAD`), the first alive at that time from a drawn
     /// position. `None` for every other event, and when no dependent is
     /// alive. Costs one fan-out per storm event, nothing for the others.
     pub(super) fn spread(&self, j: u64) -> Option<(usize, u64)> {
@@ -288,13 +305,37 @@ impl World {
         let t = self.event_time(j);
         let failing = self.affected_at(fail, j, t, 0);
         let mut deps = Vec::new();
-        self.fanout_targets(via, failing, &mut deps);
+        self.dependents(via, failing, &mut deps);
         let n = deps.len();
         let first = crate::cast::index(rng::below(rng::mix(h), n as u64));
         (0..n)
             .map(|k| deps[(first + k) % n])
             .find(|&ci| self.alive_at(hit.spec().end, ci, t))
             .map(|ci| (hit_slot, ci))
+    }
+
+    /// Fills `out` with the dependents a failing CI takes down through `via`.
+    fn dependents(&self, via: Via, failing: u64, out: &mut Vec<u64>) {
+        match via {
+            Via::Fanout(r) => self.fanout_targets(r, failing, out),
+            Via::Guests => {
+                out.clear();
+                out.extend(self.guests_of(failing));
+            }
+        }
+    }
+
+    /// For a spread event `j`: its storm's failing CI and that CI's
+    /// dependents (tests: where a spread came from).
+    #[cfg(test)]
+    pub(super) fn spread_source(&self, j: u64) -> Option<(RelKind, u64, Vec<u64>)> {
+        self.spread(j)?;
+        let slot = self.slot_of_key(STORM_KEY | j >> STORM_SHIFT)?;
+        let &(fail, via, _) = SPREAD.iter().find(|s| s.0.affects_slot() == Some(slot))?;
+        let failing = self.affected_at(fail, j, self.event_time(j), 0);
+        let mut deps = Vec::new();
+        self.dependents(via, failing, &mut deps);
+        Some((fail, failing, deps))
     }
 
     fn affected_at(&self, r: RelKind, j: u64, t: i64, depth: u32) -> u64 {

@@ -312,8 +312,8 @@ impl World {
         out.push(pick(pools::OS_BY_TYPE[t], d));
         // Virtual servers and their hosts are sized so that guests fit.
         let (cores, memory, cost) = self.compute_shape(i, t, d);
-        out.push(int(cores));
-        out.push(int(memory));
+        out.push(Value::Cents(cores as i64));
+        out.push(Value::Cents(memory as i64));
         out.push(Value::Cents(cost));
         // Its primary interface's address (`network`).
         out.push(self.server_ip(i));
@@ -518,9 +518,11 @@ impl<'w> NodeRows<'w> {
     }
 }
 
-/// How servers of one type are sized and priced.
+/// How servers of one type are sized and priced. Sizes are in hundredths
+/// (of a core, of a GB), the unit of a `double` column: a container's
+/// limits are fractions (0.25 cores, 0.5 GB), and sums stay exact.
 struct Sizing {
-    /// The core counts the type comes in.
+    /// The sizes the type comes in, in hundredths of a core.
     cores: &'static [u64],
     /// Their weights, summing to 100.
     weights: &'static [u32],
@@ -533,44 +535,47 @@ struct Sizing {
 }
 
 /// Server sizing in `pools::SERVER_TYPES` order: physical, virtual,
-/// container, cloud.
+/// container, cloud. Containers get the limits Kubernetes pods are given
+/// (250m to 4 cores); the others whole cores.
 static SIZING: [Sizing; 4] = [
     Sizing {
-        cores: &[16, 24, 32, 48, 64, 96, 128, 192, 256],
+        cores: &[
+            1_600, 2_400, 3_200, 4_800, 6_400, 9_600, 12_800, 19_200, 25_600,
+        ],
         weights: &[8, 10, 18, 16, 18, 10, 10, 5, 5],
         gb_per_core_log2: (2, 4),
         price: (1_000, 150),
     },
     Sizing {
-        cores: &[1, 2, 4, 8, 16, 32],
+        cores: &[100, 200, 400, 800, 1_600, 3_200],
         weights: &[6, 22, 30, 24, 12, 6],
         gb_per_core_log2: (1, 3),
         price: (1_500, 300),
     },
     Sizing {
-        cores: &[1, 2, 4, 8],
-        weights: &[45, 30, 17, 8],
+        cores: &[25, 50, 100, 200, 400],
+        weights: &[25, 30, 25, 12, 8],
         gb_per_core_log2: (0, 2),
         price: (800, 200),
     },
     Sizing {
-        cores: &[2, 4, 8, 16, 32, 64],
+        cores: &[200, 400, 800, 1_600, 3_200, 6_400],
         weights: &[22, 30, 24, 14, 7, 3],
         gb_per_core_log2: (1, 3),
         price: (3_000, 500),
     },
 ];
 
-/// The cores, memory (GB) and monthly cost (cents) of a server of type
-/// index `t`: a function of the type alone, so a type derived from
-/// elsewhere sizes the same way.
+/// The cores and memory (both in hundredths) and monthly cost (cents) of a
+/// server of type index `t`: a function of the type alone, so a type
+/// derived from elsewhere sizes the same way.
 #[inline]
 pub(super) fn server_shape(t: usize, d: &mut Draws) -> (u64, u64, i64) {
     let (c, memory) = server_size(t, d);
     (c, memory, server_cost(t, c, memory, d))
 }
 
-/// The cores and memory (GB) of a server of type index `t`.
+/// The cores and memory (GB) of a server of type index `t`, in hundredths.
 #[inline]
 pub(super) fn server_size(t: usize, d: &mut Draws) -> (u64, u64) {
     let s = &SIZING[t];
@@ -579,11 +584,12 @@ pub(super) fn server_size(t: usize, d: &mut Draws) -> (u64, u64) {
     (c, c << (lo + d.below(hi - lo + 1)))
 }
 
-/// The monthly cost (cents) of a server of type index `t` and its size.
+/// The monthly cost (cents) of a server of type index `t` and its size (in
+/// hundredths).
 #[inline]
 pub(super) fn server_cost(t: usize, cores: u64, memory: u64, d: &mut Draws) -> i64 {
     let s = &SIZING[t];
-    let base = cores * s.price.0 + memory * s.price.1;
+    let base = (cores * s.price.0 + memory * s.price.1) / 100;
     // Up to 10% on top: discounts and licences differ per host.
     (base + d.below(base / 10 + 1)) as i64
 }

@@ -522,11 +522,16 @@ fn assert_row_agrees(w: &World, k: NodeKind, i: u64) {
                 pools::OS_BY_TYPE[t].values.contains(&c["os"].as_str()),
                 "{c:?}"
             );
-            let (cores, mem) = (num("cpu_cores"), num("memory_gb"));
-            let (lo, hi) = [(16, 256), (1, 32), (1, 8), (1, 64)][t];
+            // Sizes are doubles with two digits: compared in hundredths.
+            let hundredths = |col: &str| (c[col].parse::<f64>().unwrap() * 100.0).round() as u64;
+            let (cores, mem) = (hundredths("cpu_cores"), hundredths("memory_gb"));
+            let (lo, hi) = [(1_600, 25_600), (100, 3_200), (25, 400), (200, 6_400)][t];
             assert!((lo..=hi).contains(&cores), "{c:?}");
             if t == 2 {
-                assert!(mem <= 32 && !c["os"].contains("Windows"), "{c:?}");
+                // Container limits: a quarter core to four, 0.25 to 16 GB.
+                assert!(mem <= 1_600 && !c["os"].contains("Windows"), "{c:?}");
+            } else {
+                assert_eq!(cores % 100, 0, "whole cores: {c:?}");
             }
             assert!(mem >= cores && mem <= 16 * cores, "{c:?}");
         }

@@ -202,7 +202,6 @@ fn storms_spread_to_the_failing_cis_dependents() {
         }
     }
     let (mut spread, mut blocks) = (0, std::collections::HashSet::new());
-    let mut deps = Vec::new();
     for j in 0..w.count(NodeKind::Event) {
         let Some((slot, dep)) = w.spread(j) else {
             continue;
@@ -213,26 +212,63 @@ fn storms_spread_to_the_failing_cis_dependents() {
         let hit = RelKind::AFFECTS[slot];
         assert_eq!(ci[j as usize], Some((hit, dep)), "event {j}");
         assert!(w.alive_at(hit.spec().end, dep, w.event_time(j)));
-        let block = (j / 64 * 64..(j / 64 + 1) * 64).filter_map(|k| ci[k as usize]);
-        let via = if hit == RelKind::EventAffectsServer {
-            RelKind::NetworkDeviceConnectsToServer
-        } else {
-            RelKind::ApplicationSupportsBusinessService
-        };
-        let failing = block
-            .filter(|&(r, _)| r.spec().end == via.spec().start)
-            .any(|(_, c)| {
-                w.fanout_targets(via, c, &mut deps);
-                deps.contains(&dep)
-            });
+        let (fail, failing, deps) = w.spread_source(j).unwrap();
         assert!(
-            failing,
-            "event {j}: {dep} is no dependent of its storm's CI"
+            deps.contains(&dep),
+            "event {j}: {dep} is no dependent of {failing}"
+        );
+        let mut block = (j / 64 * 64..(j / 64 + 1) * 64).filter_map(|k| ci[k as usize]);
+        assert!(
+            block.any(|hit| hit == (fail, failing)),
+            "event {j}: its storm's events never hit {failing}"
         );
         assert_eq!(w.cause_of(j), None, "a spread event has no cause");
         blocks.insert(j / 64);
     }
     assert!(spread > 20 && blocks.len() > 2, "{spread} in {blocks:?}");
+}
+
+#[test]
+fn a_failing_hypervisor_takes_down_its_guests() {
+    // Server events only, and a third of the servers hypervisor hosts.
+    let w = World::new(
+        &Profile::parse(
+            "[nodes]\nRegion = 2\nDataCenter = 3\nServer = 600\nEvent = 80000\n\
+             [compute]\ncloud = 0.0\nphysical = 0.3\ncontainer = 0.0\nhypervisors = 1.0\n\
+             [events]\naffects_skew = 1.0\n[events.affects]\nServer = 1\n",
+            "hypervisors",
+        )
+        .unwrap(),
+    );
+    let mut ci = vec![None; w.count(NodeKind::Event) as usize];
+    for (j, c) in pairs(&w, RelKind::EventAffectsServer) {
+        ci[j as usize] = Some(c);
+    }
+    let (mut hits, mut hosts) = (0, std::collections::HashSet::new());
+    for j in 0..w.count(NodeKind::Event) {
+        let Some((slot, guest)) = w.spread(j) else {
+            continue;
+        };
+        assert_eq!(RelKind::AFFECTS[slot], RelKind::EventAffectsServer);
+        assert_eq!(ci[j as usize], Some(guest), "event {j}");
+        let (_, host, _) = w.spread_source(j).unwrap();
+        assert!(w.is_hypervisor(host), "event {j}: {host} is no host");
+        assert_eq!(
+            w.host_of(guest),
+            Some(host),
+            "event {j}: {guest} is not on {host}"
+        );
+        assert!(w.alive_at(NodeKind::Server, guest, w.event_time(j)));
+        // The host itself fails in the same storm.
+        let block = j / 64 * 64..(j / 64 + 1) * 64;
+        assert!(block.filter_map(|k| ci[k as usize]).any(|c| c == host));
+        hits += 1;
+        hosts.insert(host);
+    }
+    assert!(
+        hits > 20 && hosts.len() > 2,
+        "{hits} spread events on {hosts:?}"
+    );
 }
 
 #[test]

@@ -56,7 +56,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["id"], "srv-000000003");
         assert!(v[":LABEL"].as_array().unwrap().len() >= 3);
-        assert!(v["cpu_cores"].is_i64());
+        assert!(v["cpu_cores"].is_f64());
         assert!(v["cost"].is_f64());
         assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
         assert!(text.ends_with("}\n"));

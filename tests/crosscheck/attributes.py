@@ -96,18 +96,21 @@ def main(bundle, rows_only=False):
             f"select count(*) from NetworkDevice where split_part(name, '-', -2) <> {env_short}",
         "database names carry their environment":
             f"select count(*) from Database where split_part(name, ' ', -2) <> {env_short}",
-        "containers are 1-8 cores and at most 32 GB":
+        "containers have a pod's limits: 0.25 to 4 cores, at most 16 GB":
             "select count(*) from Server where server_type = 'container' and "
-            "(cpu_cores::int not between 1 and 8 or memory_gb::int > 32)",
+            "(cpu_cores::decimal(18,2) not in (0.25, 0.5, 1, 2, 4) or memory_gb::decimal(18,2) > 16)",
+        "servers other than containers have whole cores":
+            "select count(*) from Server where server_type <> 'container' and "
+            "cpu_cores::decimal(18,2) <> round(cpu_cores::decimal(18,2))",
         "virtual machines are 1-32 cores":
             "select count(*) from Server where server_type = 'virtual' "
-            "and cpu_cores::int not between 1 and 32",
+            "and cpu_cores::double not between 1 and 32",
         "physical servers are 16-256 cores":
             "select count(*) from Server where server_type = 'physical' "
-            "and cpu_cores::int not between 16 and 256",
+            "and cpu_cores::double not between 16 and 256",
         "containers and VMs are smaller than the largest physical host":
             "select count(*) from Server where server_type in ('container', 'virtual', 'cloud') "
-            "and cpu_cores::int >= (select max(cpu_cores::int) from Server "
+            "and cpu_cores::double >= (select max(cpu_cores::double) from Server "
             "where server_type = 'physical')",
         "containers run Linux":
             "select count(*) from Server where server_type = 'container' "
@@ -116,9 +119,9 @@ def main(bundle, rows_only=False):
             "select count(*) from Server where os like 'VMware ESXi%' and server_type <> 'physical'",
         "a cloud core costs more than an on-premises one":
             "select count(*) from (select sum(cost::double) filter (where server_type = 'cloud') "
-            "/ sum(cpu_cores::int) filter (where server_type = 'cloud') as cloud, "
+            "/ sum(cpu_cores::double) filter (where server_type = 'cloud') as cloud, "
             "sum(cost::double) filter (where server_type = 'physical') "
-            "/ sum(cpu_cores::int) filter (where server_type = 'physical') as onprem "
+            "/ sum(cpu_cores::double) filter (where server_type = 'physical') as onprem "
             "from Server) where cloud <= onprem",
         "development and test items are never critical":
             "select count(*) from (select environment, criticality from Server union all "

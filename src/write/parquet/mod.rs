@@ -3,7 +3,7 @@
 //!
 //! Layout and typing (see docs/parquet.md for the reasons):
 //! * One shard = one `.parquet` file. Column names are the neo4j-admin header
-//!   entries (`id:ID(Server)`, `:LABEL`, `cpu_cores:int`, `:START_ID(Server)`),
+//!   entries (`id:ID(Server)`, `:LABEL`, `cpu_cores:double`, `:START_ID(Server)`),
 //!   so no header file is passed to the importer.
 //! * Physical types follow the declared Neo4j type: ids, labels and strings
 //!   are UTF-8 strings (with `--ids integer` the `:ID`, `:START_ID` and
@@ -683,7 +683,13 @@ mod tests {
         assert!(!s.field(0).is_nullable());
         assert_eq!(s.field(1).name(), ":LABEL");
         assert_eq!(s.field(1).data_type(), &DataType::Utf8);
-        let f = s.field_with_name("cpu_cores:int").unwrap();
+        let f = s.field_with_name("cpu_cores:double").unwrap();
+        assert_eq!(f.data_type(), &DataType::Float64);
+        let dc = schema(
+            Table::Node(NodeKind::DataCenter),
+            (Provenance::Full, Ids::String),
+        );
+        let f = dc.field_with_name("tier:int").unwrap();
         assert_eq!(f.data_type(), &DataType::Int64);
         let f = s.field_with_name("cost:double").unwrap();
         assert_eq!(f.data_type(), &DataType::Float64);
@@ -845,14 +851,14 @@ mod tests {
         w.write_row(&row).unwrap();
         // A value of the wrong kind is an error, not a panic.
         let mut bad = row.clone();
-        let int_col = table
+        let double_col = table
             .columns(p)
             .iter()
             .position(|c| c.name == "cpu_cores")
             .unwrap();
-        bad[int_col] = Value::Str("many");
+        bad[double_col] = Value::Str("many");
         let e = w.write_row(&bad).unwrap_err().to_string();
-        assert!(e.contains("cpu_cores:int"), "{e}");
+        assert!(e.contains("cpu_cores:double"), "{e}");
         assert!(w.write_row(&row[..3]).is_err());
     }
 
