@@ -131,6 +131,14 @@ pub enum NodeKind {
     CloudAccount,
     /// A cloud availability zone, located in a region.
     AvailabilityZone,
+    /// A Kubernetes cluster, hosted in a data centre, its nodes a slice of
+    /// the data centre's container servers.
+    KubernetesCluster,
+    /// A namespace of a Kubernetes cluster.
+    Namespace,
+    /// A pod: a running replica of an application, in a namespace, on a
+    /// node of its cluster.
+    Pod,
 }
 
 impl NodeKind {
@@ -142,7 +150,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 20] = [
+    pub const ALL: [NodeKind; 23] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -163,6 +171,9 @@ impl NodeKind {
         NodeKind::SourceRecord,
         NodeKind::CloudAccount,
         NodeKind::AvailabilityZone,
+        NodeKind::KubernetesCluster,
+        NodeKind::Namespace,
+        NodeKind::Pod,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
@@ -206,6 +217,9 @@ impl NodeKind {
             NodeKind::SourceRecord => "SourceRecord",
             NodeKind::CloudAccount => "CloudAccount",
             NodeKind::AvailabilityZone => "AvailabilityZone",
+            NodeKind::KubernetesCluster => "KubernetesCluster",
+            NodeKind::Namespace => "Namespace",
+            NodeKind::Pod => "Pod",
         }
     }
 
@@ -237,6 +251,9 @@ impl NodeKind {
             NodeKind::SourceRecord => "sr-",
             NodeKind::CloudAccount => "acct-",
             NodeKind::AvailabilityZone => "az-",
+            NodeKind::KubernetesCluster => "k8s-",
+            NodeKind::Namespace => "ns-",
+            NodeKind::Pod => "pod-",
         }
     }
 
@@ -289,6 +306,9 @@ impl NodeKind {
             NodeKind::SourceRecord => SOURCE_RECORD,
             NodeKind::CloudAccount => CLOUD_ACCOUNT,
             NodeKind::AvailabilityZone => AVAILABILITY_ZONE,
+            NodeKind::KubernetesCluster => KUBERNETES_CLUSTER,
+            NodeKind::Namespace => NAMESPACE,
+            NodeKind::Pod => POD,
         }
     }
 
@@ -315,6 +335,9 @@ impl NodeKind {
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
             NodeKind::CloudAccount => CLOUD_ACCOUNT_LABELS,
             NodeKind::AvailabilityZone => AVAILABILITY_ZONE_LABELS,
+            NodeKind::KubernetesCluster => KUBERNETES_CLUSTER_LABELS,
+            NodeKind::Namespace => NAMESPACE_LABELS,
+            NodeKind::Pod => POD_LABELS,
         }
     }
 }
@@ -388,6 +411,12 @@ pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
 pub static CLOUD_ACCOUNT_LABELS: &[&[&str]] = &[&["ConfigurationItem", "CloudAccount"]];
 /// An availability zone has one label set.
 pub static AVAILABILITY_ZONE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "AvailabilityZone"]];
+/// A Kubernetes cluster has one label set.
+pub static KUBERNETES_CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "KubernetesCluster"]];
+/// A namespace has one label set.
+pub static NAMESPACE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Namespace"]];
+/// A pod has one label set.
+pub static POD_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Pod"]];
 
 impl fmt::Display for NodeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -546,6 +575,13 @@ const SOURCE_RECORD: &[Column] = &[
 
 const CLOUD_ACCOUNT: &[Column] = ci_columns![s("provider"), prop("account_number", PropType::Long)];
 const AVAILABILITY_ZONE: &[Column] = ci_columns![s("provider")];
+const KUBERNETES_CLUSTER: &[Column] = ci_columns![
+    s("distribution"),
+    s("version"),
+    prop("node_count", PropType::Int),
+];
+const NAMESPACE: &[Column] = ci_columns![s("namespace")];
+const POD: &[Column] = ci_columns![s("phase"), s("image"), prop("restart_count", PropType::Int),];
 
 // The provenance columns that only carry information when several sources
 // report an item: with one source, `sources` is `[source]` and `observed_at`
@@ -820,6 +856,38 @@ pub enum RelKind {
     SubnetOwnedByGroup,
     /// Subnet -SUPPORTED_BY-> Group.
     SubnetSupportedByGroup,
+    /// KubernetesCluster -HOSTED_IN-> DataCenter (each cluster in exactly
+    /// one).
+    KubernetesClusterHostedInDataCenter,
+    /// Namespace -IN_CLUSTER-> KubernetesCluster (each namespace in exactly
+    /// one).
+    NamespaceInClusterKubernetesCluster,
+    /// Pod -IN_NAMESPACE-> Namespace (each pod in exactly one).
+    PodInNamespaceNamespace,
+    /// Pod -RUNS_ON-> Server: a node of its cluster's pool, in the
+    /// cluster's data centre.
+    PodRunsOnServer,
+    /// Pod -INSTANCE_OF-> Application: the application the pod is a
+    /// replica of.
+    PodInstanceOfApplication,
+    /// KubernetesCluster -REPORTED_BY-> SourceRecord (keep-all).
+    KubernetesClusterReportedBy,
+    /// Namespace -REPORTED_BY-> SourceRecord (keep-all).
+    NamespaceReportedBy,
+    /// Pod -REPORTED_BY-> SourceRecord (keep-all).
+    PodReportedBy,
+    /// KubernetesCluster -OWNED_BY-> Group.
+    KubernetesClusterOwnedByGroup,
+    /// Namespace -OWNED_BY-> Group.
+    NamespaceOwnedByGroup,
+    /// Pod -OWNED_BY-> Group.
+    PodOwnedByGroup,
+    /// KubernetesCluster -SUPPORTED_BY-> Group.
+    KubernetesClusterSupportedByGroup,
+    /// Namespace -SUPPORTED_BY-> Group.
+    NamespaceSupportedByGroup,
+    /// Pod -SUPPORTED_BY-> Group.
+    PodSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -1114,7 +1182,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 76] = [
+    pub const ALL: [RelKind; 90] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -1191,11 +1259,25 @@ impl RelKind {
         RelKind::SubnetReportedBy,
         RelKind::SubnetOwnedByGroup,
         RelKind::SubnetSupportedByGroup,
+        RelKind::KubernetesClusterHostedInDataCenter,
+        RelKind::NamespaceInClusterKubernetesCluster,
+        RelKind::PodInNamespaceNamespace,
+        RelKind::PodRunsOnServer,
+        RelKind::PodInstanceOfApplication,
+        RelKind::KubernetesClusterReportedBy,
+        RelKind::NamespaceReportedBy,
+        RelKind::PodReportedBy,
+        RelKind::KubernetesClusterOwnedByGroup,
+        RelKind::NamespaceOwnedByGroup,
+        RelKind::PodOwnedByGroup,
+        RelKind::KubernetesClusterSupportedByGroup,
+        RelKind::NamespaceSupportedByGroup,
+        RelKind::PodSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 14] = [
+    pub const REPORTED_BY: [RelKind; 17] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -1210,11 +1292,14 @@ impl RelKind {
         RelKind::CloudAccountReportedBy,
         RelKind::AvailabilityZoneReportedBy,
         RelKind::SubnetReportedBy,
+        RelKind::KubernetesClusterReportedBy,
+        RelKind::NamespaceReportedBy,
+        RelKind::PodReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 14] = [
+    pub const OWNED_BY: [RelKind; 17] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -1229,10 +1314,13 @@ impl RelKind {
         RelKind::CloudAccountOwnedByGroup,
         RelKind::AvailabilityZoneOwnedByGroup,
         RelKind::SubnetOwnedByGroup,
+        RelKind::KubernetesClusterOwnedByGroup,
+        RelKind::NamespaceOwnedByGroup,
+        RelKind::PodOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 14] = [
+    pub const SUPPORTED_BY: [RelKind; 17] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -1247,6 +1335,9 @@ impl RelKind {
         RelKind::CloudAccountSupportedByGroup,
         RelKind::AvailabilityZoneSupportedByGroup,
         RelKind::SubnetSupportedByGroup,
+        RelKind::KubernetesClusterSupportedByGroup,
+        RelKind::NamespaceSupportedByGroup,
+        RelKind::PodSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1521,6 +1612,44 @@ impl RelKind {
             R::SubnetReportedBy => reported(N::Subnet),
             R::SubnetOwnedByGroup => owned(N::Subnet),
             R::SubnetSupportedByGroup => supported(N::Subnet),
+            R::KubernetesClusterHostedInDataCenter => (
+                "HOSTED_IN",
+                N::KubernetesCluster,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::NamespaceInClusterKubernetesCluster => (
+                "IN_CLUSTER",
+                N::Namespace,
+                N::KubernetesCluster,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::PodInNamespaceNamespace => (
+                "IN_NAMESPACE",
+                N::Pod,
+                N::Namespace,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::PodRunsOnServer => ("RUNS_ON", N::Pod, N::Server, Shape::Optional, REL_SOURCE),
+            R::PodInstanceOfApplication => (
+                "INSTANCE_OF",
+                N::Pod,
+                N::Application,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::KubernetesClusterReportedBy => reported(N::KubernetesCluster),
+            R::NamespaceReportedBy => reported(N::Namespace),
+            R::PodReportedBy => reported(N::Pod),
+            R::KubernetesClusterOwnedByGroup => owned(N::KubernetesCluster),
+            R::NamespaceOwnedByGroup => owned(N::Namespace),
+            R::PodOwnedByGroup => owned(N::Pod),
+            R::KubernetesClusterSupportedByGroup => supported(N::KubernetesCluster),
+            R::NamespaceSupportedByGroup => supported(N::Namespace),
+            R::PodSupportedByGroup => supported(N::Pod),
         };
         RelSpec {
             kind: self,
@@ -1567,6 +1696,12 @@ impl RelKind {
             // split keeps a site's interfaces and addresses contiguous,
             // like its servers.
             RelKind::ServerHasNetworkInterface | RelKind::NetworkInterfaceHasIpAddress => {
+                Some(Layout::Even)
+            }
+            // Kubernetes clusters follow the servers; namespaces and pods
+            // are many, split evenly so a cluster's pods are contiguous.
+            RelKind::KubernetesClusterHostedInDataCenter => Some(Layout::Skewed(1)),
+            RelKind::NamespaceInClusterKubernetesCluster | RelKind::PodInNamespaceNamespace => {
                 Some(Layout::Even)
             }
             _ => None,
@@ -1780,6 +1915,10 @@ impl NodeKind {
             | NodeKind::SoftwareInstall
             | NodeKind::StorageVolume => Churn::Steady,
             NodeKind::Event => Churn::Stream,
+            // Namespaces hold pods and clusters hold namespaces, so both
+            // only grow; pods come and go the most.
+            NodeKind::KubernetesCluster | NodeKind::Namespace => Churn::Grows,
+            NodeKind::Pod => Churn::Steady,
         }
     }
 }
@@ -1803,6 +1942,8 @@ impl RelKind {
                 | RelKind::ServerVirtualizedByServer
                 | RelKind::ServerBelongsToCloudAccount
                 | RelKind::NetworkDeviceConnectsToNetworkInterface
+                | RelKind::PodRunsOnServer
+                | RelKind::PodInstanceOfApplication
         )
     }
 }
