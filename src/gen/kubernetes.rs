@@ -167,14 +167,17 @@ impl World {
     /// the one server its slot falls on (clusters share it). Empty only
     /// when the data centre has no servers at all.
     pub fn k8s_node_pool(&self, c: u64) -> Range<u64> {
-        if self.count(NodeKind::DataCenter) == 0 {
+        let clusters = self.count(NodeKind::KubernetesCluster);
+        if self.count(NodeKind::DataCenter) == 0 || clusters == 0 {
             return 0..0;
         }
+        // A cluster a change set adds past the count (its row's
+        // `node_count`) is sized like the last one.
+        let c = c.min(clusters - 1);
         let hosted = RelKind::KubernetesClusterHostedInDataCenter;
         let dc = self.parent(hosted, c);
         let peers = self.children(hosted, dc);
         let n = (peers.end - peers.start).max(1);
-        // A cluster a change set adds past the count takes the last slot.
         let k = c.saturating_sub(peers.start).min(n - 1);
         let Some(s) = [CONTAINER, VIRTUAL, PHYSICAL]
             .into_iter()
@@ -372,5 +375,266 @@ impl World {
             _ => rng::skewed(d.next(), 6, 2.0),
         };
         out.push(Value::Int(restarts as i64));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gen::pairs;
+    use crate::model::Table;
+    use crate::profile::Profile;
+    use std::collections::HashSet;
+
+    fn world(text: &str) -> World {
+        World::new(&Profile::parse(text, "t").unwrap())
+    }
+
+    fn text(v: &Value<'_>) -> String {
+        match *v {
+            Value::Int(n) => n.to_string(),
+            _ => {
+                let mut b = Vec::new();
+                v.put_text(&mut b);
+                String::from_utf8(b).unwrap()
+            }
+        }
+    }
+
+    /// The text of column `name` of row `i` of `kind`.
+    fn cell(w: &World, kind: NodeKind, i: u64, name: &str) -> String {
+        let at = w
+            .columns(Table::Node(kind))
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap();
+        let mut row = Vec::new();
+        w.node_row(kind, i, &mut row);
+        text(&row[at])
+    }
+
+    /// Every pool is a slice of servers of its cluster's data centre, of the
+    /// first of the container, virtual and physical kinds it has.
+    fn check_pools(w: &World) -> Result<(), String> {
+        let hosted = RelKind::KubernetesClusterHostedInDataCenter;
+        for c in 0..w.count(NodeKind::KubernetesCluster) {
+            let dc = w.parent(hosted, c);
+            let pool = w.k8s_node_pool(c);
+            let slice = [CONTAINER, VIRTUAL, PHYSICAL]
+                .into_iter()
+                .map(|t| w.server_range(dc, t))
+                .find(|r| !r.is_empty());
+            match &slice {
+                None if pool.is_empty() => {}
+                None => {
+                    return Err(format!(
+                        "cluster {c}: a pool in a data centre without servers"
+                    ))
+                }
+                Some(s) => {
+                    if pool.is_empty() || pool.start < s.start || pool.end > s.end {
+                        return Err(format!("cluster {c}: pool {pool:?} outside {s:?}"));
+                    }
+                }
+            }
+            // Clusters of a data centre with enough servers do not share.
+            let peers = w.children(hosted, dc);
+            if c > peers.start {
+                let prev = w.k8s_node_pool(c - 1);
+                let len = slice.as_ref().map_or(0, |s| s.end - s.start);
+                if len >= peers.end - peers.start && prev.end > pool.start {
+                    return Err(format!("cluster {c}: pool overlaps its neighbour's"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn pods_run_on_their_clusters_pool_in_its_data_centre() {
+        for name in ["tiny", "medium", "large"] {
+            let w = World::new(&Profile::load(name).unwrap());
+            check_pools(&w).unwrap();
+            let runs = pairs(&w, RelKind::PodRunsOnServer);
+            assert_eq!(runs.len() as u64, w.count(NodeKind::Pod), "{name}");
+            for &(p, s) in &runs {
+                let ns = w.parent(RelKind::PodInNamespaceNamespace, p);
+                let c = w.parent(RelKind::NamespaceInClusterKubernetesCluster, ns);
+                assert_eq!(c, w.pod_cluster(p));
+                assert!(w.k8s_node_pool(c).contains(&s), "{name}: pod {p}");
+                let dc = w.parent(RelKind::KubernetesClusterHostedInDataCenter, c);
+                assert_eq!(w.server_dc(s), Some(dc), "{name}: pod {p}");
+            }
+            // A cluster's pods are one range, the ranges in cluster order.
+            let mut next = 0;
+            for c in 0..w.count(NodeKind::KubernetesCluster) {
+                let pods = w.pods_of_cluster(c);
+                if pods.is_empty() {
+                    continue;
+                }
+                assert_eq!(pods.start, next, "{name}: cluster {c}");
+                next = pods.end;
+            }
+            assert_eq!(next, w.count(NodeKind::Pod));
+            let nodes: u64 = (0..w.count(NodeKind::KubernetesCluster))
+                .map(|c| {
+                    cell(&w, NodeKind::KubernetesCluster, c, "node_count")
+                        .parse::<u64>()
+                        .unwrap()
+                })
+                .sum();
+            assert!(nodes > 0);
+        }
+    }
+
+    #[test]
+    fn namespace_names_are_unique_per_cluster_and_names_in_the_estate() {
+        let w = World::new(&Profile::load("large").unwrap());
+        let k = NodeKind::Namespace;
+        let r = RelKind::NamespaceInClusterKubernetesCluster;
+        let mut names = HashSet::new();
+        for c in 0..w.count(NodeKind::KubernetesCluster) {
+            let mut short = HashSet::new();
+            for (rank, ns) in w.children(r, c).enumerate() {
+                let s = cell(&w, k, ns, "namespace");
+                if rank < SYSTEM_NAMESPACES.len() {
+                    assert_eq!(s, SYSTEM_NAMESPACES[rank]);
+                }
+                assert!(short.insert(s.clone()), "cluster {c}: {s} twice");
+                let name = cell(&w, k, ns, "name");
+                assert_eq!(name, format!("{s}.{c}"));
+                assert!(names.insert(name));
+            }
+        }
+        // The most a profile allows are distinct too.
+        let all: HashSet<_> = NAMESPACE_NAMES.iter().collect();
+        assert_eq!(all.len() as u64, crate::profile::MAX_NAMESPACES_PER_CLUSTER);
+    }
+
+    #[test]
+    fn pods_are_replicas_of_the_last_applications() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        let apps = w.count(NodeKind::Application);
+        let k = w.k8s_applications();
+        assert_eq!(k, (apps as f64 * 0.3).round() as u64);
+        let of = pairs(&w, RelKind::PodInstanceOfApplication);
+        assert_eq!(of.len() as u64, w.count(NodeKind::Pod));
+        let mut seen = HashSet::new();
+        for &(p, a) in &of {
+            assert!(a >= apps - k && a < apps, "pod {p}: app {a}");
+            seen.insert(a);
+            // The pod's name starts with its application's name.
+            let app = cell(&w, NodeKind::Application, a, "name").to_lowercase();
+            let words: Vec<&str> = app.split(' ').take(2).collect();
+            let pod = cell(&w, NodeKind::Pod, p, "name");
+            assert!(pod.starts_with(&words.join("-")), "{pod} of {app}");
+            assert!(pod.ends_with(&format!("-{p}")), "{pod}");
+        }
+        assert_eq!(seen.len() as u64, k.min(w.count(NodeKind::Pod)));
+        // Replicas of one application share its image.
+        let image = |p| cell(&w, NodeKind::Pod, p, "image");
+        for pair in of.windows(2) {
+            if pair[0].1 == pair[1].1 {
+                assert_eq!(image(pair[0].0), image(pair[1].0));
+            }
+        }
+        for c in 0..w.count(NodeKind::KubernetesCluster) {
+            let d = cell(&w, NodeKind::KubernetesCluster, c, "distribution");
+            let (_, slug) = DISTRIBUTIONS.iter().find(|x| x.0 == d).unwrap();
+            assert!(cell(&w, NodeKind::KubernetesCluster, c, "name").starts_with(slug));
+            let v = cell(&w, NodeKind::KubernetesCluster, c, "version");
+            let minor: u32 = v.split('.').nth(1).unwrap().parse().unwrap();
+            assert!((27..=31).contains(&minor), "{v}");
+        }
+    }
+
+    #[test]
+    fn without_containers_pools_fall_back_and_without_servers_pods_run_nowhere() {
+        // No containers: the virtual servers are the pools.
+        let w = world(
+            "[nodes]\nRegion = 1\nDataCenter = 3\nServer = 300\n\
+             KubernetesCluster = 5\nNamespace = 20\nPod = 100\n[compute]\ncontainer = 0.0\n",
+        );
+        check_pools(&w).unwrap();
+        for c in 0..5 {
+            for s in w.k8s_node_pool(c) {
+                assert_eq!(w.server_type(s), VIRTUAL);
+            }
+        }
+        assert_eq!(pairs(&w, RelKind::PodRunsOnServer).len(), 100);
+        // No servers at all: no pool, so no RUNS_ON rows, and the count
+        // agrees with the rows.
+        let w = world(
+            "[nodes]\nRegion = 1\nDataCenter = 3\nKubernetesCluster = 2\nNamespace = 8\nPod = 40\n",
+        );
+        assert_eq!(w.rows(Table::Rel(RelKind::PodRunsOnServer)), 0);
+        assert!(pairs(&w, RelKind::PodRunsOnServer).is_empty());
+        // No applications: pods are of none.
+        assert_eq!(w.rows(Table::Rel(RelKind::PodInstanceOfApplication)), 0);
+        assert!(cell(&w, NodeKind::Pod, 0, "name").starts_with("workload-"));
+        // More clusters than containers: clusters share a node.
+        let w = world(
+            "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 10\nKubernetesCluster = 6\nNamespace = 6\nPod = 60\n",
+        );
+        check_pools(&w).unwrap();
+        for c in 0..6 {
+            assert_eq!(w.k8s_node_pool(c).end - w.k8s_node_pool(c).start, 1);
+        }
+    }
+
+    #[test]
+    fn kubernetes_keys_are_checked() {
+        let e = Profile::parse("[nodes]\nRegion = 1\nDataCenter = 1\nPod = 3\n", "t")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("nodes.Namespace"), "{e}");
+        let e = Profile::parse(
+            "[nodes]\nRegion = 1\nDataCenter = 1\nKubernetesCluster = 1\nNamespace = 1001\n",
+            "t",
+        )
+        .unwrap_err()
+        .0;
+        assert!(e.contains("nodes.Namespace") && e.contains("1000"), "{e}");
+        let e = Profile::parse(
+            "[nodes]\nRegion = 1\n[kubernetes]\napplications = 1.5\n",
+            "t",
+        )
+        .unwrap_err()
+        .0;
+        assert!(e.contains("kubernetes.applications"), "{e}");
+        let e = Profile::parse("[nodes]\nRegion = 1\n[kubernetes]\npods = 1\n", "t")
+            .unwrap_err()
+            .0;
+        assert!(e.contains("pods"), "{e}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// For any estate, every pool lies in its cluster's data centre
+        /// (non-empty exactly when the data centre has servers), and the
+        /// RUNS_ON rows counted from ranges are the pods with a node.
+        #[test]
+        fn the_pool_rule_holds_for_any_estate(
+            dcs in 1u64..12,
+            servers in 0u64..600,
+            clusters in 1u64..40,
+            namespaces in 0u64..80,
+            pods in 0u64..400,
+            container in 0.0f64..0.4,
+            seed in 0u64..1_000,
+        ) {
+            let namespaces = namespaces.max(u64::from(pods > 0));
+            let text = format!(
+                "seed = {seed}\n[nodes]\nRegion = 2\nDataCenter = {dcs}\nServer = {servers}\n\
+                 KubernetesCluster = {clusters}\nNamespace = {namespaces}\n\
+                 Pod = {pods}\n[compute]\ncontainer = {container}\n"
+            );
+            let w = world(&text);
+            proptest::prop_assert_eq!(check_pools(&w), Ok(()));
+            let with_node = (0..pods).filter(|&p| w.pod_node(p).is_some()).count() as u64;
+            proptest::prop_assert_eq!(w.rows(Table::Rel(RelKind::PodRunsOnServer)), with_node);
+            proptest::prop_assert_eq!(pairs(&w, RelKind::PodRunsOnServer).len() as u64, with_node);
+        }
     }
 }
