@@ -1000,6 +1000,39 @@ the interface's serial in the low 24 bits, stepping to a locally administered \
 `02:` address past 16 x 2^24 interfaces, so MACs are unique too. Network \
 devices `CONNECTS_TO` interfaces of their own data centre, as they do servers.",
     ),
+    (
+        "Platform: Kubernetes",
+        "A `KubernetesCluster`, a `Namespace` and a `Pod` are ServiceNow's \
+`cmdb_ci_kubernetes_cluster`, `cmdb_ci_kubernetes_namespace` and \
+`cmdb_ci_kubernetes_pod` (BMC CDM and Device42 discover the same three). The estate \
+is on premises: a cluster's `distribution` is OpenShift, Rancher RKE2, VMware Tanzu \
+or kubeadm, and names it (`ocp-prd-3`), its `version` a Kubernetes 1.27 to 1.31 \
+release. Each cluster is `HOSTED_IN` one data centre, big data centres holding \
+more (the servers' data-centre weights); namespaces are spread evenly over the \
+clusters (`IN_CLUSTER`) and pods over the namespaces (`IN_NAMESPACE`), so a \
+cluster's pods are contiguous. A cluster's node pool is its even share of its data \
+centre's container servers (the k-th of n clusters there takes servers k·len/n to \
+(k+1)·len/n of the slice); a data centre without containers lends its virtual \
+servers, one without those its physical ones, and when there are fewer such \
+servers than clusters a cluster's pool is the one server its share falls on. \
+`node_count` is the pool's size. Each pod `RUNS_ON` a node of its cluster's pool, \
+so in the cluster's data centre; a cluster in a data centre without servers has an \
+empty pool and its pods run on none. Namespaces take the system names first \
+(`default`, `kube-system`, `kube-public`, `kube-node-lease`), then team names with \
+an environment (`payments-prd`), unique in their cluster (`namespace`, at most \
+1,000 per cluster); `name` adds the cluster's number (`payments-prd.3`) so it is \
+unique in the estate, as a natural key must be. Applications run as pods as well \
+as on servers: the last `kubernetes.applications` share of the applications \
+(default 0.3) are deployed on Kubernetes, and every pod is `INSTANCE_OF` one of \
+them, a replica of its workload as an application service maps to its pods; the \
+pods split evenly over those applications, so an application's replicas are \
+neighbours in one or two namespaces. A pod is named like a ReplicaSet's \
+(`customer-portal-7d9f8b6c5d-42`: the application, a hash its replicas share and \
+the pod's number), runs its application's `image` (one version for all \
+replicas), and its `phase` is mostly Running, some Pending, Succeeded or Failed \
+(failed pods have restarted more). The applications' `RUNS_ON` servers are \
+unchanged. Events do not affect pods.",
+    ),
 ];
 
 /// Attributes one fact decides together: a device model its vendor and
