@@ -131,6 +131,14 @@ pub enum NodeKind {
     CloudAccount,
     /// A cloud availability zone, located in a region.
     AvailabilityZone,
+    /// A Kubernetes cluster, hosted in a data centre, its nodes a slice of
+    /// the data centre's container servers.
+    KubernetesCluster,
+    /// A namespace of a Kubernetes cluster.
+    Namespace,
+    /// A pod: a running replica of an application, in a namespace, on a
+    /// node of its cluster.
+    Pod,
 }
 
 impl NodeKind {
@@ -142,7 +150,7 @@ impl NodeKind {
     }
 
     /// All kinds, in output order.
-    pub const ALL: [NodeKind; 20] = [
+    pub const ALL: [NodeKind; 23] = [
         NodeKind::Region,
         NodeKind::DataCenter,
         NodeKind::Server,
@@ -163,6 +171,9 @@ impl NodeKind {
         NodeKind::SourceRecord,
         NodeKind::CloudAccount,
         NodeKind::AvailabilityZone,
+        NodeKind::KubernetesCluster,
+        NodeKind::Namespace,
+        NodeKind::Pod,
     ];
 
     /// The kinds of an estate: what a profile counts and sources report
@@ -206,6 +217,9 @@ impl NodeKind {
             NodeKind::SourceRecord => "SourceRecord",
             NodeKind::CloudAccount => "CloudAccount",
             NodeKind::AvailabilityZone => "AvailabilityZone",
+            NodeKind::KubernetesCluster => "KubernetesCluster",
+            NodeKind::Namespace => "Namespace",
+            NodeKind::Pod => "Pod",
         }
     }
 
@@ -237,6 +251,9 @@ impl NodeKind {
             NodeKind::SourceRecord => "sr-",
             NodeKind::CloudAccount => "acct-",
             NodeKind::AvailabilityZone => "az-",
+            NodeKind::KubernetesCluster => "k8s-",
+            NodeKind::Namespace => "ns-",
+            NodeKind::Pod => "pod-",
         }
     }
 
@@ -289,6 +306,9 @@ impl NodeKind {
             NodeKind::SourceRecord => SOURCE_RECORD,
             NodeKind::CloudAccount => CLOUD_ACCOUNT,
             NodeKind::AvailabilityZone => AVAILABILITY_ZONE,
+            NodeKind::KubernetesCluster => KUBERNETES_CLUSTER,
+            NodeKind::Namespace => NAMESPACE,
+            NodeKind::Pod => POD,
         }
     }
 
@@ -315,6 +335,9 @@ impl NodeKind {
             NodeKind::SourceRecord => SOURCE_RECORD_LABELS,
             NodeKind::CloudAccount => CLOUD_ACCOUNT_LABELS,
             NodeKind::AvailabilityZone => AVAILABILITY_ZONE_LABELS,
+            NodeKind::KubernetesCluster => KUBERNETES_CLUSTER_LABELS,
+            NodeKind::Namespace => NAMESPACE_LABELS,
+            NodeKind::Pod => POD_LABELS,
         }
     }
 }
@@ -388,6 +411,12 @@ pub static SOURCE_RECORD_LABELS: &[&[&str]] = &[&["SourceRecord"]];
 pub static CLOUD_ACCOUNT_LABELS: &[&[&str]] = &[&["ConfigurationItem", "CloudAccount"]];
 /// An availability zone has one label set.
 pub static AVAILABILITY_ZONE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "AvailabilityZone"]];
+/// A Kubernetes cluster has one label set.
+pub static KUBERNETES_CLUSTER_LABELS: &[&[&str]] = &[&["ConfigurationItem", "KubernetesCluster"]];
+/// A namespace has one label set.
+pub static NAMESPACE_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Namespace"]];
+/// A pod has one label set.
+pub static POD_LABELS: &[&[&str]] = &[&["ConfigurationItem", "Pod"]];
 
 impl fmt::Display for NodeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -549,6 +578,13 @@ const SOURCE_RECORD: &[Column] = &[
 
 const CLOUD_ACCOUNT: &[Column] = ci_columns![s("provider"), prop("account_number", PropType::Long)];
 const AVAILABILITY_ZONE: &[Column] = ci_columns![s("provider")];
+const KUBERNETES_CLUSTER: &[Column] = ci_columns![
+    s("distribution"),
+    s("version"),
+    prop("node_count", PropType::Int),
+];
+const NAMESPACE: &[Column] = ci_columns![s("namespace")];
+const POD: &[Column] = ci_columns![s("phase"), s("image"), prop("restart_count", PropType::Int),];
 
 // The provenance columns that only carry information when several sources
 // report an item: with one source, `sources` is `[source]` and `observed_at`
@@ -823,6 +859,38 @@ pub enum RelKind {
     SubnetOwnedByGroup,
     /// Subnet -SUPPORTED_BY-> Group.
     SubnetSupportedByGroup,
+    /// KubernetesCluster -HOSTED_IN-> DataCenter (each cluster in exactly
+    /// one).
+    KubernetesClusterHostedInDataCenter,
+    /// Namespace -IN_CLUSTER-> KubernetesCluster (each namespace in exactly
+    /// one).
+    NamespaceInClusterKubernetesCluster,
+    /// Pod -IN_NAMESPACE-> Namespace (each pod in exactly one).
+    PodInNamespaceNamespace,
+    /// Pod -RUNS_ON-> Server: a node of its cluster's pool, in the
+    /// cluster's data centre.
+    PodRunsOnServer,
+    /// Pod -INSTANCE_OF-> Application: the application the pod is a
+    /// replica of.
+    PodInstanceOfApplication,
+    /// KubernetesCluster -REPORTED_BY-> SourceRecord (keep-all).
+    KubernetesClusterReportedBy,
+    /// Namespace -REPORTED_BY-> SourceRecord (keep-all).
+    NamespaceReportedBy,
+    /// Pod -REPORTED_BY-> SourceRecord (keep-all).
+    PodReportedBy,
+    /// KubernetesCluster -OWNED_BY-> Group.
+    KubernetesClusterOwnedByGroup,
+    /// Namespace -OWNED_BY-> Group.
+    NamespaceOwnedByGroup,
+    /// Pod -OWNED_BY-> Group.
+    PodOwnedByGroup,
+    /// KubernetesCluster -SUPPORTED_BY-> Group.
+    KubernetesClusterSupportedByGroup,
+    /// Namespace -SUPPORTED_BY-> Group.
+    NamespaceSupportedByGroup,
+    /// Pod -SUPPORTED_BY-> Group.
+    PodSupportedByGroup,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -934,6 +1002,39 @@ has none. Each interface's MAC address is a vendor OUI (vendors in turn) and \
 the interface's serial in the low 24 bits, stepping to a locally administered \
 `02:` address past 16 x 2^24 interfaces, so MACs are unique too. Network \
 devices `CONNECTS_TO` interfaces of their own data centre, as they do servers.",
+    ),
+    (
+        "Platform: Kubernetes",
+        "A `KubernetesCluster`, a `Namespace` and a `Pod` are ServiceNow's \
+`cmdb_ci_kubernetes_cluster`, `cmdb_ci_kubernetes_namespace` and \
+`cmdb_ci_kubernetes_pod` (BMC CDM and Device42 discover the same three). The estate \
+is on premises: a cluster's `distribution` is OpenShift, Rancher RKE2, VMware Tanzu \
+or kubeadm, and names it (`ocp-prd-3`), its `version` a Kubernetes 1.27 to 1.31 \
+release. Each cluster is `HOSTED_IN` one data centre, big data centres holding \
+more (the servers' data-centre weights); namespaces are spread evenly over the \
+clusters (`IN_CLUSTER`) and pods over the namespaces (`IN_NAMESPACE`), so a \
+cluster's pods are contiguous. A cluster's node pool is its even share of its data \
+centre's container servers (the k-th of n clusters there takes servers k·len/n to \
+(k+1)·len/n of the slice); a data centre without containers lends its virtual \
+servers, one without those its physical ones, and when there are fewer such \
+servers than clusters a cluster's pool is the one server its share falls on. \
+`node_count` is the pool's size. Each pod `RUNS_ON` a node of its cluster's pool, \
+so in the cluster's data centre; a cluster in a data centre without servers has an \
+empty pool and its pods run on none. Namespaces take the system names first \
+(`default`, `kube-system`, `kube-public`, `kube-node-lease`), then team names with \
+an environment (`payments-prd`), unique in their cluster (`namespace`, at most \
+1,000 per cluster); `name` adds the cluster's number (`payments-prd.3`) so it is \
+unique in the estate, as a natural key must be. Applications run as pods as well \
+as on servers: the last `kubernetes.applications` share of the applications \
+(default 0.3) are deployed on Kubernetes, and every pod is `INSTANCE_OF` one of \
+them, a replica of its workload as an application service maps to its pods; the \
+pods split evenly over those applications, so an application's replicas are \
+neighbours in one or two namespaces. A pod is named like a ReplicaSet's \
+(`customer-portal-7d9f8b6c5d-42`: the application, a hash its replicas share and \
+the pod's number), runs its application's `image` (one version for all \
+replicas), and its `phase` is mostly Running, some Pending, Succeeded or Failed \
+(failed pods have restarted more). The applications' `RUNS_ON` servers are \
+unchanged. Events do not affect pods.",
     ),
 ];
 
@@ -1117,7 +1218,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 76] = [
+    pub const ALL: [RelKind; 90] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -1194,11 +1295,25 @@ impl RelKind {
         RelKind::SubnetReportedBy,
         RelKind::SubnetOwnedByGroup,
         RelKind::SubnetSupportedByGroup,
+        RelKind::KubernetesClusterHostedInDataCenter,
+        RelKind::NamespaceInClusterKubernetesCluster,
+        RelKind::PodInNamespaceNamespace,
+        RelKind::PodRunsOnServer,
+        RelKind::PodInstanceOfApplication,
+        RelKind::KubernetesClusterReportedBy,
+        RelKind::NamespaceReportedBy,
+        RelKind::PodReportedBy,
+        RelKind::KubernetesClusterOwnedByGroup,
+        RelKind::NamespaceOwnedByGroup,
+        RelKind::PodOwnedByGroup,
+        RelKind::KubernetesClusterSupportedByGroup,
+        RelKind::NamespaceSupportedByGroup,
+        RelKind::PodSupportedByGroup,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
     /// shape is checked below: every `Reports` family is listed).
-    pub const REPORTED_BY: [RelKind; 14] = [
+    pub const REPORTED_BY: [RelKind; 17] = [
         RelKind::RegionReportedBy,
         RelKind::DataCenterReportedBy,
         RelKind::ServerReportedBy,
@@ -1213,11 +1328,14 @@ impl RelKind {
         RelKind::CloudAccountReportedBy,
         RelKind::AvailabilityZoneReportedBy,
         RelKind::SubnetReportedBy,
+        RelKind::KubernetesClusterReportedBy,
+        RelKind::NamespaceReportedBy,
+        RelKind::PodReportedBy,
     ];
 
     /// The `OWNED_BY` families, one per configuration-item kind that a
     /// group owns, in [`NodeKind::ALL`] order of their start kinds.
-    pub const OWNED_BY: [RelKind; 14] = [
+    pub const OWNED_BY: [RelKind; 17] = [
         RelKind::RegionOwnedByGroup,
         RelKind::DataCenterOwnedByGroup,
         RelKind::ServerOwnedByGroup,
@@ -1232,10 +1350,13 @@ impl RelKind {
         RelKind::CloudAccountOwnedByGroup,
         RelKind::AvailabilityZoneOwnedByGroup,
         RelKind::SubnetOwnedByGroup,
+        RelKind::KubernetesClusterOwnedByGroup,
+        RelKind::NamespaceOwnedByGroup,
+        RelKind::PodOwnedByGroup,
     ];
 
     /// The `SUPPORTED_BY` families, like [`RelKind::OWNED_BY`].
-    pub const SUPPORTED_BY: [RelKind; 14] = [
+    pub const SUPPORTED_BY: [RelKind; 17] = [
         RelKind::RegionSupportedByGroup,
         RelKind::DataCenterSupportedByGroup,
         RelKind::ServerSupportedByGroup,
@@ -1250,6 +1371,9 @@ impl RelKind {
         RelKind::CloudAccountSupportedByGroup,
         RelKind::AvailabilityZoneSupportedByGroup,
         RelKind::SubnetSupportedByGroup,
+        RelKind::KubernetesClusterSupportedByGroup,
+        RelKind::NamespaceSupportedByGroup,
+        RelKind::PodSupportedByGroup,
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
@@ -1524,6 +1648,44 @@ impl RelKind {
             R::SubnetReportedBy => reported(N::Subnet),
             R::SubnetOwnedByGroup => owned(N::Subnet),
             R::SubnetSupportedByGroup => supported(N::Subnet),
+            R::KubernetesClusterHostedInDataCenter => (
+                "HOSTED_IN",
+                N::KubernetesCluster,
+                N::DataCenter,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::NamespaceInClusterKubernetesCluster => (
+                "IN_CLUSTER",
+                N::Namespace,
+                N::KubernetesCluster,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::PodInNamespaceNamespace => (
+                "IN_NAMESPACE",
+                N::Pod,
+                N::Namespace,
+                Shape::Parent,
+                REL_SOURCE,
+            ),
+            R::PodRunsOnServer => ("RUNS_ON", N::Pod, N::Server, Shape::Optional, REL_SOURCE),
+            R::PodInstanceOfApplication => (
+                "INSTANCE_OF",
+                N::Pod,
+                N::Application,
+                Shape::Optional,
+                REL_SOURCE,
+            ),
+            R::KubernetesClusterReportedBy => reported(N::KubernetesCluster),
+            R::NamespaceReportedBy => reported(N::Namespace),
+            R::PodReportedBy => reported(N::Pod),
+            R::KubernetesClusterOwnedByGroup => owned(N::KubernetesCluster),
+            R::NamespaceOwnedByGroup => owned(N::Namespace),
+            R::PodOwnedByGroup => owned(N::Pod),
+            R::KubernetesClusterSupportedByGroup => supported(N::KubernetesCluster),
+            R::NamespaceSupportedByGroup => supported(N::Namespace),
+            R::PodSupportedByGroup => supported(N::Pod),
         };
         RelSpec {
             kind: self,
@@ -1570,6 +1732,12 @@ impl RelKind {
             // split keeps a site's interfaces and addresses contiguous,
             // like its servers.
             RelKind::ServerHasNetworkInterface | RelKind::NetworkInterfaceHasIpAddress => {
+                Some(Layout::Even)
+            }
+            // Kubernetes clusters follow the servers; namespaces and pods
+            // are many, split evenly so a cluster's pods are contiguous.
+            RelKind::KubernetesClusterHostedInDataCenter => Some(Layout::Skewed(1)),
+            RelKind::NamespaceInClusterKubernetesCluster | RelKind::PodInNamespaceNamespace => {
                 Some(Layout::Even)
             }
             _ => None,
@@ -1783,6 +1951,10 @@ impl NodeKind {
             | NodeKind::SoftwareInstall
             | NodeKind::StorageVolume => Churn::Steady,
             NodeKind::Event => Churn::Stream,
+            // Namespaces hold pods and clusters hold namespaces, so both
+            // only grow; pods come and go the most.
+            NodeKind::KubernetesCluster | NodeKind::Namespace => Churn::Grows,
+            NodeKind::Pod => Churn::Steady,
         }
     }
 }
@@ -1806,6 +1978,8 @@ impl RelKind {
                 | RelKind::ServerVirtualizedByServer
                 | RelKind::ServerBelongsToCloudAccount
                 | RelKind::NetworkDeviceConnectsToNetworkInterface
+                | RelKind::PodRunsOnServer
+                | RelKind::PodInstanceOfApplication
         )
     }
 }

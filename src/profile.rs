@@ -247,7 +247,36 @@ pub struct Profile {
     /// When the estate is seen: the reference instant and the event window.
     #[serde(default)]
     pub time: Time,
+    /// Which share of the applications run as pods. Left out when the
+    /// default, so serialised profiles without it keep their text.
+    #[serde(default, skip_serializing_if = "Kubernetes::is_default")]
+    pub kubernetes: Kubernetes,
 }
+
+/// The `[kubernetes]` table: the share of the applications that run as
+/// pods (the last ones; every pod is a replica of one of them).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Kubernetes {
+    /// The share of applications with pods (`kubernetes.applications`).
+    pub applications: f64,
+}
+
+impl Default for Kubernetes {
+    fn default() -> Self {
+        Kubernetes { applications: 0.3 }
+    }
+}
+
+impl Kubernetes {
+    /// Whether every value is the default.
+    pub fn is_default(&self) -> bool {
+        *self == Kubernetes::default()
+    }
+}
+
+/// The most namespaces per Kubernetes cluster a profile may ask for: each
+/// gets a name of its own within its cluster.
+pub const MAX_NAMESPACES_PER_CLUSTER: u64 = 1_000;
 
 /// The `[time]` table: the instant the estate is seen at and how far back
 /// its events go.
@@ -414,6 +443,14 @@ struct RawProfile {
     merge: Option<RawMerge>,
     #[serde(default)]
     time: RawTime,
+    #[serde(default)]
+    kubernetes: RawKubernetes,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawKubernetes {
+    applications: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -658,6 +695,13 @@ impl RawProfile {
         let sources = resolve_sources(self.sources, merge.is_some(), &nodes)?;
         check_graph(&nodes, &fanout)?;
         let time = resolve_time(&self.time)?;
+        let kubernetes = Kubernetes {
+            applications: unit_of(
+                "kubernetes.applications",
+                self.kubernetes.applications,
+                Kubernetes::default().applications,
+            )?,
+        };
 
         Ok(Profile {
             name,
@@ -675,6 +719,7 @@ impl RawProfile {
             provenance: ProvenanceMode::Auto,
             ids: Ids::String,
             time,
+            kubernetes,
         })
     }
 }
@@ -823,6 +868,7 @@ fn resolve_nodes(
         nodes.entry(k).or_insert(0);
     }
     check_hierarchy(&nodes, compute)?;
+    check_kubernetes(&nodes)?;
     check_storage(&nodes)?;
     Ok(nodes)
 }
@@ -987,6 +1033,22 @@ fn check_hierarchy(nodes: &BTreeMap<NodeKind, u64>, compute: &Compute) -> Result
     if addresses > 0 && subnets < sites {
         return err(format!(
             "nodes.Subnet = {subnets} must be at least nodes.DataCenter + nodes.AvailabilityZone = {sites} when nodes.IPAddress is {addresses} (each site's addresses lie in its own subnets)"
+        ));
+    }
+    Ok(())
+}
+
+/// Namespaces per cluster stay few enough that each has a name of its own
+/// in its cluster.
+fn check_kubernetes(nodes: &BTreeMap<NodeKind, u64>) -> Result<(), ProfileError> {
+    let (clusters, namespaces) = (
+        count_of(nodes, NodeKind::KubernetesCluster),
+        count_of(nodes, NodeKind::Namespace),
+    );
+    let most = u128::from(clusters) * u128::from(MAX_NAMESPACES_PER_CLUSTER);
+    if u128::from(namespaces) > most {
+        return err(format!(
+            "nodes.Namespace = {namespaces} is more than {MAX_NAMESPACES_PER_CLUSTER} per Kubernetes cluster (nodes.KubernetesCluster = {clusters})"
         ));
     }
     Ok(())

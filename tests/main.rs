@@ -18,6 +18,7 @@ mod estimate;
 mod hostile;
 mod infra;
 mod ingest;
+mod kubernetes;
 mod lifecycle;
 mod network;
 mod online;

@@ -134,7 +134,7 @@ fn shard(table: &str) -> String {
 fn generated_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &[]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 142 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 155 ids checked in "), "{out}");
     let (_t, d) = bundle("small", &["--shard-rows", "700"]);
     assert_clean(&d);
     let (_t, d) = bundle("small", &["--gzip"]);
@@ -142,7 +142,7 @@ fn generated_bundles_validate_clean() {
     // Integer ids: the same rows and ids, checked as integers.
     let (_t, d) = bundle("tiny", &["--ids", "integer"]);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 142 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 155 ids checked in "), "{out}");
     let (_t, d) = bundle(
         "small",
         &["--gzip", "--shard-rows", "700", "--ids", "integer"],

@@ -13,6 +13,7 @@ mod events;
 pub mod index;
 mod infra;
 pub mod json;
+mod kubernetes;
 pub(crate) mod lifecycle;
 mod multi;
 mod network;
@@ -467,8 +468,12 @@ impl World {
                     Shape::Optional => match self
                         .platform_fixed_degree(r)
                         .or_else(|| self.network_fixed_degree(r))
+                        .or_else(|| self.k8s_fixed_degree(r))
                     {
                         Some(d) => Cumulative::new(n, |_| d),
+                        None if r == RelKind::PodRunsOnServer => {
+                            Cumulative::from_counts(n, |rows| self.pod_node_rows(rows))
+                        }
                         None => {
                             Cumulative::new(n, |j| u64::from(self.optional_end(r, j).is_some()))
                         }
@@ -573,6 +578,8 @@ impl World {
             RelKind::IpAddressInSubnet
             | RelKind::SubnetLocatedInDataCenter
             | RelKind::SubnetLocatedInAvailabilityZone => self.network_end(r, j),
+            RelKind::PodRunsOnServer => self.pod_node(j),
+            RelKind::PodInstanceOfApplication => self.pod_app(j),
             _ => self.platform_end(r, j),
         }
     }

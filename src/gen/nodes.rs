@@ -137,6 +137,16 @@ impl World {
                 (h.name, h.t, h.word)
             }
             NodeKind::Subnet => (name("net", env_short(d.next()), "-"), 0, ""),
+            NodeKind::KubernetesCluster => {
+                let t = super::kubernetes::distribution(d.next());
+                let slug = super::kubernetes::DISTRIBUTIONS[t].1;
+                (name(slug, env_short(d.next()), "-"), t, slug)
+            }
+            NodeKind::Namespace => (self.namespace_head(i).0, 0, ""),
+            NodeKind::Pod => {
+                let (n, t) = self.pod_head(i);
+                (n, t, "")
+            }
             NodeKind::Event
             | NodeKind::Group
             | NodeKind::SoftwareInstall
@@ -217,6 +227,9 @@ impl World {
             }
             NodeKind::SourceRecord => {}
             NodeKind::CloudAccount | NodeKind::AvailabilityZone => self.cloud_row(kind, i, d, out),
+            NodeKind::KubernetesCluster => self.kubernetes_cluster(i, d, out),
+            NodeKind::Namespace => self.namespace(i, d, out),
+            NodeKind::Pod => self.pod(i, d, out),
         }
     }
 

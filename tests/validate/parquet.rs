@@ -139,11 +139,11 @@ fn rewritten(
 fn parquet_bundles_validate_clean() {
     let (_t, d) = bundle("tiny", &PARQUET);
     let out = assert_clean(&d);
-    assert!(out.contains(" rows and 142 ids checked in "), "{out}");
+    assert!(out.contains(" rows and 155 ids checked in "), "{out}");
     assert!(!out.contains("note:"), "{out}");
     let (_t, d) = bundle("small", &[&PARQUET[..], &["--shard-rows", "700"]].concat());
     let out = assert_clean(&d);
-    assert!(out.contains(" files, 12111 rows and 2879 ids"), "{out}");
+    assert!(out.contains(" files, 14679 rows and 3321 ids"), "{out}");
     let (_t, d) = bundle(
         "small",
         &[
