@@ -276,7 +276,7 @@ fn parquet_bytes_match_generate() {
         "--row-group-rows",
         "500",
         "--shard-rows",
-        "2250",
+        "1500",
     ];
     let mut est = vec!["--exact-below", "0"];
     est.extend_from_slice(&args);

@@ -86,7 +86,7 @@ fn medium_validates_and_owner_team_names_the_owner_group() {
             checked += 1;
         }
     }
-    assert!(checked > 10_000);
+    assert!(checked > 6_000);
     let (_, apps) = table(&d.join("nodes/Application"));
     let (_, inst) = table(&d.join("relationships/Application-INSTANCE_OF-BusinessApplication"));
     assert_eq!(inst.len(), apps.len());
