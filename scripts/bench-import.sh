@@ -6,7 +6,8 @@
 # `--ids integer`; imports each RUNS times, round by round so host noise
 # falls on every shape alike, into a private conf and data folder; prints
 # per import the wall time, neo4j-admin's own "IMPORT DONE" time, its peak
-# memory and the store (database + transactions folders), then the medians
+# memory and the store (database + transactions folders), having checked
+# neo4j-admin's node and relationship totals against the manifest; then the medians
 # and the two ratios the importer-shaped bundles are judged by:
 #   store(default) / store(provenance full)   target <= 0.75
 #   time(integer ids) / time(string ids)      target <= 0.90
@@ -64,7 +65,15 @@ import_once() {
     database import full neo4j @import.args --overwrite-destination 2>&1) || {
     echo "$out" | tail -20 >&2; log "import of $s failed"; exit 1; }
   t1=$(date +%s.%N)
-  local admin peak store db
+  local admin peak store db nodes rels
+  # The import must be whole: neo4j-admin's own totals against the manifest's.
+  nodes=$(echo "$out" | sed -n 's/^ *\([0-9]*\) nodes$/\1/p' | tail -1)
+  rels=$(echo "$out" | sed -n 's/^ *\([0-9]*\) relationships$/\1/p' | tail -1)
+  if [ "$nodes" != "$(jq .totals.nodes "$OUTDIR/$s/manifest.json")" ] ||
+    [ "$rels" != "$(jq .totals.relationships "$OUTDIR/$s/manifest.json")" ]; then
+    log "$s: imported ${nodes:-?} nodes and ${rels:-?} relationships, not the manifest's totals"
+    exit 1
+  fi
   admin=$(echo "$out" | grep -o 'IMPORT DONE in [0-9hms. ]*' | tail -1 | sed -e 's/IMPORT DONE in //' -e 's/[. ]*$//' |
     awk '{t=0; for(i=1;i<=NF;i++){v=$i; if(v~/ms$/){sub(/ms/,"",v);t+=v/1000}
       else if(v~/m$/){sub(/m/,"",v);t+=v*60} else if(v~/s$/){sub(/s/,"",v);t+=v}} printf "%.2f", t}')
