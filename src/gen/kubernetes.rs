@@ -381,36 +381,13 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::pairs;
+    use crate::gen::{cell, pairs};
     use crate::model::Table;
     use crate::profile::Profile;
     use std::collections::HashSet;
 
     fn world(text: &str) -> World {
         World::new(&Profile::parse(text, "t").unwrap())
-    }
-
-    fn text(v: &Value<'_>) -> String {
-        match *v {
-            Value::Int(n) => n.to_string(),
-            _ => {
-                let mut b = Vec::new();
-                v.put_text(&mut b);
-                String::from_utf8(b).unwrap()
-            }
-        }
-    }
-
-    /// The text of column `name` of row `i` of `kind`.
-    fn cell(w: &World, kind: NodeKind, i: u64, name: &str) -> String {
-        let at = w
-            .columns(Table::Node(kind))
-            .iter()
-            .position(|c| c.name == name)
-            .unwrap();
-        let mut row = Vec::new();
-        w.node_row(kind, i, &mut row);
-        text(&row[at])
     }
 
     /// Every pool is a slice of servers of its cluster's data centre, of the

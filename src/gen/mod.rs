@@ -857,6 +857,32 @@ pub(crate) fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
     std::iter::from_fn(|| it.next_pair()).collect()
 }
 
+/// The text a CSV cell holds for value `v`, for tests.
+#[cfg(test)]
+pub(crate) fn text(v: &Value<'_>) -> String {
+    match *v {
+        Value::Int(n) => n.to_string(),
+        _ => {
+            let mut b = Vec::new();
+            v.put_text(&mut b);
+            String::from_utf8(b).unwrap()
+        }
+    }
+}
+
+/// The text of column `name` of row `i` of `kind`, for tests.
+#[cfg(test)]
+pub(crate) fn cell(w: &World, kind: NodeKind, i: u64, name: &str) -> String {
+    let at = w
+        .columns(crate::model::Table::Node(kind))
+        .iter()
+        .position(|c| c.name == name)
+        .unwrap();
+    let mut row = Vec::new();
+    w.node_row(kind, i, &mut row);
+    text(&row[at])
+}
+
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

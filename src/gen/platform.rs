@@ -337,31 +337,13 @@ pub fn owned_by(k: NodeKind) -> Option<RelKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::pairs;
+    use crate::gen::{cell, pairs, text};
     use crate::model::{Provenance, Table};
     use crate::profile::Profile;
     use std::collections::HashSet;
 
     fn world(name: &str) -> World {
         World::new(&Profile::load(name).unwrap())
-    }
-
-    fn text(v: &Value<'_>) -> String {
-        let mut b = Vec::new();
-        v.put_text(&mut b);
-        String::from_utf8(b).unwrap()
-    }
-
-    /// The text of column `name` of row `i` of `kind`.
-    fn cell(w: &World, kind: NodeKind, i: u64, name: &str) -> String {
-        let at = kind
-            .columns(w.provenance())
-            .iter()
-            .position(|c| c.name == name)
-            .unwrap();
-        let mut row = Vec::new();
-        w.node_row(kind, i, &mut row);
-        text(&row[at])
     }
 
     /// Each start has exactly one relationship, in start order, to an

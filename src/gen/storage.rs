@@ -299,36 +299,13 @@ fn volume_size(capacity: u64, siblings: u64, h: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gen::pairs;
+    use crate::gen::{cell, pairs};
     use crate::model::Table;
     use crate::profile::Profile;
     use std::collections::HashMap;
 
     fn world(name: &str) -> World {
         World::new(&Profile::load(name).unwrap())
-    }
-
-    fn text(v: &Value<'_>) -> String {
-        match *v {
-            Value::Int(n) => n.to_string(),
-            _ => {
-                let mut b = Vec::new();
-                v.put_text(&mut b);
-                String::from_utf8(b).unwrap()
-            }
-        }
-    }
-
-    /// The text of column `name` of row `i` of `kind`.
-    fn cell(w: &World, kind: NodeKind, i: u64, name: &str) -> String {
-        let at = kind
-            .columns(w.provenance())
-            .iter()
-            .position(|c| c.name == name)
-            .unwrap();
-        let mut row = Vec::new();
-        w.node_row(kind, i, &mut row);
-        text(&row[at])
     }
 
     #[test]
