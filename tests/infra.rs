@@ -15,11 +15,6 @@ fn medium_with_clusters_validates() {
 
 /// Counts, in DuckDB, the members whose data centre is not their cluster's.
 const SAME_DC: &str = r#"
-import duckdb, glob, sys
-d = sys.argv[1]
-def rel(name):
-    files = sorted(glob.glob(f"{d}/relationships/{name}/part-*.csv"))
-    return f"read_csv({files!r}, header=false, columns={{'s':'VARCHAR','e':'VARCHAR','src':'VARCHAR'}})"
 srv, cls, db = rel("Server-HOSTED_IN-DataCenter"), rel("Cluster-HOSTED_IN-DataCenter"), rel("Database-RUNS_ON-Server")
 servers = duckdb.sql(f"""select count(*), count(*) filter (where s.e <> c.e)
   from {rel('Server-MEMBER_OF-Cluster')} m join {srv} s on m.s = s.s join {cls} c on m.e = c.s""").fetchall()[0]
@@ -34,7 +29,7 @@ print(servers[0], servers[1], dbs[0], dbs[1])
 #[ignore = "needs DuckDB: scripts/test.sh"]
 fn cluster_members_share_their_clusters_data_centre_in_duckdb() {
     let (out, n) = util::duckdb_counts("medium", SAME_DC);
-    assert!(n[0] > 1000 && n[2] > 100, "{out}");
+    assert!(n[0] > 500 && n[2] > 50, "{out}");
     assert_eq!(
         (n[1], n[3]),
         (0, 0),

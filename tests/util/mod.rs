@@ -109,15 +109,34 @@ pub(crate) fn manifest_rows(manifest: &serde_json::Value, name: &str) -> Option<
 
 pub(crate) mod neo4j_server;
 
+/// What every [`duckdb_counts`] script starts with: the bundle folder `d`,
+/// `rel(name)` reading a relationship family's shards as `s`, `e`, `src`,
+/// and `node(kind)` reading a node table's shards as `c0`, `c1`, … with
+/// the column positions by name.
+const DUCKDB_PRELUDE: &str = r#"
+import duckdb, glob, sys
+d = sys.argv[1]
+def rel(name):
+    files = sorted(glob.glob(f"{d}/relationships/{name}/part-*.csv"))
+    return f"read_csv({files!r}, header=false, columns={{'s':'VARCHAR','e':'VARCHAR','src':'VARCHAR'}})"
+def node(kind):
+    head = open(f"{d}/nodes/{kind}/header.csv").read().strip().split(",")
+    cols = ", ".join(f"'c{k}':'VARCHAR'" for k in range(len(head)))
+    names = {h.split(":")[0] or "label": k for k, h in enumerate(head)}
+    files = sorted(glob.glob(f"{d}/nodes/{kind}/part-*.csv"))
+    return f"read_csv({files!r}, header=false, columns={{{cols}}})", names
+"#;
+
 /// Generates `profile`, runs the Python `script` (DuckDB, under
-/// `verify_python()`) with the bundle's path as its argument, asserts it
-/// succeeds, and returns its output and the numbers it printed.
+/// `verify_python()`, after [`DUCKDB_PRELUDE`]) with the bundle's path as
+/// its argument, asserts it succeeds, and returns its output and the
+/// numbers it printed.
 pub(crate) fn duckdb_counts(profile: &str, script: &str) -> (String, Vec<u64>) {
     let t = tempfile::tempdir().expect("a temp dir");
     let d = t.path().join("b");
     generate(&d, profile, &[]);
     let o = std::process::Command::new(verify_python())
-        .args(["-c", script])
+        .args(["-c", &format!("{DUCKDB_PRELUDE}{script}")])
         .arg(&d)
         .output()
         .expect("running the DuckDB check");
