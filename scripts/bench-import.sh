@@ -32,6 +32,8 @@ mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 RESULTS="$OUTDIR/bench-import.txt"
 log() { echo "[bench-import] $*" >&2; }
+# A manifest's total (nodes, relationships, bytes), read with the Python every machine here has.
+total() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"][sys.argv[2]])' "$OUTDIR/$1/manifest.json" "$2"; }
 
 shapes="default full integer"
 flags() {
@@ -69,8 +71,7 @@ import_once() {
   # The import must be whole: neo4j-admin's own totals against the manifest's.
   nodes=$(echo "$out" | sed -n 's/^ *\([0-9]*\) nodes$/\1/p' | tail -1)
   rels=$(echo "$out" | sed -n 's/^ *\([0-9]*\) relationships$/\1/p' | tail -1)
-  if [ "$nodes" != "$(jq .totals.nodes "$OUTDIR/$s/manifest.json")" ] ||
-    [ "$rels" != "$(jq .totals.relationships "$OUTDIR/$s/manifest.json")" ]; then
+  if [ "$nodes" != "$(total "$s" nodes)" ] || [ "$rels" != "$(total "$s" relationships)" ]; then
     log "$s: imported ${nodes:-?} nodes and ${rels:-?} relationships, not the manifest's totals"
     exit 1
   fi
@@ -81,13 +82,14 @@ import_once() {
   db=$(du -sb "$inst/data/databases/neo4j" | cut -f1)
   store=$(( db + $(du -sb "$inst/data/transactions/neo4j" | cut -f1) ))
   rm -rf "$inst"
-  printf '%.2f %s %s %s %s\n' "$(echo "$t1 - $t0" | bc)" "${admin:-?}" "${peak:-?}" "$store" "$db"
+  printf '%s %s %s %s %s\n' "$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" \
+    "${admin:-?}" "${peak:-?}" "$store" "$db"
 }
 
 {
   echo "== $(date -u +%FT%TZ) $(nproc) vCPU, $(git rev-parse --short HEAD), $PROFILE, RUNS=$RUNS, $(basename "$NEO4J_HOME")"
   for s in $shapes; do
-    echo "   $s: $(jq -r '[.totals.bytes // empty] | .[0] // "?"' "$OUTDIR/$s/manifest.json" 2>/dev/null) bytes; flags: $(flags "$s")"
+    echo "   $s: $(total "$s" bytes) bytes; flags: $(flags "$s")"
   done
 } | tee -a "$RESULTS"
 declare -A walls admins stores dbs
