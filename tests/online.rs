@@ -221,8 +221,8 @@ fn bundle_then_day_one(ids: &str) {
     assert_eq!(s(r.value("name")), row[col("name")]);
     assert_eq!(
         r.value("cpu"),
-        Some(&ValueReceive::Integer(
-            row[col("cpu_cores:int")].parse().unwrap()
+        Some(&ValueReceive::Float(
+            row[col("cpu_cores:double")].parse().unwrap()
         ))
     );
     assert_eq!(
