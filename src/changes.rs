@@ -27,6 +27,10 @@
 //!   CI alive on the day, the events split over the kinds by the profile's
 //!   weights. Families the rule cannot place yet get no rows
 //!   ([`Rule::Skip`]);
+//! * **owned kinds** (a server's interfaces and addresses, [`Churn::Owned`])
+//!   come and go with their owner: a new server brings one interface and,
+//!   where the world can place it, one address (`owned.rs`); a
+//!   decommissioned server takes its own;
 //! * **updates** of existing configuration items: a status change along
 //!   the lifecycle (`status`, `install_status` and `operational_status`
 //!   together, to a state the base one can move to, and `status_since` set
@@ -52,12 +56,12 @@
 
 use crate::gen::index::Cumulative;
 use crate::gen::{lifecycle, pools, Value, World};
+use crate::model::Churn;
 use crate::model::{ColKind, Column, NodeKind, Part, PropType, Provenance, RelKind, Shape, Table};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
 
-#[cfg(doc)]
-use crate::model::Churn;
+mod owned;
 
 /// The manifest's `kind` for change sets.
 pub const KIND: &str = "changes";
@@ -271,6 +275,13 @@ pub enum Rule {
     /// Each new event's one relationship, the day's events split over the
     /// `AFFECTS` families by the profile's weights.
     OneOf,
+    /// An `Owns` family whose owned kind comes with its owner: one row per
+    /// owned node a day adds, from its new owner.
+    Owns,
+    /// A family starting at a kind that comes with its owner: the end the
+    /// world places such a node at, from its root owner's twin (an
+    /// address's subnet).
+    Placed,
     /// No rows: the generic rule cannot place the family's ends (why).
     Skip(&'static str),
 }
@@ -282,6 +293,12 @@ impl Rule {
     /// rule does not know are refused rather than guessed.
     pub fn of(world: &World, r: RelKind) -> Rule {
         let spec = r.spec();
+        if spec.end.churn() == Churn::Owned && spec.shape == Shape::Owns {
+            return Rule::Owns;
+        }
+        if spec.start.churn() == Churn::Owned {
+            return Rule::Placed;
+        }
         match spec.shape {
             Shape::Parent if spec.end.churn().delete_bp() > 0 => {
                 Rule::Skip("its parents are decommissioned")
@@ -343,8 +360,11 @@ pub struct ChangeSet<'w> {
     /// Per kind, the placed families every base node has one end in: a
     /// twin is chosen so that its ends in them exist on the day.
     must: [Vec<RelKind>; NodeKind::ALL.len()],
-    /// Per [`Rule::Ends`] family, running totals of the rows per new start.
+    /// Per [`Rule::Ends`] and [`Rule::Placed`] family, running totals of
+    /// the rows per new start.
     cums: Vec<Option<Cumulative>>,
+    /// Per kind that comes with its owner ([`Churn::Owned`]), its day.
+    owned: Vec<Option<owned::OwnedPlan>>,
 }
 
 /// A day number out of range.
@@ -418,6 +438,15 @@ impl<'w> ChangeSet<'w> {
                 counts[s] += 1;
             }
         }
+        // A kind that comes with its owner gets a new node per new root
+        // owner (when the base has any), at the root's positions.
+        let mut kinds = kinds;
+        for k in NodeKind::ALL {
+            if k.churn() == Churn::Owned && world.count(k) > 0 {
+                let root = owned::chain(k).first().map_or(k, |r| r.spec().start);
+                kinds[k.index()].new = kinds[root.index()].new;
+            }
+        }
         let mut affects = [(0, 0); 5];
         let mut first = 0;
         for s in 0..5 {
@@ -448,11 +477,16 @@ impl<'w> ChangeSet<'w> {
             rules,
             must,
             cums: Vec::new(),
+            owned: Vec::new(),
         };
+        cs.owned = NodeKind::ALL
+            .iter()
+            .map(|&k| owned::OwnedPlan::new(&cs, k))
+            .collect();
         let cums = RelKind::ALL
             .iter()
             .map(|&r| match cs.rules[r.index()] {
-                Rule::Ends { .. } => {
+                Rule::Ends { .. } | Rule::Placed => {
                     let starts = cs.plan(r.spec().start).new;
                     Some(Cumulative::new(starts, |i| cs.ends_len(r, i)))
                 }
@@ -526,6 +560,9 @@ impl<'w> ChangeSet<'w> {
     /// today.
     pub fn exists(&self, k: NodeKind, n: u64) -> bool {
         let p = self.plan(k);
+        if self.owned_plan(k).is_some() {
+            return self.owned_exists(k, n);
+        }
         if n < p.base {
             !self.in_pool(k, n)
         } else {
@@ -540,6 +577,10 @@ impl<'w> ChangeSet<'w> {
         out.clear();
         let spec = r.spec();
         let from = match self.rules[r.index()] {
+            Rule::Placed => {
+                out.extend(self.placed_end(r, i));
+                return;
+            }
             Rule::Ends { twin: true } => match self.twin(spec.start, i) {
                 Some(t) => t,
                 None => return,
@@ -596,9 +637,15 @@ impl<'w> ChangeSet<'w> {
     /// The number of rows of a table.
     pub fn rows(&self, t: ChangeTable) -> u64 {
         match t {
-            ChangeTable::Nodes(k) => self.plan(k).new,
+            ChangeTable::Nodes(k) => match self.owned_plan(k) {
+                Some(o) => o.new_rows(),
+                None => self.plan(k).new,
+            },
             ChangeTable::Updates(k) => self.plan(k).updates,
-            ChangeTable::Deletes(k) => self.plan(k).deletes,
+            ChangeTable::Deletes(k) => match self.owned_plan(k) {
+                Some(o) => o.deleted_rows(),
+                None => self.plan(k).deletes,
+            },
             ChangeTable::Rels(r) => match self.rules[r.index()] {
                 Rule::Parent => {
                     let p = self.plan(r.spec().start);
@@ -608,7 +655,10 @@ impl<'w> ChangeSet<'w> {
                         0
                     }
                 }
-                Rule::Ends { .. } => self.cums[r.index()].as_ref().map_or(0, Cumulative::total),
+                Rule::Ends { .. } | Rule::Placed => {
+                    self.cums[r.index()].as_ref().map_or(0, Cumulative::total)
+                }
+                Rule::Owns => self.rows(ChangeTable::Nodes(r.spec().end)),
                 Rule::OneOf => r.affects_slot().map_or(0, |s| self.affects[s].1),
                 Rule::Skip(_) => 0,
             },
@@ -635,6 +685,9 @@ impl<'w> ChangeSet<'w> {
     /// Whether base node `n` of kind `k` is in the decommission pool (may be
     /// deleted on some day; never updated or linked by changes).
     pub fn in_pool(&self, k: NodeKind, n: u64) -> bool {
+        if let Some((root, m)) = self.root_of(k, n) {
+            return self.in_pool(root, m);
+        }
         let p = self.plan(k);
         n < p.base && p.perm.is_some_and(|perm| perm.invert(n) < p.pool)
     }
@@ -645,8 +698,18 @@ impl<'w> ChangeSet<'w> {
         p.base + (self.day - 1) * p.new + i
     }
 
+    /// The node index of row `i` of today's new nodes of kind `k`: the
+    /// `i`-th created, or for a kind that comes with its owner, the one at
+    /// the position of its root owner.
+    pub fn new_row_index(&self, k: NodeKind, i: u64) -> u64 {
+        self.new_index(k, self.new_position(k, i))
+    }
+
     /// The node index deleted by row `i` of today's deletions of kind `k`.
     pub fn deleted_index(&self, k: NodeKind, i: u64) -> u64 {
+        if self.owned_plan(k).is_some() {
+            return self.owned_deleted_index(k, i);
+        }
         let p = self.plan(k);
         p.perm
             .map(|perm| perm.apply(p.delete_from + i))
@@ -676,7 +739,11 @@ impl<'w> ChangeSet<'w> {
                 let twin = self.twin(spec.start, i).unwrap_or(0);
                 (self.new_index(spec.start, i), self.world.parent(r, twin))
             }
-            Rule::Ends { .. } => {
+            Rule::Owns => {
+                let p = self.new_position(spec.end, i);
+                (self.new_index(spec.start, p), self.new_index(spec.end, p))
+            }
+            Rule::Ends { .. } | Rule::Placed => {
                 let Some(cum) = &self.cums[r.index()] else {
                     return (0, 0);
                 };
@@ -738,7 +805,8 @@ impl<'w> ChangeSet<'w> {
 
     fn node_row(&self, k: NodeKind, i: u64, out: &mut Vec<Value<'w>>) {
         let from = out.len();
-        self.world.node_row(k, self.new_index(k, i), out);
+        self.world.node_row(k, self.new_row_index(k, i), out);
+        self.place_addresses(k, self.new_position(k, i), from, out);
         // Move the creation (or occurrence) time to today: every date-time
         // of a new node is that instant (`observed_at`, a source's report,
         // aside). A new CI is installed, operational and discovered at once.

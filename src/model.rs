@@ -986,10 +986,11 @@ Interfaces and addresses are not configuration items of their own: as dependent 
 items of their server they carry no owner, support group or lifecycle. Subnets \
 are: each is `LOCATED_IN` one data centre (a site), every data centre has at \
 least one (the profile asks for `nodes.Subnet` ≥ `nodes.DataCenter` when there \
-are addresses), the rest follow the data centres' address counts. A site's \
-subnets are one size, a /24 or larger to hold their share, and its \
-addresses are dealt out over them in turn (address q of the site is host \
-2 + q div m of its subnet q mod m), so each address is `IN_SUBNET` the subnet \
+are addresses), the rest follow the data centres' address counts. A site of \
+two or more subnets is dual stack: its last subnet is an IPv6 /64, the others \
+IPv4, all one size, a /24 or larger to hold their share. Its addresses are \
+dealt out over them in turn (address q of the site is host 2 + q div m of its \
+subnet q mod m), so each address is `IN_SUBNET` the subnet \
 whose CIDR block holds it, a subnet of its server's data centre, and no two \
 addresses are equal. Blocks come from the private IPv4 space, 10.0.0.0/8 then \
 192.168.0.0/16, site by site (172.16.0.0/12 stays the network devices' \
@@ -1001,7 +1002,9 @@ its first address (its primary interface's); a server without an interface \
 has none. Each interface's MAC address is a vendor OUI (vendors in turn) and \
 the interface's serial in the low 24 bits, stepping to a locally administered \
 `02:` address past 16 x 2^24 interfaces, so MACs are unique too. Network \
-devices `CONNECTS_TO` interfaces of their own data centre, as they do servers.",
+devices `CONNECTS_TO` interfaces of their own data centre, as they do servers. \
+In change sets interfaces and addresses come and go with their server: a new \
+server brings an interface and an address in its site's IPv6 subnet.",
     ),
     (
         "Platform: Kubernetes",
@@ -1907,13 +1910,16 @@ pub enum Churn {
     Steady,
     /// Only added: things that happen (events).
     Stream,
+    /// Added and decommissioned with their owner through an `Owns` family
+    /// (a server's interfaces and their addresses): a new owner brings one.
+    Owned,
 }
 
 impl Churn {
     /// New nodes per day, in basis points of the base count.
     pub fn new_bp(self) -> u64 {
         match self {
-            Churn::Fixed => 0,
+            Churn::Fixed | Churn::Owned => 0,
             Churn::Grows | Churn::Slow => 50,
             Churn::Steady => 100,
             Churn::Stream => 200,
@@ -1924,7 +1930,7 @@ impl Churn {
     pub fn delete_bp(self) -> u64 {
         match self {
             Churn::Slow | Churn::Steady => 10,
-            Churn::Fixed | Churn::Grows | Churn::Stream => 0,
+            Churn::Fixed | Churn::Grows | Churn::Stream | Churn::Owned => 0,
         }
     }
 }
@@ -1939,9 +1945,10 @@ impl NodeKind {
             | NodeKind::SourceRecord
             | NodeKind::CloudAccount
             | NodeKind::AvailabilityZone => Churn::Fixed,
-            // Interfaces, addresses and subnets are placed by an owner or
-            // an address plan that change sets cannot extend yet.
-            NodeKind::NetworkInterface | NodeKind::IPAddress | NodeKind::Subnet => Churn::Fixed,
+            // Interfaces and addresses come and go with their server;
+            // subnets are the address plan's.
+            NodeKind::NetworkInterface | NodeKind::IPAddress => Churn::Owned,
+            NodeKind::Subnet => Churn::Fixed,
             // Volumes are placed on arrays, so arrays only grow.
             NodeKind::BusinessApplication | NodeKind::StorageArray => Churn::Grows,
             NodeKind::NetworkDevice | NodeKind::BusinessService | NodeKind::Cluster => Churn::Slow,
@@ -1956,6 +1963,15 @@ impl NodeKind {
             NodeKind::KubernetesCluster | NodeKind::Namespace => Churn::Grows,
             NodeKind::Pod => Churn::Steady,
         }
+    }
+}
+
+impl NodeKind {
+    /// The `Owns` family whose owned nodes are this kind's, if any.
+    pub fn owner_family(self) -> Option<RelKind> {
+        RelKind::ALL
+            .into_iter()
+            .find(|r| r.spec().shape == Shape::Owns && r.spec().end == self)
     }
 }
 

@@ -70,7 +70,7 @@ fn new_ids_never_collide_across_days_or_with_the_base() {
         let cs = ChangeSet::new(&w, day).unwrap();
         for k in NodeKind::ALL {
             for i in 0..cs.rows(ChangeTable::Nodes(k)) {
-                let n = cs.new_index(k, i);
+                let n = cs.new_row_index(k, i);
                 assert!(n >= w.count(k));
                 assert!(seen.insert((k, n)), "{k} {n} twice");
             }
@@ -202,12 +202,7 @@ fn incremental_headers_name_the_label() {
 static WORLDS: LazyLock<Vec<World>> =
     LazyLock::new(|| ["tiny", "small", "medium"].map(world).into_iter().collect());
 
-/// The text of a value.
-fn text(v: &Value<'_>) -> String {
-    let mut b = Vec::new();
-    v.put_text(&mut b);
-    String::from_utf8(b).unwrap()
-}
+use crate::gen::text;
 
 /// Column `name`'s position in kind `k`'s rows.
 fn col(w: &World, k: NodeKind, name: &str) -> usize {
@@ -254,7 +249,12 @@ fn the_pool_test_is_the_walk() {
             .filter_map(|pos| p.perm.map(|perm| perm.apply(pos)))
             .collect();
         for n in 0..p.base {
-            assert_eq!(cs.in_pool(k, n), walked.contains(&n), "{k} {n}");
+            // A node that comes with its owner is in its root owner's pool.
+            let want = match cs.root_of(k, n) {
+                Some((root, m)) => cs.in_pool(root, m),
+                None => walked.contains(&n),
+            };
+            assert_eq!(cs.in_pool(k, n), want, "{k} {n}");
         }
     }
 }
@@ -272,11 +272,10 @@ fn the_families_the_rule_skips_are_these() {
             _ => None,
         })
         .collect();
-    // Keep-all records and owner-to-owned families (interfaces, addresses:
-    // their kinds never change) have no rule.
+    // Keep-all records have no rule.
     let want: Vec<(RelKind, &str)> = RelKind::ALL
         .into_iter()
-        .filter(|r| matches!(r.spec().shape, Shape::Reports | Shape::Owns))
+        .filter(|r| r.spec().shape == Shape::Reports)
         .map(|r| (r, "no change rule for its shape"))
         .collect();
     assert_eq!(skipped, want);
@@ -303,8 +302,8 @@ fn new_nodes_get_the_relationships_every_node_of_their_kind_has() {
                     continue;
                 }
                 let starts: Vec<u64> = pairs(&cs, r).into_iter().map(|(s, _)| s).collect();
-                let want: Vec<u64> = (0..cs.plan(spec.start).new)
-                    .map(|i| cs.new_index(spec.start, i))
+                let want: Vec<u64> = (0..cs.rows(ChangeTable::Nodes(spec.start)))
+                    .map(|i| cs.new_row_index(spec.start, i))
                     .collect();
                 assert_eq!(starts, want, "{} day {day}: {r}", w.profile().name);
                 checked += 1;
@@ -448,4 +447,122 @@ fn new_events_occur_in_order() {
     for (e, c) in caused {
         assert!(c < e, "{e} caused by {c}");
     }
+}
+
+/// A server a day adds brings one interface and, in a site with an IPv6
+/// subnet, one address there: unique among the base's and other days'
+/// addresses, inside its subnet, and the server's `ip`. A server a day
+/// decommissions takes its interfaces and addresses with it.
+#[test]
+fn new_servers_bring_an_interface_and_an_address_in_their_site() {
+    use std::net::Ipv6Addr;
+    let w = world("medium");
+    let (server, nic, addr) = (
+        NodeKind::Server,
+        NodeKind::NetworkInterface,
+        NodeKind::IPAddress,
+    );
+    let mut seen: HashSet<String> = (0..w.count(addr))
+        .map(|k| text(&w.address_value(k)))
+        .collect();
+    assert_eq!(seen.len() as u64, w.count(addr));
+    let (ip, address, cidr) = (
+        col(&w, server, "ip"),
+        col(&w, addr, "address"),
+        col(&w, NodeKind::Subnet, "cidr"),
+    );
+    fn node_rows<'w>(cs: &ChangeSet<'w>, k: NodeKind) -> HashMap<u64, Vec<Value<'w>>> {
+        (0..cs.rows(ChangeTable::Nodes(k)))
+            .map(|i| {
+                let mut row = Vec::new();
+                cs.row(ChangeTable::Nodes(k), i, &mut row);
+                (cs.new_row_index(k, i), row)
+            })
+            .collect()
+    }
+    for day in 1..=3 {
+        let cs = ChangeSet::new(&w, day).unwrap();
+        let servers = node_rows(&cs, server);
+        let addrs = node_rows(&cs, addr);
+        assert!(!servers.is_empty());
+        let nics: HashMap<u64, u64> = pairs(&cs, RelKind::ServerHasNetworkInterface)
+            .into_iter()
+            .collect();
+        let ips: HashMap<u64, u64> = pairs(&cs, RelKind::NetworkInterfaceHasIpAddress)
+            .into_iter()
+            .collect();
+        let subnets: HashMap<u64, u64> =
+            pairs(&cs, RelKind::IpAddressInSubnet).into_iter().collect();
+        let zones: HashMap<u64, u64> = pairs(&cs, RelKind::ServerHostedInAvailabilityZone)
+            .into_iter()
+            .collect();
+        assert_eq!(nics.len(), servers.len(), "day {day}: one interface each");
+        assert_eq!(cs.rows(ChangeTable::Nodes(nic)), servers.len() as u64);
+        // A server whose zone has an IPv6 subnet gets an address there.
+        assert_eq!(ips.len(), addrs.len(), "day {day}");
+        assert!(addrs.len() * 4 > servers.len() * 3, "day {day}");
+        let dcs = w.count(NodeKind::DataCenter);
+        for (s, row) in &servers {
+            let Some(&a) = ips.get(&nics[s]) else {
+                assert_eq!(w.new_address_subnet(dcs + zones[s]), None, "server {s}");
+                assert_eq!(row[ip], Value::Null);
+                continue;
+            };
+            let t = subnets[&a];
+            let zone = w.optional_end(RelKind::SubnetLocatedInAvailabilityZone, t);
+            assert_eq!(zone, zones.get(s).copied(), "server {s}: subnet {t}");
+            let value = text(&addrs[&a][address]);
+            assert_eq!(text(&row[ip]), value, "server {s}");
+            assert!(seen.insert(value.clone()), "{value} repeated");
+            let mut subnet = Vec::new();
+            w.node_row(NodeKind::Subnet, t, &mut subnet);
+            let net = text(&subnet[cidr]);
+            let net: Ipv6Addr = net.split('/').next().unwrap().parse().unwrap();
+            let a: Ipv6Addr = value.parse().unwrap();
+            assert_eq!(
+                u128::from(a) >> 64,
+                u128::from(net) >> 64,
+                "{a} outside {net}/64"
+            );
+        }
+        // Decommissioned servers take exactly their interfaces and addresses.
+        let gone = |k: NodeKind| -> HashSet<u64> {
+            (0..cs.rows(ChangeTable::Deletes(k)))
+                .map(|i| cs.deleted_index(k, i))
+                .collect()
+        };
+        let (dead, dead_nics, dead_addrs) = (gone(server), gone(nic), gone(addr));
+        assert!(!dead.is_empty());
+        let want_nics: HashSet<u64> = dead
+            .iter()
+            .flat_map(|&s| w.owned(RelKind::ServerHasNetworkInterface, s))
+            .collect();
+        let want_addrs: HashSet<u64> = want_nics
+            .iter()
+            .flat_map(|&n| w.owned(RelKind::NetworkInterfaceHasIpAddress, n))
+            .collect();
+        assert_eq!(dead_nics, want_nics, "day {day}");
+        assert_eq!(dead_addrs, want_addrs, "day {day}");
+        assert!(!dead_addrs.is_empty());
+    }
+}
+
+/// In a site whose one subnet is IPv4 a new server gets an interface but
+/// no address, and the rows say so consistently.
+#[test]
+fn a_site_without_an_ipv6_subnet_gives_no_address() {
+    let w = world("tiny");
+    let cs = ChangeSet::new(&w, 1).unwrap();
+    let servers = cs.rows(ChangeTable::Nodes(NodeKind::Server));
+    assert!(servers > 0);
+    assert_eq!(
+        cs.rows(ChangeTable::Nodes(NodeKind::NetworkInterface)),
+        servers
+    );
+    assert_eq!(cs.rows(ChangeTable::Nodes(NodeKind::IPAddress)), 0);
+    assert_eq!(cs.rows(ChangeTable::Rels(RelKind::IpAddressInSubnet)), 0);
+    let ip = col(&w, NodeKind::Server, "ip");
+    let mut row = Vec::new();
+    cs.row(ChangeTable::Nodes(NodeKind::Server), 0, &mut row);
+    assert_eq!(row[ip], Value::Null);
 }

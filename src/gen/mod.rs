@@ -862,6 +862,15 @@ pub(crate) fn pairs(w: &World, r: RelKind) -> Vec<(u64, u64)> {
 pub(crate) fn text(v: &Value<'_>) -> String {
     match *v {
         Value::Int(n) => n.to_string(),
+        Value::Ipv4(_) | Value::Net(_) => {
+            let mut b = Vec::new();
+            match *v {
+                Value::Ipv4(a) => text::put_ipv4(a, &mut b),
+                Value::Net(n) => text::put_net(n, &mut b),
+                _ => {}
+            }
+            String::from_utf8(b).unwrap()
+        }
         _ => {
             let mut b = Vec::new();
             v.put_text(&mut b);

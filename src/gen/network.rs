@@ -86,6 +86,21 @@ pub(super) struct Network {
     ula: u64,
 }
 
+/// How many of a site's `m` subnets are IPv4 (when its block is): all
+/// but the last of two or more, which is the site's IPv6 /64 (dual stack),
+/// where the servers change sets add take their addresses.
+fn v4_subnets(m: u64) -> u64 {
+    if m >= 2 {
+        m - 1
+    } else {
+        m
+    }
+}
+
+/// The host offsets of the addresses change sets add start here, far above
+/// every base address's offset (a site has fewer than 2^40 addresses).
+const NEW_HOSTS: u64 = 1 << 48;
+
 /// The number of host bits of the smallest block holding `n` offsets.
 fn bits_for(n: u64) -> u32 {
     64 - n.saturating_sub(1).leading_zeros()
@@ -122,7 +137,7 @@ impl Network {
                 let m = starts[s + 1] - starts[s];
                 let per = counts[s].div_ceil(m.max(1));
                 let host_bits = bits_for(per + FIRST_HOST + 1).max(MIN_HOST_BITS);
-                let size = u128::from(m) << host_bits;
+                let size = u128::from(v4_subnets(m)) << host_bits;
                 let mut v4 = None;
                 for (r, &(first, bits)) in V4_RANGES.iter().enumerate() {
                     if m == 0 || host_bits > bits {
@@ -239,7 +254,7 @@ impl World {
 
     /// The first node owned by owners `x..` in `Owns` family `r` (every
     /// owned node when `x` is past the owners).
-    fn owned_from(&self, r: RelKind, x: u64) -> u64 {
+    pub(crate) fn owned_from(&self, r: RelKind, x: u64) -> u64 {
         if x >= self.count(r.spec().start) {
             self.count(r.spec().end)
         } else {
@@ -274,14 +289,43 @@ impl World {
     pub(crate) fn subnet_block(&self, s: u64, t: u64) -> Block {
         let n = &self.network;
         let site = n.sites[crate::cast::index(s)];
+        let subnets = n.subnets(s);
         match site.v4 {
-            Some(first) => {
-                let k = t - n.subnets(s).start;
+            Some(first) if t - subnets.start < v4_subnets(subnets.end - subnets.start) => {
+                let k = t - subnets.start;
                 // Inside the site's IPv4 block by construction.
                 let off = u32::try_from(k << site.host_bits).unwrap_or(0);
                 Block::V4(first + off, 32 - site.host_bits)
             }
-            None => Block::V6(n.ula_prefix(t)),
+            _ => Block::V6(n.ula_prefix(t)),
+        }
+    }
+
+    /// The IPv6 subnet of site `s` where the addresses of servers that
+    /// change sets add are placed: its last subnet, when that is IPv6 (a
+    /// site with one IPv4 subnet has none).
+    pub(crate) fn new_address_subnet(&self, s: u64) -> Option<u64> {
+        let subnets = self.network.subnets(s);
+        let t = subnets.end.checked_sub(1).filter(|&t| t >= subnets.start)?;
+        matches!(self.subnet_block(s, t), Block::V6(_)).then_some(t)
+    }
+
+    /// The address a change set gives its new address node `k` (an index
+    /// past the base, unique across days) in IPv6 subnet `t`: a host
+    /// offset above every base address's, so none repeats.
+    pub(crate) fn new_address_value(&self, t: u64, k: u64) -> Value<'static> {
+        self.subnet_block(self.network.site_of(t), t)
+            .host(NEW_HOSTS | k)
+    }
+
+    /// The end in family `r` of a node a change set adds through an `Owns`
+    /// family (an interface, an address) when its owning server is placed
+    /// like base server `twin`: an address is in the IPv6 subnet of the
+    /// twin's site. `None` when it has none there.
+    pub(crate) fn new_owned_end(&self, r: RelKind, twin: u64) -> Option<u64> {
+        match r {
+            RelKind::IpAddressInSubnet => self.new_address_subnet(self.network_server_site(twin)),
+            _ => None,
         }
     }
 
@@ -379,8 +423,13 @@ impl World {
     }
 
     fn interface<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let server = self.owner(RelKind::ServerHasNetworkInterface, i);
-        let nth = i - self.owned(RelKind::ServerHasNetworkInterface, server).start;
+        // One a change set adds past the base is its new server's first.
+        let nth = if i < self.count(NodeKind::NetworkInterface) {
+            let server = self.owner(RelKind::ServerHasNetworkInterface, i);
+            i - self.owned(RelKind::ServerHasNetworkInterface, server).start
+        } else {
+            0
+        };
         let (mac, vendor) = Self::mac_of(i);
         out.push(Value::Id {
             prefix: NodeKind::NetworkInterface.id_prefix(),
@@ -401,15 +450,21 @@ impl World {
     }
 
     fn address<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
-        let (s, t, h) = self.address_place(i);
-        let block = self.subnet_block(s, t);
         out.push(Value::Id {
             prefix: NodeKind::IPAddress.id_prefix(),
             n: i,
         });
         out.push(Value::Labels(model::IP_ADDRESS_LABELS[0]));
-        out.push(block.host(h));
-        out.push(Value::Int(block.version()));
+        if i < self.count(NodeKind::IPAddress) {
+            let (s, t, h) = self.address_place(i);
+            let block = self.subnet_block(s, t);
+            out.push(block.host(h));
+            out.push(Value::Int(block.version()));
+        } else {
+            // Past the base: the change set that adds it places it
+            // ([`World::new_address_value`]).
+            out.extend([Value::Null, Value::Int(6)]);
+        }
         let a = rng::weighted(d.next(), &ASSIGNMENT_WEIGHTS, 100);
         out.push(Value::Str(ASSIGNMENT[a]));
         self.push_source_tags(NodeKind::IPAddress, d, out);
@@ -533,10 +588,21 @@ mod tests {
             }
         }
         assert_eq!(sited.len() as u64, w.count(NodeKind::Subnet));
-        // Medium fits in IPv4.
-        let v4 =
-            (0..w.count(NodeKind::IPAddress)).all(|k| matches!(w.address_value(k), Value::Ipv4(_)));
-        assert!(v4);
+        // Medium fits in IPv4, but for the IPv6 subnet each site of two or
+        // more subnets ends with (dual stack).
+        for s in 0..w.network_sites() {
+            let subnets = w.network.subnets(s);
+            let dual = subnets.end - subnets.start >= 2;
+            for t in subnets.clone() {
+                let v6 = dual && t == subnets.end - 1;
+                assert_eq!(w.subnet_block(s, t).version(), if v6 { 6 } else { 4 });
+            }
+            assert_eq!(w.new_address_subnet(s), dual.then(|| subnets.end - 1));
+        }
+        let v6 = (0..w.count(NodeKind::IPAddress))
+            .filter(|&k| matches!(w.address_value(k), Value::Net(Net::V6(_))))
+            .count();
+        assert!(v6 > 0);
     }
 
     #[test]
