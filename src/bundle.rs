@@ -25,6 +25,7 @@ const DATA_DIRS: &[&str] = &[
     "nodes",
     "relationships",
     "updates",
+    "moves",
     "deletes",
     "incremental",
 ];

@@ -36,8 +36,10 @@
 //!   together, to a state the base one can move to, and `status_since` set
 //!   to the day), a new `criticality` drawn with the weights the base gives
 //!   that CI, or both. A row without a move writes the base's lifecycle
-//!   as it was (no empty date-time). `owner_team` is not updated: it names
-//!   the `OWNED_BY` group, and a change set moves no relationship;
+//!   as it was (no empty date-time). The day's first updates of a kind
+//!   ([`MOVE_BP`] of its base) also hand the CI to another owner group: a
+//!   new `owner_team` and a **move** of its `OWNED_BY` relationship to that
+//!   group, so the two keep agreeing;
 //! * **deletions** (decommissions, [`Churn::delete_bp`]) of existing nodes,
 //!   with their relationships.
 //!
@@ -98,13 +100,23 @@ pub enum Op {
     Relationships,
     /// Set properties on existing nodes.
     Updates,
+    /// Re-point relationships: each row's start loses its relationships of
+    /// the family and gains the one to the row's end (a CI handed to
+    /// another owner group).
+    Moves,
     /// Delete nodes with their relationships.
     Deletes,
 }
 
 impl Op {
     /// All operations, in the order they are applied.
-    pub const ALL: [Op; 4] = [Op::Nodes, Op::Relationships, Op::Updates, Op::Deletes];
+    pub const ALL: [Op; 5] = [
+        Op::Nodes,
+        Op::Relationships,
+        Op::Updates,
+        Op::Moves,
+        Op::Deletes,
+    ];
 
     /// The operation's folder and manifest name.
     pub fn name(self) -> &'static str {
@@ -112,8 +124,14 @@ impl Op {
             Op::Nodes => "nodes",
             Op::Relationships => "relationships",
             Op::Updates => "updates",
+            Op::Moves => "moves",
             Op::Deletes => "deletes",
         }
+    }
+
+    /// Whether its rows are relationships (a start and an end id).
+    pub fn is_rel(self) -> bool {
+        matches!(self, Op::Relationships | Op::Moves)
     }
 
     /// Parses [`Op::name`].
@@ -131,6 +149,8 @@ pub enum ChangeTable {
     Rels(RelKind),
     /// Property updates of a kind.
     Updates(NodeKind),
+    /// Relationships of a family re-pointed (an `OWNED_BY` group changed).
+    Moves(RelKind),
     /// Deletions of a kind.
     Deletes(NodeKind),
 }
@@ -157,6 +177,7 @@ const UPDATE_COLUMNS: &[Column] = &[
         kind: ColKind::Prop(PropType::DateTime),
     },
     text("criticality"),
+    text("owner_team"),
 ];
 const DELETE_COLUMNS: &[Column] = &[ID];
 
@@ -167,6 +188,7 @@ impl ChangeTable {
             ChangeTable::Nodes(_) => Op::Nodes,
             ChangeTable::Rels(_) => Op::Relationships,
             ChangeTable::Updates(_) => Op::Updates,
+            ChangeTable::Moves(_) => Op::Moves,
             ChangeTable::Deletes(_) => Op::Deletes,
         }
     }
@@ -177,7 +199,7 @@ impl ChangeTable {
             ChangeTable::Nodes(k) | ChangeTable::Updates(k) | ChangeTable::Deletes(k) => {
                 k.name().to_string()
             }
-            ChangeTable::Rels(r) => r.name(),
+            ChangeTable::Rels(r) | ChangeTable::Moves(r) => r.name(),
         }
     }
 
@@ -186,11 +208,12 @@ impl ChangeTable {
         format!("{}/{}", self.op().name(), self.name())
     }
 
-    /// The matching base table for new nodes and relationships.
+    /// The matching base table for new nodes and relationships (and moved
+    /// ones: their rows are the family's).
     pub fn base_table(self) -> Option<Table> {
         match self {
             ChangeTable::Nodes(k) => Some(Table::Node(k)),
-            ChangeTable::Rels(r) => Some(Table::Rel(r)),
+            ChangeTable::Rels(r) | ChangeTable::Moves(r) => Some(Table::Rel(r)),
             _ => None,
         }
     }
@@ -199,7 +222,7 @@ impl ChangeTable {
     pub fn columns(self, p: Provenance) -> &'static [Column] {
         match self {
             ChangeTable::Nodes(k) => k.columns(p),
-            ChangeTable::Rels(r) => r.columns(p),
+            ChangeTable::Rels(r) | ChangeTable::Moves(r) => r.columns(p),
             ChangeTable::Updates(_) => UPDATE_COLUMNS,
             ChangeTable::Deletes(_) => DELETE_COLUMNS,
         }
@@ -209,7 +232,7 @@ impl ChangeTable {
     pub fn node_kind(self) -> Option<NodeKind> {
         match self {
             ChangeTable::Nodes(k) | ChangeTable::Updates(k) | ChangeTable::Deletes(k) => Some(k),
-            ChangeTable::Rels(_) => None,
+            ChangeTable::Rels(_) | ChangeTable::Moves(_) => None,
         }
     }
 
@@ -255,7 +278,15 @@ mod streams {
     pub(super) const UPDATE: u64 = 0x1_3000;
     pub(super) const UPDATE_PICK: u64 = 0x1_4000;
     pub(super) const TWIN: u64 = 0x1_5000;
+    pub(super) const MOVE: u64 = 0x1_6000;
 }
+
+/// CIs handed to another owner group per day, in basis points of the
+/// kind's base count (taken from the day's updates, which write the new
+/// `owner_team`).
+pub const MOVE_BP: u64 = 20;
+/// Other CIs' owner groups tried for a moved CI's new group.
+const MOVE_TRIES: u64 = 4;
 
 /// How many stable base nodes are tried for a new node's twin, looking for
 /// one whose one-per-node ends exist on the day.
@@ -622,6 +653,7 @@ impl<'w> ChangeSet<'w> {
             .into_iter()
             .chain(RelKind::ALL.map(ChangeTable::Rels))
             .chain(NodeKind::ALL.map(ChangeTable::Updates))
+            .chain(RelKind::OWNED_BY.map(ChangeTable::Moves))
             .chain(NodeKind::ALL.map(ChangeTable::Deletes));
         all.filter(|&t| self.rows(t) > 0).collect()
     }
@@ -642,6 +674,7 @@ impl<'w> ChangeSet<'w> {
                 None => self.plan(k).new,
             },
             ChangeTable::Updates(k) => self.plan(k).updates,
+            ChangeTable::Moves(r) => self.moves(r.spec().start),
             ChangeTable::Deletes(k) => match self.owned_plan(k) {
                 Some(o) => o.deleted_rows(),
                 None => self.plan(k).deletes,
@@ -791,6 +824,7 @@ impl<'w> ChangeSet<'w> {
             ChangeTable::Nodes(k) => self.node_row(k, i, out),
             ChangeTable::Rels(r) => self.rel_row(r, i, out),
             ChangeTable::Updates(k) => self.update_row(k, i, out),
+            ChangeTable::Moves(r) => self.move_row(r, i, out),
             ChangeTable::Deletes(k) => out.push(Value::Id {
                 prefix: k.id_prefix(),
                 n: self.deleted_index(k, i),
@@ -890,6 +924,60 @@ impl<'w> ChangeSet<'w> {
         } else {
             Value::Null
         });
+        // The first updates of a day hand their CI to another group.
+        out.push(match crate::gen::platform::owned_by(k) {
+            Some(r) if i < self.moves(k) => crate::gen::platform::group_name(self.moved_to(r, i)),
+            _ => Value::Null,
+        });
+    }
+
+    /// The CIs of kind `k` handed to another owner group today: the first
+    /// of its updates (none without two groups to move between).
+    pub fn moves(&self, k: NodeKind) -> u64 {
+        let groups = self.world.count(NodeKind::Group);
+        if crate::gen::platform::owned_by(k).is_none() || groups < 2 {
+            return 0;
+        }
+        share(self.plan(k).base, MOVE_BP).min(self.plan(k).updates)
+    }
+
+    /// The new group of the CI of move row `i` of `OWNED_BY` family `r`:
+    /// the owner of another CI of its kind (so popular teams get more), the
+    /// first of a few tried that differs from its base group, else the
+    /// next group.
+    pub fn moved_to(&self, r: RelKind, i: u64) -> u64 {
+        let k = r.spec().start;
+        let ci = self.updated_index(k, i);
+        let now = self.world.optional_end(r, ci).unwrap_or(0);
+        let mut d = self.stream(streams::MOVE, k.index()).draws(i);
+        let base = self.plan(k).base;
+        (0..MOVE_TRIES)
+            .filter_map(|_| self.world.optional_end(r, d.below(base)))
+            .find(|&g| g != now)
+            .unwrap_or((now + 1) % self.world.count(NodeKind::Group))
+    }
+
+    /// The (CI, new group) of move row `i` of `OWNED_BY` family `r`.
+    pub fn rel_pair_of_move(&self, r: RelKind, i: u64) -> (u64, u64) {
+        (self.updated_index(r.spec().start, i), self.moved_to(r, i))
+    }
+
+    /// Row `i` of the moves of `OWNED_BY` family `r`: the CI of update row
+    /// `i` and its new group.
+    fn move_row(&self, r: RelKind, i: u64, out: &mut Vec<Value<'w>>) {
+        let spec = r.spec();
+        let mut d = self.stream(streams::MOVE + 0x100, r.index()).draws(i);
+        let (ci, group) = self.rel_pair_of_move(r, i);
+        out.push(Value::Id {
+            prefix: spec.start.id_prefix(),
+            n: ci,
+        });
+        out.push(Value::Id {
+            prefix: spec.end.id_prefix(),
+            n: group,
+        });
+        self.world.push_source_tags(spec.start, &mut d, out);
+        crate::gen::push_rel_props(r, &mut d, out);
     }
 }
 

@@ -91,7 +91,7 @@ fn new_ids_continue_after_the_base_and_never_repeat() {
         let upd = fs::read_to_string(d.join("updates/Server/header.csv")).unwrap();
         assert_eq!(
             upd,
-            "id:ID(Server),status,install_status,operational_status,status_since:datetime,criticality\n"
+            "id:ID(Server),status,install_status,operational_status,status_since:datetime,criticality,owner_team\n"
         );
     }
 }
@@ -445,9 +445,34 @@ fn medium_days_validate_and_nothing_dangles() {
             owner_team.len(),
             "day {day}: a new CI has no owner"
         );
+        // A moved CI's new group is named by its update row's owner_team,
+        // and both ends exist.
+        let mut team_of: HashMap<String, String> = HashMap::new();
         for k in subdirs(&d.join("updates")) {
-            let (c, _) = table(&d.join("updates").join(&k));
-            assert!(!c.contains_key("owner_team"), "{k}");
+            let (c, rows) = table(&d.join("updates").join(&k));
+            for r in rows {
+                if !r[c["owner_team"]].is_empty() {
+                    team_of.insert(r[0].clone(), r[c["owner_team"]].clone());
+                }
+            }
         }
+        let mut moved = 0;
+        for f in subdirs(&d.join("moves")) {
+            assert!(f.contains("-OWNED_BY-Group"), "{f}");
+            for r in table(&d.join("moves").join(&f)).1 {
+                assert!(
+                    live.contains(&r[0]) && live.contains(&r[1]),
+                    "day {day}: {f} {r:?}"
+                );
+                assert_eq!(group_name[&r[1]], team_of[&r[0]], "day {day}: {f} {r:?}");
+                moved += 1;
+            }
+        }
+        assert_eq!(
+            moved,
+            team_of.len(),
+            "day {day}: a renamed team without a move"
+        );
+        assert!(moved > 0, "day {day}");
     }
 }

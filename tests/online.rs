@@ -342,7 +342,8 @@ fn bundle_then_day_one(ids: &str) {
             let recs = server.query(&format!(
                 "MATCH (n:`{kind}` {{id: '{}'}}) RETURN n.status AS status, \
                  n.install_status AS install_status, n.operational_status AS operational_status, \
-                 toString(n.status_since) AS status_since, n.criticality AS criticality",
+                 toString(n.status_since) AS status_since, n.criticality AS criticality, \
+                 n.owner_team AS owner_team",
                 r[0]
             ));
             let fields = [
@@ -351,6 +352,7 @@ fn bundle_then_day_one(ids: &str) {
                 "operational_status",
                 "status_since",
                 "criticality",
+                "owner_team",
             ];
             for (k, field) in fields.iter().enumerate() {
                 if !r[k + 1].is_empty() {
@@ -361,6 +363,24 @@ fn bundle_then_day_one(ids: &str) {
         }
     }
     assert!(checked > 0);
+    // Moves: a moved CI has one OWNED_BY, to the row's group, whose name is
+    // its owner_team.
+    let mut moved = 0;
+    for family in subdirs(&day.join("moves")) {
+        for r in rows(&day, &format!("moves/{family}")) {
+            let q = format!(
+                "MATCH (n {{id: '{}'}})-[:OWNED_BY]->(g:Group) \
+                 RETURN g.id AS g, g.name AS name, n.owner_team AS team",
+                r[0]
+            );
+            let recs = server.query(&q);
+            assert_eq!(recs.len(), 1, "{q}");
+            assert_eq!(s(recs[0].value("g")), r[1], "{q}");
+            assert_eq!(s(recs[0].value("name")), s(recs[0].value("team")), "{q}");
+            moved += 1;
+        }
+    }
+    assert!(moved > 0);
     // New events happened on day 1 and affect something.
     let new_events = rows(&day, "nodes/Event");
     for e in &new_events {

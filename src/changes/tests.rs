@@ -57,7 +57,7 @@ fn every_kind_of_change_happens_on_tiny() {
     let w = world("tiny");
     let cs = ChangeSet::new(&w, 1).unwrap();
     let ops: HashSet<Op> = cs.tables().iter().map(|t| t.op()).collect();
-    assert_eq!(ops.len(), 4, "{:?}", cs.tables());
+    assert_eq!(ops.len(), Op::ALL.len(), "{:?}", cs.tables());
     assert!(cs.rows(ChangeTable::Nodes(NodeKind::Event)) > 0);
     assert!(cs.rows(ChangeTable::Deletes(NodeKind::Server)) > 0);
 }
@@ -191,7 +191,8 @@ fn incremental_headers_name_the_label() {
             "install_status",
             "operational_status",
             "status_since:datetime",
-            "criticality"
+            "criticality",
+            "owner_team"
         ]
     );
     let d = ChangeTable::Deletes(NodeKind::Database).header_cells(p, true);
@@ -234,6 +235,14 @@ proptest! {
             for (i, (s, e)) in pairs(&cs, r).into_iter().enumerate() {
                 prop_assert!(s >= w.count(spec.start) && cs.exists(spec.start, s), "{} row {}: start {}", r, i, s);
                 prop_assert!(cs.exists(spec.end, e), "{} row {}: end {} does not exist on day {}", r, i, e, day);
+            }
+        }
+        // A move re-points a stable CI to a group, both there on the day.
+        for r in RelKind::OWNED_BY {
+            for i in 0..cs.rows(ChangeTable::Moves(r)) {
+                let (ci, g) = cs.rel_pair_of_move(r, i);
+                prop_assert!(cs.exists(r.spec().start, ci) && ci < w.count(r.spec().start), "{} move {}", r, i);
+                prop_assert!(cs.exists(r.spec().end, g), "{} move {}: group {}", r, i, g);
             }
         }
     }
@@ -368,7 +377,7 @@ fn updates_follow_the_lifecycle_and_the_criticality_rules() {
             let mut row = Vec::new();
             cs.row(t, i, &mut row);
             let n = cs.updated_index(k, i);
-            let [_, st, inst, op, since, crit] = &row[..] else {
+            let [_, st, inst, op, since, crit, _team] = &row[..] else {
                 panic!("{row:?}");
             };
             let s = (0..lifecycle::STATUS.len())
@@ -565,4 +574,42 @@ fn a_site_without_an_ipv6_subnet_gives_no_address() {
     let mut row = Vec::new();
     cs.row(ChangeTable::Nodes(NodeKind::Server), 0, &mut row);
     assert_eq!(row[ip], Value::Null);
+}
+
+/// A move hands one of the day's updated CIs to another group: its
+/// `OWNED_BY` is re-pointed there, never to its base group, and its update
+/// row's `owner_team` names the group, so the two keep agreeing.
+#[test]
+fn moves_hand_updated_cis_to_another_group_and_rename_their_team() {
+    let w = world("medium");
+    let team = UPDATE_COLUMNS
+        .iter()
+        .position(|c| c.name == "owner_team")
+        .unwrap();
+    for day in [1, 4] {
+        let cs = ChangeSet::new(&w, day).unwrap();
+        let mut moved = 0;
+        for r in RelKind::OWNED_BY {
+            let k = r.spec().start;
+            let moves = cs.rows(ChangeTable::Moves(r));
+            assert_eq!(moves, cs.moves(k));
+            assert!(moves <= cs.rows(ChangeTable::Updates(k)), "{r}");
+            for i in 0..cs.rows(ChangeTable::Updates(k)) {
+                let mut row = Vec::new();
+                cs.row(ChangeTable::Updates(k), i, &mut row);
+                if i >= moves {
+                    assert_eq!(row[team], Value::Null, "{r} update {i}");
+                    continue;
+                }
+                let (ci, g) = cs.rel_pair_of_move(r, i);
+                assert_eq!(ci, cs.updated_index(k, i));
+                assert!(!cs.in_pool(k, ci));
+                assert_ne!(Some(g), w.optional_end(r, ci), "{r} {ci}: not moved");
+                assert!(g < w.count(NodeKind::Group));
+                assert_eq!(text(&row[team]), text(&group_name(g)), "{r} {ci}");
+                moved += 1;
+            }
+        }
+        assert!(moved > 0, "day {day}");
+    }
 }

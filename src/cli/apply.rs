@@ -173,10 +173,11 @@ pub(super) fn run(a: Args) -> Result<u8> {
     let s = &outcome.summary;
     let n = |op: &str| s.rows.get(op).copied().unwrap_or(0);
     super::outln!(
-        "applied {} node rows, {} relationship rows, {} updates and {} deletions to {} in {} batches, {:.2}s ({:.0} rows/s)",
+        "applied {} node rows, {} relationship rows, {} updates, {} moves and {} deletions to {} in {} batches, {:.2}s ({:.0} rows/s)",
         n("nodes"),
         n("relationships"),
         n("updates"),
+        n("moves"),
         n("deletes"),
         opts.target.uri,
         s.batches,

@@ -108,11 +108,12 @@ pub(crate) fn run(a: Args) -> Result<u8> {
                 .sum()
         };
         let what = format!(
-            "day {}: {} new nodes, {} new relationships, {} updates, {} deletions",
+            "day {}: {} new nodes, {} new relationships, {} updates, {} moves, {} deletions",
             a.day,
             count("nodes"),
             count("relationships"),
             count("updates"),
+            count("moves"),
             count("deletes")
         );
         if outcome.already_complete {

@@ -103,7 +103,9 @@ impl<'s> Batcher<'s> {
         let props = ValueSend::Map(props);
         let map = match self.op {
             Op::Nodes | Op::Updates => vec![("id", s(id)), ("props", props)],
-            Op::Relationships => vec![("src", s(start)), ("dst", s(end)), ("props", props)],
+            Op::Relationships | Op::Moves => {
+                vec![("src", s(start)), ("dst", s(end)), ("props", props)]
+            }
             Op::Deletes => vec![("id", s(id))],
         };
         ValueSend::Map(map.into_iter().map(|(k, v)| (k.to_string(), v)).collect())

@@ -70,6 +70,23 @@ pub fn merge_rels(rel_type: &str, start: (&str, &str), end: (&str, &str)) -> Str
     )
 }
 
+/// Re-points relationships: rows are `{src, dst, props}`; the start loses
+/// every relationship of the type to a node of the end's label, then gains
+/// the one to `dst`, so applying days in any order leaves one (the last
+/// applied). A row whose start or end is missing matches nothing.
+pub fn move_rels(rel_type: &str, start: (&str, &str), end: (&str, &str)) -> String {
+    format!(
+        "UNWIND $rows AS row MATCH (a:{s} {{{sk}: row.src}}) MATCH (b:{e} {{{ek}: row.dst}}) \
+         OPTIONAL MATCH (a)-[old:{t}]->(:{e}) DELETE old WITH DISTINCT a, b, row \
+         MERGE (a)-[r:{t}]->(b) SET r += row.props RETURN count(*) AS rows",
+        s = ident(start.0),
+        sk = ident(start.1),
+        e = ident(end.0),
+        ek = ident(end.1),
+        t = ident(rel_type)
+    )
+}
+
 /// Sets properties on existing nodes: rows are `{id, props}`; a missing
 /// node matches nothing (a no-op, counted as unmatched).
 pub fn update_nodes(label: &str, key: &str) -> String {

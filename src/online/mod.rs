@@ -3,7 +3,7 @@
 //!
 //! The run: read the folder's manifest and check its files; create one
 //! uniqueness constraint per node label (idempotent); then, table by table
-//! (nodes, relationships, updates, deletions), cut the rows into batches
+//! (nodes, relationships, updates, moves, deletions), cut the rows into batches
 //! ([`batch`]) and send each as one `UNWIND $rows …` statement in its own
 //! transaction ([`cypher`], [`client`]). Before each batch the server's heap
 //! is checked ([`gate`]); transient failures are retried with back-off and
@@ -21,7 +21,6 @@ mod worker;
 
 use worker::{run_schema, Culprit, Done, Failure, Job, Shared, Stats, TableCtx};
 
-use crate::changes::Op;
 use crate::error::Usage;
 use crate::progress::{self, Reporter};
 use crate::write::Counters;
@@ -132,7 +131,7 @@ pub struct Outcome {
 fn id_names(source: &Source) -> Result<BTreeMap<String, String>> {
     let mut keys = BTreeMap::new();
     for t in &source.tables {
-        if t.op != Op::Relationships {
+        if !t.op.is_rel() {
             let rows = TableRows::open(&source.root, t)?;
             let id = rows.id_name().unwrap_or("id").to_string();
             keys.insert(t.label_or_type.clone(), id);

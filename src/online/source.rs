@@ -65,7 +65,8 @@ pub struct Source {
     pub kind: &'static str,
     /// The manifest's fingerprint (what the checkpoint belongs to).
     pub fingerprint: String,
-    /// The tables in apply order: nodes, relationships, updates, deletes.
+    /// The tables in apply order: nodes, relationships, updates, moves,
+    /// deletes.
     pub tables: Vec<SourceTable>,
 }
 
@@ -457,7 +458,7 @@ impl<'s> TableRows<'s> {
         let has = |c: &Col| cols.contains(c);
         let ids = cols.iter().filter(|c| matches!(c, Col::Id { .. })).count();
         let ok = match table.op {
-            Op::Relationships => has(&Col::Start) && has(&Col::End),
+            op if op.is_rel() => has(&Col::Start) && has(&Col::End),
             _ => ids == 1,
         };
         if !ok {
@@ -613,7 +614,7 @@ impl<'s> TableRows<'s> {
     fn integer_ids(&self, row: &mut Row) -> Result<(), String> {
         let t = self.table;
         match t.op {
-            Op::Relationships => {
+            op if op.is_rel() => {
                 row.start = string_id(t.start.as_deref().unwrap_or_default(), &row.start)?;
                 row.end = string_id(t.end.as_deref().unwrap_or_default(), &row.end)?;
             }
@@ -679,10 +680,10 @@ impl<'s> TableRows<'s> {
 
     fn check_ids(&self, row: &Row) -> Result<(), String> {
         match self.table.op {
-            Op::Relationships if row.start.is_empty() || row.end.is_empty() => {
+            op if op.is_rel() && (row.start.is_empty() || row.end.is_empty()) => {
                 Err("a relationship needs a start and an end id".into())
             }
-            Op::Relationships => Ok(()),
+            op if op.is_rel() => Ok(()),
             _ if row.id.is_empty() => Err("a node row needs an id".into()),
             _ => Ok(()),
         }

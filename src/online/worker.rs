@@ -42,6 +42,11 @@ impl TableCtx {
                 (&self.end.0, &self.end.1),
             ),
             Op::Updates => cypher::update_nodes(&self.label, &self.id),
+            Op::Moves => cypher::move_rels(
+                &self.label,
+                (&self.start.0, &self.start.1),
+                (&self.end.0, &self.end.1),
+            ),
             Op::Deletes => cypher::delete_nodes(&self.label, &self.id),
         }
     }

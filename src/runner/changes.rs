@@ -228,7 +228,7 @@ fn write_shard(cs: &ChangeSet<'_>, out: &Path, job: &Job) -> Result<FileInfo> {
 
 fn entry(t: ChangeTable, rows: u64, header: FileInfo, shards: Vec<FileInfo>) -> ChangeEntry {
     let (kind, label_or_type, start, end) = match t {
-        ChangeTable::Rels(r) => {
+        ChangeTable::Rels(r) | ChangeTable::Moves(r) => {
             let s = r.spec();
             (
                 "relationship",
@@ -414,7 +414,7 @@ fn entries_and_totals(
             .cloned()
             .collect();
         let rows = cs.rows(*t);
-        if t.op() == Op::Relationships {
+        if t.op().is_rel() {
             rels += rows;
         } else {
             nodes += rows;
@@ -439,7 +439,7 @@ fn schema_script(out: &Path, tables: &[ChangeTable], p: Provenance) -> Result<Ve
     let kinds: Vec<NodeKind> = tables
         .iter()
         .flat_map(|t| match t {
-            ChangeTable::Rels(r) => vec![r.spec().start, r.spec().end],
+            ChangeTable::Rels(r) | ChangeTable::Moves(r) => vec![r.spec().start, r.spec().end],
             _ => t.node_kind().into_iter().collect(),
         })
         .collect();
@@ -518,9 +518,9 @@ pub fn write_change_set(
         fingerprint: key.fingerprint(),
         changes: key.clone(),
         totals,
-        additions_only: entries
-            .iter()
-            .all(|e| !matches!(e.op.as_str(), "updates" | "deletes") || e.table.rows == 0),
+        additions_only: entries.iter().all(|e| {
+            !matches!(e.op.as_str(), "updates" | "moves" | "deletes") || e.table.rows == 0
+        }),
         tables: entries,
         incremental,
         incremental_files: inc_files,

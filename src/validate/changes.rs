@@ -17,7 +17,7 @@ use std::path::Path;
 /// A table of a change set.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ChangeEntry {
-    /// `nodes`, `relationships`, `updates` or `deletes`.
+    /// `nodes`, `relationships`, `updates`, `moves` or `deletes`.
     pub op: String,
     /// The table.
     #[serde(flatten)]
