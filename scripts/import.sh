@@ -541,7 +541,7 @@ if [ "$INCREMENTAL" = 1 ]; then
   elif [ "$EDITION" != enterprise ]; then
     ONLINE_REASON="incremental import is Enterprise-only (this is Community)"
   elif ! "${OPS[@]}" additions-only "$BUNDLE"; then
-    ONLINE_REASON="the change set updates or deletes, which neo4j-admin's incremental import cannot do"
+    ONLINE_REASON="the change set updates, moves or deletes, which neo4j-admin's incremental import cannot do"
   elif ! MISSING_LABEL="$("${OPS[@]}" incremental-ready "$BUNDLE")"; then
     ONLINE_REASON="node headers of $MISSING_LABEL have no {label:...} on their :ID column, which incremental import needs"
   fi

@@ -382,16 +382,16 @@ def cmd_additions_only(bundle):
     m = load_manifest(bundle)
     if isinstance(m.get("additions_only"), bool):
         sys.exit(0 if m["additions_only"] else 1)
-    # Tables of update or delete rows (cmdbgen changes: "op") mean not additions-only.
+    # Tables of update, move or delete rows (cmdbgen changes: "op") mean not additions-only.
     for t in m.get("tables") or []:
-        if isinstance(t, dict) and t.get("op") in ("updates", "deletes") and (t.get("rows") or 0) > 0:
+        if isinstance(t, dict) and t.get("op") in ("updates", "moves", "deletes") and (t.get("rows") or 0) > 0:
             sys.exit(1)
     changes = m.get("changes")
     if isinstance(changes, dict):
         # Any update or delete count above zero means not additions-only.
         for k, v in flatten(changes):
             last = k.lower().rsplit(".", 1)[-1]
-            if any(w in last for w in ("update", "delete", "decommission", "remove")):
+            if any(w in last for w in ("update", "move", "delete", "decommission", "remove")):
                 if isinstance(v, (int, float)) and v > 0:
                     sys.exit(1)
         sys.exit(0)
