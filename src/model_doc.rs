@@ -81,7 +81,8 @@ Profile keys: `nodes.BusinessApplication`, `nodes.Group` and `nodes.SoftwareInst
 (`SoftwareInstall = {{ ratio = 1.0, of = \"Server\" }}`); absent, a kind has no nodes and its families no rows. \
 Installs need servers (`nodes.Server` must be at least 1 when `nodes.SoftwareInstall` is not 0). \
 The built-in profiles give about one business application per five applications, one install per server and a few groups per team, \
-and fewer events than before to keep their total row counts. Day-N change sets change them by their churn class, like every kind (docs/online.md): groups stay, business applications only grow, installs come and go at the servers' rate.\n"
+and fewer events than before to keep their total row counts. Day-N change sets change them by their churn class, like every kind (docs/online.md): groups stay, business applications only grow, installs come and go at the servers' rate, \
+and a few CIs a day move to another owner group (their `OWNED_BY` and `owner_team` together).\n"
     );
 }
 
