@@ -868,9 +868,14 @@ impl<'w> ChangeSet<'w> {
     }
 
     fn rel_row(&self, r: RelKind, i: u64, out: &mut Vec<Value<'w>>) {
+        let d = self.stream(streams::REL + 0x100, r.index()).draws(i);
+        self.put_rel(r, self.rel_pair(r, i), d, out);
+    }
+
+    /// A relationship row of family `r` from `s` to `e`, its source tags and
+    /// properties drawn from `d`.
+    fn put_rel(&self, r: RelKind, (s, e): (u64, u64), mut d: rng::Draws, out: &mut Vec<Value<'w>>) {
         let spec = r.spec();
-        let (s, e) = self.rel_pair(r, i);
-        let mut d = self.stream(streams::REL + 0x100, r.index()).draws(i);
         out.push(Value::Id {
             prefix: spec.start.id_prefix(),
             n: s,
@@ -965,19 +970,8 @@ impl<'w> ChangeSet<'w> {
     /// Row `i` of the moves of `OWNED_BY` family `r`: the CI of update row
     /// `i` and its new group.
     fn move_row(&self, r: RelKind, i: u64, out: &mut Vec<Value<'w>>) {
-        let spec = r.spec();
-        let mut d = self.stream(streams::MOVE + 0x100, r.index()).draws(i);
-        let (ci, group) = self.rel_pair_of_move(r, i);
-        out.push(Value::Id {
-            prefix: spec.start.id_prefix(),
-            n: ci,
-        });
-        out.push(Value::Id {
-            prefix: spec.end.id_prefix(),
-            n: group,
-        });
-        self.world.push_source_tags(spec.start, &mut d, out);
-        crate::gen::push_rel_props(r, &mut d, out);
+        let d = self.stream(streams::MOVE + 0x100, r.index()).draws(i);
+        self.put_rel(r, self.rel_pair_of_move(r, i), d, out);
     }
 }
 

@@ -725,33 +725,26 @@ fn increments_use_incremental_import_on_enterprise_and_apply_otherwise() {
     );
     assert_eq!(sb.history().last().unwrap()["phase"], "apply");
 
-    // Updates or deletes: apply even on Enterprise.
+    // Updates, moves or deletes: apply even on Enterprise.
+    let goes_to_apply = |m: &Value| {
+        fs::write(day1.join("manifest.json"), serde_json::to_vec(m).unwrap()).unwrap();
+        fs::remove_file(&record).unwrap();
+        let o = sb.import(
+            &["--incremental", "--database", "acme", s(&day1)],
+            &[("CMDBGEN", s(&fake)), ("FAKE_NEO4J_EDITION", "enterprise")],
+        );
+        assert_ok(&o);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("updates, moves or deletes"));
+        assert!(record.exists());
+    };
     let mut m = manifest(&day1);
     m["changes"]["updates"] = 3.into();
-    fs::write(day1.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
-    fs::remove_file(&record).unwrap();
-    let o = sb.import(
-        &["--incremental", "--database", "acme", s(&day1)],
-        &[("CMDBGEN", s(&fake)), ("FAKE_NEO4J_EDITION", "enterprise")],
-    );
-    assert_ok(&o);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("updates, moves or deletes"));
-    assert!(record.exists());
-
-    // A table of moved relationships (a CI handed to another group) needs
-    // apply too: incremental import cannot delete the old relationship.
-    let mut m = manifest(&day1);
+    goes_to_apply(&m);
+    // A table of moved relationships (a CI handed to another group): the
+    // incremental import cannot delete the old relationship.
     m["changes"]["updates"] = 0.into();
     m["tables"] = serde_json::json!([{"op": "moves", "rows": 2}]);
-    fs::write(day1.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
-    fs::remove_file(&record).unwrap();
-    let o = sb.import(
-        &["--incremental", "--database", "acme", s(&day1)],
-        &[("CMDBGEN", s(&fake)), ("FAKE_NEO4J_EDITION", "enterprise")],
-    );
-    assert_ok(&o);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("updates, moves or deletes"));
-    assert!(record.exists());
+    goes_to_apply(&m);
 
     // A real `cmdbgen changes` day has updates and deletions: even on
     // Enterprise it must go to apply, never to incremental import (which
