@@ -341,7 +341,7 @@ enum Command {
     /// Check a bundle against the neo4j-admin import format, without Neo4j.
     #[command(after_help = examples::VALIDATE)]
     Validate(validate::Args),
-    /// Write day N's change set (new CIs, relationships, updates, deletions).
+    /// Write day N's change set (new CIs, relationships, updates, moves, deletions).
     #[command(after_help = examples::CHANGES)]
     Changes(changes::Args),
     /// Apply a bundle or change set to a running Neo4j over Bolt.
