@@ -1032,8 +1032,12 @@ pods split evenly over those applications, so an application's replicas are \
 neighbours in one or two namespaces. A pod is named like a ReplicaSet's \
 (`customer-portal-7d9f8b6c5d-42`: the application, a hash its replicas share and \
 the pod's number), runs its application's `image` (one version for all \
-replicas), and its `phase` is mostly Running, some Pending, Succeeded or Failed \
-(failed pods have restarted more). The applications' `RUNS_ON` servers are \
+replicas). Pods come and go: a pod was created within the event window and 30 \
+days before it (its lifecycle otherwise a CI's), so it is days to months old, \
+and its `phase` follows its lifecycle: Running while operational, on standby or \
+in maintenance, Failed when pending repair, Pending while planned, and once \
+retired Succeeded (80 %) or Failed; failed pods have restarted more, pending \
+ones never. The applications' `RUNS_ON` servers are \
 unchanged. Events do not affect pods.",
     ),
 ];
@@ -1053,6 +1057,8 @@ pub const COHERENT: &[&[&str]] = &[
         "first_discovered",
         "last_discovered",
         "status_since",
+        // A pod's phase follows its lifecycle state.
+        "phase",
     ],
     &["cpu_cores", "memory_gb", "cost"],
 ];
@@ -1925,6 +1931,40 @@ impl Churn {
         match self {
             Churn::Slow | Churn::Steady => 10,
             Churn::Fixed | Churn::Grows | Churn::Stream => 0,
+        }
+    }
+}
+
+/// How long before the reference a configuration item of a kind can have
+/// been created: most kinds live for years, a pod for days to months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxAge {
+    /// At most this many days.
+    Days(u32),
+    /// At most the event window plus this many days: items that come and
+    /// go within the window (pods).
+    WindowPlusDays(u32),
+}
+
+impl MaxAge {
+    /// The longest age in seconds, for an event window of `window_days`.
+    pub const fn seconds(self, window_days: u32) -> i64 {
+        let days = match self {
+            MaxAge::Days(d) => d,
+            MaxAge::WindowPlusDays(d) => window_days + d,
+        };
+        days as i64 * 86_400
+    }
+}
+
+impl NodeKind {
+    /// How old a node of this kind can be ([`MaxAge`]): fourteen years, a
+    /// pod the event window and a month (so the oldest predates every
+    /// event, and a pod is days to months old).
+    pub const fn max_age(self) -> MaxAge {
+        match self {
+            NodeKind::Pod => MaxAge::WindowPlusDays(30),
+            _ => MaxAge::Days(14 * 365),
         }
     }
 }

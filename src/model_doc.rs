@@ -114,7 +114,7 @@ fn lifecycle_and_time(s: &mut String) {
         s,
         "\n`status_since` is when the CI entered its install status: its retirement, else its first discovery (or its record, while planned). \
 Dates are ordered: `created_at` <= `first_discovered` (within three days) <= `last_discovered` <= the reference, and a retired CI's `last_discovered` <= `status_since`. \
-`created_at` spans the fourteen years before the reference; a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
+`created_at` spans the fourteen years before the reference (a pod's, the event window and 30 days: pods are days to months old); a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
 The most popular CI of each kind is always old and operational. \
 No date is left empty (neo4j-admin 5.0 to 5.5 cannot read one, docs/import.md).\n"
     );

@@ -293,7 +293,8 @@ pub struct Time {
 pub const DEFAULT_REFERENCE: i64 = 1_793_491_200;
 
 /// The longest event window: ten years, inside the fourteen years of
-/// creation times, so the oldest CIs predate every event.
+/// creation times (a pod's span follows the window), so the oldest CIs
+/// predate every event.
 pub const MAX_EVENT_WINDOW_DAYS: u32 = 3_650;
 
 impl Default for Time {

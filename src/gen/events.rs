@@ -21,7 +21,6 @@
 //!   until it was alive, falling back to the kind's most popular CI, which
 //!   is always old and operational.
 
-use super::lifecycle::CREATED_SPAN;
 use super::World;
 use crate::model::{NodeKind, RelKind};
 use crate::profile::civil_from_days;
@@ -389,10 +388,3 @@ impl World {
         (lo + a * b / span.max(1)) as i64
     }
 }
-
-// The fallback CI predates every event: the window is at most ten years,
-// creation times span fourteen.
-const _: () = assert!(
-    crate::profile::MAX_EVENT_WINDOW_DAYS as i64 * 86_400 < CREATED_SPAN,
-    "the fallback CI must predate every event"
-);

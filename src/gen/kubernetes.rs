@@ -13,6 +13,7 @@
 
 use super::compute::{CONTAINER, PHYSICAL, VIRTUAL};
 use super::index::Split;
+use super::lifecycle;
 use super::pools::{self, pool};
 use super::{Value, World};
 use crate::model::{self, NodeKind, RelKind};
@@ -41,17 +42,22 @@ pool!(
     static MINOR,
     [("27", 10), ("28", 15), ("29", 25), ("30", 30), ("31", 20)]
 );
-pool!(
-    /// A pod's phase: most run, some wait to start, jobs' pods complete or
-    /// fail.
-    static PHASE,
-    [
-        ("Running", 86),
-        ("Pending", 4),
-        ("Succeeded", 7),
-        ("Failed", 3)
-    ]
-);
+/// Of retired pods, the share (percent) that completed; the rest failed.
+const RETIRED_SUCCEEDED: u64 = 80;
+
+/// A pod's phase from its lifecycle state: a live pod (operational, on
+/// standby, in maintenance) runs, one pending repair has failed, a planned
+/// one waits to start, and a retired one has completed, some failed (`h`
+/// decides which).
+pub(super) fn phase(state: usize, h: u64) -> &'static str {
+    match state {
+        lifecycle::OPERATIONAL | lifecycle::STANDBY | lifecycle::IN_MAINTENANCE => "Running",
+        lifecycle::PENDING_REPAIR => "Failed",
+        lifecycle::RETIRED if rng::below(h, 100) < RETIRED_SUCCEEDED => "Succeeded",
+        lifecycle::RETIRED => "Failed",
+        _ => "Pending",
+    }
+}
 
 /// The namespaces every cluster has first, in this order.
 const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -350,13 +356,14 @@ impl World {
         out.push(Value::Str(self.namespace_head(i).1));
     }
 
-    /// Row `i` of `Pod`: its phase, its application's image (one version
-    /// for all its replicas) and restarts, more for failed pods.
+    /// Row `i` of `Pod`: its phase (from its lifecycle), its application's
+    /// image (one version for all its replicas) and restarts, more for
+    /// failed pods.
     pub(super) fn pod<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let kind = NodeKind::Pod;
         let h = self.head(kind, i, d);
         self.ci_common(kind, i, model::POD_LABELS[0], &h, d, out);
-        let phase = PHASE.pick(d.next());
+        let phase = phase(self.life(kind, i).state, d.next());
         out.push(Value::Str(phase));
         let image = IMAGES
             .get(h.t)
@@ -528,6 +535,51 @@ mod tests {
             let minor: u32 = v.split('.').nth(1).unwrap().parse().unwrap();
             assert!((27..=31).contains(&minor), "{v}");
         }
+    }
+
+    #[test]
+    fn a_pods_phase_follows_its_lifecycle_and_pods_are_young() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        let window = w.profile().time.event_window_days;
+        let oldest = w.reference() - NodeKind::Pod.max_age().seconds(window);
+        let mut phases = std::collections::BTreeMap::new();
+        let mut young = 0;
+        for p in 0..w.count(NodeKind::Pod) {
+            let l = w.life(NodeKind::Pod, p);
+            assert!(l.created >= oldest, "pod {p} is older than its kind: {l:?}");
+            young += u64::from(w.reference() - l.created < 30 * 86_400);
+            let phase = cell(&w, NodeKind::Pod, p, "phase");
+            let status = cell(&w, NodeKind::Pod, p, "install_status");
+            let want: &[&str] = match status.as_str() {
+                "Installed" | "In Maintenance" => &["Running"],
+                "Pending Repair" => &["Failed"],
+                "Pending Install" | "On Order" => &["Pending"],
+                "Retired" => &["Succeeded", "Failed"],
+                s => panic!("pod {p}: install_status {s}"),
+            };
+            assert!(
+                want.contains(&phase.as_str()),
+                "pod {p}: {phase} while {status}"
+            );
+            let restarts: u64 = cell(&w, NodeKind::Pod, p, "restart_count").parse().unwrap();
+            match phase.as_str() {
+                "Pending" => assert_eq!(restarts, 0, "pod {p}"),
+                "Failed" => assert!(restarts > 0, "pod {p}"),
+                _ => {}
+            }
+            *phases.entry(phase).or_insert(0u64) += 1;
+        }
+        assert_eq!(phases.len(), 4, "every phase occurs: {phases:?}");
+        assert!(
+            phases["Running"] * 10 > w.count(NodeKind::Pod) * 8,
+            "{phases:?}"
+        );
+        assert!(young > 0, "some pods are days old");
+        // Other kinds keep their years.
+        let old = (0..w.count(NodeKind::Server))
+            .filter(|&s| w.life(NodeKind::Server, s).created < oldest)
+            .count();
+        assert!(old > 0);
     }
 
     #[test]

@@ -91,8 +91,15 @@ fn lifecycle_dates_are_ordered_and_statuses_agree() {
                 lifecycle::OPERATIONAL_STATUS[l.state].text == "Retired"
             );
         }
+        // The anchor predates the window; nothing is older than its kind.
+        let window = w.profile().time.event_window_days;
         let anchor = w.life(k, w.anchors[k.index()]);
-        assert!(anchor.alive_at(r - crate::profile::MAX_EVENT_WINDOW_DAYS as i64 * 86_400));
+        assert!(anchor.alive_at(r - i64::from(window) * 86_400), "{k}");
+        let oldest = r - k.max_age().seconds(window);
+        assert!(
+            (0..w.count(k)).all(|i| w.life(k, i).created >= oldest),
+            "{k}"
+        );
     }
     assert!(
         states.iter().all(|&n| n > 0),
