@@ -891,6 +891,9 @@ pub enum RelKind {
     NamespaceSupportedByGroup,
     /// Pod -SUPPORTED_BY-> Group.
     PodSupportedByGroup,
+    /// Event -AFFECTS-> Pod (the sixth `AFFECTS` family, after the others
+    /// so that they keep their streams).
+    EventAffectsPod,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -1038,7 +1041,12 @@ and its `phase` follows its lifecycle: Running while operational, on standby or 
 in maintenance, Failed when pending repair, Pending while planned, and once \
 retired Succeeded (80 %) or Failed; failed pods have restarted more, pending \
 ones never. The applications' `RUNS_ON` servers are \
-unchanged. Events do not affect pods.",
+unchanged. Events `AFFECTS` pods as they do other CIs: the profile key \
+`events.affects.Pod` weighs them (default 10, beside Server 50, NetworkDevice 10, \
+Database 15, Application 20 and BusinessService 5; it only counts in a profile \
+with pods), and an event only hits a pod discovered by then and not yet \
+retired, redrawn more often than a long-lived CI since most pods are younger \
+than the window's first events.",
     ),
 ];
 
@@ -1224,7 +1232,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 90] = [
+    pub const ALL: [RelKind; 91] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -1315,6 +1323,7 @@ impl RelKind {
         RelKind::KubernetesClusterSupportedByGroup,
         RelKind::NamespaceSupportedByGroup,
         RelKind::PodSupportedByGroup,
+        RelKind::EventAffectsPod,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
@@ -1383,12 +1392,13 @@ impl RelKind {
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
-    pub const AFFECTS: [RelKind; 5] = [
+    pub const AFFECTS: [RelKind; 6] = [
         RelKind::EventAffectsServer,
         RelKind::EventAffectsNetworkDevice,
         RelKind::EventAffectsDatabase,
         RelKind::EventAffectsApplication,
         RelKind::EventAffectsBusinessService,
+        RelKind::EventAffectsPod,
     ];
 
     /// The family's static description.
@@ -1478,6 +1488,7 @@ impl RelKind {
                 Shape::OneOf,
                 REL_SOURCE,
             ),
+            R::EventAffectsPod => ("AFFECTS", N::Event, N::Pod, Shape::OneOf, REL_SOURCE),
             R::EventCausedByEvent => ("CAUSED_BY", N::Event, N::Event, Shape::Optional, REL_SOURCE),
             R::RegionReportedBy => reported(N::Region),
             R::DataCenterReportedBy => reported(N::DataCenter),

@@ -217,7 +217,7 @@ pub struct Profile {
     /// Fan-out settings per fan-out family.
     pub fanout: BTreeMap<RelKind, Fanout>,
     /// Weights of the kinds an event affects, in [`RelKind::AFFECTS`] order.
-    pub affects: [u32; 5],
+    pub affects: [u32; RelKind::AFFECTS.len()],
     /// Popularity skew of the CIs that events affect.
     pub affects_skew: f64,
     /// Weights of event types: alert, incident, change.
@@ -1158,7 +1158,7 @@ fn fanout_dist(full: &str, f: &RawFanout) -> Result<Dist, ProfileError> {
 
 /// The `[events]` section resolved.
 struct Events {
-    affects: [u32; 5],
+    affects: [u32; RelKind::AFFECTS.len()],
     affects_skew: f64,
     types: [u32; 3],
 }
@@ -1166,17 +1166,24 @@ struct Events {
 /// Event weights: which kinds events affect, how skewed, and the mix of
 /// event types; the defaults where the profile gives none.
 fn resolve_events(raw: &RawEvents, events: u64) -> Result<Events, ProfileError> {
-    let mut affects = [50u32, 10, 15, 20, 5];
+    // Pods' weight only counts in profiles with pods (a kind without nodes
+    // is never drawn), so the others keep their events.
+    let mut affects = [50u32, 10, 15, 20, 5, 10];
     if !raw.affects.is_empty() {
-        affects = [0; 5];
+        affects = [0; RelKind::AFFECTS.len()];
         for (key, w) in &raw.affects {
             let full = format!("events.affects.{key}");
             let slot = RelKind::AFFECTS
                 .iter()
                 .position(|r| r.spec().end.name() == key)
                 .ok_or_else(|| {
+                    let kinds: Vec<_> = RelKind::AFFECTS
+                        .iter()
+                        .map(|r| r.spec().end.name())
+                        .collect();
                     ProfileError(format!(
-                        "unknown kind '{full}' (events can affect Server, NetworkDevice, Database, Application, BusinessService)"
+                        "unknown kind '{full}' (events can affect {})",
+                        kinds.join(", ")
                     ))
                 })?;
             affects[slot] = u32_of(&full, *w)?;
@@ -1468,6 +1475,23 @@ mod tests {
 
     fn parse_err(text: &str) -> String {
         Profile::parse(text, "t").unwrap_err().0
+    }
+
+    #[test]
+    fn events_affect_pods_by_their_kind_key() {
+        let nodes = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 10\nEvent = 5\n";
+        let p = Profile::load("tiny").unwrap();
+        assert_eq!(p.affects, [50, 10, 15, 20, 5, 10], "the defaults");
+        let p = Profile::parse(
+            &format!("{nodes}[events.affects]\nPod = 3\nServer = 1\n"),
+            "t",
+        );
+        assert_eq!(p.unwrap().affects, [1, 0, 0, 0, 0, 3]);
+        let e = parse_err(&format!("{nodes}[events.affects]\nContainer = 3\n"));
+        assert!(
+            e.contains("events.affects.Container") && e.contains("Pod"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@
 //!   is always old and operational.
 
 use super::World;
-use crate::model::{NodeKind, RelKind};
+use crate::model::{MaxAge, NodeKind, RelKind};
 use crate::profile::civil_from_days;
 use crate::rng;
 
@@ -87,8 +87,11 @@ const SPREAD: &[(RelKind, Via, RelKind)] = &[
 /// The bit of a storm event's first draw that sends it to a dependent.
 const SPREAD_BIT: u64 = 1 << 8;
 
-/// Attempts at a CI alive at the event's time, before the fallback.
+/// Attempts at a CI alive at the event's time, before the fallback; more
+/// for short-lived kinds (pods), most of which are younger than an event
+/// early in the window.
 const ALIVE_ATTEMPTS: usize = 4;
+const SHORT_LIVED_ATTEMPTS: usize = 16;
 /// How many causes an affected CI is inherited through.
 const INHERIT_DEPTH: u32 = 3;
 
@@ -350,7 +353,11 @@ impl World {
         let n = self.count(end);
         let perm = &self.perms[end.index()];
         let mut draws = self.target_streams[r.index()].draws(self.draw_key(j));
-        for _ in 0..ALIVE_ATTEMPTS {
+        let attempts = match end.max_age() {
+            MaxAge::Days(_) => ALIVE_ATTEMPTS,
+            MaxAge::WindowPlusDays(_) => SHORT_LIVED_ATTEMPTS,
+        };
+        for _ in 0..attempts {
             let ci = perm.apply(rng::skewed(draws.next(), n, self.profile.affects_skew));
             if self.alive_at(end, ci, t) {
                 return ci;

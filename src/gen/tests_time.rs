@@ -62,6 +62,37 @@ fn events_affect_only_cis_alive_at_their_time() {
         }
     }
     assert_eq!(seen, w.count(NodeKind::Event));
+    // Pods, days to months old, take their share too.
+    let pods = pairs(&w, RelKind::EventAffectsPod).len() as u64;
+    assert!(pods * 20 > seen, "{pods} of {seen} events on pods");
+}
+
+#[test]
+fn events_on_pods_keep_the_lifecycle_in_a_short_window() {
+    // Pods only, a month's window: pods are at most two months old, and
+    // every event hits a pod alive at its time (few fall back to the
+    // anchor although most pods are younger than the early events).
+    let text = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 40\nKubernetesCluster = 2\n\
+                Namespace = 10\nPod = 500\nEvent = 5000\n[events.affects]\nPod = 1\n\
+                [time]\nevent_window_days = 30\n";
+    let w = World::new(&Profile::parse(text, "t").unwrap());
+    let r = w.reference();
+    let oldest = r - 60 * 86_400;
+    for p in 0..500 {
+        let l = w.life(NodeKind::Pod, p);
+        assert!(oldest <= l.created && l.created < r, "pod {p}: {l:?}");
+    }
+    let anchor = w.anchors[NodeKind::Pod.index()];
+    let hits = pairs(&w, RelKind::EventAffectsPod);
+    assert_eq!(hits.len(), 5000);
+    let mut on_anchor = 0;
+    for (j, p) in hits {
+        let (t, l) = (w.event_time(j), w.life(NodeKind::Pod, p));
+        assert!(l.alive_at(t), "event {j} at {t} on pod {p}: {l:?}");
+        assert!(l.first.is_some() && l.retired.is_none_or(|x| t <= x));
+        on_anchor += u64::from(p == anchor);
+    }
+    assert!(on_anchor < 1000, "{on_anchor} of 5000 on the anchor");
 }
 
 #[test]
