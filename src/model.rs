@@ -1046,7 +1046,8 @@ unchanged. Events `AFFECTS` pods as they do other CIs: the profile key \
 Database 15, Application 20 and BusinessService 5; it only counts in a profile \
 with pods), and an event only hits a pod discovered by then and not yet \
 retired, redrawn more often than a long-lived CI since most pods are younger \
-than the window's first events.",
+than the window's first events. In an incident storm on a failing node, half \
+the storm's events hit the pods running on it instead.",
     ),
 ];
 

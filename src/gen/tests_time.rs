@@ -310,6 +310,57 @@ fn a_failing_hypervisor_takes_down_its_guests() {
 }
 
 #[test]
+fn a_failing_node_takes_down_its_pods() {
+    // Server and pod events, every server a container, pods on them.
+    let w = World::new(
+        &Profile::parse(
+            "[nodes]\nRegion = 2\nDataCenter = 3\nServer = 300\nKubernetesCluster = 6\n\
+             Namespace = 30\nPod = 3000\nEvent = 80000\n\
+             [compute]\ncloud = 0.0\nphysical = 0.0\ncontainer = 1.0\n\
+             [events]\naffects_skew = 1.0\n[events.affects]\nServer = 3\nPod = 1\n",
+            "nodes",
+        )
+        .unwrap(),
+    );
+    let mut ci = vec![None; w.count(NodeKind::Event) as usize];
+    for r in [RelKind::EventAffectsServer, RelKind::EventAffectsPod] {
+        for (j, c) in pairs(&w, r) {
+            ci[j as usize] = Some((r, c));
+        }
+    }
+    let (mut hits, mut nodes) = (0, std::collections::HashSet::new());
+    let mut on = Vec::new();
+    for j in 0..w.count(NodeKind::Event) {
+        let Some((slot, pod)) = w.spread(j) else {
+            continue;
+        };
+        assert_eq!(RelKind::AFFECTS[slot], RelKind::EventAffectsPod);
+        assert_eq!(ci[j as usize], Some((RelKind::EventAffectsPod, pod)));
+        let (fail, node, deps) = w.spread_source(j).unwrap();
+        assert_eq!(fail, RelKind::EventAffectsServer);
+        assert_eq!(
+            w.pod_node(pod),
+            Some(node),
+            "event {j}: {pod} not on {node}"
+        );
+        assert!(w.alive_at(NodeKind::Pod, pod, w.event_time(j)));
+        // The dependents are exactly the pods on the node.
+        w.pods_on(node, &mut on);
+        assert_eq!(deps, on);
+        let all: Vec<u64> = (0..w.count(NodeKind::Pod))
+            .filter(|&p| w.pod_node(p) == Some(node))
+            .collect();
+        assert_eq!(on, all, "node {node}");
+        hits += 1;
+        nodes.insert(node);
+    }
+    assert!(
+        hits > 20 && nodes.len() > 2,
+        "{hits} spread events on {nodes:?}"
+    );
+}
+
+#[test]
 fn open_events_have_no_end_and_closed_ones_end_before_the_reference() {
     let w = busy();
     let mut row = Vec::new();
