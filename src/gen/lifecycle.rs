@@ -43,14 +43,14 @@ pub(crate) static OPERATIONAL_STATUS: [Word; 7] = [
 ];
 /// The weights of the states, in percent.
 const WEIGHTS: &[u32] = &[80, 3, 5, 2, 3, 1, 6];
+// The states by name, indices into the tables above.
 pub(crate) const OPERATIONAL: usize = 0;
-/// Standby, in maintenance and pending repair.
 pub(crate) const STANDBY: usize = 1;
 pub(crate) const IN_MAINTENANCE: usize = 2;
 pub(crate) const PENDING_REPAIR: usize = 3;
 pub(crate) const RETIRED: usize = 6;
 /// Planned states (pending install, on order): recorded, never discovered.
-pub(crate) const PLANNED: [usize; 2] = [4, 5];
+const PLANNED: [usize; 2] = [4, 5];
 
 /// The states a CI in each state can move to in a day's change, as a
 /// CMDB records them: an operational CI goes on standby, into maintenance
