@@ -383,7 +383,7 @@ pub struct ChangeSet<'w> {
     day: u64,
     kinds: [KindPlan; NodeKind::ALL.len()],
     /// Events affecting each `AFFECTS` family: (first event, count).
-    affects: [(u64, u64); 5],
+    affects: [(u64, u64); RelKind::AFFECTS.len()],
     /// Per-table row streams (keyed by seed and day).
     seed: u64,
     /// Each family's rule, indexed like [`RelKind::ALL`].
@@ -455,7 +455,7 @@ impl<'w> ChangeSet<'w> {
             }
         }
         let total: u64 = weights.iter().map(|&w| u64::from(w)).sum();
-        let mut counts = [0u64; 5];
+        let mut counts = [0u64; RelKind::AFFECTS.len()];
         if total > 0 {
             let mut rem: Vec<(u64, usize)> = Vec::new();
             for (s, &w) in weights.iter().enumerate() {
@@ -478,9 +478,9 @@ impl<'w> ChangeSet<'w> {
                 kinds[k.index()].new = kinds[root.index()].new;
             }
         }
-        let mut affects = [(0, 0); 5];
+        let mut affects = [(0, 0); RelKind::AFFECTS.len()];
         let mut first = 0;
-        for s in 0..5 {
+        for s in 0..RelKind::AFFECTS.len() {
             affects[s] = (first, counts[s]);
             first += counts[s];
         }

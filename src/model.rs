@@ -891,6 +891,9 @@ pub enum RelKind {
     NamespaceSupportedByGroup,
     /// Pod -SUPPORTED_BY-> Group.
     PodSupportedByGroup,
+    /// Event -AFFECTS-> Pod (the sixth `AFFECTS` family, after the others
+    /// so that they keep their streams).
+    EventAffectsPod,
 }
 
 /// How a family's relationships are laid out over its start nodes.
@@ -1035,9 +1038,19 @@ pods split evenly over those applications, so an application's replicas are \
 neighbours in one or two namespaces. A pod is named like a ReplicaSet's \
 (`customer-portal-7d9f8b6c5d-42`: the application, a hash its replicas share and \
 the pod's number), runs its application's `image` (one version for all \
-replicas), and its `phase` is mostly Running, some Pending, Succeeded or Failed \
-(failed pods have restarted more). The applications' `RUNS_ON` servers are \
-unchanged. Events do not affect pods.",
+replicas). Pods come and go: a pod was created within the event window and 30 \
+days before it (its lifecycle otherwise a CI's), so it is days to months old, \
+and its `phase` follows its lifecycle: Running while operational, on standby or \
+in maintenance, Failed when pending repair, Pending while planned, and once \
+retired Succeeded (80 %) or Failed; failed pods have restarted more, pending \
+ones never. The applications' `RUNS_ON` servers are \
+unchanged. Events `AFFECTS` pods as they do other CIs: the profile key \
+`events.affects.Pod` weighs them (default 10, beside Server 50, NetworkDevice 10, \
+Database 15, Application 20 and BusinessService 5; it only counts in a profile \
+with pods), and an event only hits a pod discovered by then and not yet \
+retired, redrawn more often than a long-lived CI since most pods are younger \
+than the window's first events. In an incident storm on a failing node, half \
+the storm's events hit the pods running on it instead.",
     ),
 ];
 
@@ -1056,6 +1069,8 @@ pub const COHERENT: &[&[&str]] = &[
         "first_discovered",
         "last_discovered",
         "status_since",
+        // A pod's phase follows its lifecycle state.
+        "phase",
     ],
     &["cpu_cores", "memory_gb", "cost"],
 ];
@@ -1221,7 +1236,7 @@ impl RelKind {
     }
 
     /// All families, in output order.
-    pub const ALL: [RelKind; 90] = [
+    pub const ALL: [RelKind; 91] = [
         RelKind::DataCenterLocatedInRegion,
         RelKind::ServerHostedInDataCenter,
         RelKind::NetworkDeviceHostedInDataCenter,
@@ -1312,6 +1327,7 @@ impl RelKind {
         RelKind::KubernetesClusterSupportedByGroup,
         RelKind::NamespaceSupportedByGroup,
         RelKind::PodSupportedByGroup,
+        RelKind::EventAffectsPod,
     ];
 
     /// The keep-all audit families, one per configuration-item kind (the
@@ -1380,12 +1396,13 @@ impl RelKind {
     ];
 
     /// The families an event's one relationship is chosen from, in slot order.
-    pub const AFFECTS: [RelKind; 5] = [
+    pub const AFFECTS: [RelKind; 6] = [
         RelKind::EventAffectsServer,
         RelKind::EventAffectsNetworkDevice,
         RelKind::EventAffectsDatabase,
         RelKind::EventAffectsApplication,
         RelKind::EventAffectsBusinessService,
+        RelKind::EventAffectsPod,
     ];
 
     /// The family's static description.
@@ -1475,6 +1492,7 @@ impl RelKind {
                 Shape::OneOf,
                 REL_SOURCE,
             ),
+            R::EventAffectsPod => ("AFFECTS", N::Event, N::Pod, Shape::OneOf, REL_SOURCE),
             R::EventCausedByEvent => ("CAUSED_BY", N::Event, N::Event, Shape::Optional, REL_SOURCE),
             R::RegionReportedBy => reported(N::Region),
             R::DataCenterReportedBy => reported(N::DataCenter),
@@ -1931,6 +1949,40 @@ impl Churn {
         match self {
             Churn::Slow | Churn::Steady => 10,
             Churn::Fixed | Churn::Grows | Churn::Stream | Churn::Owned => 0,
+        }
+    }
+}
+
+/// How long before the reference a configuration item of a kind can have
+/// been created: most kinds live for years, a pod for days to months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaxAge {
+    /// At most this many days.
+    Days(u32),
+    /// At most the event window plus this many days: items that come and
+    /// go within the window (pods).
+    WindowPlusDays(u32),
+}
+
+impl MaxAge {
+    /// The longest age in seconds, for an event window of `window_days`.
+    pub const fn seconds(self, window_days: u32) -> i64 {
+        let days = match self {
+            MaxAge::Days(d) => d,
+            MaxAge::WindowPlusDays(d) => window_days + d,
+        };
+        days as i64 * 86_400
+    }
+}
+
+impl NodeKind {
+    /// How old a node of this kind can be ([`MaxAge`]): fourteen years, a
+    /// pod the event window and a month (so the oldest predates every
+    /// event, and a pod is days to months old).
+    pub const fn max_age(self) -> MaxAge {
+        match self {
+            NodeKind::Pod => MaxAge::WindowPlusDays(30),
+            _ => MaxAge::Days(14 * 365),
         }
     }
 }

@@ -115,7 +115,7 @@ fn lifecycle_and_time(s: &mut String) {
         s,
         "\n`status_since` is when the CI entered its install status: its retirement, else its first discovery (or its record, while planned). \
 Dates are ordered: `created_at` <= `first_discovered` (within three days) <= `last_discovered` <= the reference, and a retired CI's `last_discovered` <= `status_since`. \
-`created_at` spans the fourteen years before the reference; a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
+`created_at` spans the fourteen years before the reference (a pod's, the event window and 30 days: pods are days to months old); a live CI was last discovered in the week before it, a retired one in the week before its retirement. \
 The most popular CI of each kind is always old and operational. \
 No date is left empty (neo4j-admin 5.0 to 5.5 cannot read one, docs/import.md).\n"
     );
@@ -124,7 +124,7 @@ No date is left empty (neo4j-admin 5.0 to 5.5 cannot read one, docs/import.md).\
         "Events fall in the event window, the days before the reference, in index order: a smaller id is never later. \
 The window is weighted hour by hour: weekday business hours (08:00-18:00 UTC) are busiest, nights and weekends quiet, October and November busy, August and late December quiet. \
 An event only affects a CI that was discovered by then and not yet retired, never a planned one. \
-About 1.5 % of the blocks of 64 consecutive events are incident storms: most of their events are alerts and incidents on one failing CI, minutes apart. When the failing CI has dependents, half of those events hit one of them instead: a network device takes down the servers it connects, an application the business services it supports, a hypervisor host the virtual servers it carries (each hit guest alive at the event's time).\n"
+About 1.5 % of the blocks of 64 consecutive events are incident storms: most of their events are alerts and incidents on one failing CI, minutes apart. When the failing CI has dependents, half of those events hit one of them instead: a network device takes down the servers it connects, an application the business services it supports, a hypervisor host the virtual servers it carries, a Kubernetes node the pods running on it (each hit dependent alive at the event's time).\n"
     );
     let _ = writeln!(
         s,

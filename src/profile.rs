@@ -205,6 +205,35 @@ pub struct Merge {
     pub overlap: f64,
 }
 
+/// `affects` as a manifest writes it: the first five slots always, the
+/// later ones (pods) up to the last non-zero one, so that a profile that
+/// never weighs pods keeps the manifest (and fingerprint) it had before
+/// pods could be affected; reading pads the missing slots with zeros.
+mod affects_form {
+    use crate::model::RelKind;
+    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
+
+    const N: usize = RelKind::AFFECTS.len();
+    /// The slots every manifest has.
+    const ALWAYS: usize = 5;
+
+    pub(super) fn serialize<S: Serializer>(w: &[u32; N], s: S) -> Result<S::Ok, S::Error> {
+        let end = w.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+        w[..end.max(ALWAYS)].serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u32; N], D::Error> {
+        let v = Vec::<u32>::deserialize(d)?;
+        let mut w = [0; N];
+        w.get_mut(..v.len())
+            .ok_or_else(|| {
+                D::Error::invalid_length(v.len(), &"at most one weight per AFFECTS family")
+            })?
+            .copy_from_slice(&v);
+        Ok(w)
+    }
+}
+
 /// A fully resolved profile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -217,7 +246,8 @@ pub struct Profile {
     /// Fan-out settings per fan-out family.
     pub fanout: BTreeMap<RelKind, Fanout>,
     /// Weights of the kinds an event affects, in [`RelKind::AFFECTS`] order.
-    pub affects: [u32; 5],
+    #[serde(with = "affects_form")]
+    pub affects: [u32; RelKind::AFFECTS.len()],
     /// Popularity skew of the CIs that events affect.
     pub affects_skew: f64,
     /// Weights of event types: alert, incident, change.
@@ -293,7 +323,8 @@ pub struct Time {
 pub const DEFAULT_REFERENCE: i64 = 1_793_491_200;
 
 /// The longest event window: ten years, inside the fourteen years of
-/// creation times, so the oldest CIs predate every event.
+/// creation times (a pod's span follows the window), so the oldest CIs
+/// predate every event.
 pub const MAX_EVENT_WINDOW_DAYS: u32 = 3_650;
 
 impl Default for Time {
@@ -679,7 +710,11 @@ impl RawProfile {
         let compute = resolve_compute(&self.compute)?;
         let nodes = resolve_nodes(&self.nodes, &compute)?;
         let fanout = resolve_fanouts(self.fanout)?;
-        let events = resolve_events(&self.events, count_of(&nodes, NodeKind::Event))?;
+        let events = resolve_events(
+            &self.events,
+            count_of(&nodes, NodeKind::Event),
+            count_of(&nodes, NodeKind::Pod),
+        )?;
         let size_alpha = self.hierarchy.size_alpha.unwrap_or(1.2);
         if !(size_alpha.is_finite() && size_alpha > 0.0) {
             return err(format!(
@@ -1157,25 +1192,33 @@ fn fanout_dist(full: &str, f: &RawFanout) -> Result<Dist, ProfileError> {
 
 /// The `[events]` section resolved.
 struct Events {
-    affects: [u32; 5],
+    affects: [u32; RelKind::AFFECTS.len()],
     affects_skew: f64,
     types: [u32; 3],
 }
 
 /// Event weights: which kinds events affect, how skewed, and the mix of
 /// event types; the defaults where the profile gives none.
-fn resolve_events(raw: &RawEvents, events: u64) -> Result<Events, ProfileError> {
-    let mut affects = [50u32, 10, 15, 20, 5];
+fn resolve_events(raw: &RawEvents, events: u64, pods: u64) -> Result<Events, ProfileError> {
+    // Pods' default weight only counts in profiles with pods (a kind
+    // without nodes is never drawn), so the others keep their events and
+    // their manifests (see `affects_form`).
+    let mut affects = [50u32, 10, 15, 20, 5, if pods > 0 { 10 } else { 0 }];
     if !raw.affects.is_empty() {
-        affects = [0; 5];
+        affects = [0; RelKind::AFFECTS.len()];
         for (key, w) in &raw.affects {
             let full = format!("events.affects.{key}");
             let slot = RelKind::AFFECTS
                 .iter()
                 .position(|r| r.spec().end.name() == key)
                 .ok_or_else(|| {
+                    let kinds: Vec<_> = RelKind::AFFECTS
+                        .iter()
+                        .map(|r| r.spec().end.name())
+                        .collect();
                     ProfileError(format!(
-                        "unknown kind '{full}' (events can affect Server, NetworkDevice, Database, Application, BusinessService)"
+                        "unknown kind '{full}' (events can affect {})",
+                        kinds.join(", ")
                     ))
                 })?;
             affects[slot] = u32_of(&full, *w)?;
@@ -1467,6 +1510,33 @@ mod tests {
 
     fn parse_err(text: &str) -> String {
         Profile::parse(text, "t").unwrap_err().0
+    }
+
+    #[test]
+    fn events_affect_pods_by_their_kind_key() {
+        let nodes = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 10\nEvent = 5\n";
+        let p = Profile::load("tiny").unwrap();
+        assert_eq!(p.affects, [50, 10, 15, 20, 5, 10], "the defaults");
+        // Without pods, pods weigh nothing and a manifest writes five slots.
+        let p = Profile::parse(nodes, "t").unwrap();
+        assert_eq!(p.affects, [50, 10, 15, 20, 5, 0]);
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["affects"], serde_json::json!([50, 10, 15, 20, 5]));
+        let back: Profile = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+        let tiny = Profile::load("tiny").unwrap();
+        let back: Profile = serde_json::from_value(serde_json::to_value(&tiny).unwrap()).unwrap();
+        assert_eq!(back, tiny);
+        let p = Profile::parse(
+            &format!("{nodes}[events.affects]\nPod = 3\nServer = 1\n"),
+            "t",
+        );
+        assert_eq!(p.unwrap().affects, [1, 0, 0, 0, 0, 3]);
+        let e = parse_err(&format!("{nodes}[events.affects]\nContainer = 3\n"));
+        assert!(
+            e.contains("events.affects.Container") && e.contains("Pod"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //!   are incident storms: most of their events are alerts and incidents on
 //!   one failing CI, and where the failing CI has dependents (the servers a
 //!   network device connects, the business services an application
-//!   supports, the virtual servers a hypervisor host carries) half of them
-//!   hit one of those instead.
+//!   supports, the virtual servers a hypervisor host carries, the pods a
+//!   Kubernetes node runs) half of them hit one of those instead.
 //! * **Chains**: an incident may follow an earlier alert or change, a change
 //!   may remediate an earlier incident; cause and effect affect the same CI
 //!   when it is still alive. A cause always has a smaller index than its
@@ -21,9 +21,8 @@
 //!   until it was alive, falling back to the kind's most popular CI, which
 //!   is always old and operational.
 
-use super::lifecycle::CREATED_SPAN;
 use super::World;
-use crate::model::{NodeKind, RelKind};
+use crate::model::{MaxAge, NodeKind, RelKind};
 use crate::profile::civil_from_days;
 use crate::rng;
 
@@ -63,11 +62,15 @@ enum Via {
     /// The virtual servers it carries, when it is a hypervisor host (the
     /// starts of `Server-VIRTUALIZED_BY-Server` ending at it, a range).
     Guests,
+    /// The pods running on it, when it is a Kubernetes node.
+    Pods,
 }
 
 /// How a storm spreads: when its failing CI is in the first family, the
 /// dependents it takes down are reached through the second, and their
-/// events are in the third.
+/// events are in the third. A family may spread several ways: the first
+/// that finds dependents of the failing CI is taken (a failing server
+/// takes down its guests when it is a host, else its pods).
 const SPREAD: &[(RelKind, Via, RelKind)] = &[
     (
         RelKind::EventAffectsNetworkDevice,
@@ -84,12 +87,35 @@ const SPREAD: &[(RelKind, Via, RelKind)] = &[
         Via::Guests,
         RelKind::EventAffectsServer,
     ),
+    (
+        RelKind::EventAffectsServer,
+        Via::Pods,
+        RelKind::EventAffectsPod,
+    ),
 ];
+/// A storm event's hit on a dependent of its failing CI.
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "where a spread came from: tests read it")
+)]
+struct Spread {
+    /// The dependent's family slot and the dependent.
+    hit_slot: usize,
+    hit: u64,
+    /// The failing CI's family, the failing CI and its dependents.
+    fail: RelKind,
+    failing: u64,
+    deps: Vec<u64>,
+}
+
 /// The bit of a storm event's first draw that sends it to a dependent.
 const SPREAD_BIT: u64 = 1 << 8;
 
-/// Attempts at a CI alive at the event's time, before the fallback.
+/// Attempts at a CI alive at the event's time, before the fallback; more
+/// for short-lived kinds (pods), most of which are younger than an event
+/// early in the window.
 const ALIVE_ATTEMPTS: usize = 4;
+const SHORT_LIVED_ATTEMPTS: usize = 16;
 /// How many causes an affected CI is inherited through.
 const INHERIT_DEPTH: u32 = 3;
 
@@ -292,26 +318,43 @@ impl World {
     /// position. `None` for every other event, and when no dependent is
     /// alive. Costs one fan-out per storm event, nothing for the others.
     pub(super) fn spread(&self, j: u64) -> Option<(usize, u64)> {
+        self.spread_from(j).map(|s| (s.hit_slot, s.hit))
+    }
+
+    /// [`World::spread`] with where it came from.
+    fn spread_from(&self, j: u64) -> Option<Spread> {
         let h = self.node_streams[NodeKind::Event.index()].draws(j).next();
         if h & SPREAD_BIT == 0 || !self.in_storm(j, h) {
             return None;
         }
         let slot = self.slot_of_key(STORM_KEY | j >> STORM_SHIFT)?;
-        let &(fail, via, hit) = SPREAD.iter().find(|s| s.0.affects_slot() == Some(slot))?;
-        let hit_slot = hit.affects_slot()?;
-        if self.affects_weights[hit_slot] == 0 {
-            return None;
-        }
         let t = self.event_time(j);
-        let failing = self.affected_at(fail, j, t, 0);
+        let mut failing = None;
         let mut deps = Vec::new();
-        self.dependents(via, failing, &mut deps);
-        let n = deps.len();
-        let first = crate::cast::index(rng::below(rng::mix(h), n as u64));
-        (0..n)
-            .map(|k| deps[(first + k) % n])
-            .find(|&ci| self.alive_at(hit.spec().end, ci, t))
-            .map(|ci| (hit_slot, ci))
+        for &(fail, via, hit) in SPREAD.iter().filter(|s| s.0.affects_slot() == Some(slot)) {
+            let hit_slot = hit.affects_slot()?;
+            if self.affects_weights[hit_slot] == 0 {
+                continue;
+            }
+            let ci = *failing.get_or_insert_with(|| self.affected_at(fail, j, t, 0));
+            self.dependents(via, ci, &mut deps);
+            let n = deps.len();
+            if n == 0 {
+                continue;
+            }
+            let first = crate::cast::index(rng::below(rng::mix(h), n as u64));
+            let alive = (0..n)
+                .map(|k| deps[(first + k) % n])
+                .find(|&d| self.alive_at(hit.spec().end, d, t));
+            return alive.map(|d| Spread {
+                hit_slot,
+                hit: d,
+                fail,
+                failing: ci,
+                deps,
+            });
+        }
+        None
     }
 
     /// Fills `out` with the dependents a failing CI takes down through `via`.
@@ -322,6 +365,7 @@ impl World {
                 out.clear();
                 out.extend(self.guests_of(failing));
             }
+            Via::Pods => self.pods_on(failing, out),
         }
     }
 
@@ -329,13 +373,7 @@ impl World {
     /// dependents (tests: where a spread came from).
     #[cfg(test)]
     pub(super) fn spread_source(&self, j: u64) -> Option<(RelKind, u64, Vec<u64>)> {
-        self.spread(j)?;
-        let slot = self.slot_of_key(STORM_KEY | j >> STORM_SHIFT)?;
-        let &(fail, via, _) = SPREAD.iter().find(|s| s.0.affects_slot() == Some(slot))?;
-        let failing = self.affected_at(fail, j, self.event_time(j), 0);
-        let mut deps = Vec::new();
-        self.dependents(via, failing, &mut deps);
-        Some((fail, failing, deps))
+        self.spread_from(j).map(|s| (s.fail, s.failing, s.deps))
     }
 
     fn affected_at(&self, r: RelKind, j: u64, t: i64, depth: u32) -> u64 {
@@ -351,7 +389,11 @@ impl World {
         let n = self.count(end);
         let perm = &self.perms[end.index()];
         let mut draws = self.target_streams[r.index()].draws(self.draw_key(j));
-        for _ in 0..ALIVE_ATTEMPTS {
+        let attempts = match end.max_age() {
+            MaxAge::Days(_) => ALIVE_ATTEMPTS,
+            MaxAge::WindowPlusDays(_) => SHORT_LIVED_ATTEMPTS,
+        };
+        for _ in 0..attempts {
             let ci = perm.apply(rng::skewed(draws.next(), n, self.profile.affects_skew));
             if self.alive_at(end, ci, t) {
                 return ci;
@@ -389,10 +431,3 @@ impl World {
         (lo + a * b / span.max(1)) as i64
     }
 }
-
-// The fallback CI predates every event: the window is at most ten years,
-// creation times span fourteen.
-const _: () = assert!(
-    crate::profile::MAX_EVENT_WINDOW_DAYS as i64 * 86_400 < CREATED_SPAN,
-    "the fallback CI must predate every event"
-);

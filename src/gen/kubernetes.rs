@@ -13,6 +13,7 @@
 
 use super::compute::{CONTAINER, PHYSICAL, VIRTUAL};
 use super::index::Split;
+use super::lifecycle;
 use super::pools::{self, pool};
 use super::{Value, World};
 use crate::model::{self, NodeKind, RelKind};
@@ -41,17 +42,22 @@ pool!(
     static MINOR,
     [("27", 10), ("28", 15), ("29", 25), ("30", 30), ("31", 20)]
 );
-pool!(
-    /// A pod's phase: most run, some wait to start, jobs' pods complete or
-    /// fail.
-    static PHASE,
-    [
-        ("Running", 86),
-        ("Pending", 4),
-        ("Succeeded", 7),
-        ("Failed", 3)
-    ]
-);
+/// Of retired pods, the share (percent) that completed; the rest failed.
+const RETIRED_SUCCEEDED: u64 = 80;
+
+/// A pod's phase from its lifecycle state: a live pod (operational, on
+/// standby, in maintenance) runs, one pending repair has failed, a planned
+/// one waits to start, and a retired one has completed, some failed (`h`
+/// decides which).
+pub(super) fn phase(state: usize, h: u64) -> &'static str {
+    match state {
+        lifecycle::OPERATIONAL | lifecycle::STANDBY | lifecycle::IN_MAINTENANCE => "Running",
+        lifecycle::PENDING_REPAIR => "Failed",
+        lifecycle::RETIRED if rng::below(h, 100) < RETIRED_SUCCEEDED => "Succeeded",
+        lifecycle::RETIRED => "Failed",
+        _ => "Pending",
+    }
+}
 
 /// The namespaces every cluster has first, in this order.
 const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -226,6 +232,47 @@ impl World {
         Some(pool.start + rng::below(h, pool.end - pool.start))
     }
 
+    /// Fills `out` with the pods running on server `s`, in pod order (none
+    /// when it is no node). The clusters whose pool holds it are
+    /// neighbours among its data centre's clusters (pools start in cluster
+    /// order), found by bisection; their pods are then scanned, a few
+    /// hundred in the built-in profiles. For a storm spread from a failing
+    /// node to its pods.
+    pub(super) fn pods_on(&self, s: u64, out: &mut Vec<u64>) {
+        out.clear();
+        if self.count(NodeKind::Pod) == 0 {
+            return;
+        }
+        let Some(dc) = self.server_dc(s) else {
+            return;
+        };
+        let peers = self.children(RelKind::KubernetesClusterHostedInDataCenter, dc);
+        // The first cluster whose pool starts after `s`.
+        let (mut lo, mut hi) = (peers.start, peers.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.k8s_node_pool(mid).start <= s {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let first = (peers.start..lo)
+            .rev()
+            .take_while(|&c| self.k8s_node_pool(c).contains(&s))
+            .last();
+        let nodes = Stream::new(self.profile.seed, NODE_STREAM);
+        for c in first.into_iter().flat_map(|f| f..lo) {
+            // `pod_node` with the cluster's pool computed once.
+            let pool = self.k8s_node_pool(c);
+            let len = pool.end - pool.start;
+            out.extend(
+                self.pods_of_cluster(c)
+                    .filter(|&p| pool.start + rng::below(nodes.at(p), len) == s),
+            );
+        }
+    }
+
     /// The number of applications that run as pods: the last
     /// `kubernetes.applications` share of them (none without pods).
     pub fn k8s_applications(&self) -> u64 {
@@ -350,13 +397,14 @@ impl World {
         out.push(Value::Str(self.namespace_head(i).1));
     }
 
-    /// Row `i` of `Pod`: its phase, its application's image (one version
-    /// for all its replicas) and restarts, more for failed pods.
+    /// Row `i` of `Pod`: its phase (from its lifecycle), its application's
+    /// image (one version for all its replicas) and restarts, more for
+    /// failed pods.
     pub(super) fn pod<'w>(&'w self, i: u64, d: &mut Draws, out: &mut Vec<Value<'w>>) {
         let kind = NodeKind::Pod;
         let h = self.head(kind, i, d);
         self.ci_common(kind, i, model::POD_LABELS[0], &h, d, out);
-        let phase = PHASE.pick(d.next());
+        let phase = phase(self.life(kind, i).state, d.next());
         out.push(Value::Str(phase));
         let image = IMAGES
             .get(h.t)
@@ -531,6 +579,51 @@ mod tests {
     }
 
     #[test]
+    fn a_pods_phase_follows_its_lifecycle_and_pods_are_young() {
+        let w = World::new(&Profile::load("medium").unwrap());
+        let window = w.profile().time.event_window_days;
+        let oldest = w.reference() - NodeKind::Pod.max_age().seconds(window);
+        let mut phases = std::collections::BTreeMap::new();
+        let mut young = 0;
+        for p in 0..w.count(NodeKind::Pod) {
+            let l = w.life(NodeKind::Pod, p);
+            assert!(l.created >= oldest, "pod {p} is older than its kind: {l:?}");
+            young += u64::from(w.reference() - l.created < 30 * 86_400);
+            let phase = cell(&w, NodeKind::Pod, p, "phase");
+            let status = cell(&w, NodeKind::Pod, p, "install_status");
+            let want: &[&str] = match status.as_str() {
+                "Installed" | "In Maintenance" => &["Running"],
+                "Pending Repair" => &["Failed"],
+                "Pending Install" | "On Order" => &["Pending"],
+                "Retired" => &["Succeeded", "Failed"],
+                s => panic!("pod {p}: install_status {s}"),
+            };
+            assert!(
+                want.contains(&phase.as_str()),
+                "pod {p}: {phase} while {status}"
+            );
+            let restarts: u64 = cell(&w, NodeKind::Pod, p, "restart_count").parse().unwrap();
+            match phase.as_str() {
+                "Pending" => assert_eq!(restarts, 0, "pod {p}"),
+                "Failed" => assert!(restarts > 0, "pod {p}"),
+                _ => {}
+            }
+            *phases.entry(phase).or_insert(0u64) += 1;
+        }
+        assert_eq!(phases.len(), 4, "every phase occurs: {phases:?}");
+        assert!(
+            phases["Running"] * 10 > w.count(NodeKind::Pod) * 8,
+            "{phases:?}"
+        );
+        assert!(young > 0, "some pods are days old");
+        // Other kinds keep their years.
+        let old = (0..w.count(NodeKind::Server))
+            .filter(|&s| w.life(NodeKind::Server, s).created < oldest)
+            .count();
+        assert!(old > 0);
+    }
+
+    #[test]
     fn without_containers_pools_fall_back_and_without_servers_pods_run_nowhere() {
         // No containers: the virtual servers are the pools.
         let w = world(
@@ -617,6 +710,18 @@ mod tests {
             let with_node = (0..pods).filter(|&p| w.pod_node(p).is_some()).count() as u64;
             proptest::prop_assert_eq!(w.rows(Table::Rel(RelKind::PodRunsOnServer)), with_node);
             proptest::prop_assert_eq!(pairs(&w, RelKind::PodRunsOnServer).len() as u64, with_node);
+            // `pods_on` lists exactly the pods whose node a server is.
+            let mut on = vec![Vec::new(); crate::cast::index(servers)];
+            for p in 0..pods {
+                if let Some(s) = w.pod_node(p) {
+                    on[crate::cast::index(s)].push(p);
+                }
+            }
+            let mut got = Vec::new();
+            for (s, want) in on.iter().enumerate() {
+                w.pods_on(s as u64, &mut got);
+                proptest::prop_assert_eq!(&got, want, "server {}", s);
+            }
         }
     }
 }

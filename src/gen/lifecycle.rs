@@ -43,8 +43,12 @@ pub(crate) static OPERATIONAL_STATUS: [Word; 7] = [
 ];
 /// The weights of the states, in percent.
 const WEIGHTS: &[u32] = &[80, 3, 5, 2, 3, 1, 6];
-const OPERATIONAL: usize = 0;
-const RETIRED: usize = 6;
+// The states by name, indices into the tables above.
+pub(crate) const OPERATIONAL: usize = 0;
+pub(crate) const STANDBY: usize = 1;
+pub(crate) const IN_MAINTENANCE: usize = 2;
+pub(crate) const PENDING_REPAIR: usize = 3;
+pub(crate) const RETIRED: usize = 6;
 /// Planned states (pending install, on order): recorded, never discovered.
 const PLANNED: [usize; 2] = [4, 5];
 
@@ -63,9 +67,8 @@ pub(crate) static NEXT: [&[usize]; 7] = [
 ];
 
 const DAY: i64 = 86_400;
-/// Creation times span the fourteen years before the reference.
-pub(crate) const CREATED_SPAN: i64 = 14 * 365 * DAY;
-/// Planned CIs were recorded in the last quarter.
+/// Planned CIs were recorded in the last quarter (or the kind's
+/// [`NodeKind::max_age`], when shorter).
 const PLANNED_SPAN: i64 = 90 * DAY;
 /// Discovery finds a CI within three days of its record.
 const DISCOVERY_DELAY: i64 = 3 * DAY;
@@ -125,13 +128,15 @@ impl World {
         // The most popular CI of each kind (rank 0 of its permutation) is as
         // old as can be and operational: the fallback every event can use.
         let anchor = i == self.anchors[kind.index()];
+        // Creation times span the kind's longest age before the reference.
+        let created_span = self.created_span[kind.index()];
         let state = if anchor {
             OPERATIONAL
         } else {
             rng::weighted(d.next(), WEIGHTS, 100)
         };
         if PLANNED.contains(&state) {
-            let created = r - 1 - span(&mut d, PLANNED_SPAN);
+            let created = r - 1 - span(&mut d, PLANNED_SPAN.min(created_span));
             let life = Life {
                 state,
                 created,
@@ -142,9 +147,9 @@ impl World {
             return (life, None);
         }
         let age = if anchor {
-            CREATED_SPAN
+            created_span
         } else {
-            1 + span(&mut d, CREATED_SPAN)
+            1 + span(&mut d, created_span)
         };
         let created = r - age;
         // first < r: the delay is below the age.
@@ -166,3 +171,20 @@ impl World {
 fn span(d: &mut rng::Draws, n: i64) -> i64 {
     d.below(n.unsigned_abs()) as i64
 }
+
+// The fallback CI (created its kind's longest age ago, discovered within
+// the discovery delay) predates every event, whatever the window: the
+// margin is linear in the window, so its two ends suffice.
+const _: () = {
+    let mut k = 0;
+    while k < NodeKind::ALL.len() {
+        let age = NodeKind::ALL[k].max_age();
+        let (lo, hi) = (1, crate::profile::MAX_EVENT_WINDOW_DAYS);
+        assert!(
+            age.seconds(lo) - DISCOVERY_DELAY >= lo as i64 * DAY
+                && age.seconds(hi) - DISCOVERY_DELAY >= hi as i64 * DAY,
+            "the fallback CI must predate every event"
+        );
+        k += 1;
+    }
+};

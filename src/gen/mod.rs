@@ -254,7 +254,10 @@ pub struct World {
     /// the permutation), which is always old and operational.
     life_streams: [Stream; NodeKind::ALL.len()],
     anchors: [u64; NodeKind::ALL.len()],
-    affects_weights: [u32; 5],
+    /// Per kind, how long before the reference its CIs were created
+    /// ([`NodeKind::max_age`] for the profile's window), in seconds.
+    created_span: [i64; NodeKind::ALL.len()],
+    affects_weights: [u32; RelKind::AFFECTS.len()],
     affects_total: u64,
     /// The sum of the profile's event type weights.
     event_total: u64,
@@ -379,6 +382,8 @@ impl World {
             life_streams: NodeKind::ALL
                 .map(|k| Stream::new(seed, streams::LIFE + k.index() as u64)),
             anchors: perms.map(|p| p.apply(0)),
+            created_span: NodeKind::ALL
+                .map(|k| k.max_age().seconds(profile.time.event_window_days)),
             affects_weights,
             affects_total: affects_weights.iter().map(|&w| u64::from(w)).sum(),
             event_total: profile.event_types.iter().map(|&w| u64::from(w)).sum(),
@@ -415,12 +420,13 @@ impl World {
     fn count_families(&self) -> Vec<Family> {
         // The event families share one pass: each event's slot is drawn once.
         let n_events = self.count(NodeKind::Event);
-        let mut affects = Cumulative::many(n_events, |j, acc: &mut [u64; 5]| {
-            if let Some(slot) = self.affects_slot(j) {
-                acc[slot] += 1;
-            }
-        })
-        .map(Some);
+        let mut affects =
+            Cumulative::many(n_events, |j, acc: &mut [u64; RelKind::AFFECTS.len()]| {
+                if let Some(slot) = self.affects_slot(j) {
+                    acc[slot] += 1;
+                }
+            })
+            .map(Some);
         // The database families share one pass: each database's first
         // server is drawn once.
         let mut databases =

@@ -62,6 +62,37 @@ fn events_affect_only_cis_alive_at_their_time() {
         }
     }
     assert_eq!(seen, w.count(NodeKind::Event));
+    // Pods, days to months old, take their share too.
+    let pods = pairs(&w, RelKind::EventAffectsPod).len() as u64;
+    assert!(pods * 20 > seen, "{pods} of {seen} events on pods");
+}
+
+#[test]
+fn events_on_pods_keep_the_lifecycle_in_a_short_window() {
+    // Pods only, a month's window: pods are at most two months old, and
+    // every event hits a pod alive at its time (few fall back to the
+    // anchor although most pods are younger than the early events).
+    let text = "[nodes]\nRegion = 1\nDataCenter = 1\nServer = 40\nKubernetesCluster = 2\n\
+                Namespace = 10\nPod = 500\nEvent = 5000\n[events.affects]\nPod = 1\n\
+                [time]\nevent_window_days = 30\n";
+    let w = World::new(&Profile::parse(text, "t").unwrap());
+    let r = w.reference();
+    let oldest = r - 60 * 86_400;
+    for p in 0..500 {
+        let l = w.life(NodeKind::Pod, p);
+        assert!(oldest <= l.created && l.created < r, "pod {p}: {l:?}");
+    }
+    let anchor = w.anchors[NodeKind::Pod.index()];
+    let hits = pairs(&w, RelKind::EventAffectsPod);
+    assert_eq!(hits.len(), 5000);
+    let mut on_anchor = 0;
+    for (j, p) in hits {
+        let (t, l) = (w.event_time(j), w.life(NodeKind::Pod, p));
+        assert!(l.alive_at(t), "event {j} at {t} on pod {p}: {l:?}");
+        assert!(l.first.is_some() && l.retired.is_none_or(|x| t <= x));
+        on_anchor += u64::from(p == anchor);
+    }
+    assert!(on_anchor < 1000, "{on_anchor} of 5000 on the anchor");
 }
 
 #[test]
@@ -91,8 +122,15 @@ fn lifecycle_dates_are_ordered_and_statuses_agree() {
                 lifecycle::OPERATIONAL_STATUS[l.state].text == "Retired"
             );
         }
+        // The anchor predates the window; nothing is older than its kind.
+        let window = w.profile().time.event_window_days;
         let anchor = w.life(k, w.anchors[k.index()]);
-        assert!(anchor.alive_at(r - crate::profile::MAX_EVENT_WINDOW_DAYS as i64 * 86_400));
+        assert!(anchor.alive_at(r - i64::from(window) * 86_400), "{k}");
+        let oldest = r - k.max_age().seconds(window);
+        assert!(
+            (0..w.count(k)).all(|i| w.life(k, i).created >= oldest),
+            "{k}"
+        );
     }
     assert!(
         states.iter().all(|&n| n > 0),
@@ -268,6 +306,57 @@ fn a_failing_hypervisor_takes_down_its_guests() {
     assert!(
         hits > 20 && hosts.len() > 2,
         "{hits} spread events on {hosts:?}"
+    );
+}
+
+#[test]
+fn a_failing_node_takes_down_its_pods() {
+    // Server and pod events, every server a container, pods on them.
+    let w = World::new(
+        &Profile::parse(
+            "[nodes]\nRegion = 2\nDataCenter = 3\nServer = 300\nKubernetesCluster = 6\n\
+             Namespace = 30\nPod = 3000\nEvent = 80000\n\
+             [compute]\ncloud = 0.0\nphysical = 0.0\ncontainer = 1.0\n\
+             [events]\naffects_skew = 1.0\n[events.affects]\nServer = 3\nPod = 1\n",
+            "nodes",
+        )
+        .unwrap(),
+    );
+    let mut ci = vec![None; w.count(NodeKind::Event) as usize];
+    for r in [RelKind::EventAffectsServer, RelKind::EventAffectsPod] {
+        for (j, c) in pairs(&w, r) {
+            ci[j as usize] = Some((r, c));
+        }
+    }
+    let (mut hits, mut nodes) = (0, std::collections::HashSet::new());
+    let mut on = Vec::new();
+    for j in 0..w.count(NodeKind::Event) {
+        let Some((slot, pod)) = w.spread(j) else {
+            continue;
+        };
+        assert_eq!(RelKind::AFFECTS[slot], RelKind::EventAffectsPod);
+        assert_eq!(ci[j as usize], Some((RelKind::EventAffectsPod, pod)));
+        let (fail, node, deps) = w.spread_source(j).unwrap();
+        assert_eq!(fail, RelKind::EventAffectsServer);
+        assert_eq!(
+            w.pod_node(pod),
+            Some(node),
+            "event {j}: {pod} not on {node}"
+        );
+        assert!(w.alive_at(NodeKind::Pod, pod, w.event_time(j)));
+        // The dependents are exactly the pods on the node.
+        w.pods_on(node, &mut on);
+        assert_eq!(deps, on);
+        let all: Vec<u64> = (0..w.count(NodeKind::Pod))
+            .filter(|&p| w.pod_node(p) == Some(node))
+            .collect();
+        assert_eq!(on, all, "node {node}");
+        hits += 1;
+        nodes.insert(node);
+    }
+    assert!(
+        hits > 20 && nodes.len() > 2,
+        "{hits} spread events on {nodes:?}"
     );
 }
 
