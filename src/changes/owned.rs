@@ -96,8 +96,11 @@ impl ChangeSet<'_> {
     /// itself unless the kind comes with its owner).
     pub(super) fn new_position(&self, k: NodeKind, i: u64) -> u64 {
         match self.owned_plan(k) {
-            Some(o) => o.placed.locate(i, |p| u64::from(self.placed(k, p))).0,
-            None => i,
+            // Every position placed (always for interfaces): no look-up.
+            Some(o) if o.placed.total() < self.plan(k).new => {
+                o.placed.locate(i, |p| u64::from(self.placed(k, p))).0
+            }
+            _ => i,
         }
     }
 
