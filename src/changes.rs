@@ -58,8 +58,9 @@
 
 use crate::gen::index::Cumulative;
 use crate::gen::{lifecycle, pools, Value, World};
-use crate::model::Churn;
-use crate::model::{ColKind, Column, NodeKind, Part, PropType, Provenance, RelKind, Shape, Table};
+use crate::model::{
+    Churn, ColKind, Column, NodeKind, Part, PropType, Provenance, RelKind, Shape, Table,
+};
 use crate::rng::{self, Perm, Stream};
 use std::fmt;
 
@@ -474,8 +475,7 @@ impl<'w> ChangeSet<'w> {
         let mut kinds = kinds;
         for k in NodeKind::ALL {
             if k.churn() == Churn::Owned && world.count(k) > 0 {
-                let root = owned::chain(k).first().map_or(k, |r| r.spec().start);
-                kinds[k.index()].new = kinds[root.index()].new;
+                kinds[k.index()].new = kinds[owned::root_kind(k).index()].new;
             }
         }
         let mut affects = [(0, 0); RelKind::AFFECTS.len()];

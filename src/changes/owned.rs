@@ -20,7 +20,7 @@ use std::ops::Range;
 
 /// The `Owns` families from kind `k`'s root owner down to `k` (empty when
 /// `k` does not come with an owner).
-pub(super) fn chain(k: NodeKind) -> Vec<RelKind> {
+fn chain(k: NodeKind) -> Vec<RelKind> {
     let mut out = Vec::new();
     let mut c = k;
     while c.churn() == Churn::Owned {
@@ -33,7 +33,7 @@ pub(super) fn chain(k: NodeKind) -> Vec<RelKind> {
 }
 
 /// The root owner kind of `k` (`k` itself when it has none).
-fn root_kind(k: NodeKind) -> NodeKind {
+pub(super) fn root_kind(k: NodeKind) -> NodeKind {
     chain(k).first().map_or(k, |r| r.spec().start)
 }
 
@@ -55,7 +55,7 @@ impl OwnedPlan {
             return None;
         }
         let chain = chain(k);
-        let root = chain.first().map_or(k, |r| r.spec().start);
+        let root = root_kind(k);
         let placed = Cumulative::new(cs.plan(k).new, |p| u64::from(cs.placed(k, p)));
         let deleted = Cumulative::new(cs.plan(root).deletes, |j| {
             let r = owned_range(cs, &chain, cs.deleted_index(root, j));
